@@ -1,0 +1,107 @@
+"""The command line: ``codeartifact-refresher COMMAND``.
+
+Exit statuses: 0 success; 1 some target or domain failed (the rest were still written); 2 a bad
+config or usage; 70 an internal error (a bug: the traceback is logged, tokens redacted).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+from . import log
+from .errors import ConfigError, Error, RegistryError
+
+logger = logging.getLogger("codeartifact_refresher.cli")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
+
+
+def _load(args):
+    from . import config
+    from .registry import Registry
+
+    registry = Registry()
+    return config.load(args.config, registry), registry
+
+
+def cmd_check(args) -> int:
+    cfg, _ = _load(args)
+    targets = sum(len(d.targets) for d in cfg.domains)
+    print(f"{cfg.path}: OK: {len(cfg.domains)} domain(s), {targets} target(s)")
+    for d in cfg.domains:
+        for t in d.targets:
+            options = "".join(f" {k}={v}" for k, v in t.options)
+            print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.path}")
+    return EXIT_OK
+
+
+def cmd_refresh(args) -> int:
+    from .refresh import refresh_all, summary
+    from .tokens import Clients
+
+    cfg, registry = _load(args)
+    reports = refresh_all(cfg, Clients(), registry, dry_run=args.dry_run)
+    if args.dry_run:
+        for report in reports:
+            for result in report.targets:
+                sys.stdout.write(result.diff)
+    ok = all(r.ok for r in reports)
+    (logger.info if ok else logger.error)("%s", summary(reports))
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(keep=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="codeartifact-refresher",
+        description="Keep AWS CodeArtifact tokens fresh in pip, npm and twine config files.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_const", const=logging.DEBUG, dest="log_level",
+                        help="log debug detail (never tokens)")
+    parser.add_argument("-q", "--quiet", action="store_const", const=logging.WARNING, dest="log_level",
+                        help="log only warnings and errors")
+    parser.set_defaults(log_level=logging.INFO)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help):
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(func=func)
+        return sub
+
+    def with_config(sub):
+        sub.add_argument("--config", metavar="FILE", help="config file (default: $CODEARTIFACT_REFRESHER_CONFIG, "
+                         "~/.config/codeartifact-refresher/config.yaml, /etc/codeartifact-refresher/config.yaml)")
+        return sub
+
+    refresh = with_config(command("refresh", cmd_refresh, "refresh every domain once and exit"))
+    refresh.add_argument("--dry-run", action="store_true", help="print the diff of each file instead of writing (tokens redacted)")
+    with_config(command("check", cmd_check, "validate the config and exit"))
+    demo = command("demo", cmd_demo, "refresh against a built-in local CodeArtifact stand-in and pip install through it")
+    demo.add_argument("--keep", action="store_true", help="keep the demo's temporary directory")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    log.setup(args.log_level)
+    try:
+        return args.func(args)
+    except (ConfigError, RegistryError) as e:
+        logger.error("%s", e)
+        return EXIT_USAGE
+    except Error as e:
+        logger.error("%s", e)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        logger.exception("internal error (please report this bug)")
+        return EXIT_BUG

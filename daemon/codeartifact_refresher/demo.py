@@ -1,0 +1,105 @@
+"""``codeartifact-refresher demo``: the whole story against the built-in stand-in, no AWS needed.
+
+It starts the stand-in with short-lived tokens, writes pip, npm and twine configs into a
+temporary home, runs a real ``pip install`` through the written ``pip.conf``, lets the token lapse
+(pip is then refused), refreshes, and installs again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+from . import config, log
+from .refresh import refresh_all, summary
+from .registry import Registry
+from .testing import StandIn
+from .testing.packages import DEMO_NAME
+from .tokens import Clients
+
+logger = logging.getLogger(__name__)
+
+CONFIG = """\
+# Written by `codeartifact-refresher demo`: the same format you would use with AWS.
+domains:
+  - domain: demo
+    owner: "{owner}"
+    region: us-east-1
+    endpoint_url: {url}   # the local stand-in; leave it out to talk to AWS
+    targets:
+      - writer: pip
+        repository: pypi-store
+        path: {home}/.config/pip/pip.conf
+      - writer: npm
+        repository: npm-store
+        path: {home}/.npmrc
+      - writer: twine
+        repository: pypi-store
+        path: {home}/.pypirc
+"""
+
+
+def client_env(home: Path) -> dict:
+    """An environment in which pip sees only the demo's config (nothing of this machine's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "AWS_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CONFIG_DIRS=str(home / "xdg"),
+               PIP_CONFIG_FILE=str(home / ".config" / "pip" / "pip.conf"), PIP_NO_INPUT="1",
+               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_ROOT_USER_ACTION="ignore")
+    return env
+
+
+def pip_install(home: Path) -> bool:
+    target = home / "site"
+    shutil.rmtree(target, ignore_errors=True)
+    cmd = [sys.executable, "-m", "pip", "install", "--no-cache-dir", "--no-deps", "--target", str(target), DEMO_NAME]
+    done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    said = [line for line in lines if line.startswith(("Successfully", "ERROR"))] or lines[-1:]
+    print(f"    $ pip install {DEMO_NAME}  ->  exit {done.returncode}: {log.redact(said[-1] if said else '')}")
+    return done.returncode == 0
+
+
+def run_demo(keep: bool = False) -> int:
+    logging.getLogger("codeartifact_refresher").setLevel(logging.WARNING)  # the demo narrates
+    tmp = Path(tempfile.mkdtemp(prefix="codeartifact-refresher-demo-"))
+    standin = StandIn(token_lifetime=900)
+    standin.add_repository("demo", "pypi-store", "pypi")
+    standin.add_repository("demo", "npm-store", "npm")
+    fake_aws = {"AWS_ACCESS_KEY_ID": "AKIDDEMO", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    try:
+        with standin, mock.patch.dict(os.environ, fake_aws):
+            home = tmp / "home"
+            path = tmp / "config.yaml"
+            path.write_text(CONFIG.format(owner=standin.account, url=standin.url, home=home))
+            print(f"1. A config for a local CodeArtifact stand-in at {standin.url}: {path}")
+            cfg, registry, clients = config.load(path), Registry(), Clients()
+            print("2. codeartifact-refresher refresh:")
+            print(f"    {summary(refresh_all(cfg, clients, registry))}")
+            for target in cfg.domains[0].targets:
+                print(f"    {target.path} (mode {target.path.stat().st_mode & 0o777:04o}):")
+                for line in log.redact(target.path.read_text()).splitlines():
+                    print(f"      | {line}")
+            print("3. pip installs through the written pip.conf:")
+            first = pip_install(home)
+            standin.expire_tokens()
+            print("4. The token lapses; pip is refused:")
+            refused = not pip_install(home)
+            print("5. Refresh again, and pip works again:")
+            print(f"    {summary(refresh_all(cfg, clients, registry))}")
+            second = pip_install(home)
+            calls = ", ".join(f"{k} x{v}" for k, v in sorted(standin.calls.items()))
+            print(f"Stand-in calls: {calls}")
+    finally:
+        if keep:
+            print(f"Kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    ok = first and refused and second
+    print("Demo " + ("succeeded." if ok else "FAILED."))
+    return 0 if ok else 1

@@ -1,0 +1,62 @@
+"""The writer registry: entry points in the group ``codeartifact_refresher.writers``.
+
+Each entry point names a writer class. Names are listed sorted; two packages declaring the same
+name is an error naming both; a class is loaded only when a config uses it, so a broken plugin
+only matters to configs that name it, and then the error names its module.
+"""
+from __future__ import annotations
+
+import inspect
+from importlib import metadata
+
+from .errors import RegistryError
+from .writers.base import Writer
+
+GROUP = "codeartifact_refresher.writers"
+
+
+def _package(ep) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else "an unknown package"
+
+
+class Registry:
+    def __init__(self, entry_points=None) -> None:
+        if entry_points is None:
+            entry_points = metadata.entry_points(group=GROUP)
+        by_name: dict = {}
+        for ep in entry_points:
+            other = by_name.get(ep.name)
+            if other is not None and _package(other) != _package(ep):
+                raise RegistryError(
+                    f"two packages declare the writer {ep.name!r}: "
+                    f"{_package(other)} ({other.value}) and {_package(ep)} ({ep.value})"
+                )
+            by_name[ep.name] = ep
+        self._entry_points = dict(sorted(by_name.items()))
+        self._classes: dict[str, type[Writer]] = {}
+
+    def names(self) -> list[str]:
+        return list(self._entry_points)
+
+    def get(self, name: str) -> type[Writer]:
+        if name in self._classes:
+            return self._classes[name]
+        ep = self._entry_points.get(name)
+        if ep is None:
+            available = ", ".join(self.names()) or "none (is codeartifact-refresher installed?)"
+            raise RegistryError(f"unknown writer {name!r}; available writers: {available}")
+        try:
+            cls = ep.load()
+        except Exception as e:  # a plugin's import can fail in any way
+            raise RegistryError(
+                f"writer {name!r} from {_package(ep)} failed to load from {ep.value}: "
+                f"{type(e).__name__}: {e}"
+            ) from None
+        if not (inspect.isclass(cls) and issubclass(cls, Writer)):
+            raise RegistryError(
+                f"writer {name!r} ({ep.value}) is not a subclass of "
+                "codeartifact_refresher.writers.base.Writer"
+            )
+        self._classes[name] = cls
+        return cls

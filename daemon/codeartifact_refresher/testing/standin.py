@@ -1,0 +1,298 @@
+"""A local stand-in for AWS CodeArtifact, for the tests, the demo, and trying a setup without AWS.
+
+It speaks the two control-plane calls the way botocore sends them (SigV4-signed requests; JSON
+errors named by ``x-amzn-ErrorType``) and serves every repository to clients holding a *live*
+token: PEP 503 pages, wheel downloads and twine uploads for ``pypi``; packuments and tarballs for
+``npm``. A token lives ``token_lifetime`` seconds by the stand-in's ``clock``, which tests may
+replace to make tokens lapse without waiting. ``inject`` makes the next calls fail (throttling,
+server errors, ...); ``calls`` counts every operation served.
+
+Repository endpoints look like ``http://127.0.0.1:PORT/{domain}-{owner}/{format}/{repo}/``:
+the real service's shape with the host name moved into the path.
+"""
+from __future__ import annotations
+
+import base64
+import collections
+import html
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import packages, uploads
+
+DEFAULT_ACCOUNT = "111122223333"
+_SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/codeartifact/aws4_request,")
+_DATA_PATH = re.compile(r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>pypi|npm)/(?P<repo>[^/]+)/(?P<rest>.*)$")
+Response = tuple[int, dict, bytes]
+
+
+@dataclass
+class Repository:
+    domain: str
+    owner: str
+    name: str
+    format: str
+    files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
+    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
+
+    def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
+        self.files.setdefault(packages.normalize(project), {})[filename] = data
+
+    def publish_npm(self, name: str, version: str, data: bytes | None = None) -> None:
+        self.packages.setdefault(name, {})[version] = data or packages.npm_tarball(name, version)
+
+
+def _json(status: int, body: dict, headers: dict | None = None) -> Response:
+    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode()
+
+
+def _aws_error(status: int, code: str, message: str) -> Response:
+    return _json(status, {"message": message}, {"x-amzn-ErrorType": code})
+
+
+def _unauthorized(realm: str) -> Response:
+    return 401, {"WWW-Authenticate": f'Basic realm="{realm}"', "Content-Type": "text/plain"}, b"token missing, unknown or expired\n"
+
+
+class StandIn:
+    """The server. Use as a context manager, or call :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, token_lifetime: float = 43200, clock=time.time, account: str = DEFAULT_ACCOUNT,
+                 host: str = "127.0.0.1", port: int = 0, key_errors: dict | None = None) -> None:
+        self.token_lifetime = token_lifetime
+        self.clock = clock
+        self.account = account
+        self.host, self.port = host, port
+        self.key_errors = dict(key_errors or {})  # access key id -> AWS error code (403)
+        self.repositories: dict[tuple, Repository] = {}
+        self.calls: collections.Counter = collections.Counter()
+        self._faults: collections.deque = collections.deque()
+        self._tokens: dict[str, tuple] = {}  # token -> ((domain, owner), expires_at)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def add_repository(self, domain: str, name: str, fmt: str, owner: str | None = None, demo: bool = True) -> Repository:
+        repo = Repository(domain, owner or self.account, name, fmt)
+        if demo and fmt == "pypi":
+            filename, data = packages.wheel()
+            repo.publish_wheel(filename, data, packages.DEMO_NAME)
+        elif demo and fmt == "npm":
+            repo.publish_npm(packages.DEMO_NAME, packages.DEMO_VERSION)
+        self.repositories[(domain, repo.owner, fmt, name)] = repo
+        return repo
+
+    def endpoint(self, repo: Repository) -> str:
+        return f"{self.url}/{repo.domain}-{repo.owner}/{repo.format}/{repo.name}/"
+
+    def inject(self, operation: str, code: str = "ThrottlingException", status: int = 429, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with ``code``."""
+        with self._lock:
+            self._faults.extend([(operation, code, status)] * times)
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far stops working now."""
+        with self._lock:
+            self._tokens = {t: (d, min(e, self.clock())) for t, (d, e) in self._tokens.items()}
+
+    def live_tokens(self) -> int:
+        now = self.clock()
+        with self._lock:
+            return sum(1 for _, e in self._tokens.values() if e > now)
+
+    def start(self) -> "StandIn":
+        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        server.daemon_threads = True
+        server.standin = self
+        self.port = server.server_address[1]
+        self._server = server
+        threading.Thread(target=server.serve_forever, name="codeartifact-standin", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "StandIn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- control plane -----------------------------------------------------------------------
+
+    def control(self, method: str, path: str, query: dict, headers) -> Response:
+        operation = {("POST", "/v1/authorization-token"): "GetAuthorizationToken",
+                     ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint"}.get((method, path))
+        if operation is None:
+            return _aws_error(404, "UnknownOperationException", f"{method} {path} is not served here")
+        with self._lock:
+            self.calls[operation] += 1
+            fault = next((f for f in self._faults if f[0] == operation), None)
+            if fault:
+                self._faults.remove(fault)
+        if fault:
+            return _aws_error(fault[2], fault[1], f"injected {fault[1]}")
+        denied = self._check_signature(headers.get("Authorization", ""))
+        if denied:
+            return denied
+        domain, owner = query.get("domain", ""), query.get("domain-owner", self.account)
+        if not any(k[:2] == (domain, owner) for k in self.repositories):
+            return _aws_error(404, "ResourceNotFoundException", f"Domain {domain} not found")
+        if operation == "GetAuthorizationToken":
+            return self._issue_token(domain, owner, query.get("duration", ""))
+        key = (domain, owner, query.get("format", ""), query.get("repository", ""))
+        if key not in self.repositories:
+            return _aws_error(404, "ResourceNotFoundException", f"Repository {key[3]} not found")
+        return _json(200, {"repositoryEndpoint": self.endpoint(self.repositories[key])})
+
+    def _check_signature(self, authorization: str) -> Response | None:
+        match = _SIGV4.match(authorization)
+        if not match:
+            return _aws_error(403, "IncompleteSignatureException", "Request is not signed with SigV4")
+        code = self.key_errors.get(match.group(1))
+        return _aws_error(403, code, f"{code} for this access key") if code else None
+
+    def _issue_token(self, domain: str, owner: str, duration: str) -> Response:
+        seconds = int(duration) if duration.isdigit() else 43200
+        if seconds and not 900 <= seconds <= 43200:
+            return _aws_error(400, "ValidationException", "duration must be 0 or 900..43200")
+        lifetime = min(self.token_lifetime, seconds or self.token_lifetime)
+        token = secrets.token_urlsafe(96)
+        expires_at = self.clock() + lifetime
+        with self._lock:
+            self._tokens[token] = ((domain, owner), expires_at)
+        return _json(200, {"authorizationToken": token, "expiration": expires_at})
+
+    # -- data plane --------------------------------------------------------------------------
+
+    def _live(self, token: str | None, repo: Repository) -> bool:
+        with self._lock:
+            entry = self._tokens.get(token or "")
+        return entry is not None and entry[0] == (repo.domain, repo.owner) and entry[1] > self.clock()
+
+    def data(self, method: str, path: str, headers, body: bytes) -> Response:
+        match = _DATA_PATH.match(path)
+        repo = match and self.repositories.get(match.group("domain", "owner", "fmt", "repo"))
+        if not repo:
+            return 404, {"Content-Type": "text/plain"}, b"no such repository\n"
+        with self._lock:
+            self.calls[f"{repo.format}:{method}"] += 1
+        rest = match.group("rest")
+        if repo.format == "pypi":
+            if not self._live(_basic_password(headers), repo):
+                return _unauthorized("codeartifact")
+            return self._pypi(repo, method, rest, headers, body)
+        if not self._live(_bearer(headers), repo):
+            return 401, {"Content-Type": "application/json"}, b'{"error": "token missing, unknown or expired"}'
+        return self._npm(repo, method, unquote(rest))
+
+    def _pypi(self, repo: Repository, method: str, rest: str, headers, body: bytes) -> Response:
+        if method == "POST" and rest == "":
+            return uploads.handle(repo, headers.get("Content-Type", ""), body)
+        if rest == "simple/":
+            links = "".join(f'<a href="{p}/">{p}</a>\n' for p in sorted(repo.files))
+            return _html(links)
+        if rest.startswith("simple/"):
+            files = repo.files.get(packages.normalize(rest[len("simple/"):].strip("/")))
+            if files is None:
+                return 404, {"Content-Type": "text/plain"}, b"no such project\n"
+            return _html("".join(
+                f'<a href="../../files/{html.escape(n)}#sha256={uploads.sha256(d)}">{html.escape(n)}</a>\n'
+                for n, d in sorted(files.items())
+            ))
+        if rest.startswith("files/"):
+            name = rest[len("files/"):]
+            for files in repo.files.values():
+                if name in files:
+                    return 200, {"Content-Type": "application/octet-stream"}, files[name]
+        return 404, {"Content-Type": "text/plain"}, b"not found\n"
+
+    def _npm(self, repo: Repository, method: str, rest: str) -> Response:
+        name, _, tarball = rest.partition("/-/")
+        versions = repo.packages.get(name)
+        if method != "GET" or versions is None:
+            return _json(404, {"error": "not found"})
+        base = f"{self.endpoint(repo)}{name}/-/{name.rpartition('/')[2]}"
+        if tarball:
+            for version, data in versions.items():
+                if tarball == f"{name.rpartition('/')[2]}-{version}.tgz":
+                    return 200, {"Content-Type": "application/octet-stream"}, data
+            return _json(404, {"error": "not found"})
+        latest = sorted(versions)[-1]
+        return _json(200, {
+            "name": name,
+            "dist-tags": {"latest": latest},
+            "versions": {
+                v: {"name": name, "version": v, "dist": packages.npm_dist(d, f"{base}-{v}.tgz")}
+                for v, d in versions.items()
+            },
+        })
+
+
+def _html(links: str) -> Response:
+    page = f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n"
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+
+
+def _basic_password(headers) -> str | None:
+    auth = headers.get("Authorization", "")
+    if not auth.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return password if user == "aws" else None
+
+
+def _bearer(headers) -> str | None:
+    auth = headers.get("Authorization", "")
+    return auth[7:] if auth.startswith("Bearer ") else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "codeartifact-standin"
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        standin: StandIn = self.server.standin
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        try:
+            if parts.path.startswith("/v1/"):
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                status, headers, payload = standin.control(method, parts.path, query, self.headers)
+            else:
+                status, headers, payload = standin.data(method, parts.path, self.headers, body)
+        except Exception as e:  # the stand-in must answer, even when it has a bug
+            status, headers, payload = _aws_error(500, "InternalServerException", type(e).__name__)
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(payload))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(payload)
+
+    def log_message(self, format: str, *args) -> None:  # requests carry tokens in headers only
+        pass

@@ -1,0 +1,191 @@
+"""Tokens and repository endpoints: the only module that talks to AWS.
+
+A :class:`Token` is what ``GetAuthorizationToken`` returned: the secret *value* (never printed),
+when it *expires* (from the API, not from the duration asked for) and when it was *issued*.
+:class:`Clients` keeps one botocore client per distinct (profile, region, role_arn, endpoint_url)
+and caches repository endpoints, which do not change. botocore's exceptions are translated here
+into :mod:`codeartifact_refresher.errors` with advice on what to do.
+
+botocore is imported on first use (it is boto3's core; going to it directly skips boto3's import
+cost), so ``check`` and ``--help`` never pay for it.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from . import __version__
+from .config import Domain
+from .errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
+
+ROLE_SESSION_NAME = "codeartifact-refresher"
+PERMISSIONS = "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
+THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+UNRECOGNISED = {"UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
+                "SignatureDoesNotMatch", "IncompleteSignature"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str = field(repr=False)
+    expires_at: datetime
+    issued_at: datetime
+
+    @property
+    def lifetime(self) -> float:
+        return (self.expires_at - self.issued_at).total_seconds()
+
+
+class Clients:
+    """botocore clients and the endpoint cache, shared by every refresh in this process."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
+        self._clients: dict = {}
+        self._endpoints: dict = {}
+        self._lock = threading.Lock()
+
+    def client(self, domain: Domain):
+        with self._lock:
+            client = self._clients.get(domain.session_key)
+            if client is None:
+                client = self._clients[domain.session_key] = _make_client(domain)
+            return client
+
+    def token(self, domain: Domain) -> Token:
+        """Call GetAuthorizationToken once for ``domain``."""
+        kwargs = {"domain": domain.domain, "durationSeconds": domain.duration}
+        if domain.owner:
+            kwargs["domainOwner"] = domain.owner
+        issued_at = self.clock()
+        response = _call(domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs))
+        value = response.get("authorizationToken") or ""
+        expires_at = response.get("expiration")
+        if isinstance(expires_at, datetime) and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=timezone.utc)
+        if not value or not isinstance(expires_at, datetime) or expires_at <= issued_at:
+            raise TransientError(
+                f"domain {domain.label}: GetAuthorizationToken returned no usable token "
+                f"(empty, or already expired at {expires_at})"
+            )
+        return Token(value, expires_at, issued_at)
+
+    def endpoint(self, domain: Domain, repository: str, fmt: str) -> str:
+        """GetRepositoryEndpoint for (repository, format), asked once and then cached."""
+        key = (domain.session_key, domain.domain, domain.owner, repository, fmt)
+        cached = self._endpoints.get(key)
+        if cached:
+            return cached
+        kwargs = {"domain": domain.domain, "repository": repository, "format": fmt}
+        if domain.owner:
+            kwargs["domainOwner"] = domain.owner
+        response = _call(
+            domain, "GetRepositoryEndpoint", lambda: self.client(domain).get_repository_endpoint(**kwargs),
+            repository=repository,
+        )
+        url = response.get("repositoryEndpoint") or ""
+        if not url.startswith(("https://", "http://")):
+            raise TransientError(f"domain {domain.label}: GetRepositoryEndpoint returned no URL for {repository}")
+        url = url if url.endswith("/") else url + "/"
+        self._endpoints[key] = url
+        return url
+
+
+def _make_client(domain: Domain):
+    import botocore.session
+    from botocore.config import Config as BotoConfig
+
+    def build():
+        session = botocore.session.Session(profile=domain.profile)
+        session.user_agent_extra = f"codeartifact-refresher/{__version__}"
+        if domain.role_arn:
+            _assume_role(session, domain.role_arn)
+        config = BotoConfig(
+            retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=15
+        )
+        return session.create_client(
+            "codeartifact", region_name=domain.region, endpoint_url=domain.endpoint_url, config=config
+        )
+
+    return _call(domain, "CreateClient", build)
+
+
+def _assume_role(session, role_arn: str) -> None:
+    """Make ``session`` use the role's credentials, re-assumed before they expire."""
+    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=session.create_client,
+        source_credentials=session.get_credentials(),
+        role_arn=role_arn,
+        extra_args={"RoleSessionName": ROLE_SESSION_NAME},
+    )
+    # botocore has no public setter for a session's credentials; this is the attribute
+    # get_credentials() returns, and assigning it is the documented-by-practice way.
+    session._credentials = DeferredRefreshableCredentials(
+        method="assume-role", refresh_using=fetcher.fetch_credentials
+    )
+
+
+def _call(domain: Domain, operation: str, fn, repository: str | None = None):
+    """Run one AWS call, translating botocore's exceptions into ours."""
+    from botocore import exceptions as bx
+
+    try:
+        return fn()
+    except bx.ClientError as e:
+        raise _client_error(domain, operation, e, repository) from None
+    except (bx.NoCredentialsError, bx.PartialCredentialsError):
+        raise CredentialsError(
+            f"domain {domain.label}: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or 'profile:' in the config"
+        ) from None
+    except bx.ProfileNotFound:
+        raise CredentialsError(
+            f"domain {domain.label}: AWS profile {domain.profile!r} is not defined in ~/.aws/config"
+        ) from None
+    except (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError, bx.SSOError):
+        raise CredentialsError(
+            f"domain {domain.label}: the AWS SSO session has expired or is missing; run "
+            f"`aws sso login --profile {domain.profile or 'default'}`"
+        ) from None
+    except bx.NoRegionError:
+        raise AwsError(f"domain {domain.label}: no AWS region; set 'region:' in the config or AWS_REGION") from None
+    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as e:
+        where = getattr(e, "kwargs", {}).get("endpoint_url", "the endpoint")
+        raise TransientError(f"domain {domain.label}: {operation}: cannot reach {where} ({type(e).__name__})") from None
+    except bx.BotoCoreError as e:
+        raise AwsError(f"domain {domain.label}: {operation}: {type(e).__name__}: {e}") from None
+
+
+def _client_error(domain: Domain, operation: str, e, repository: str | None) -> AwsError:
+    error = e.response.get("Error", {})
+    code = error.get("Code", "")
+    status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    operation = e.operation_name or operation
+    where = f"domain {domain.label}"
+    if operation == "AssumeRole":
+        return CredentialsError(f"{where}: cannot assume role {domain.role_arn} ({code}); check its trust policy")
+    if code in THROTTLING or status >= 500 or code in {"InternalServerException", "ServiceUnavailableException"}:
+        return TransientError(f"{where}: {operation} failed with {code or status}; will retry")
+    if code in EXPIRED:
+        return CredentialsError(f"{where}: the AWS credentials have expired ({code}); renew them (for SSO: `aws sso login`)")
+    if code in UNRECOGNISED:
+        return CredentialsError(f"{where}: AWS does not accept these credentials ({code}); check the access key and secret")
+    if code in {"AccessDeniedException", "AccessDenied"}:
+        need = PERMISSIONS if operation == "GetAuthorizationToken" else "codeartifact:GetRepositoryEndpoint"
+        return AccessDeniedError(f"{where}: {operation} was denied; the caller needs {need}")
+    if code == "ResourceNotFoundException":
+        if repository:
+            return NotFoundError(f"{where}: repository {repository!r} not found")
+        return NotFoundError(
+            f"{where}: domain not found (check 'domain', 'owner' and 'region': {domain.region or 'default region'})"
+        )
+    return AwsError(f"{where}: {operation} failed: {code or status}: {error.get('Message', '')}".rstrip(": "))

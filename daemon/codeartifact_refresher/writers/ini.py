@@ -1,0 +1,226 @@
+"""Edit INI files as configparser reads them, keeping every byte we do not own.
+
+pip reads ``pip.conf`` and twine reads ``.pypirc`` with ``configparser.RawConfigParser``; a
+round trip through it would drop comments and lowercase keys. :class:`IniDocument` instead keeps
+the file as a list of *lines* and locates *entries* (an option line plus its indented continuation
+lines) with configparser's own regular expressions, so it agrees with the tools on what the file
+says. Text configparser refuses is refused here, before anything is changed.
+"""
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..errors import WriterError
+from .base import check_text, newline_of
+
+SECTCRE = configparser.RawConfigParser.SECTCRE
+OPTCRE = configparser.RawConfigParser.OPTCRE
+COMMENT_PREFIXES = ("#", ";")
+CONTINUATION_INDENT = "    "
+
+
+@dataclass
+class Entry:
+    key: str  # as written in the file
+    start: int  # index of the option line
+    end: int  # index after its last continuation line
+    indent: int
+
+
+def _is_blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith(COMMENT_PREFIXES)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def validate(text: str) -> None:
+    """Raise WriterError when the tools' parser would refuse ``text`` (messages hold no values)."""
+    check_text(text)
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.MissingSectionHeaderError as e:
+        raise WriterError(f"line {e.lineno}: an option before any [section] header") from None
+    except configparser.DuplicateSectionError as e:
+        raise WriterError(f"line {e.lineno}: section [{e.section}] appears twice") from None
+    except configparser.DuplicateOptionError as e:
+        raise WriterError(
+            f"line {e.lineno}: option {e.option!r} appears twice in [{e.section}]"
+        ) from None
+    except configparser.ParsingError as e:
+        lines = ", ".join(str(lineno) for lineno, _ in e.errors)
+        raise WriterError(f"line {lines}: not a 'key = value' line, section or comment") from None
+    except configparser.Error as e:  # pragma: no cover - any other parser complaint
+        raise WriterError(f"not a valid INI file ({type(e).__name__})") from None
+
+
+class IniDocument:
+    """An INI file as lines, with just the edits the writers need."""
+
+    def __init__(self, text: str | None) -> None:
+        text = text or ""
+        validate(text)
+        self.newline = newline_of(text)
+        self.lines = text.splitlines(keepends=True)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _scan(self) -> list[tuple[str, str | None, int]]:
+        """Classify each line as configparser's ``_read`` does: (kind, name, indent).
+
+        kind is blank, comment, header (name = section), option (name = key) or continuation.
+        """
+        kinds: list[tuple[str, str | None, int]] = []
+        in_option = False
+        indent_level = 0
+        for line in self.lines:
+            stripped = line.strip()
+            if not stripped or stripped.startswith(COMMENT_PREFIXES):
+                kinds.append(("comment" if stripped else "blank", None, 0))
+                continue
+            indent = _indent(line)
+            if in_option and indent > indent_level:
+                kinds.append(("continuation", None, indent))
+                continue
+            indent_level = indent
+            header = SECTCRE.match(stripped)
+            if header:
+                kinds.append(("header", header.group("header"), indent))
+                in_option = False
+            else:  # validate() guarantees every other line is an option line
+                kinds.append(("option", OPTCRE.match(stripped).group("option").rstrip(), indent))
+                in_option = True
+        return kinds
+
+    def _section_bounds(self, section: str) -> tuple[int, int] | None:
+        """(index after the header, index of the next header) for ``section``."""
+        start = None
+        for i, (kind, name, _) in enumerate(self._scan()):
+            if kind != "header":
+                continue
+            if start is not None:
+                return start, i
+            if name == section:
+                start = i + 1
+        return (start, len(self.lines)) if start is not None else None
+
+    def entries(self, section: str) -> list[Entry]:
+        found: list[Entry] = []
+        current_section = None
+        for i, (kind, name, indent) in enumerate(self._scan()):
+            if kind == "header":
+                current_section = name
+            elif current_section != section:
+                continue
+            elif kind == "option":
+                found.append(Entry(name, i, i + 1, indent))
+            elif kind == "continuation":
+                found[-1].end = i + 1
+        return found
+
+    def find(self, section: str, key: str, normalize: Callable[[str], str] = str.lower):
+        return [e for e in self.entries(section) if normalize(e.key) == normalize(key)]
+
+    def value_lines(self, entry: Entry) -> list[tuple[int, int, int]]:
+        """(line index, start, end) of each piece of the entry's value text."""
+        pieces = []
+        first = self.lines[entry.start]
+        match = OPTCRE.match(first.strip())
+        value_start = len(first) - len(first.lstrip()) + match.start("value")
+        pieces.append((entry.start, value_start, len(first.rstrip("\r\n"))))
+        for i in range(entry.start + 1, entry.end):
+            line = self.lines[i]
+            if not _is_blank_or_comment(line):
+                pieces.append((i, _indent(line), len(line.rstrip("\r\n"))))
+        return pieces
+
+    # -- editing -----------------------------------------------------------------------------
+
+    def set(self, section: str, key: str, value: str, normalize=str.lower) -> None:
+        """Give ``key`` the single-line ``value``, in place when present, else appended."""
+        entries = self.find(section, key, normalize)
+        for entry in reversed(entries):
+            line = self.lines[entry.start]
+            pieces = self.value_lines(entry)
+            _, value_start, _ = pieces[0]
+            ending = line[len(line.rstrip("\r\n")):] or self.newline
+            head = line[:value_start].rstrip() + " "
+            self.lines[entry.start : entry.end] = [head + value + ending]
+        if not entries:
+            self._append(section, [f"{key} = {value}{self.newline}"])
+
+    def add_to_list(
+        self,
+        section: str,
+        key: str,
+        item: str,
+        same: Callable[[str], bool],
+        initial: Iterable[str] = (),
+        normalize=str.lower,
+    ) -> None:
+        """Make ``item`` one of the whitespace-separated values of ``key``.
+
+        An existing value for which ``same`` holds is replaced where it stands; otherwise ``item``
+        is appended on the entry's last line or, for a multi-line value, on a new line. A missing
+        key is created holding ``initial`` followed by ``item``.
+        """
+        entries = self.find(section, key, normalize)
+        if not entries:
+            items = [*initial, item]
+            if len(items) == 1:
+                self._append(section, [f"{key} = {item}{self.newline}"])
+            else:
+                lines = [f"{key} ={self.newline}"]
+                lines += [f"{CONTINUATION_INDENT}{i}{self.newline}" for i in items]
+                self._append(section, lines)
+            return
+        entry = entries[-1]
+        pieces = self.value_lines(entry)
+        replaced = False
+        for index, start, end in pieces:
+            line = self.lines[index]
+            words = list(re.finditer(r"\S+", line[start:end]))
+            for word in reversed(words):
+                if same(word.group()):
+                    a, b = start + word.start(), start + word.end()
+                    new = item if not replaced else ""
+                    self.lines[index] = line = line[:a] + new + line[b:]
+                    replaced = True
+        if replaced:
+            return
+        last_index, last_start, last_end = pieces[-1]
+        if len(pieces) == 1 and last_start == last_end and entry.end == entry.start + 1:
+            # "key =" with nothing after it yet: start a continuation list
+            self._insert(entry.end, [f"{CONTINUATION_INDENT}{item}{self.newline}"])
+        elif len(pieces) == 1:
+            line = self.lines[last_index]
+            self.lines[last_index] = line[:last_end] + " " + item + line[last_end:]
+        else:
+            indent = self.lines[last_index][:last_start]
+            self._insert(last_index + 1, [f"{indent}{item}{self.newline}"])
+
+    def _append(self, section: str, lines: list[str]) -> None:
+        bounds = self._section_bounds(section)
+        if bounds is None:
+            header = [f"[{section}]{self.newline}"]
+            if self.lines and self.lines[-1].strip():
+                header.insert(0, self.newline)
+            self._insert(len(self.lines), header + lines)
+            return
+        start, stop = bounds
+        entries = self.entries(section)
+        self._insert(entries[-1].end if entries else start, lines)
+
+    def _insert(self, index: int, lines: list[str]) -> None:
+        if index > 0 and not self.lines[index - 1].endswith(("\n", "\r")):
+            self.lines[index - 1] += self.newline
+        self.lines[index:index] = lines

@@ -1,0 +1,82 @@
+"""pip: the index URL, with the token as its password, in ``pip.conf``.
+
+By default the target owns ``[global] index-url``. With ``index: extra`` it owns one URL among the
+whitespace-separated ``extra-index-url`` values (the one on our repository's host and path), and
+the user's default index and other extra indexes stay as they are.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Iterable, Mapping
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from . import base
+from .ini import IniDocument
+
+SECTION = "global"
+INDEX_MODES = ("primary", "extra")
+_URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")
+
+
+def _index_mode(value):
+    if value not in INDEX_MODES:
+        raise ValueError(f"expected one of {', '.join(INDEX_MODES)}")
+    return value
+
+
+def _pip_key(key: str) -> str:
+    """pip's own normalisation of option names (``index_url`` is ``index-url``)."""
+    return key.lower().replace("_", "-")
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def index_url(creds: base.Credentials) -> str:
+    """``https://aws:TOKEN@host/pypi/repo/simple/`` from the repository endpoint."""
+    parts = urlsplit(creds.endpoint)
+    netloc = f"aws:{quote(creds.token, safe='')}@{parts.netloc}"
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme, netloc, path + "simple/", "", ""))
+
+
+class Writer(base.Writer):
+    format = "pypi"
+    options = {"index": (_index_mode, "primary")}
+
+    def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
+        env_file = environ.get("PIP_CONFIG_FILE")
+        if env_file and env_file != os.devnull:
+            return Path(env_file).expanduser()
+        home = Path(environ.get("HOME") or Path.home())
+        if sys.platform == "darwin":
+            mac = home / "Library" / "Application Support" / "pip"
+            return (mac if mac.is_dir() else home / ".config" / "pip") / "pip.conf"
+        xdg = Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "pip" / "pip.conf"
+        legacy = home / ".pip" / "pip.conf"
+        return legacy if legacy.exists() and not xdg.exists() else xdg
+
+    def render(self, current: str | None, creds: base.Credentials) -> str:
+        doc = IniDocument(current)
+        url = index_url(creds)
+        if self.index == "primary":
+            doc.set(SECTION, "index-url", url, normalize=_pip_key)
+        else:
+            ours = _without_userinfo(url)
+            doc.add_to_list(
+                SECTION,
+                "extra-index-url",
+                url,
+                same=lambda word: _without_userinfo(word) == ours,
+                normalize=_pip_key,
+            )
+        return doc.text()
+
+    def find_secrets(self, text: str) -> Iterable[str]:
+        return _URL_PASSWORD.findall(text)
