@@ -129,7 +129,20 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     return mapping
 
 
+class _Seq(list):
+    """A YAML sequence that remembers its line."""
+
+    line = 0
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    seq = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    seq.line = node.start_mark.line + 1
+    return seq
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _parse_yaml(path: Path) -> Any:
@@ -150,7 +163,10 @@ def _parse_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
-        raise ConfigError(f"not valid YAML: {e.problem or e.context}", path, line) from None
+        message = f"not valid YAML: {e.problem or e.context}"
+        if e.problem and e.context and e.context_mark and e.context_mark.line + 1 != line:
+            message += f" ({e.context} on line {e.context_mark.line + 1})"
+        raise ConfigError(message, path, line) from None
     except yaml.YAMLError as e:
         raise ConfigError(f"not valid YAML: {type(e).__name__}", path) from None
 
@@ -162,7 +178,7 @@ def _kind(value) -> str:
     if value is None:
         return "nothing"
     return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-            list: "a list", _Map: "a mapping"}.get(type(value), type(value).__name__)
+            _Seq: "a list", _Map: "a mapping"}.get(type(value), type(value).__name__)
 
 
 class _Checker:
@@ -176,6 +192,7 @@ class _Checker:
 
     def mapping(self, value, what: str, line: int) -> _Map:
         if not isinstance(value, _Map):
+            line = getattr(value, "line", line)
             raise self.fail(f"{what} must be a mapping of keys to values, not {_kind(value)}", line)
         return value
 

@@ -37,6 +37,8 @@ def resolve(path: Path, follow_symlinks: bool) -> Path:
         st = os.lstat(path)
     except FileNotFoundError:
         return path
+    except OSError as e:
+        raise TargetError(f"cannot use {path}: {e.strerror}") from None
     if stat.S_ISLNK(st.st_mode):
         if not follow_symlinks:
             raise UnsafeFileError(

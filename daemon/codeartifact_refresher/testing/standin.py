@@ -117,7 +117,7 @@ class StandIn:
         server.standin = self
         self.port = server.server_address[1]
         self._server = server
-        threading.Thread(target=server.serve_forever, name="codeartifact-standin", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="codeartifact-standin", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -192,12 +192,13 @@ class StandIn:
         with self._lock:
             self.calls[f"{repo.format}:{method}"] += 1
         rest = match.group("rest")
+        token = _basic_password(headers) if repo.format == "pypi" else _bearer(headers)
+        if not self._live(token, repo):
+            with self._lock:
+                self.calls[f"{repo.format}:refused"] += 1
+            return _unauthorized("codeartifact")
         if repo.format == "pypi":
-            if not self._live(_basic_password(headers), repo):
-                return _unauthorized("codeartifact")
             return self._pypi(repo, method, rest, headers, body)
-        if not self._live(_bearer(headers), repo):
-            return 401, {"Content-Type": "application/json"}, b'{"error": "token missing, unknown or expired"}'
         return self._npm(repo, method, unquote(rest))
 
     def _pypi(self, repo: Repository, method: str, rest: str, headers, body: bytes) -> Response:

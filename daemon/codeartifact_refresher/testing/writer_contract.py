@@ -1,0 +1,98 @@
+"""The contract every writer honours, as a test base class (needs pytest and hypothesis).
+
+A writer's tests subclass :class:`WriterContract` and fill in the blanks: how to make the writer,
+a file in the tool's format with foreign content, texts the tool would refuse, a hypothesis
+strategy for foreign files, and ``read_back``: what the tool itself would take from a file. Third-
+party writers can subclass it too.
+"""
+from __future__ import annotations
+
+from hypothesis import given, settings
+
+from ..errors import WriterError
+from ..writers.base import Credentials, Writer
+
+HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
+TOKEN_1 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.first-token_AAAA"
+TOKEN_2 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMzYwMH0.second-token_BBBB"
+
+
+def is_subsequence(small: list[str], big: list[str]) -> bool:
+    it = iter(big)
+    return all(any(line == other for other in it) for line in small)
+
+
+class WriterContract:
+    #: text of an existing file holding comments and settings this target does not own
+    foreign: str = ""
+    #: texts the tool cannot parse; render must refuse each one
+    corrupt: tuple[str, ...] = ("\x00\x01binary junk\x00",)
+
+    def make_writer(self) -> Writer:
+        raise NotImplementedError
+
+    def foreign_texts(self):
+        """A hypothesis strategy of files with foreign content only."""
+        raise NotImplementedError
+
+    def read_back(self, text: str) -> tuple[str, str]:
+        """(endpoint URL, token) as the tool itself would read them from ``text``."""
+        raise NotImplementedError
+
+    def creds(self, token: str = TOKEN_1) -> Credentials:
+        fmt = self.make_writer().format
+        return Credentials(f"https://{HOST}/{fmt}/store/", token, "store")
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def test_new_file_is_read_back_by_the_tool(self):
+        text = self.make_writer().render(None, self.creds())
+        assert self.read_back(text) == (self.creds().endpoint, TOKEN_1)
+
+    def test_rendering_again_changes_nothing(self):
+        writer = self.make_writer()
+        once = writer.render(self.foreign, self.creds())
+        assert writer.render(once, self.creds()) == once
+
+    def test_new_token_replaces_old_without_duplicates(self):
+        writer = self.make_writer()
+        first = writer.render(self.foreign, self.creds(TOKEN_1))
+        second = writer.render(first, self.creds(TOKEN_2))
+        assert second == writer.render(self.foreign, self.creds(TOKEN_2))
+        assert TOKEN_1 not in second and second.count(TOKEN_2) == 1
+        assert self.read_back(second) == (self.creds().endpoint, TOKEN_2)
+
+    def test_foreign_content_survives(self):
+        text = self.make_writer().render(self.foreign, self.creds())
+        assert is_subsequence(self.foreign.splitlines(keepends=True), text.splitlines(keepends=True))
+        assert self.read_back(text)[1] == TOKEN_1
+
+    def test_corrupt_input_is_refused(self):
+        writer = self.make_writer()
+        for text in self.corrupt:
+            try:
+                writer.render(text, self.creds())
+            except WriterError as e:
+                assert TOKEN_1 not in str(e)
+            else:
+                raise AssertionError(f"render accepted corrupt input {text!r}")
+
+    def test_find_secrets_covers_the_token(self):
+        writer = self.make_writer()
+        assert TOKEN_1 in writer.find_secrets(writer.render(self.foreign, self.creds()))
+
+    def test_default_path_is_absolute(self):
+        assert self.make_writer().default_path().is_absolute()
+
+    def test_property_foreign_files_survive_and_read_back(self):
+        @settings(max_examples=60, deadline=None)
+        @given(self.foreign_texts())
+        def check(foreign: str):
+            writer = self.make_writer()
+            first = writer.render(foreign, self.creds(TOKEN_1))
+            second = writer.render(first, self.creds(TOKEN_2))
+            assert is_subsequence(foreign.splitlines(), second.splitlines())
+            assert writer.render(second, self.creds(TOKEN_2)) == second
+            assert self.read_back(second) == (self.creds().endpoint, TOKEN_2)
+
+        check()

@@ -1,0 +1,85 @@
+"""Fixtures that own the environment: every test gets its own HOME, XDG dirs and fake AWS keys,
+and nothing of this machine's pip, npm or AWS settings leaks in."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from codeartifact_refresher.testing import StandIn
+
+LEAKY_PREFIXES = ("PIP_", "AWS_", "NPM_CONFIG_", "npm_config_", "CODEARTIFACT_REFRESHER_", "TWINE_")
+
+
+class FakeClock:
+    """A clock for the stand-in that tests move forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith(LEAKY_PREFIXES) or name in ("VIRTUAL_ENV", "XDG_CONFIG_DIRS"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    return home
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def standin(clock):
+    with StandIn(token_lifetime=900, clock=clock) as server:
+        server.add_repository("acme", "pypi-store", "pypi")
+        server.add_repository("acme", "npm-store", "npm")
+        yield server
+
+
+def write_config(path: Path, standin: StandIn, targets: str, domain: str = "acme", extra: str = "") -> Path:
+    """A config for ``domain`` on the stand-in; ``targets`` is the YAML list, indented 6."""
+    path.write_text(
+        "domains:\n"
+        f"  - domain: {domain}\n"
+        f'    owner: "{standin.account}"\n'
+        "    region: us-east-1\n"
+        f"    endpoint_url: {standin.url}\n"
+        f"{extra}"
+        "    targets:\n"
+        f"{targets}"
+    )
+    return path
+
+
+ALL_TARGETS = """\
+      - writer: pip
+        repository: pypi-store
+      - writer: npm
+        repository: npm-store
+      - writer: twine
+        repository: pypi-store
+"""

@@ -1,0 +1,86 @@
+import subprocess
+import sys
+
+import pytest
+
+from codeartifact_refresher import __version__, cli, log
+
+from ..conftest import ALL_TARGETS, write_config
+
+
+def test_check_prints_what_it_will_write(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"{path}: OK: 1 domain(s), 3 target(s)"
+    assert f"acme ({standin.account}): npm npm-store -> {home / '.npmrc'}" in out
+    assert standin.calls["GetAuthorizationToken"] == 0
+
+
+def test_bad_config_is_one_line_on_stderr_and_exit_2(tmp_path, capsys):
+    path = tmp_path / "c.yaml"
+    path.write_text("domains:\n  - domain: acme\n    duraton: 5\n")
+    assert cli.main(["check", "--config", str(path)]) == 2
+    assert cli.main(["refresh", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"ERROR {path}:3: unknown key 'duraton' in a domain; did you mean 'duration'?"] * 2
+
+
+def test_config_from_the_environment_variable(standin, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CODEARTIFACT_REFRESHER_CONFIG", str(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)))
+    assert cli.main(["check"]) == 0
+
+
+def test_refresh_exit_codes(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert capsys.readouterr().err.splitlines()[-1] == "INFO 1 domain(s): 3 written"
+    (home / ".pypirc").write_text("[a]\n[a]\n")
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"ERROR acme ({standin.account}): twine {home / '.pypirc'}: cannot parse" in err
+    assert err.splitlines()[-1] == "ERROR 1 domain(s): 2 written, 1 failed; 1 of 1 domains had failures"
+    assert "Traceback" not in err
+
+
+def test_aws_failure_exits_1_with_advice(standin, tmp_path, capsys):
+    standin.inject("GetAuthorizationToken", "AccessDeniedException", 403, times=5)
+    assert cli.main(["refresh", "--config", str(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))]) == 1
+    assert "needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken" in capsys.readouterr().err
+
+
+def test_dry_run_prints_redacted_diffs_to_stdout(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["-v", "refresh", "--dry-run", "--config", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("+++ ") == 3 and "<redacted>" in captured.out
+    assert not (home / ".npmrc").exists()
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["frobnicate"])
+    assert e.value.code == 2
+
+
+def test_a_bug_gets_a_traceback_with_tokens_redacted(standin, tmp_path, monkeypatch, capsys):
+    log.forget_later("s3cr3t-token-value")
+
+    def boom(*a, **kw):
+        raise RuntimeError("something held s3cr3t-token-value")
+
+    monkeypatch.setattr("codeartifact_refresher.refresh.refresh_all", boom)
+    assert cli.main(["refresh", "--config", str(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))]) == 70
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: something held <redacted>" in err
+    assert "s3cr3t-token-value" not in err
+
+
+def test_python_dash_m_works():
+    done = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"codeartifact-refresher {__version__}"
+
+
+def test_redact_handles_url_quoted_forms():
+    log.forget_later("a/b+c")
+    assert log.redact("x a%2Fb%2Bc y a/b+c") == "x <redacted> y <redacted>"

@@ -1,0 +1,130 @@
+import os
+import stat
+
+import pytest
+
+from codeartifact_refresher import files
+from codeartifact_refresher.errors import TargetError, UnsafeFileError
+
+
+def mode_of(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def write(path, text, wanted=files.DEFAULT_MODE, follow=False):
+    current = files.read(path, follow)
+    files.write_atomic(current, text, files.target_mode(current, wanted))
+
+
+@pytest.fixture
+def wide_umask():
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def test_new_file_is_0600_in_new_0700_directories_whatever_the_umask(tmp_path, wide_umask):
+    path = tmp_path / "a" / "b" / "pip.conf"
+    write(path, "x\n")
+    assert path.read_text() == "x\n" and mode_of(path) == 0o600
+    assert mode_of(tmp_path / "a") == 0o700 and mode_of(tmp_path / "a" / "b") == 0o700
+
+
+def test_strict_umask_does_not_narrow_a_wanted_group_read(tmp_path):
+    old = os.umask(0o077)
+    try:
+        write(tmp_path / "f", "x", wanted=0o640)
+    finally:
+        os.umask(old)
+    assert mode_of(tmp_path / "f") == 0o640
+
+
+def test_temporary_file_is_created_with_the_final_mode(tmp_path, monkeypatch):
+    opened = []
+    real_open = os.open
+
+    def spy(path, flags, mode=0o777, **kw):
+        if str(path).endswith(".tmp"):
+            opened.append((flags, mode))
+        return real_open(path, flags, mode, **kw)
+
+    monkeypatch.setattr(os, "open", spy)
+    write(tmp_path / "f", "secret")
+    assert opened and opened[0][1] == 0o600 and opened[0][0] & os.O_EXCL and opened[0][0] & os.O_NOFOLLOW
+
+
+def test_existing_wide_file_is_tightened_and_narrow_one_not_widened(tmp_path):
+    wide, narrow = tmp_path / "wide", tmp_path / "narrow"
+    wide.write_text("a")
+    narrow.write_text("a")
+    os.chmod(wide, 0o644)
+    os.chmod(narrow, 0o400)
+    write(wide, "b")
+    write(narrow, "b", wanted=0o640)
+    assert mode_of(wide) == 0o600 and mode_of(narrow) == 0o400 and narrow.read_text() == "b"
+
+
+def test_replace_is_atomic_rename_and_leaves_no_temporary_file(tmp_path):
+    tmp_path = tmp_path / "dir"
+    tmp_path.mkdir()
+    path = tmp_path / "f"
+    path.write_text("old")
+    inode = os.stat(path).st_ino
+    write(path, "new")
+    assert path.read_text() == "new" and os.stat(path).st_ino != inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_failed_replace_keeps_old_file_and_removes_temporary(tmp_path, monkeypatch):
+    tmp_path = tmp_path / "dir"
+    tmp_path.mkdir()
+    path = tmp_path / "f"
+    path.write_text("old")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(TargetError, match=rf"cannot write {path}: No space left on device"):
+        write(path, "new")
+    assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_symlink_is_refused_unless_followed(tmp_path):
+    real = tmp_path / "real.conf"
+    real.write_text("old")
+    link = tmp_path / "link.conf"
+    link.symlink_to(real)
+    with pytest.raises(UnsafeFileError, match="is a symlink; refusing to replace it \\(set follow_symlinks: true"):
+        write(link, "new")
+    assert real.read_text() == "old"
+    write(link, "new", follow=True)
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_directory_target_is_refused(tmp_path):
+    with pytest.raises(UnsafeFileError, match="is a directory, not a file"):
+        files.read(tmp_path)
+
+
+def test_non_utf8_file_is_refused_and_says_where(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"[global]\n\xff\n")
+    with pytest.raises(TargetError, match=r"is not UTF-8 text \(byte 9\); left as it is"):
+        files.read(path)
+
+
+def test_bom_and_crlf_survive_a_rewrite(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"\xef\xbb\xbfa\r\n")
+    current = files.read(path)
+    assert current.bom and current.text == "a\r\n"
+    files.write_atomic(current, current.text + "b\r\n", 0o600)
+    assert path.read_bytes() == b"\xef\xbb\xbfa\r\nb\r\n"
+
+
+def test_unreadable_parent_gives_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(TargetError, match=r"cannot use .*/file/sub/pip.conf: Not a directory"):
+        write(blocker / "sub" / "pip.conf", "x")

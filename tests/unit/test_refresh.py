@@ -1,0 +1,135 @@
+import os
+import stat
+
+import pytest
+
+from codeartifact_refresher import config, refresh
+from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.tokens import Clients
+from codeartifact_refresher.writers import base
+
+from ..conftest import ALL_TARGETS, write_config
+
+
+def run(path, clients=None, registry=None, dry_run=False):
+    registry = registry or Registry()
+    return refresh.refresh_all(config.load(path, registry), clients or Clients(), registry, dry_run)
+
+
+def live_token(standin, home) -> str:
+    text = (home / ".npmrc").read_text()
+    return text.rsplit(":_authToken=", 1)[1].strip()
+
+
+def test_one_token_call_per_domain_and_one_endpoint_call_per_repository_format(standin, tmp_path, home):
+    [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
+    assert report.ok and [t.outcome for t in report.targets] == ["written"] * 3
+    assert standin.calls["GetAuthorizationToken"] == 1
+    assert standin.calls["GetRepositoryEndpoint"] == 2  # pypi-store/pypi for pip and twine, npm-store/npm
+    for path in (home / ".config/pip/pip.conf", home / ".npmrc", home / ".pypirc"):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_second_round_gets_a_new_token_and_reuses_endpoints(standin, tmp_path, home):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    clients = Clients()
+    run(path, clients)
+    first = live_token(standin, home)
+    [report] = run(path, clients)
+    assert report.ok and live_token(standin, home) != first
+    assert standin.calls["GetAuthorizationToken"] == 2 and standin.calls["GetRepositoryEndpoint"] == 2
+
+
+def test_unparseable_file_is_left_byte_for_byte_and_the_others_are_written(standin, tmp_path, home):
+    pip_conf = home / ".config" / "pip" / "pip.conf"
+    pip_conf.parent.mkdir(parents=True)
+    broken = b"index-url = before any section\n# mine\n"
+    pip_conf.write_bytes(broken)
+    os.chmod(pip_conf, 0o644)
+    [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
+    pip_result, npm_result, twine_result = report.targets
+    assert pip_result.outcome == "failed" and not report.ok
+    assert pip_result.error == f"cannot parse {pip_conf} as a pip config: line 1: an option before any [section] header; left as it is"
+    assert pip_conf.read_bytes() == broken and stat.S_IMODE(os.stat(pip_conf).st_mode) == 0o644
+    assert (npm_result.outcome, twine_result.outcome) == ("written", "written")
+
+
+def test_a_failing_domain_does_not_stop_the_next(standin, tmp_path, home):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"""\
+defaults: {{region: us-east-1, endpoint_url: "{standin.url}", owner: "{standin.account}"}}
+domains:
+  - domain: missing
+    targets: [{{writer: pip, repository: pypi-store, path: {tmp_path}/missing.conf}}]
+  - domain: acme
+    targets: [{{writer: npm, repository: npm-store}}]
+""")
+    missing, acme = run(path)
+    assert not missing.ok and "domain not found" in missing.error and missing.targets[0].outcome == "failed"
+    assert not (tmp_path / "missing.conf").exists()
+    assert acme.ok and (home / ".npmrc").exists()
+
+
+def test_dry_run_writes_nothing_and_shows_no_token_old_or_new(standin, tmp_path, home):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    run(path)
+    old_token = live_token(standin, home)
+    before = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}
+    [report] = run(path, dry_run=True)
+    assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file()} == before
+    diffs = "".join(t.diff for t in report.targets)
+    assert [t.outcome for t in report.targets] == ["would write"] * 3
+    assert diffs.count("<redacted>") >= 6 and old_token not in diffs
+    assert standin.live_tokens() == 2
+    assert "-index-url = http://aws:<redacted>@" in diffs and "+password = <redacted>" in diffs
+
+
+def test_dry_run_of_a_new_file_shows_its_mode(standin, tmp_path, home):
+    [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS), dry_run=True)
+    assert report.targets[1].diff.startswith(f"# mode none -> 0600: {home / '.npmrc'}\n--- /dev/null\n")
+    assert not (home / ".npmrc").exists()
+
+
+def test_unchanged_content_is_not_rewritten(standin, tmp_path, home):
+    class Fixed(base.Writer):
+        format = "npm"
+
+        def default_path(self, environ=os.environ):
+            return home / "fixed"
+
+        def render(self, current, creds):
+            return "constant\n"
+
+        def find_secrets(self, text):
+            return []
+
+    registry = Registry()
+    registry._classes["npm"] = Fixed
+    path = write_config(tmp_path / "c.yaml", standin, "      - {writer: npm, repository: npm-store}\n")
+    [first] = run(path, registry=registry)
+    inode = os.stat(home / "fixed").st_ino
+    [second] = run(path, registry=registry)
+    assert (first.targets[0].outcome, second.targets[0].outcome) == ("written", "unchanged")
+    assert os.stat(home / "fixed").st_ino == inode
+
+
+def test_a_buggy_writer_fails_its_target_only(standin, tmp_path, home, caplog):
+    class Buggy(base.Writer):
+        format = "pypi"
+
+        def default_path(self, environ=os.environ):
+            return home / "buggy"
+
+        def render(self, current, creds):
+            raise KeyError(creds.token)  # a bug that would put the token in an exception
+
+    registry = Registry()
+    registry._classes["twine"] = Buggy
+    [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS), registry=registry)
+    assert [t.outcome for t in report.targets] == ["written", "written", "failed"]
+    assert report.targets[2].error == "internal error: KeyError"
+
+
+def test_summary_counts_outcomes(standin, tmp_path):
+    reports = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
+    assert refresh.summary(reports) == "1 domain(s): 3 written"

@@ -1,0 +1,172 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from botocore.stub import Stubber
+
+from codeartifact_refresher import config, tokens
+from codeartifact_refresher.errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
+
+from ..conftest import FakeClock
+
+
+def domain(**kw) -> config.Domain:
+    kw.setdefault("region", "us-east-1")
+    return config.Domain(kw.pop("domain", "acme"), targets=(), **kw)
+
+
+def stubbed(d: config.Domain):
+    clients = tokens.Clients()
+    client = clients.client(d)
+    return clients, Stubber(client)
+
+
+def test_token_comes_from_the_api_expiration_not_the_duration_asked(standin, clock):
+    standin.token_lifetime = 60  # the service may give less than asked for
+    d = domain(owner=standin.account, endpoint_url=standin.url, duration=43200)
+    token = tokens.Clients().token(d)
+    assert token.expires_at.tzinfo is not None
+    assert abs(token.expires_at.timestamp() - (clock.now + 60)) < 1
+    assert "value" not in repr(token) and token.value not in repr(token)
+
+
+def test_endpoint_is_asked_once_then_cached(standin):
+    d = domain(owner=standin.account, endpoint_url=standin.url)
+    clients = tokens.Clients()
+    first = clients.endpoint(d, "pypi-store", "pypi")
+    assert clients.endpoint(d, "pypi-store", "pypi") == first == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
+    assert standin.calls["GetRepositoryEndpoint"] == 1
+
+
+def test_one_client_per_session_key(standin):
+    clients = tokens.Clients()
+    a = clients.client(domain(endpoint_url=standin.url))
+    assert clients.client(domain(domain="other", endpoint_url=standin.url)) is a
+    assert clients.client(domain(endpoint_url=standin.url, region="eu-west-1")) is not a
+
+
+def test_botocore_honours_the_endpoint_environment_variable(standin, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", standin.url)
+    assert tokens.Clients().token(domain(owner=standin.account)).value
+    assert standin.calls["GetAuthorizationToken"] == 1
+
+
+def test_naive_expiration_is_taken_as_utc():
+    d = domain()
+    clients, stub = stubbed(d)
+    naive = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=1)
+    stub.add_response("get_authorization_token", {"authorizationToken": "t", "expiration": naive})
+    with stub:
+        assert clients.token(d).expires_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("response", [
+    {"authorizationToken": "", "expiration": datetime(2099, 1, 1, tzinfo=timezone.utc)},
+    {"authorizationToken": "t", "expiration": datetime(2000, 1, 1, tzinfo=timezone.utc)},
+    {"authorizationToken": "t"},
+])
+def test_useless_token_responses_are_transient_errors(response):
+    d = domain()
+    clients, stub = stubbed(d)
+    stub.add_response("get_authorization_token", response)
+    with stub, pytest.raises(TransientError, match="returned no usable token"):
+        clients.token(d)
+
+
+@pytest.mark.parametrize("code,status,error,advice", [
+    ("AccessDeniedException", 403, AccessDeniedError, "needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"),
+    ("ResourceNotFoundException", 404, NotFoundError, "domain not found (check 'domain', 'owner' and 'region'"),
+    ("ThrottlingException", 429, TransientError, "will retry"),
+    ("InternalServerException", 500, TransientError, "will retry"),
+    ("ExpiredTokenException", 403, CredentialsError, "the AWS credentials have expired"),
+    ("UnrecognizedClientException", 403, CredentialsError, "does not accept these credentials"),
+    ("ValidationException", 400, AwsError, "failed: ValidationException"),
+])
+def test_api_errors_become_advice(code, status, error, advice):
+    d = domain()
+    clients, stub = stubbed(d)
+    stub.add_client_error("get_authorization_token", code, "msg", status)
+    with stub, pytest.raises(error) as e:
+        clients.token(d)
+    assert advice in str(e.value) and str(e.value).startswith("domain acme: ")
+    assert type(e.value).retryable == (error is TransientError)
+
+
+def test_unknown_repository_is_named(standin):
+    d = domain(owner=standin.account, endpoint_url=standin.url)
+    with pytest.raises(NotFoundError, match="repository 'nope' not found"):
+        tokens.Clients().endpoint(d, "nope", "pypi")
+
+
+def test_access_denied_for_a_key_through_the_stand_in(standin, monkeypatch):
+    standin.key_errors["AKIDDENIED"] = "AccessDeniedException"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDDENIED")
+    with pytest.raises(AccessDeniedError):
+        tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
+
+
+def test_no_credentials_says_what_to_set(standin, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with pytest.raises(CredentialsError, match="no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"):
+        tokens.Clients().token(domain(endpoint_url=standin.url))
+
+
+def test_missing_profile_is_named(standin):
+    with pytest.raises(CredentialsError, match="AWS profile 'nope' is not defined"):
+        tokens.Clients().token(domain(endpoint_url=standin.url, profile="nope"))
+
+
+def test_expired_sso_session_says_to_log_in(standin, home, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    (home / ".aws").mkdir()
+    (home / ".aws" / "config").write_text(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\nregion = us-east-1\n"
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
+    )
+    with pytest.raises(CredentialsError, match="run `aws sso login --profile dev`"):
+        tokens.Clients().token(domain(endpoint_url=standin.url, profile="dev"))
+
+
+def test_unreachable_endpoint_is_transient():
+    d = domain(endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(TransientError, match="cannot reach"):
+        tokens.Clients().token(d)
+
+
+def test_role_is_assumed_and_its_keys_sign_the_call(standin, monkeypatch):
+    seen = []
+    real = standin._check_signature
+
+    def record(authorization):
+        seen.append(authorization.split("Credential=")[1].split("/")[0])
+        return real(authorization)
+
+    monkeypatch.setattr(standin, "_check_signature", record)
+    d = domain(owner=standin.account, endpoint_url=standin.url, role_arn="arn:aws:iam::111122223333:role/reader")
+    clients = tokens.Clients()
+    with monkeypatch.context() as m:
+        import botocore.session
+
+        sts_stubs = []
+
+        original = botocore.session.Session.create_client
+
+        def create_client(self, service, *a, **kw):
+            client = original(self, service, *a, **kw)
+            if service == "sts":
+                stub = Stubber(client)
+                stub.add_response("assume_role", {
+                    "Credentials": {"AccessKeyId": "ASIAROLEKEY00001", "SecretAccessKey": "s", "SessionToken": "t",
+                                    "Expiration": datetime.now(timezone.utc) + timedelta(hours=1)},
+                    "AssumedRoleUser": {"AssumedRoleId": "AROA:codeartifact-refresher",
+                                        "Arn": "arn:aws:sts::111122223333:assumed-role/reader/codeartifact-refresher"},
+                }, {"RoleArn": d.role_arn, "RoleSessionName": "codeartifact-refresher"})
+                stub.activate()
+                sts_stubs.append(stub)
+            return client
+
+        m.setattr(botocore.session.Session, "create_client", create_client)
+        clients.token(d)
+    assert seen == ["ASIAROLEKEY00001"] and len(sts_stubs) == 1
+    sts_stubs[0].assert_no_pending_responses()

@@ -1,0 +1,98 @@
+import re
+
+import pytest
+
+from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WriterContract
+from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.npm import Writer
+
+from ..strategies import npmrc_files
+
+FOREIGN = """\
+; team npm settings
+registry=https://registry.npmjs.org/
+@other:registry=https://npm.other.example/
+//npm.other.example/:_authToken=other-secret
+save-exact = true
+
+[section]
+registry=https://not-top-level.example/
+"""
+CREDS = Credentials(f"https://{HOST}/npm/store/", TOKEN_1)
+_SECTION = re.compile(r"^\[([^\]]*)\]\s*$")
+
+
+def npm_reads(text: str) -> dict:
+    """Top-level settings as npm's ini parser reads them (the last of a key wins)."""
+    values = {}
+    for line in re.split(r"[\r\n]+", text):
+        if not line.strip() or re.match(r"^\s*[;#]", line):
+            continue
+        if _SECTION.match(line):
+            break
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip()
+    return values
+
+
+class TestDefaultRegistry(WriterContract):
+    foreign = FOREIGN.replace("registry=https://registry.npmjs.org/\n", "")
+
+    def make_writer(self):
+        return Writer()
+
+    def foreign_texts(self):
+        return npmrc_files()
+
+    def read_back(self, text):
+        values = npm_reads(text)
+        return values["registry"], values[f"//{HOST}/npm/store/:_authToken"]
+
+
+class TestScopedRegistry(WriterContract):
+    foreign = FOREIGN
+
+    def make_writer(self):
+        return Writer(scope="@acme")
+
+    def foreign_texts(self):
+        return npmrc_files(forbidden_keys=("@acme:registry",))
+
+    def read_back(self, text):
+        values = npm_reads(text)
+        return values["@acme:registry"], values[f"//{HOST}/npm/store/:_authToken"]
+
+
+def test_scoped_target_leaves_default_registry_and_other_tokens():
+    values = npm_reads(Writer(scope="@acme").render(FOREIGN, CREDS))
+    assert values["registry"] == "https://registry.npmjs.org/"
+    assert values["//npm.other.example/:_authToken"] == "other-secret"
+
+
+def test_default_target_replaces_registry_in_place_and_skips_sections():
+    text = Writer().render(FOREIGN, CREDS)
+    lines = text.splitlines()
+    assert lines[1] == f"registry={CREDS.endpoint}"
+    assert "registry=https://not-top-level.example/" in lines[-1]
+    assert lines.index("[section]") > lines.index(f"//{HOST}/npm/store/:_authToken={TOKEN_1}")
+
+
+def test_no_always_auth_is_written():
+    assert "always-auth" not in Writer().render(None, CREDS)
+
+
+@pytest.mark.parametrize("scope", ["acme", "@Acme", "@", "@a b", 7])
+def test_scope_option_validates(scope):
+    validator, _ = Writer.options["scope"]
+    with pytest.raises(ValueError, match="expected an npm scope"):
+        validator(scope)
+
+
+def test_default_path_follows_npm_userconfig(home, monkeypatch, tmp_path):
+    assert Writer().default_path() == home / ".npmrc"
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(tmp_path / "npmrc"))
+    assert Writer().default_path() == tmp_path / "npmrc"
+
+
+def test_find_secrets_includes_other_registries_tokens():
+    assert set(Writer().find_secrets(Writer().render(FOREIGN, CREDS))) == {"other-secret", TOKEN_1}

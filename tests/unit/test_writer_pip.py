@@ -1,0 +1,141 @@
+import configparser
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import pytest
+
+from codeartifact_refresher.errors import WriterError
+from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, TOKEN_2, WriterContract
+from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.pip import Writer
+
+from ..strategies import NAME, ini_files
+
+FOREIGN = """\
+# Company pip settings; keep this comment.
+[global]
+timeout = 60
+; trusted hosts below
+trusted-host = pypi.internal.example
+extra-index-url =
+    https://pypi.internal.example/simple
+    https://mirror.example/simple
+
+[install]
+user = yes
+"""
+
+
+def pip_values(text: str) -> dict:
+    """What pip reads: configparser, with pip's key normalisation."""
+    parser = configparser.RawConfigParser()
+    parser.read_string(text)
+    return {f"{s}.{k.replace('_', '-')}": v for s in parser.sections() for k, v in parser.items(s)}
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """(endpoint, token) from https://aws:TOKEN@host/path/simple/."""
+    parts = urlsplit(url)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    endpoint = urlunsplit((parts.scheme, host, parts.path.removesuffix("simple/"), "", ""))
+    return endpoint, unquote(userinfo.partition(":")[2])
+
+
+class TestPrimaryIndex(WriterContract):
+    foreign = FOREIGN
+    corrupt = ("no section header = 1\n", "[global]\nindex-url = a\nindex-url = b\n", "[global]\njunk line\n", "\x00\x01")
+
+    def make_writer(self):
+        return Writer()
+
+    def foreign_texts(self):
+        return ini_files(section_names=NAME | NAME.map(lambda _: "global"))
+
+    def read_back(self, text):
+        return split_url(pip_values(text)["global.index-url"])
+
+
+class TestExtraIndex(WriterContract):
+    foreign = FOREIGN
+    corrupt = TestPrimaryIndex.corrupt
+
+    def make_writer(self):
+        return Writer(index="extra")
+
+    def foreign_texts(self):
+        return TestPrimaryIndex.foreign_texts(self)
+
+    def read_back(self, text):
+        urls = pip_values(text)["global.extra-index-url"].split()
+        ours = [u for u in urls if HOST in u]
+        assert len(ours) == 1, urls
+        return split_url(ours[0])
+
+
+CREDS = Credentials(f"https://{HOST}/pypi/store/", TOKEN_1)
+
+
+def test_extra_keeps_users_default_index_and_other_extras():
+    current = FOREIGN.replace("timeout = 60\n", "timeout = 60\nindex-url = https://pypi.org/simple\n")
+    values = pip_values(Writer(index="extra").render(current, CREDS))
+    assert values["global.index-url"] == "https://pypi.org/simple"
+    urls = values["global.extra-index-url"].split()
+    assert urls[:2] == ["https://pypi.internal.example/simple", "https://mirror.example/simple"]
+    assert split_url(urls[2]) == (CREDS.endpoint, TOKEN_1)
+
+
+def test_extra_on_a_single_line_value_stays_on_that_line():
+    text = Writer(index="extra").render("[global]\nextra-index-url = https://a.example/simple\n", CREDS)
+    first, rest = text.splitlines()[1].split(" = ")[1].split(" ", 1)
+    assert first == "https://a.example/simple" and split_url(rest) == (CREDS.endpoint, TOKEN_1)
+
+
+def test_underscore_spelling_of_the_key_is_replaced_not_duplicated():
+    text = Writer().render("[global]\nindex_url = https://old.example/simple\n", CREDS)
+    assert text.count("index") == 1 and text.startswith("[global]\nindex_url = https://aws:")
+
+
+def test_other_sections_index_url_is_not_ours():
+    current = "[install]\nindex-url = https://other.example/simple\n"
+    values = pip_values(Writer().render(current, CREDS))
+    assert values["install.index-url"] == "https://other.example/simple"
+    assert split_url(values["global.index-url"]) == (CREDS.endpoint, TOKEN_1)
+
+
+def test_crlf_file_gets_crlf_lines_and_missing_final_newline_is_handled():
+    text = Writer().render("[global]\r\ntimeout = 5", CREDS)
+    assert text.startswith("[global]\r\ntimeout = 5\r\nindex-url = https://aws:") and text.endswith("/simple/\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+
+
+def test_token_with_url_special_characters_is_quoted():
+    creds = Credentials(CREDS.endpoint, "a/b+c=d@e")
+    text = Writer().render(None, creds)
+    assert "a%2Fb%2Bc%3Dd%40e@" in text
+    assert split_url(pip_values(text)["global.index-url"])[1] == "a/b+c=d@e"
+
+
+def test_error_names_the_line_but_never_the_content():
+    with pytest.raises(WriterError, match=r"^line 3: ") as e:
+        Writer().render("[global]\nx = 1\nsecret-junk-line\n", CREDS)
+    assert "secret-junk-line" not in str(e.value)
+
+
+@pytest.mark.parametrize("index", ["main", "", None, 3])
+def test_index_option_validates(index):
+    validator, _ = Writer.options["index"]
+    with pytest.raises(ValueError, match="expected one of primary, extra"):
+        validator(index)
+
+
+def test_default_path_follows_pips_rules(home, monkeypatch, tmp_path):
+    xdg = home / ".config" / "pip" / "pip.conf"
+    assert Writer().default_path() == xdg
+    legacy = home / ".pip" / "pip.conf"
+    legacy.parent.mkdir()
+    legacy.write_text("")
+    assert Writer().default_path() == legacy  # only the legacy file exists: pip reads it
+    xdg.parent.mkdir(parents=True)
+    xdg.write_text("")
+    assert Writer().default_path() == xdg
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(tmp_path / "ci.conf"))
+    assert Writer().default_path() == tmp_path / "ci.conf"
