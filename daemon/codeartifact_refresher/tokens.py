@@ -108,7 +108,7 @@ def _make_client(domain: Domain):
         if domain.role_arn:
             _assume_role(session, domain.role_arn)
         config = BotoConfig(
-            retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=15
+            retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=15
         )
         return session.create_client(
             "codeartifact", region_name=domain.region, endpoint_url=domain.endpoint_url, config=config

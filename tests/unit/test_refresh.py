@@ -133,3 +133,14 @@ def test_a_buggy_writer_fails_its_target_only(standin, tmp_path, home, caplog):
 def test_summary_counts_outcomes(standin, tmp_path):
     reports = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
     assert refresh.summary(reports) == "1 domain(s): 3 written"
+
+
+def test_two_targets_in_one_file_both_land(standin, tmp_path, home):
+    path = write_config(tmp_path / "c.yaml", standin, (
+        "      - {writer: npm, repository: npm-store}\n"
+        "      - {writer: npm, repository: npm-store, scope: '@acme'}\n"
+    ))
+    [report] = run(path)
+    text = (home / ".npmrc").read_text()
+    assert report.ok and "\nregistry=" in "\n" + text and "@acme:registry=" in text
+    assert text.count(":_authToken=") == 1  # same repository: one auth line, not two

@@ -1,0 +1,96 @@
+"""The stand-in itself: the tests and the demo rely on it refusing what CodeArtifact refuses."""
+import base64
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from codeartifact_refresher import config, tokens
+from codeartifact_refresher.errors import TransientError
+from codeartifact_refresher.testing import packages, uploads
+
+
+def get(url, token=None, scheme="Basic"):
+    request = urllib.request.Request(url)
+    if token and scheme == "Basic":
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"aws:{token}".encode()).decode())
+    elif token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def domain(standin, name="acme"):
+    return config.Domain(name, (), owner=standin.account, region="us-east-1", endpoint_url=standin.url)
+
+
+def test_a_token_opens_only_its_own_domain(standin):
+    standin.add_repository("other", "pypi-store", "pypi")
+    clients = tokens.Clients()
+    acme_token = clients.token(domain(standin)).value
+    acme = clients.endpoint(domain(standin), "pypi-store", "pypi")
+    other = clients.endpoint(domain(standin, "other"), "pypi-store", "pypi")
+    assert get(f"{acme}simple/ca-demo-pkg/", acme_token)[0] == 200
+    assert get(f"{other}simple/ca-demo-pkg/", acme_token)[0] == 401
+    assert get(f"{acme}simple/ca-demo-pkg/", "forged")[0] == 401
+    assert get(f"{acme}simple/ca-demo-pkg/")[0] == 401
+    assert standin.calls["pypi:refused"] == 3
+
+
+def test_tokens_lapse_by_the_stand_ins_clock(standin, clock):
+    clients = tokens.Clients()
+    token = clients.token(domain(standin)).value
+    npm = clients.endpoint(domain(standin), "npm-store", "npm")
+    status, body = get(f"{npm}{packages.DEMO_NAME}", token, "Bearer")
+    assert status == 200 and json.loads(body)["dist-tags"] == {"latest": "1.0.0"}
+    clock.advance(899)
+    assert standin.live_tokens() == 1
+    clock.advance(2)
+    assert standin.live_tokens() == 0 and get(f"{npm}{packages.DEMO_NAME}", token, "Bearer")[0] == 401
+
+
+def test_unsigned_control_plane_request_is_refused(standin):
+    status, body = get(f"{standin.url}/v1/repository/endpoint?domain=acme&repository=npm-store&format=npm")
+    assert status == 403
+
+
+def test_injected_faults_are_served_then_cleared(standin):
+    standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=5)
+    with pytest.raises(TransientError, match="ThrottlingException"):
+        tokens.Clients().token(domain(standin))
+    assert standin.calls["GetAuthorizationToken"] == 3  # botocore's own retry: 3 attempts in all
+    assert tokens.Clients().token(domain(standin)).value  # 2 faults left: attempts 4 and 5 fail, 6 works
+    assert standin.calls["GetAuthorizationToken"] == 6
+
+
+def test_a_single_throttle_is_absorbed_by_the_clients_retry(standin):
+    standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=1)
+    assert tokens.Clients().token(domain(standin)).value
+    assert standin.calls["GetAuthorizationToken"] == 2
+
+
+def test_upload_with_a_wrong_digest_is_refused(standin):
+    repo = standin.repositories[("acme", standin.account, "pypi", "pypi-store")]
+    boundary = "xYz"
+    body = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in {":action": "file_upload", "name": "evil", "sha256_digest": "00"}.items()
+    ) + (f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="evil-1.whl"\r\n'
+         f"Content-Type: application/octet-stream\r\n\r\nDATA\r\n--{boundary}--\r\n")
+    status, _, message = uploads.handle(repo, f"multipart/form-data; boundary={boundary}", body.encode())
+    assert status == 400 and b"sha256_digest does not match" in message and "evil" not in repo.files
+
+
+def test_wheel_is_reproducible_and_valid():
+    name, data = packages.wheel()
+    assert name == "ca_demo_pkg-1.0.0-py3-none-any.whl" and packages.wheel()[1] == data
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        record = zf.read("ca_demo_pkg-1.0.0.dist-info/RECORD").decode()
+        assert zf.testzip() is None and "ca_demo_pkg/__init__.py,sha256=" in record
