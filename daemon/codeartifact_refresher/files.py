@@ -1,15 +1,17 @@
 """Safe reads and atomic writes of target files.
 
-A write goes to a temporary file in the target's directory, created with its final mode and owner
-before the first byte, flushed and fsynced, then moved over the target with ``os.replace`` and the
-directory fsynced: a crash at any moment leaves the old file or the new one. Targets that are
+A write goes to a temporary file in the target's directory (a random name, created 0600, given its
+final mode and owner before the first byte), flushed and fsynced, then moved over the target with
+``os.replace``, and the directory fsynced: a crash at any moment leaves the old file or the new one. Targets that are
 symlinks are refused unless the target allows following them; then the file the link points to is
 replaced and the link stays. Missing parent directories are created 0700.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,17 +54,21 @@ def resolve(path: Path, follow_symlinks: bool) -> Path:
 def read(path: Path, follow_symlinks: bool = False) -> Current:
     real = resolve(path, follow_symlinks)
     try:
-        with open(real, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise UnsafeFileError(f"{real} is not a regular file")
-            data = f.read()
+        # O_NOFOLLOW: a link swapped in since resolve() is refused; O_NONBLOCK: a FIFO can't hang us
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return Current(real, None)
-    except IsADirectoryError:
-        raise UnsafeFileError(f"{real} is a directory, not a file") from None
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise UnsafeFileError(f"{real} became a symlink; refusing to follow it") from None
         raise TargetError(f"cannot read {real}: {e.strerror}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        kind = "a directory, not a file" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise UnsafeFileError(f"{real} is {kind}")
+    with os.fdopen(fd, "rb") as f:
+        data = f.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -98,17 +104,14 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
     path = current.path
     make_parents(path)
     data = ((BOM if current.bom else "") + text).encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
-    except FileExistsError:
-        os.unlink(tmp)  # left by a crashed run of this same pid; never ours to keep
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    try:  # a random name, O_EXCL | O_NOFOLLOW, mode 0600: nothing else can be there or see it
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         raise TargetError(f"cannot create a temporary file beside {path}: {e.strerror}") from None
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(fd, mode)  # the umask may have narrowed it; still empty, so no window
+            os.fchmod(fd, mode)  # 0600 so far; the final mode is set while the file is still empty
             if os.geteuid() == 0 and current.uid not in (None, 0):
                 os.fchown(fd, current.uid, current.gid)  # keep a user's file theirs
             f.write(data)

@@ -49,8 +49,27 @@ def test_temporary_file_is_created_with_the_final_mode(tmp_path, monkeypatch):
         return real_open(path, flags, mode, **kw)
 
     monkeypatch.setattr(os, "open", spy)
-    write(tmp_path / "f", "secret")
+    fchmods = []
+    real_fchmod = os.fchmod
+    monkeypatch.setattr(os, "fchmod", lambda fd, mode: (fchmods.append((os.fstat(fd).st_size, mode)), real_fchmod(fd, mode)))
+    write(tmp_path / "f", "secret", wanted=0o640)
     assert opened and opened[0][1] == 0o600 and opened[0][0] & os.O_EXCL and opened[0][0] & os.O_NOFOLLOW
+    assert fchmods == [(0, 0o640)]  # the final mode is set while the file is still empty
+    assert mode_of(tmp_path / "f") == 0o640
+
+
+def test_a_stale_temporary_name_is_never_reused_or_removed(tmp_path):
+    (tmp_path / "d").mkdir()
+    squatter = tmp_path / "d" / f".f.{os.getpid()}.tmp"
+    squatter.write_text("not ours")
+    write(tmp_path / "d" / "f", "new")
+    assert squatter.read_text() == "not ours" and (tmp_path / "d" / "f").read_text() == "new"
+
+
+def test_fifo_target_is_refused_without_hanging(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(UnsafeFileError, match="is not a regular file"):
+        files.read(tmp_path / "fifo")
 
 
 def test_existing_wide_file_is_tightened_and_narrow_one_not_widened(tmp_path):

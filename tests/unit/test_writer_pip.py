@@ -139,3 +139,23 @@ def test_default_path_follows_pips_rules(home, monkeypatch, tmp_path):
     assert Writer().default_path() == xdg
     monkeypatch.setenv("PIP_CONFIG_FILE", str(tmp_path / "ci.conf"))
     assert Writer().default_path() == tmp_path / "ci.conf"
+
+
+def test_replacing_a_multi_line_value_keeps_comments_inside_it():
+    current = "[global]\nindex-url =\n    # the old mirror, retired in May\n    https://old.example/simple\ntimeout = 5\n"
+    text = Writer().render(current, CREDS)
+    assert text.splitlines()[1].startswith("index-url = https://aws:")
+    assert text.splitlines()[2:] == ["    # the old mirror, retired in May", "timeout = 5"]
+    assert split_url(pip_values(text)["global.index-url"]) == (CREDS.endpoint, TOKEN_1)
+
+
+@pytest.mark.parametrize("spelling", ["index-url=", "index-url = ", "index-url:", "index-url  =  "])
+def test_replacing_keeps_the_users_spelling_of_the_separator(spelling):
+    text = Writer().render(f"[global]\n{spelling}https://old.example/simple\n", CREDS)
+    assert text.splitlines()[1].startswith(f"{spelling}https://aws:")
+
+
+def test_form_feed_inside_a_line_is_not_a_line_break():
+    current = "[global]\ntimeout = 5\x0c6\n"  # configparser sees one option line here
+    text = Writer().render(current, CREDS)
+    assert text.startswith(current) and pip_values(text)["global.timeout"] == "5\x0c6"

@@ -15,6 +15,7 @@ Writers are registered as entry points in the group ``codeartifact_refresher.wri
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +82,12 @@ def check_text(text: str) -> None:
     """Refuse text that no config-file parser should be handed (binary junk)."""
     if "\x00" in text:
         raise WriterError("contains NUL bytes: not a text file")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split at "\n" only, as configparser and npm read files
+    (``str.splitlines`` would also split at form feeds and other separators they keep)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 def newline_of(text: str) -> str:

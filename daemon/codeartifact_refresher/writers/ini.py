@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..errors import WriterError
-from .base import check_text, newline_of
+from .base import check_text, newline_of, split_lines
 
 SECTCRE = configparser.RawConfigParser.SECTCRE
 OPTCRE = configparser.RawConfigParser.OPTCRE
@@ -67,7 +67,7 @@ class IniDocument:
         text = text or ""
         validate(text)
         self.newline = newline_of(text)
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
 
     def text(self) -> str:
         return "".join(self.lines)
@@ -101,17 +101,12 @@ class IniDocument:
                 in_option = True
         return kinds
 
-    def _section_bounds(self, section: str) -> tuple[int, int] | None:
-        """(index after the header, index of the next header) for ``section``."""
-        start = None
+    def _section_start(self, section: str) -> int | None:
+        """The index of the line after ``section``'s header, or None when there is none."""
         for i, (kind, name, _) in enumerate(self._scan()):
-            if kind != "header":
-                continue
-            if start is not None:
-                return start, i
-            if name == section:
-                start = i + 1
-        return (start, len(self.lines)) if start is not None else None
+            if kind == "header" and name == section:
+                return i + 1
+        return None
 
     def entries(self, section: str) -> list[Entry]:
         found: list[Entry] = []
@@ -150,11 +145,11 @@ class IniDocument:
         entries = self.find(section, key, normalize)
         for entry in reversed(entries):
             line = self.lines[entry.start]
-            pieces = self.value_lines(entry)
-            _, value_start, _ = pieces[0]
+            _, value_start, value_end = self.value_lines(entry)[0]
             ending = line[len(line.rstrip("\r\n")):] or self.newline
-            head = line[:value_start].rstrip() + " "
-            self.lines[entry.start : entry.end] = [head + value + ending]
+            head = line[:value_start] if value_end > value_start else line[:value_start].rstrip() + " "
+            kept = [c for c in self.lines[entry.start + 1 : entry.end] if _is_blank_or_comment(c)]
+            self.lines[entry.start : entry.end] = [head + value + ending, *kept]
         if not entries:
             self._append(section, [f"{key} = {value}{self.newline}"])
 
@@ -209,14 +204,14 @@ class IniDocument:
             self._insert(last_index + 1, [f"{indent}{item}{self.newline}"])
 
     def _append(self, section: str, lines: list[str]) -> None:
-        bounds = self._section_bounds(section)
-        if bounds is None:
+        """Add ``lines`` after the section's last entry, creating the section at the end if need be."""
+        start = self._section_start(section)
+        if start is None:
             header = [f"[{section}]{self.newline}"]
             if self.lines and self.lines[-1].strip():
                 header.insert(0, self.newline)
             self._insert(len(self.lines), header + lines)
             return
-        start, stop = bounds
         entries = self.entries(section)
         self._insert(entries[-1].end if entries else start, lines)
 

@@ -40,7 +40,7 @@ class NpmrcDocument:
         text = text or ""
         base.check_text(text)
         self.newline = base.newline_of(text)
-        self.lines = text.splitlines(keepends=True)
+        self.lines = base.split_lines(text)
         self.top_end = next(
             (i for i, line in enumerate(self.lines) if _SECTION.match(line.rstrip("\r\n"))),
             len(self.lines),
