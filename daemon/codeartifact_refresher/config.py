@@ -344,20 +344,28 @@ def _domain(check: _Checker, registry: Registry, raw, line: int, defaults: dict,
     return Domain(name, built, **{**defaults, **_settings(check, d)}, line=d.line)
 
 
-def _no_duplicates(check: _Checker, domains: list[Domain]) -> None:
+def _no_duplicates(check: _Checker, registry: Registry, domains: list[Domain]) -> None:
     seen: dict = {}
     for d in domains:
         key = (d.domain, d.owner, d.session_key)
         if key in seen:
             raise check.fail(f"domain {d.domain!r} appears twice (first on line {seen[key]}); list all its targets under one entry", d.line)
         seen[key] = d.line
-    targets: dict = {}
+    owners: dict = {}
     for d in domains:
         for t in d.targets:
-            key = (t.writer, t.path, t.options, d.domain, d.owner, t.repository)
-            if key in targets:
-                raise check.fail(f"this {t.writer} target repeats the one on line {targets[key]}", t.line)
-            targets[key] = t.line
+            key = (t.writer, t.path, t.options, d.domain, d.owner, d.session_key, t.repository)
+            if key in owners:
+                raise check.fail(f"this {t.writer} target repeats the one on line {owners[key]}", t.line)
+            owners[key] = t.line
+            for claim in registry.get(t.writer)(**dict(t.options)).claims():
+                if (t.path, claim) in owners:
+                    raise check.fail(
+                        f"this {t.writer} target and the one on line {owners[t.path, claim]} would both "
+                        f"write {claim} in {t.path}; give one of them another path or option",
+                        t.line,
+                    )
+                owners[t.path, claim] = t.line
 
 
 def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.environ) -> Config:
@@ -376,7 +384,7 @@ def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.
         raise check.fail("expected 'domains:', a list of at least one domain", top.line_of("domains"))
     line = top.line_of("domains")
     domains = [_domain(check, registry, d, line, defaults, environ) for d in raw_domains]
-    _no_duplicates(check, domains)
+    _no_duplicates(check, registry, domains)
     return Config(path, tuple(domains))
 
 

@@ -121,3 +121,19 @@ def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_bytes(b"\xef\xbb\xbfdomains:\n  - {domain: acme, targets: [{writer: pip, repository: store}]}\n")
     assert config.load(path).domains[0].domain == "acme"
+
+
+def test_targets_sharing_a_file_without_sharing_an_entry_are_fine(tmp_path):
+    cfg = load_text(tmp_path, """\
+domains:
+  - domain: acme
+    targets:
+      - {writer: pip, repository: ra, path: /tmp/p.conf}
+      - {writer: pip, repository: rb, path: /tmp/p.conf, index: extra}
+      - {writer: pip, repository: rc, path: /tmp/p.conf, index: extra}
+      - {writer: npm, repository: ra, path: /tmp/npmrc}
+      - {writer: npm, repository: rb, path: /tmp/npmrc, scope: "@b"}
+      - {writer: twine, repository: ra, path: /tmp/pypirc}
+      - {writer: twine, repository: rb, path: /tmp/pypirc, name: other}
+""")
+    assert len(cfg.domains[0].targets) == 7

@@ -70,6 +70,14 @@ class Writer:
         """Return the new text of the file; ``current`` is None when the file does not exist."""
         raise NotImplementedError
 
+    def claims(self) -> Iterable[str]:
+        """Entries of the file that only one target may own (two would overwrite each other).
+
+        Entries that belong to one repository (an auth line for its URL) need not be listed:
+        the config already refuses two targets for the same repository, writer and file.
+        """
+        return ()
+
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every credential value this writer's format holds in ``text``, ours or the user's.
 

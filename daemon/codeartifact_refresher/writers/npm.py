@@ -89,9 +89,16 @@ class Writer(base.Writer):
                 return Path(value).expanduser()
         return Path(environ.get("HOME") or Path.home()) / ".npmrc"
 
+    @property
+    def registry_key(self) -> str:
+        return f"{self.scope}:registry" if self.scope else "registry"
+
+    def claims(self) -> Iterable[str]:
+        return [self.registry_key]
+
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = NpmrcDocument(current)
-        doc.set(f"{self.scope}:registry" if self.scope else "registry", creds.endpoint)
+        doc.set(self.registry_key, creds.endpoint)
         doc.set(f"//{creds.host}{creds.path}:_authToken", creds.token)
         return doc.text()
 

@@ -78,5 +78,8 @@ class Writer(base.Writer):
             )
         return doc.text()
 
+    def claims(self) -> Iterable[str]:
+        return [f"[{SECTION}] index-url"] if self.index == "primary" else []
+
     def find_secrets(self, text: str) -> Iterable[str]:
         return _URL_PASSWORD.findall(text)

@@ -51,6 +51,9 @@ class Writer(base.Writer):
             doc.set(self.name, key, value)
         return doc.text()
 
+    def claims(self) -> Iterable[str]:
+        return [f"section [{self.name}]"]
+
     def find_secrets(self, text: str) -> Iterable[str]:
         parser = configparser.RawConfigParser()
         parser.read_string(text)
