@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
-
+from . import yamlfile
 from .errors import ConfigError, RegistryError
 from .files import DEFAULT_MODE
 from .registry import Registry
+from .yamlfile import Map, kind
 
 ENV_VAR = "CODEARTIFACT_REFRESHER_CONFIG"
 BASENAME = Path("codeartifact-refresher") / "config.yaml"
@@ -95,90 +95,7 @@ def default_path(environ: Mapping[str, str] = os.environ) -> Path:
     return SYSTEM_PATH
 
 
-# -- YAML with line numbers ----------------------------------------------------------------------
-
-
-class _Map(dict):
-    """A YAML mapping that remembers its line and the line of each key."""
-
-    line = 0
-    key_lines: dict
-
-    def line_of(self, key) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    mapping = _Map()
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, str):
-            raise ConfigError(f"keys must be strings, not {_kind(key)} ({key!r})", line=line)
-        if key in mapping:
-            raise ConfigError(f"key {key!r} appears twice (first on line {mapping.key_lines[key]})", line=line)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = line
-    return mapping
-
-
-class _Seq(list):
-    """A YAML sequence that remembers its line."""
-
-    line = 0
-
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    seq = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    seq.line = node.start_mark.line + 1
-    return seq
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def _parse_yaml(path: Path) -> Any:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError("no such file (set --config or $CODEARTIFACT_REFRESHER_CONFIG)", path) from None
-    except OSError as e:
-        raise ConfigError(f"cannot read: {e.strerror}", path) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ConfigError("not UTF-8 text", path, data[: e.start].count(b"\n") + 1) from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except ConfigError as e:
-        raise ConfigError(e.message, path, e.line) from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        message = f"not valid YAML: {e.problem or e.context}"
-        if e.problem and e.context and e.context_mark and e.context_mark.line + 1 != line:
-            message += f" ({e.context} on line {e.context_mark.line + 1})"
-        raise ConfigError(message, path, line) from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"not valid YAML: {type(e).__name__}", path) from None
-
-
 # -- validation ------------------------------------------------------------------------------------
-
-
-def _kind(value) -> str:
-    if value is None:
-        return "nothing"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-            _Seq: "a list", _Map: "a mapping"}.get(type(value), type(value).__name__)
 
 
 class _Checker:
@@ -190,13 +107,13 @@ class _Checker:
     def fail(self, message: str, line: int) -> ConfigError:
         return ConfigError(message, self.path, line)
 
-    def mapping(self, value, what: str, line: int) -> _Map:
-        if not isinstance(value, _Map):
+    def mapping(self, value, what: str, line: int) -> Map:
+        if not isinstance(value, Map):
             line = getattr(value, "line", line)
-            raise self.fail(f"{what} must be a mapping of keys to values, not {_kind(value)}", line)
+            raise self.fail(f"{what} must be a mapping of keys to values, not {kind(value)}", line)
         return value
 
-    def keys(self, mapping: _Map, allowed, where: str, hint: Callable[[str], str] = lambda k: "") -> None:
+    def keys(self, mapping: Map, allowed, where: str, hint: Callable[[str], str] = lambda k: "") -> None:
         for key in mapping:
             if key in allowed:
                 continue
@@ -204,12 +121,12 @@ class _Checker:
             advice = f"; did you mean {near[0]!r}?" if near else hint(key) or f"; valid keys: {', '.join(sorted(allowed))}"
             raise self.fail(f"unknown key {key!r} in {where}{advice}", mapping.line_of(key))
 
-    def string(self, mapping: _Map, key: str, pattern: re.Pattern | None = None, expected: str = "") -> str | None:
+    def string(self, mapping: Map, key: str, pattern: re.Pattern | None = None, expected: str = "") -> str | None:
         value = mapping.get(key)
         if value is None and key not in mapping:
             return None
         if not isinstance(value, str) or not value:
-            raise self.fail(f"{key}: expected {expected or 'a string'}, got {_kind(value)}", mapping.line_of(key))
+            raise self.fail(f"{key}: expected {expected or 'a string'}, got {kind(value)}", mapping.line_of(key))
         if pattern is not None and not pattern.match(value):
             raise self.fail(f"{key}: {value!r} is not valid: expected {expected}", mapping.line_of(key))
         return value
@@ -220,14 +137,14 @@ DOMAIN_KEYS = ("domain", "targets") + DOMAIN_SETTINGS
 COMMON_TARGET_KEYS = ("writer", "repository", "path", "follow_symlinks", "mode")
 
 
-def _owner(check: _Checker, m: _Map) -> str | None:
+def _owner(check: _Checker, m: Map) -> str | None:
     value = m.get("owner")
     if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
         return str(value)  # unquoted in YAML; unambiguous when it has no leading zero
     return check.string(m, "owner", OWNER_RE, "a 12-digit AWS account ID, quoted (\"011122223333\")")
 
 
-def _duration(check: _Checker, m: _Map) -> int:
+def _duration(check: _Checker, m: Map) -> int:
     if "duration" not in m:
         return DURATION_MAX
     value = m["duration"]
@@ -241,11 +158,11 @@ def _duration(check: _Checker, m: _Map) -> int:
     return value
 
 
-def _endpoint_url(check: _Checker, m: _Map) -> str | None:
+def _endpoint_url(check: _Checker, m: Map) -> str | None:
     return check.string(m, "endpoint_url", re.compile(r"^https?://[^/\s]+(/\S*)?$"), "an http(s):// URL")
 
 
-def _settings(check: _Checker, m: _Map) -> dict:
+def _settings(check: _Checker, m: Map) -> dict:
     settings = {
         "owner": _owner(check, m),
         "region": check.string(m, "region", REGION_RE, "an AWS region such as 'us-east-1'"),
@@ -259,7 +176,7 @@ def _settings(check: _Checker, m: _Map) -> dict:
     return settings
 
 
-def _mode(check: _Checker, m: _Map) -> int:
+def _mode(check: _Checker, m: Map) -> int:
     if "mode" not in m:
         return DEFAULT_MODE
     value = m["mode"]
@@ -276,7 +193,7 @@ def _mode(check: _Checker, m: _Map) -> int:
     return mode
 
 
-def _path(check: _Checker, m: _Map, environ: Mapping[str, str]) -> Path | None:
+def _path(check: _Checker, m: Map, environ: Mapping[str, str]) -> Path | None:
     value = check.string(m, "path", expected="a file path")
     if value is None:
         return None
@@ -326,7 +243,7 @@ def _target(check: _Checker, registry: Registry, raw, line: int, environ) -> Tar
                 raise check.fail(f"{name}: {e}, got {t[name]!r}", t.line_of(name)) from None
     follow = t.get("follow_symlinks", False)
     if not isinstance(follow, bool):
-        raise check.fail(f"follow_symlinks: expected true or false, got {_kind(follow)}", t.line_of("follow_symlinks"))
+        raise check.fail(f"follow_symlinks: expected true or false, got {kind(follow)}", t.line_of("follow_symlinks"))
     path = _path(check, t, environ) or cls(**options).default_path(environ)
     return Target(writer, repository, path, tuple(sorted(options.items())), follow, _mode(check, t), t.line)
 
@@ -391,5 +308,5 @@ def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.
 def load(path: Path | None = None, registry: Registry | None = None, environ: Mapping[str, str] = os.environ) -> Config:
     """Read, parse and validate the config at ``path`` (default: :func:`default_path`)."""
     path = Path(path) if path is not None else default_path(environ)
-    data = _parse_yaml(path)
+    data = yamlfile.read(path)
     return parse(path, data, registry or Registry(), environ)

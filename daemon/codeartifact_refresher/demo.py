@@ -64,6 +64,30 @@ def pip_install(home: Path) -> bool:
     return done.returncode == 0
 
 
+def _story(standin: StandIn, tmp: Path) -> bool:
+    home = tmp / "home"
+    path = tmp / "config.yaml"
+    path.write_text(CONFIG.format(owner=standin.account, url=standin.url, home=home))
+    print(f"1. A config for a local CodeArtifact stand-in at {standin.url}: {path}")
+    cfg, registry, clients = config.load(path), Registry(), Clients()
+    print("2. codeartifact-refresher refresh:")
+    print(f"    {summary(refresh_all(cfg, clients, registry))}")
+    for target in cfg.domains[0].targets:
+        print(f"    {target.path} (mode {target.path.stat().st_mode & 0o777:04o}):")
+        for line in log.redact(target.path.read_text()).splitlines():
+            print(f"      | {line}")
+    print("3. pip installs through the written pip.conf:")
+    first = pip_install(home)
+    standin.expire_tokens()
+    print("4. The token lapses; pip is refused:")
+    refused = not pip_install(home)
+    print("5. Refresh again, and pip works again:")
+    print(f"    {summary(refresh_all(cfg, clients, registry))}")
+    second = pip_install(home)
+    print(f"Stand-in calls: {', '.join(f'{k} x{v}' for k, v in sorted(standin.calls.items()))}")
+    return first and refused and second
+
+
 def run_demo(keep: bool = False) -> int:
     logging.getLogger("codeartifact_refresher").setLevel(logging.WARNING)  # the demo narrates
     tmp = Path(tempfile.mkdtemp(prefix="codeartifact-refresher-demo-"))
@@ -74,32 +98,11 @@ def run_demo(keep: bool = False) -> int:
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
     try:
         with standin, mock.patch.dict(os.environ, fake_aws):
-            home = tmp / "home"
-            path = tmp / "config.yaml"
-            path.write_text(CONFIG.format(owner=standin.account, url=standin.url, home=home))
-            print(f"1. A config for a local CodeArtifact stand-in at {standin.url}: {path}")
-            cfg, registry, clients = config.load(path), Registry(), Clients()
-            print("2. codeartifact-refresher refresh:")
-            print(f"    {summary(refresh_all(cfg, clients, registry))}")
-            for target in cfg.domains[0].targets:
-                print(f"    {target.path} (mode {target.path.stat().st_mode & 0o777:04o}):")
-                for line in log.redact(target.path.read_text()).splitlines():
-                    print(f"      | {line}")
-            print("3. pip installs through the written pip.conf:")
-            first = pip_install(home)
-            standin.expire_tokens()
-            print("4. The token lapses; pip is refused:")
-            refused = not pip_install(home)
-            print("5. Refresh again, and pip works again:")
-            print(f"    {summary(refresh_all(cfg, clients, registry))}")
-            second = pip_install(home)
-            calls = ", ".join(f"{k} x{v}" for k, v in sorted(standin.calls.items()))
-            print(f"Stand-in calls: {calls}")
+            ok = _story(standin, tmp)
     finally:
         if keep:
             print(f"Kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    ok = first and refused and second
     print("Demo " + ("succeeded." if ok else "FAILED."))
     return 0 if ok else 1

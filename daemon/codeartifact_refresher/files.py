@@ -8,6 +8,7 @@ replaced and the link stays. Missing parent directories are created 0700.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -128,10 +129,8 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
 
 
 def _unlink_quietly(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -1,7 +1,6 @@
 import os
 import stat
 
-import pytest
 
 from codeartifact_refresher import config, refresh
 from codeartifact_refresher.registry import Registry

@@ -6,7 +6,6 @@ from botocore.stub import Stubber
 from codeartifact_refresher import config, tokens
 from codeartifact_refresher.errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
 
-from ..conftest import FakeClock
 
 
 def domain(**kw) -> config.Domain:

@@ -4,7 +4,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import pytest
 
 from codeartifact_refresher.errors import WriterError
-from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, TOKEN_2, WriterContract
+from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WriterContract
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.pip import Writer
 

@@ -14,46 +14,23 @@ from __future__ import annotations
 
 import base64
 import collections
-import html
-import json
 import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import packages, uploads
+from . import packages
+from .repository import Repository, Response, json_response
 
 DEFAULT_ACCOUNT = "111122223333"
 _SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/codeartifact/aws4_request,")
 _DATA_PATH = re.compile(r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>pypi|npm)/(?P<repo>[^/]+)/(?P<rest>.*)$")
-Response = tuple[int, dict, bytes]
-
-
-@dataclass
-class Repository:
-    domain: str
-    owner: str
-    name: str
-    format: str
-    files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
-    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
-
-    def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
-        self.files.setdefault(packages.normalize(project), {})[filename] = data
-
-    def publish_npm(self, name: str, version: str, data: bytes | None = None) -> None:
-        self.packages.setdefault(name, {})[version] = data or packages.npm_tarball(name, version)
-
-
-def _json(status: int, body: dict, headers: dict | None = None) -> Response:
-    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode()
 
 
 def _aws_error(status: int, code: str, message: str) -> Response:
-    return _json(status, {"message": message}, {"x-amzn-ErrorType": code})
+    return json_response(status, {"message": message}, {"x-amzn-ErrorType": code})
 
 
 def _unauthorized(realm: str) -> Response:
@@ -111,7 +88,7 @@ class StandIn:
         with self._lock:
             return sum(1 for _, e in self._tokens.values() if e > now)
 
-    def start(self) -> "StandIn":
+    def start(self) -> StandIn:
         server = ThreadingHTTPServer((self.host, self.port), _Handler)
         server.daemon_threads = True
         server.standin = self
@@ -126,7 +103,7 @@ class StandIn:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "StandIn":
+    def __enter__(self) -> StandIn:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -157,7 +134,7 @@ class StandIn:
         key = (domain, owner, query.get("format", ""), query.get("repository", ""))
         if key not in self.repositories:
             return _aws_error(404, "ResourceNotFoundException", f"Repository {key[3]} not found")
-        return _json(200, {"repositoryEndpoint": self.endpoint(self.repositories[key])})
+        return json_response(200, {"repositoryEndpoint": self.endpoint(self.repositories[key])})
 
     def _check_signature(self, authorization: str) -> Response | None:
         match = _SIGV4.match(authorization)
@@ -175,7 +152,7 @@ class StandIn:
         expires_at = self.clock() + lifetime
         with self._lock:
             self._tokens[token] = ((domain, owner), expires_at)
-        return _json(200, {"authorizationToken": token, "expiration": expires_at})
+        return json_response(200, {"authorizationToken": token, "expiration": expires_at})
 
     # -- data plane --------------------------------------------------------------------------
 
@@ -198,56 +175,8 @@ class StandIn:
                 self.calls[f"{repo.format}:refused"] += 1
             return _unauthorized("codeartifact")
         if repo.format == "pypi":
-            return self._pypi(repo, method, rest, headers, body)
-        return self._npm(repo, method, unquote(rest))
-
-    def _pypi(self, repo: Repository, method: str, rest: str, headers, body: bytes) -> Response:
-        if method == "POST" and rest == "":
-            return uploads.handle(repo, headers.get("Content-Type", ""), body)
-        if rest == "simple/":
-            links = "".join(f'<a href="{p}/">{p}</a>\n' for p in sorted(repo.files))
-            return _html(links)
-        if rest.startswith("simple/"):
-            files = repo.files.get(packages.normalize(rest[len("simple/"):].strip("/")))
-            if files is None:
-                return 404, {"Content-Type": "text/plain"}, b"no such project\n"
-            return _html("".join(
-                f'<a href="../../files/{html.escape(n)}#sha256={uploads.sha256(d)}">{html.escape(n)}</a>\n'
-                for n, d in sorted(files.items())
-            ))
-        if rest.startswith("files/"):
-            name = rest[len("files/"):]
-            for files in repo.files.values():
-                if name in files:
-                    return 200, {"Content-Type": "application/octet-stream"}, files[name]
-        return 404, {"Content-Type": "text/plain"}, b"not found\n"
-
-    def _npm(self, repo: Repository, method: str, rest: str) -> Response:
-        name, _, tarball = rest.partition("/-/")
-        versions = repo.packages.get(name)
-        if method != "GET" or versions is None:
-            return _json(404, {"error": "not found"})
-        base = f"{self.endpoint(repo)}{name}/-/{name.rpartition('/')[2]}"
-        if tarball:
-            for version, data in versions.items():
-                if tarball == f"{name.rpartition('/')[2]}-{version}.tgz":
-                    return 200, {"Content-Type": "application/octet-stream"}, data
-            return _json(404, {"error": "not found"})
-        latest = sorted(versions)[-1]
-        return _json(200, {
-            "name": name,
-            "dist-tags": {"latest": latest},
-            "versions": {
-                v: {"name": name, "version": v, "dist": packages.npm_dist(d, f"{base}-{v}.tgz")}
-                for v, d in versions.items()
-            },
-        })
-
-
-def _html(links: str) -> Response:
-    page = f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n"
-    return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
-
+            return repo.serve_pypi(method, rest, headers.get("Content-Type", ""), body)
+        return repo.serve_npm(method, unquote(rest), self.endpoint(repo))
 
 def _basic_password(headers) -> str | None:
     auth = headers.get("Authorization", "")

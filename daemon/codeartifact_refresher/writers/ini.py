@@ -179,21 +179,26 @@ class IniDocument:
                 self._append(section, lines)
             return
         entry = entries[-1]
-        pieces = self.value_lines(entry)
+        if not self._replace_word(entry, item, same):
+            self._append_word(entry, item)
+
+    def _replace_word(self, entry: Entry, item: str, same: Callable[[str], bool]) -> bool:
+        """Put ``item`` where the first value ``same`` holds for stands; drop later such values."""
         replaced = False
-        for index, start, end in pieces:
+        for index, start, end in self.value_lines(entry):
             line = self.lines[index]
-            words = list(re.finditer(r"\S+", line[start:end]))
-            for word in reversed(words):
+            for word in reversed(list(re.finditer(r"\S+", line[start:end]))):
                 if same(word.group()):
                     a, b = start + word.start(), start + word.end()
-                    new = item if not replaced else ""
-                    self.lines[index] = line = line[:a] + new + line[b:]
+                    line = line[:a] + ("" if replaced else item) + line[b:]
                     replaced = True
-        if replaced:
-            return
+            self.lines[index] = line
+        return replaced
+
+    def _append_word(self, entry: Entry, item: str) -> None:
+        pieces = self.value_lines(entry)
         last_index, last_start, last_end = pieces[-1]
-        if len(pieces) == 1 and last_start == last_end and entry.end == entry.start + 1:
+        if len(pieces) == 1 and last_start == last_end:
             # "key =" with nothing after it yet: start a continuation list
             self._insert(entry.end, [f"{CONTINUATION_INDENT}{item}{self.newline}"])
         elif len(pieces) == 1:

@@ -1,0 +1,95 @@
+"""Reading YAML with line numbers, so that config errors can say where they are.
+
+Mappings load as :class:`Map` (a dict that knows its line and each key's line), sequences as
+:class:`Seq`. Duplicate keys, which PyYAML silently lets the last one win, are errors here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+
+class Map(dict):
+    """A YAML mapping that remembers its line and the line of each key."""
+
+    line = 0
+    key_lines: dict
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class Seq(list):
+    """A YAML sequence that remembers its line."""
+
+    line = 0
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Map:
+    loader.flatten_mapping(node)
+    mapping = Map()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            raise ConfigError(f"keys must be strings, not {kind(key)} ({key!r})", line=line)
+        if key in mapping:
+            raise ConfigError(f"key {key!r} appears twice (first on line {mapping.key_lines[key]})", line=line)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = line
+    return mapping
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Seq:
+    seq = Seq(loader.construct_object(child, deep=True) for child in node.value)
+    seq.line = node.start_mark.line + 1
+    return seq
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def kind(value) -> str:
+    """How a value reads in a message: 'a string', 'a list', ..."""
+    if value is None:
+        return "nothing"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            Seq: "a list", Map: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def read(path: Path) -> Any:
+    """Parse the YAML file at ``path``; every problem is a ConfigError with its line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("no such file (set --config or $CODEARTIFACT_REFRESHER_CONFIG)", path) from None
+    except OSError as e:
+        raise ConfigError(f"cannot read: {e.strerror}", path) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError("not UTF-8 text", path, data[: e.start].count(b"\n") + 1) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except ConfigError as e:
+        raise ConfigError(e.message, path, e.line) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        message = f"not valid YAML: {e.problem or e.context}"
+        if e.problem and e.context and e.context_mark and e.context_mark.line + 1 != line:
+            message += f" ({e.context} on line {e.context_mark.line + 1})"
+        raise ConfigError(message, path, line) from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"not valid YAML: {type(e).__name__}", path) from None
