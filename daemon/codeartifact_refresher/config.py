@@ -185,9 +185,10 @@ def _mode(check: _Checker, m: Map) -> int:
     except ValueError:
         mode = None
     if not isinstance(mode, int) or isinstance(mode, bool) or mode & ~0o644 or not mode & 0o400:
+        shown = f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
         raise check.fail(
             f"mode: expected an octal file mode such as 0600 or 0640 (owner-readable, writable by "
-            f"nobody else), got {value!r}",
+            f"nobody else), got {shown}",
             m.line_of("mode"),
         )
     return mode
