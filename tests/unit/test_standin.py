@@ -94,3 +94,21 @@ def test_wheel_is_reproducible_and_valid():
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         record = zf.read("ca_demo_pkg-1.0.0.dist-info/RECORD").decode()
         assert zf.testzip() is None and "ca_demo_pkg/__init__.py,sha256=" in record
+
+
+def test_the_stand_in_runs_as_a_command(home):
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "codeartifact_refresher.testing", "--lifetime", "60"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        url = re.search(r"at (http://127\.0\.0\.1:\d+):", first).group(1)
+        d = config.Domain("demo", (), owner="111122223333", region="us-east-1", endpoint_url=url)
+        token = tokens.Clients().token(d)
+        assert 59 <= token.lifetime <= 61
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
