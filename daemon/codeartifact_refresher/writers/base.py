@@ -98,6 +98,13 @@ def split_lines(text: str) -> list[str]:
     return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
+def insert_lines(lines: list[str], index: int, new: list[str], newline: str) -> None:
+    """Insert ``new`` before ``lines[index]``, first ending the line before it if it had no end."""
+    if index > 0 and not lines[index - 1].endswith(("\n", "\r")):
+        lines[index - 1] += newline
+    lines[index:index] = new
+
+
 def newline_of(text: str) -> str:
     """The line ending a file already uses, so that added lines match it."""
     return "\r\n" if "\r\n" in text else "\n"

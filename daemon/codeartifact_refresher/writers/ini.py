@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..errors import WriterError
-from .base import check_text, newline_of, split_lines
+from .base import check_text, insert_lines, newline_of, split_lines
 
 SECTCRE = configparser.RawConfigParser.SECTCRE
 OPTCRE = configparser.RawConfigParser.OPTCRE
@@ -221,6 +221,4 @@ class IniDocument:
         self._insert(entries[-1].end if entries else start, lines)
 
     def _insert(self, index: int, lines: list[str]) -> None:
-        if index > 0 and not self.lines[index - 1].endswith(("\n", "\r")):
-            self.lines[index - 1] += self.newline
-        self.lines[index:index] = lines
+        insert_lines(self.lines, index, lines, self.newline)

@@ -73,9 +73,7 @@ class NpmrcDocument:
     def _insert(self, line: str) -> None:
         keyed = [i for i in range(self.top_end) if _key_of(self.lines[i]) is not None]
         index = keyed[-1] + 1 if keyed else self.top_end
-        if index > 0 and not self.lines[index - 1].endswith(("\n", "\r")):
-            self.lines[index - 1] += self.newline
-        self.lines.insert(index, line)
+        base.insert_lines(self.lines, index, [line], self.newline)
         self.top_end += 1
 
 
