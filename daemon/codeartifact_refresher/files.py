@@ -2,9 +2,9 @@
 
 A write goes to a temporary file in the target's directory (a random name, created 0600, given its
 final mode and owner before the first byte), flushed and fsynced, then moved over the target with
-``os.replace``, and the directory fsynced: a crash at any moment leaves the old file or the new one. Targets that are
-symlinks are refused unless the target allows following them; then the file the link points to is
-replaced and the link stays. Missing parent directories are created 0700.
+``os.replace``, and the directory fsynced: a crash at any moment leaves the old file or the new
+one. Targets that are symlinks are refused unless the target allows following them; then the file
+the link points to is replaced and the link stays. Missing parent directories are created 0700.
 """
 from __future__ import annotations
 

@@ -66,10 +66,11 @@ class Repository:
         versions = self.packages.get(name)
         if method != "GET" or versions is None:
             return json_response(404, {"error": "not found"})
-        base = f"{endpoint}{name}/-/{name.rpartition('/')[2]}"
+        basename = name.rpartition("/")[2]  # "@scope/pkg" tarballs are named "pkg-1.0.0.tgz"
+        base = f"{endpoint}{name}/-/{basename}"
         if tarball:
             for version, data in versions.items():
-                if tarball == f"{name.rpartition('/')[2]}-{version}.tgz":
+                if tarball == f"{basename}-{version}.tgz":
                     return 200, {"Content-Type": "application/octet-stream"}, data
             return json_response(404, {"error": "not found"})
         latest = sorted(versions)[-1]

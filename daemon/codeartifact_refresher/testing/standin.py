@@ -178,6 +178,7 @@ class StandIn:
             return repo.serve_pypi(method, rest, headers.get("Content-Type", ""), body)
         return repo.serve_npm(method, unquote(rest), self.endpoint(repo))
 
+
 def _basic_password(headers) -> str | None:
     auth = headers.get("Authorization", "")
     if not auth.startswith("Basic "):
