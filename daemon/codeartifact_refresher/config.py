@@ -10,7 +10,6 @@ was expected; an unknown key suggests the nearest valid one.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -19,10 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import yamlfile
-from .errors import ConfigError, RegistryError
+from .errors import RegistryError
 from .files import DEFAULT_MODE
 from .registry import Registry
-from .yamlfile import Map, kind
+from .validate import Checker
+from .yamlfile import Map
 
 ENV_VAR = "CODEARTIFACT_REFRESHER_CONFIG"
 BASENAME = Path("codeartifact-refresher") / "config.yaml"
@@ -32,8 +32,12 @@ DOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,48}[a-z0-9]$")
 REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
 OWNER_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+ADDRESS_RE = re.compile(r"^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 DURATION_MIN, DURATION_MAX = 900, 43200
+REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
+HOOK_TIMEOUT = 60.0  # seconds
+WORKERS = 16  # domains refreshed at once
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Target:
     options: tuple[tuple[str, Any], ...] = ()
     follow_symlinks: bool = False
     mode: int = DEFAULT_MODE
+    on_change: tuple[str, ...] | None = None
     line: int = 0
 
 
@@ -57,6 +62,10 @@ class Domain:
     role_arn: str | None = None
     endpoint_url: str | None = None
     duration: int = DURATION_MAX
+    refresh_at: float = REFRESH_AT
+    jitter: float = JITTER
+    on_change: tuple[str, ...] | None = None
+    hook_timeout: float = HOOK_TIMEOUT
     line: int = 0
 
     @property
@@ -68,11 +77,28 @@ class Domain:
     def label(self) -> str:
         return f"{self.domain} ({self.owner})" if self.owner else self.domain
 
+    @property
+    def key(self) -> str:
+        """Names this domain in the state file and the scheduler: unique within a config."""
+        extra = [f"{k}={v}" for k, v in zip(("profile", "region", "role", "endpoint"), self.session_key, strict=True) if v]
+        return " ".join([self.label, *extra])
+
+
+@dataclass(frozen=True)
+class Health:
+    """The optional HTTP listener for /healthz and /metrics."""
+
+    port: int
+    address: str = "127.0.0.1"
+
 
 @dataclass(frozen=True)
 class Config:
     path: Path
     domains: tuple[Domain, ...]
+    workers: int = WORKERS
+    health: Health | None = None
+    state_file: Path | None = None
 
 
 # -- where the config lives ----------------------------------------------------------------------
@@ -98,53 +124,21 @@ def default_path(environ: Mapping[str, str] = os.environ) -> Path:
 # -- validation ------------------------------------------------------------------------------------
 
 
-class _Checker:
-    """Builds error messages that name the file, the line and the key."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, message: str, line: int) -> ConfigError:
-        return ConfigError(message, self.path, line)
-
-    def mapping(self, value, what: str, line: int) -> Map:
-        if not isinstance(value, Map):
-            line = getattr(value, "line", line)
-            raise self.fail(f"{what} must be a mapping of keys to values, not {kind(value)}", line)
-        return value
-
-    def keys(self, mapping: Map, allowed, where: str, hint: Callable[[str], str] = lambda k: "") -> None:
-        for key in mapping:
-            if key in allowed:
-                continue
-            near = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-            advice = f"; did you mean {near[0]!r}?" if near else hint(key) or f"; valid keys: {', '.join(sorted(allowed))}"
-            raise self.fail(f"unknown key {key!r} in {where}{advice}", mapping.line_of(key))
-
-    def string(self, mapping: Map, key: str, pattern: re.Pattern | None = None, expected: str = "") -> str | None:
-        value = mapping.get(key)
-        if value is None and key not in mapping:
-            return None
-        if not isinstance(value, str) or not value:
-            raise self.fail(f"{key}: expected {expected or 'a string'}, got {kind(value)}", mapping.line_of(key))
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(f"{key}: {value!r} is not valid: expected {expected}", mapping.line_of(key))
-        return value
-
-
-DOMAIN_SETTINGS = ("owner", "region", "profile", "role_arn", "endpoint_url", "duration")
+DOMAIN_SETTINGS = ("owner", "region", "profile", "role_arn", "endpoint_url", "duration",
+                   "refresh_at", "jitter", "on_change", "hook_timeout")
 DOMAIN_KEYS = ("domain", "targets") + DOMAIN_SETTINGS
-COMMON_TARGET_KEYS = ("writer", "repository", "path", "follow_symlinks", "mode")
+COMMON_TARGET_KEYS = ("writer", "repository", "path", "follow_symlinks", "mode", "on_change")
+TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
 
 
-def _owner(check: _Checker, m: Map) -> str | None:
+def _owner(check: Checker, m: Map) -> str | None:
     value = m.get("owner")
     if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
         return str(value)  # unquoted in YAML; unambiguous when it has no leading zero
     return check.string(m, "owner", OWNER_RE, "a 12-digit AWS account ID, quoted (\"011122223333\")")
 
 
-def _duration(check: _Checker, m: Map) -> int:
+def _duration(check: Checker, m: Map) -> int:
     if "duration" not in m:
         return DURATION_MAX
     value = m["duration"]
@@ -158,11 +152,11 @@ def _duration(check: _Checker, m: Map) -> int:
     return value
 
 
-def _endpoint_url(check: _Checker, m: Map) -> str | None:
+def _endpoint_url(check: Checker, m: Map) -> str | None:
     return check.string(m, "endpoint_url", re.compile(r"^https?://[^/\s]+(/\S*)?$"), "an http(s):// URL")
 
 
-def _settings(check: _Checker, m: Map) -> dict:
+def _settings(check: Checker, m: Map) -> dict:
     settings = {
         "owner": _owner(check, m),
         "region": check.string(m, "region", REGION_RE, "an AWS region such as 'us-east-1'"),
@@ -173,10 +167,17 @@ def _settings(check: _Checker, m: Map) -> dict:
     settings = {k: v for k, v in settings.items() if k in m}
     if "duration" in m:
         settings["duration"] = _duration(check, m)
+    timing = {
+        "refresh_at": check.number(m, "refresh_at", 0.1, 0.95, unit=" (a fraction of the token's lifetime)"),
+        "jitter": check.number(m, "jitter", 0, 0.25, unit=" (a fraction of the token's lifetime)"),
+        "on_change": check.argv(m, "on_change"),
+        "hook_timeout": check.number(m, "hook_timeout", 1, 3600, unit=" seconds"),
+    }
+    settings.update({k: v for k, v in timing.items() if k in m})
     return settings
 
 
-def _mode(check: _Checker, m: Map) -> int:
+def _mode(check: Checker, m: Map) -> int:
     if "mode" not in m:
         return DEFAULT_MODE
     value = m["mode"]
@@ -194,8 +195,8 @@ def _mode(check: _Checker, m: Map) -> int:
     return mode
 
 
-def _path(check: _Checker, m: Map, environ: Mapping[str, str]) -> Path | None:
-    value = check.string(m, "path", expected="a file path")
+def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path") -> Path | None:
+    value = check.string(m, key, expected="a file path")
     if value is None:
         return None
     if value.startswith("~"):
@@ -203,7 +204,7 @@ def _path(check: _Checker, m: Map, environ: Mapping[str, str]) -> Path | None:
         value = home + value[1:] if value == "~" or value.startswith("~/") else os.path.expanduser(value)
     path = Path(value)
     if not path.is_absolute():
-        raise check.fail(f"path: {value!r} is relative; give an absolute path or one starting with ~/", m.line_of("path"))
+        raise check.fail(f"{key}: {value!r} is relative; give an absolute path or one starting with ~/", m.line_of(key))
     return path
 
 
@@ -221,7 +222,7 @@ def _other_writer_hint(registry: Registry, writer: str) -> Callable[[str], str]:
     return hint
 
 
-def _target(check: _Checker, registry: Registry, raw, line: int, environ) -> Target:
+def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Target:
     t = check.mapping(raw, "each target", line)
     names = ", ".join(registry.names())
     writer = check.string(t, "writer", expected=f"a writer name ({names})")
@@ -242,14 +243,13 @@ def _target(check: _Checker, registry: Registry, raw, line: int, environ) -> Tar
                 options[name] = validator(t[name])
             except ValueError as e:
                 raise check.fail(f"{name}: {e}, got {t[name]!r}", t.line_of(name)) from None
-    follow = t.get("follow_symlinks", False)
-    if not isinstance(follow, bool):
-        raise check.fail(f"follow_symlinks: expected true or false, got {kind(follow)}", t.line_of("follow_symlinks"))
+    follow = check.boolean(t, "follow_symlinks", False)
     path = _path(check, t, environ) or cls(**options).default_path(environ)
-    return Target(writer, repository, path, tuple(sorted(options.items())), follow, _mode(check, t), t.line)
+    options = tuple(sorted(options.items()))
+    return Target(writer, repository, path, options, follow, _mode(check, t), check.argv(t, "on_change"), t.line)
 
 
-def _domain(check: _Checker, registry: Registry, raw, line: int, defaults: dict, environ) -> Domain:
+def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, environ) -> Domain:
     d = check.mapping(raw, "each entry of 'domains'", line)
     check.keys(d, DOMAIN_KEYS, "a domain")
     name = check.string(d, "domain", DOMAIN_RE, "a CodeArtifact domain name (2-50 lowercase letters, digits and '-')")
@@ -262,7 +262,7 @@ def _domain(check: _Checker, registry: Registry, raw, line: int, defaults: dict,
     return Domain(name, built, **{**defaults, **_settings(check, d)}, line=d.line)
 
 
-def _no_duplicates(check: _Checker, registry: Registry, domains: list[Domain]) -> None:
+def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) -> None:
     seen: dict = {}
     for d in domains:
         key = (d.domain, d.owner, d.session_key)
@@ -287,11 +287,11 @@ def _no_duplicates(check: _Checker, registry: Registry, domains: list[Domain]) -
 
 
 def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.environ) -> Config:
-    check = _Checker(path)
+    check = Checker(path)
     if data is None:
         raise check.fail("the config is empty; expected a 'domains:' list", 1)
     top = check.mapping(data, "the config", 1)
-    check.keys(top, ("defaults", "domains"), "the config")
+    check.keys(top, TOP_KEYS, "the config")
     defaults = {}
     if "defaults" in top:
         d = check.mapping(top["defaults"], "defaults", top.line_of("defaults"))
@@ -303,7 +303,20 @@ def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.
     line = top.line_of("domains")
     domains = [_domain(check, registry, d, line, defaults, environ) for d in raw_domains]
     _no_duplicates(check, registry, domains)
-    return Config(path, tuple(domains))
+    workers = check.number(top, "workers", 1, 256, integer=True)
+    return Config(path, tuple(domains), workers or WORKERS, _health(check, top), _path(check, top, environ, "state_file"))
+
+
+def _health(check: Checker, top: Map) -> Health | None:
+    if "health" not in top:
+        return None
+    h = check.mapping(top["health"], "health", top.line_of("health"))
+    check.keys(h, ("port", "address"), "health")
+    port = check.number(h, "port", 0, 65535, integer=True)
+    if port is None:
+        raise check.fail("health needs 'port:' (0 picks a free one, shown by `status`)", h.line)
+    address = check.string(h, "address", ADDRESS_RE, "an IP address such as 127.0.0.1 or ::1")
+    return Health(port, address or "127.0.0.1")
 
 
 def load(path: Path | None = None, registry: Registry | None = None, environ: Mapping[str, str] = os.environ) -> Config:

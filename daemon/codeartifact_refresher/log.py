@@ -7,8 +7,10 @@ exception text or traceback) with ``<redacted>``. Only the most recent few are r
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import sys
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 REDACTED = "<redacted>"
@@ -34,10 +36,30 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def setup(level: int = logging.INFO, stream=None) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False))
+
+
+TEXT, TIMESTAMPED, JSON = "%(levelname)s %(message)s", "%(asctime)s %(levelname)s %(message)s", "json"
+
+
+def setup(level: int = logging.INFO, stream=None, fmt: str = TEXT) -> None:
+    """Send our loggers' lines (and APScheduler's warnings) to ``stream``, redacted, in ``fmt``."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(levelname)s %(message)s"))
-    root = logging.getLogger("codeartifact_refresher")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    handler.setFormatter(JsonFormatter() if fmt == JSON else RedactingFormatter(fmt))
+    for name, lvl in (("codeartifact_refresher", level), ("apscheduler", max(level, logging.WARNING))):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(lvl)
+        logger.propagate = False

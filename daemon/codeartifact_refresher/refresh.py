@@ -1,18 +1,24 @@
 """Refresh a domain: one token, the endpoints its targets need, then every target.
 
 The *outcome* of a target is ``written``, ``unchanged`` (the file already said this), ``would
-write`` (a dry run) or ``failed``. A failure in one target never stops the others; a domain whose
-token cannot be had fails all its targets and leaves their files as they were. Each domain
-yields a :class:`DomainReport`; :func:`summary` turns a round of them into one line.
+write`` (a dry run), ``skipped`` (the program is stopping) or ``failed``. A failure in one target
+never stops the others; a domain whose token cannot be had fails all its targets and leaves their
+files as they were. Each domain yields a :class:`DomainReport`; :func:`summary` turns a round of
+them into one line. Domains are refreshed in parallel on a bounded pool of threads; a
+:class:`Gate` lets a stopping program finish the writes in flight and start no new ones. After a
+domain's files changed, its hooks run (:mod:`.hooks`).
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import files, log
+from . import files, hooks, log
 from .config import Config, Domain, Target
 from .errors import Error, WriterError
 from .registry import Registry
@@ -21,7 +27,7 @@ from .writers.base import Credentials
 
 logger = logging.getLogger(__name__)
 
-WRITTEN, UNCHANGED, WOULD_WRITE, FAILED = "written", "unchanged", "would write", "failed"
+WRITTEN, UNCHANGED, WOULD_WRITE, SKIPPED, FAILED = "written", "unchanged", "would write", "skipped", "failed"
 
 
 @dataclass
@@ -30,6 +36,7 @@ class TargetResult:
     outcome: str
     error: str | None = None
     diff: str = ""  # dry runs only; secrets redacted
+    retryable: bool = False  # whether trying again soon may mend a failure
 
 
 @dataclass
@@ -37,37 +44,104 @@ class DomainReport:
     domain: Domain
     expires_at: datetime | None = None
     error: str | None = None
+    lifetime: float | None = None  # seconds the new token lives, from issue to expiry
     targets: list[TargetResult] = field(default_factory=list)
+    retryable: bool = True
 
     @property
     def ok(self) -> bool:
         return self.error is None and all(t.outcome != FAILED for t in self.targets)
 
+    @property
+    def changed(self) -> list[TargetResult]:
+        return [t for t in self.targets if t.outcome == WRITTEN]
 
-def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run: bool = False) -> DomainReport:
+
+class Stopping(Exception):
+    """The gate is closed: the program is shutting down."""
+
+
+class Gate:
+    """Lets file writes through until closed; closing waits for the writes in flight."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = 0
+        self._closed = False
+
+    @contextlib.contextmanager
+    def hold(self):
+        with self._cond:
+            if self._closed:
+                raise Stopping
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Refuse new writes; True once none is in flight (False if ``timeout`` passed first)."""
+        with self._cond:
+            self._closed = True
+            return self._cond.wait_for(lambda: self._busy == 0, timeout)
+
+
+def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run: bool = False,
+                   gate: Gate | None = None) -> DomainReport:
     try:
         token = clients.token(domain)
     except Error as e:
         logger.error("%s", e)
         failed = [TargetResult(t, FAILED, "no token") for t in domain.targets]
-        return DomainReport(domain, error=str(e), targets=failed)
+        return DomainReport(domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False))
     log.forget_later(token.value)
     logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
-    results = [_refresh_target(domain, t, token, clients, registry, dry_run) for t in domain.targets]
-    return DomainReport(domain, token.expires_at, targets=results)
+    gate = gate or Gate()
+    results = [_refresh_target(domain, t, token, clients, registry, dry_run, gate) for t in domain.targets]
+    report = DomainReport(domain, token.expires_at, targets=results, lifetime=token.lifetime,
+                          retryable=all(t.retryable for t in results if t.outcome == FAILED))
+    if not dry_run:
+        _run_hooks(report)
+    return report
 
 
-def refresh_all(config: Config, clients: Clients, registry: Registry, dry_run: bool = False) -> list[DomainReport]:
-    return [refresh_domain(d, clients, registry, dry_run) for d in config.domains]
+def refresh_all(config: Config, clients: Clients, registry: Registry, dry_run: bool = False,
+                gate: Gate | None = None) -> list[DomainReport]:
+    """Refresh every domain, at most ``config.workers`` at once; reports in config order."""
+    if len(config.domains) == 1:
+        return [refresh_domain(config.domains[0], clients, registry, dry_run, gate)]
+    with ThreadPoolExecutor(min(config.workers, len(config.domains)), "refresh") as pool:
+        return list(pool.map(lambda d: refresh_domain(d, clients, registry, dry_run, gate), config.domains))
 
 
-def _refresh_target(domain: Domain, target: Target, token: Token, clients: Clients, registry: Registry, dry_run: bool) -> TargetResult:
+def _run_hooks(report: DomainReport) -> None:
+    """Each changed target's hook, then the domain's, each command once per refresh."""
+    domain, done = report.domain, set()
+    changed = report.changed
+    jobs = [(t.target.on_change, [t.target.path]) for t in changed if t.target.on_change]
+    if changed and domain.on_change:
+        jobs.append((domain.on_change, [t.target.path for t in changed]))
+    for argv, paths in jobs:
+        if argv in done:
+            continue
+        done.add(argv)
+        hooks.run(argv, domain.hook_timeout, hooks.environment(domain, report.expires_at, paths), domain.label)
+
+
+def _refresh_target(domain: Domain, target: Target, token: Token, clients: Clients, registry: Registry,
+                    dry_run: bool, gate: Gate) -> TargetResult:
     what = f"{domain.label}: {target.writer} {target.path}"
     try:
-        result = _apply(domain, target, token, clients, registry, dry_run)
+        result = _apply(domain, target, token, clients, registry, dry_run, gate)
+    except Stopping:
+        logger.info("%s: skipped: stopping", what)
+        return TargetResult(target, SKIPPED)
     except Error as e:
         logger.error("%s: %s", what, e)
-        return TargetResult(target, FAILED, str(e))
+        return TargetResult(target, FAILED, str(e), retryable=getattr(e, "retryable", False))
     except Exception as e:  # a bug, most likely in a writer plugin: report it, go on with the rest
         logger.exception("%s: internal error (please report this bug)", what)
         return TargetResult(target, FAILED, f"internal error: {type(e).__name__}")
@@ -75,7 +149,7 @@ def _refresh_target(domain: Domain, target: Target, token: Token, clients: Clien
     return result
 
 
-def _apply(domain, target, token, clients, registry, dry_run) -> TargetResult:
+def _apply(domain, target, token, clients, registry, dry_run, gate) -> TargetResult:
     writer = registry.get(target.writer)(**dict(target.options))
     endpoint = clients.endpoint(domain, target.repository, writer.format)
     creds = Credentials(endpoint, token.value, target.repository, token.expires_at)
@@ -92,7 +166,8 @@ def _apply(domain, target, token, clients, registry, dry_run) -> TargetResult:
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
     if not changed:
         return TargetResult(target, UNCHANGED)
-    files.write_atomic(current, new, mode)
+    with gate.hold():
+        files.write_atomic(current, new, mode)
     return TargetResult(target, WRITTEN)
 
 

@@ -46,8 +46,9 @@ class Token:
 class Clients:
     """botocore clients and the endpoint cache, shared by every refresh in this process."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10) -> None:
         self.clock = clock
+        self.connections = connections  # per client: as many as domains refreshed at once
         self._clients: dict = {}
         self._endpoints: dict = {}
         self._lock = threading.Lock()
@@ -56,7 +57,7 @@ class Clients:
         with self._lock:
             client = self._clients.get(domain.session_key)
             if client is None:
-                client = self._clients[domain.session_key] = _make_client(domain)
+                client = self._clients[domain.session_key] = _make_client(domain, self.connections)
             return client
 
     def token(self, domain: Domain) -> Token:
@@ -98,7 +99,7 @@ class Clients:
         return url
 
 
-def _make_client(domain: Domain):
+def _make_client(domain: Domain, connections: int):
     import botocore.session
     from botocore.config import Config as BotoConfig
 
@@ -108,7 +109,8 @@ def _make_client(domain: Domain):
         if domain.role_arn:
             _assume_role(session, domain.role_arn)
         config = BotoConfig(
-            retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=15
+            retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=15,
+            max_pool_connections=connections,
         )
         return session.create_client(
             "codeartifact", region_name=domain.region, endpoint_url=domain.endpoint_url, config=config

@@ -1,0 +1,124 @@
+"""When to refresh: pure functions of the token, the clocks and a random source.
+
+Two clocks are read. *Wall* time (``time.time``) is what the API's ``expiration`` is measured in.
+*Elapsed* time counts seconds that really passed, including time asleep, and is never set back:
+``CLOCK_BOOTTIME`` on Linux and ``CLOCK_MONOTONIC`` on macOS (both count suspend), else
+``time.monotonic``. A :class:`Plan` holds a domain's next refresh in both clocks and is *due*
+when either says so: a laptop waking from sleep, or a clock set forward, makes tokens due at
+once, and a clock set back cannot postpone a refresh past its real time.
+"""
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass
+
+RETRY_FIRST, RETRY_CAP = 1.0, 300.0  # seconds: first retry within seconds, at most five minutes apart
+MIN_DELAY = 1.0  # never refresh more often than this, whatever the token's lifetime
+JUMP = 30.0  # seconds of disagreement between clocks that count as a sleep or a clock jump
+
+
+def _elapsed_clock() -> int | None:
+    if sys.platform.startswith("linux"):
+        return getattr(time, "CLOCK_BOOTTIME", None)
+    if sys.platform == "darwin":
+        return getattr(time, "CLOCK_MONOTONIC", None)
+    return None
+
+
+class Clock:
+    """The real clocks. Tests pass an object with the same three methods."""
+
+    _elapsed_id = _elapsed_clock()
+
+    def wall(self) -> float:
+        return time.time()
+
+    def elapsed(self) -> float:
+        return time.clock_gettime(self._elapsed_id) if self._elapsed_id is not None else time.monotonic()
+
+    def monotonic(self) -> float:
+        """Stops while the machine sleeps (on Linux): the difference from elapsed() is time asleep."""
+        return time.monotonic()
+
+
+@dataclass
+class Plan:
+    """A domain's next refresh, by both clocks."""
+
+    wall: float
+    elapsed: float
+
+    @classmethod
+    def after(cls, clock, seconds: float) -> Plan:
+        return cls(clock.wall() + seconds, clock.elapsed() + seconds)
+
+    def due(self, clock) -> bool:
+        return clock.wall() >= self.wall or clock.elapsed() >= self.elapsed
+
+    def seconds_left(self, clock) -> float:
+        return max(0.0, min(self.wall - clock.wall(), self.elapsed - clock.elapsed()))
+
+
+def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: float,
+                  rng: random.Random = random) -> float:
+    """Seconds from now until the next refresh of a token that has ``remaining`` seconds left.
+
+    The target is ``refresh_at`` of the lifetime, moved by up to ``jitter`` of it either way,
+    and always before the token expires: a token that lives 8 seconds is refreshed after about
+    6, and never sooner than :data:`MIN_DELAY`.
+    """
+    lifetime = max(lifetime, remaining, 0.0)
+    spread = rng.uniform(-jitter, jitter) * lifetime
+    target = lifetime * refresh_at + spread - (lifetime - remaining)  # measured from issue time
+    latest = remaining - max(MIN_DELAY, 0.05 * lifetime)  # a margin before expiry
+    return max(MIN_DELAY, min(target, latest))
+
+
+def retry_delay(failures: int, retryable: bool, rng: random.Random = random) -> float:
+    """Exponential backoff with jitter after the ``failures``-th failure in a row (1, 2, ...).
+
+    A failure that retrying cannot mend soon (access denied, an unknown domain, a file we may
+    not write) waits the full cap from the start, so a permanent error never makes a storm.
+    """
+    if not retryable:
+        return RETRY_CAP * rng.uniform(0.8, 1.0)
+    ceiling = min(RETRY_CAP, RETRY_FIRST * 2 ** max(0, failures - 1))
+    return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
+
+
+@dataclass
+class Watch:
+    """Notices sleeps and wall-clock jumps by comparing how far each clock moved since last look."""
+
+    wall: float
+    elapsed: float
+    monotonic: float
+
+    @classmethod
+    def start(cls, clock) -> Watch:
+        return cls(clock.wall(), clock.elapsed(), clock.monotonic())
+
+    def look(self, clock) -> list[str]:
+        """What happened since the last look, in words (empty when nothing did)."""
+        now = Watch.start(clock)
+        slept = (now.elapsed - self.elapsed) - (now.monotonic - self.monotonic)
+        jumped = (now.wall - self.wall) - (now.elapsed - self.elapsed)
+        self.wall, self.elapsed, self.monotonic = now.wall, now.elapsed, now.monotonic
+        events = []
+        if slept > JUMP:
+            events.append(f"the machine slept for about {duration(slept)}")
+        if abs(jumped) > JUMP:
+            events.append(f"the wall clock jumped {'forward' if jumped > 0 else 'back'} by {duration(abs(jumped))}")
+        return events
+
+
+def duration(seconds: float) -> str:
+    """``3h 05m``, ``4m 10s``, ``7s``: how a person reads a span of time."""
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds}s"

@@ -1,0 +1,48 @@
+"""APScheduler wiring: run ``job(key)`` for a domain at a wall-clock time, on a bounded pool.
+
+Each domain is one date-triggered job whose id is the domain's key; scheduling it again replaces
+the pending run. Runs that come late (after a sleep, say) run once, as soon as possible
+(``coalesce``, no misfire grace limit), never several times in a row. APScheduler is imported
+here only, so commands other than ``run`` never load it.
+"""
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timezone
+from typing import Callable
+
+
+class Scheduler:
+    def __init__(self, job: Callable[[str], None], workers: int) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._job = job
+        self._aps = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone=timezone.utc,
+        )
+
+    def start(self) -> None:
+        self._aps.start()
+
+    def at(self, key: str, when: float) -> None:
+        """Run the job for ``key`` at ``when`` (seconds since the epoch), replacing a pending run."""
+        run_date = datetime.fromtimestamp(when, timezone.utc)
+        self._aps.add_job(self._job, "date", run_date=run_date, args=[key], id=key, name=key, replace_existing=True)
+
+    def remove(self, key: str) -> None:
+        from apscheduler.jobstores.base import JobLookupError
+
+        with contextlib.suppress(JobLookupError):
+            self._aps.remove_job(key)
+
+    @property
+    def running(self) -> bool:
+        return self._aps.running
+
+    def shutdown(self) -> None:
+        """Start no more jobs; those running carry on (the daemon waits for them)."""
+        if self._aps.running:
+            self._aps.shutdown(wait=False)

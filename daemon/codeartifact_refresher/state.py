@@ -1,0 +1,165 @@
+"""What happened, for ``status``, the health endpoint and people: never a secret.
+
+The *state file* is JSON, rewritten atomically after every refresh. Per domain (by
+:attr:`~.config.Domain.key`) it holds when the current token *expires*, the *next refresh* the
+daemon planned, the *last success*, the *last error* and the number of *failures* in a row, the
+outcome for each target, and running totals for metrics. Times are ISO 8601 in UTC.
+
+Where it lives, first that applies: ``state_file:`` in the config; ``$STATE_DIRECTORY`` (set by
+systemd's ``StateDirectory=``); ``/var/lib/codeartifact-refresher`` when running as root; else
+the user's state directory (``$XDG_STATE_HOME``, ``~/.local/state``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+
+from . import files
+from .config import Config, Domain
+from .errors import TargetError
+
+logger = logging.getLogger(__name__)
+
+BASENAME = Path("codeartifact-refresher") / "state.json"
+SYSTEM_DIR = Path("/var/lib/codeartifact-refresher")
+VERSION = 1
+
+
+def default_path(config: Config | None = None, environ: Mapping[str, str] = os.environ, euid: int | None = None) -> Path:
+    if config is not None and config.state_file is not None:
+        return config.state_file
+    if environ.get("STATE_DIRECTORY"):
+        return Path(environ["STATE_DIRECTORY"].split(":")[0]) / "state.json"
+    if (os.geteuid() if euid is None else euid) == 0:
+        return SYSTEM_DIR / "state.json"
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / BASENAME
+    return Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state") / BASENAME
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+def _ts(value) -> float | None:
+    try:
+        return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+TIMES = ("expires_at", "next_refresh", "last_success", "last_attempt")
+
+
+@dataclass
+class DomainState:
+    label: str
+    domain: str = ""
+    owner: str | None = None
+    expires_at: float | None = None
+    next_refresh: float | None = None
+    last_success: float | None = None
+    last_attempt: float | None = None
+    last_error: str | None = None
+    failures: int = 0  # in a row
+    successes_total: int = 0
+    failures_total: int = 0
+    targets: dict = field(default_factory=dict)  # path -> {"writer", "outcome", "error"}
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        data.update({k: _iso(getattr(self, k)) for k in TIMES})
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> DomainState:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values.update({k: _ts(data.get(k)) for k in TIMES})
+        return cls(**values)
+
+    def healthy(self, now: float) -> bool:
+        return self.failures == 0 and self.expires_at is not None and self.expires_at > now
+
+
+class State:
+    """The state of every domain, shared by the refresh threads; :meth:`save` writes it out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.domains: dict[str, DomainState] = {}
+        self.daemon: dict = {}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def load(cls, path: Path) -> State:
+        state = cls(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            state.domains = {k: DomainState.from_json(v) for k, v in data.get("domains", {}).items()}
+            state.daemon = dict(data.get("daemon") or {})
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, TypeError, AttributeError) as e:
+            logger.warning("%s: cannot read the state file (%s); starting afresh", path, type(e).__name__)
+        return state
+
+    def get(self, domain: Domain) -> DomainState:
+        with self._lock:
+            entry = self.domains.get(domain.key)
+            if entry is None:
+                entry = self.domains[domain.key] = DomainState(domain.label, domain.domain, domain.owner)
+            return entry
+
+    def record(self, report, now: float, next_refresh: float | None = None) -> DomainState:
+        """Take in a :class:`~.refresh.DomainReport` finished at ``now``."""
+        with self._lock:
+            entry = self.get(report.domain)
+            entry.last_attempt = now
+            if next_refresh is not None:  # a one-shot refresh leaves the daemon's plan alone
+                entry.next_refresh = next_refresh
+            if report.expires_at is not None:
+                entry.expires_at = report.expires_at.timestamp()
+            entry.targets = {
+                str(t.target.path): {"writer": t.target.writer, "outcome": t.outcome, "error": t.error}
+                for t in report.targets
+            }
+            if report.ok:
+                entry.last_success, entry.last_error, entry.failures = now, None, 0
+                entry.successes_total += 1
+            else:
+                entry.last_error = report.error or next(t.error for t in report.targets if t.error)
+                entry.failures += 1
+                entry.failures_total += 1
+            return dataclasses.replace(entry)
+
+    def keep_only(self, config: Config) -> None:
+        keys = {d.key for d in config.domains}
+        with self._lock:
+            self.domains = {k: v for k, v in self.domains.items() if k in keys}
+
+    def to_json(self) -> dict:
+        with self._lock:
+            return {
+                "version": VERSION,
+                "updated": _iso(datetime.now(timezone.utc).timestamp()),
+                "daemon": dict(self.daemon),
+                "domains": {k: v.to_json() for k, v in sorted(self.domains.items())},
+            }
+
+    def save(self) -> None:
+        with self._lock:
+            text = json.dumps(self.to_json(), indent=2) + "\n"
+            try:
+                files.write_atomic(files.Current(self.path, None), text, files.DEFAULT_MODE)
+            except TargetError as e:
+                logger.warning("state file: %s", e)

@@ -1,0 +1,87 @@
+"""``status``: the state file, read for a person (a table) or a script (``--json``).
+
+A domain is *healthy* when its current token has not expired and its last refresh succeeded;
+``status`` exits 1 when any domain is not, so it doubles as a health check.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from .config import Config
+from .schedule import duration
+from .state import DomainState, State
+
+
+def _when(ts: float | None, now: float) -> str:
+    if ts is None:
+        return "-"
+    span = duration(abs(ts - now))
+    return f"in {span}" if ts >= now else f"{span} ago"
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+def _daemon(state: State) -> dict:
+    info = dict(state.daemon)
+    pid = info.get("pid")
+    alive = False
+    if isinstance(pid, int) and pid > 0:
+        try:
+            os.kill(pid, 0)
+            alive = True
+        except PermissionError:
+            alive = True
+        except OSError:
+            alive = False
+    info["running"] = alive
+    return info
+
+
+def report(config: Config, state: State, now: float) -> dict:
+    domains = []
+    for d in config.domains:
+        entry = state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner)
+        domains.append({
+            "key": d.key, "domain": d.domain, "owner": d.owner, "healthy": entry.healthy(now),
+            "expires_at": _iso(entry.expires_at),
+            "expires_in": None if entry.expires_at is None else round(entry.expires_at - now),
+            "next_refresh": _iso(entry.next_refresh), "last_success": _iso(entry.last_success),
+            "last_error": entry.last_error, "failures": entry.failures,
+            "targets": [{"writer": t.writer, "repository": t.repository, "path": str(t.path),
+                         **{k: v for k, v in entry.targets.get(str(t.path), {}).items() if k != "writer"}}
+                        for t in d.targets],
+        })
+    return {"healthy": all(d["healthy"] for d in domains), "state_file": str(state.path),
+            "daemon": _daemon(state), "domains": domains}
+
+
+def table(data: dict, now: float) -> str:
+    daemon = data["daemon"]
+    if daemon.get("running"):
+        health = f", health on http://{daemon['health']}/healthz" if daemon.get("health") else ""
+        head = f"daemon: running (pid {daemon['pid']}){health}"
+    else:
+        head = "daemon: not running" + (f" (last pid {daemon['pid']})" if daemon.get("pid") else "")
+    rows = [("DOMAIN", "TOKEN", "NEXT REFRESH", "LAST SUCCESS", "FAILURES", "LAST ERROR")]
+    for d in data["domains"]:
+        exp = _ts(d["expires_at"])
+        token = "none yet" if exp is None else ("expired " + _when(exp, now) if exp <= now else "expires " + _when(exp, now))
+        label = f"{d['domain']} ({d['owner']})" if d["owner"] else d["domain"]
+        rows.append((label, token, _when(_ts(d["next_refresh"]), now), _when(_ts(d["last_success"]), now),
+                     str(d["failures"]), d["last_error"] or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[5] for r in rows]
+    for d in data["domains"]:
+        lines.append(f"{d['domain']} targets:")
+        for t in d["targets"]:
+            outcome = t.get("outcome", "not yet") + (f": {t['error']}" if t.get("error") else "")
+            lines.append(f"  {t['writer']:<6} {t['path']}: {outcome}")
+    lines.append("healthy" if data["healthy"] else "UNHEALTHY: a token is missing or expired, or a domain is failing")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _ts(iso: str | None) -> float | None:
+    return None if iso is None else datetime.fromisoformat(iso).timestamp()
