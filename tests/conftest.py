@@ -2,6 +2,7 @@
 and nothing of this machine's pip, npm or AWS settings leaks in."""
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from codeartifact_refresher.testing import StandIn
 
 LEAKY_PREFIXES = ("PIP_", "AWS_", "NPM_CONFIG_", "npm_config_", "CODEARTIFACT_REFRESHER_", "TWINE_")
+LEAKY_NAMES = ("VIRTUAL_ENV", "XDG_CONFIG_DIRS", "STATE_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+               "JOURNAL_STREAM")
 
 
 class FakeClock:
@@ -31,7 +34,7 @@ def home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        if name.startswith(LEAKY_PREFIXES) or name in ("VIRTUAL_ENV", "XDG_CONFIG_DIRS"):
+        if name.startswith(LEAKY_PREFIXES) or name in LEAKY_NAMES:
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -45,6 +48,18 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     return home
+
+
+@pytest.fixture(autouse=True)
+def reset_logging():
+    """Undo the CLI's log.setup(), whose handler holds a stream pytest closes and which stops
+    records reaching caplog."""
+    yield
+    for name in ("codeartifact_refresher", "apscheduler"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture

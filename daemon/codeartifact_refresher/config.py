@@ -37,7 +37,7 @@ ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 DURATION_MIN, DURATION_MAX = 900, 43200
 REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
 HOOK_TIMEOUT = 60.0  # seconds
-WORKERS = 16  # domains refreshed at once
+WORKERS = 32  # domains refreshed at once
 
 
 @dataclass(frozen=True)

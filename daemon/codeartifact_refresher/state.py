@@ -6,8 +6,9 @@ daemon planned, the *last success*, the *last error* and the number of *failures
 outcome for each target, and running totals for metrics. Times are ISO 8601 in UTC.
 
 Where it lives, first that applies: ``state_file:`` in the config; ``$STATE_DIRECTORY`` (set by
-systemd's ``StateDirectory=``); ``/var/lib/codeartifact-refresher`` when running as root; else
-the user's state directory (``$XDG_STATE_HOME``, ``~/.local/state``).
+systemd's ``StateDirectory=``, so ``/var/lib/codeartifact-refresher`` for the system service);
+else the user's state directory (``$XDG_STATE_HOME`` or ``~/.local/state``; on macOS
+``~/Library/Application Support``).
 """
 from __future__ import annotations
 
@@ -29,17 +30,14 @@ from .errors import TargetError
 logger = logging.getLogger(__name__)
 
 BASENAME = Path("codeartifact-refresher") / "state.json"
-SYSTEM_DIR = Path("/var/lib/codeartifact-refresher")
 VERSION = 1
 
 
-def default_path(config: Config | None = None, environ: Mapping[str, str] = os.environ, euid: int | None = None) -> Path:
+def default_path(config: Config | None = None, environ: Mapping[str, str] = os.environ) -> Path:
     if config is not None and config.state_file is not None:
         return config.state_file
     if environ.get("STATE_DIRECTORY"):
         return Path(environ["STATE_DIRECTORY"].split(":")[0]) / "state.json"
-    if (os.geteuid() if euid is None else euid) == 0:
-        return SYSTEM_DIR / "state.json"
     home = Path(environ.get("HOME") or Path.home())
     if sys.platform == "darwin":
         return home / "Library" / "Application Support" / BASENAME

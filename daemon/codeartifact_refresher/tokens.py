@@ -46,9 +46,10 @@ class Token:
 class Clients:
     """botocore clients and the endpoint cache, shared by every refresh in this process."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10, attempts: int = 3) -> None:
         self.clock = clock
         self.connections = connections  # per client: as many as domains refreshed at once
+        self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self._clients: dict = {}
         self._endpoints: dict = {}
         self._lock = threading.Lock()
@@ -57,7 +58,7 @@ class Clients:
         with self._lock:
             client = self._clients.get(domain.session_key)
             if client is None:
-                client = self._clients[domain.session_key] = _make_client(domain, self.connections)
+                client = self._clients[domain.session_key] = _make_client(domain, self.connections, self.attempts)
             return client
 
     def token(self, domain: Domain) -> Token:
@@ -99,7 +100,7 @@ class Clients:
         return url
 
 
-def _make_client(domain: Domain, connections: int):
+def _make_client(domain: Domain, connections: int, attempts: int):
     import botocore.session
     from botocore.config import Config as BotoConfig
 
@@ -109,7 +110,7 @@ def _make_client(domain: Domain, connections: int):
         if domain.role_arn:
             _assume_role(session, domain.role_arn)
         config = BotoConfig(
-            retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=15,
+            retries={"mode": "standard", "total_max_attempts": attempts}, connect_timeout=5, read_timeout=15,
             max_pool_connections=connections,
         )
         return session.create_client(

@@ -143,3 +143,29 @@ def test_two_targets_in_one_file_both_land(standin, tmp_path, home):
     text = (home / ".npmrc").read_text()
     assert report.ok and "\nregistry=" in "\n" + text and "@acme:registry=" in text
     assert text.count(":_authToken=") == 1  # same repository: one auth line, not two
+
+
+def many_domains(standin, n: int, workers: int) -> str:
+    lines = [f"workers: {workers}",
+             f'defaults: {{region: us-east-1, endpoint_url: "{standin.url}", owner: "{standin.account}"}}', "domains:"]
+    for i in range(n):
+        standin.add_repository(f"d{i}", "pypi-store", "pypi", demo=False)
+        lines += [f"  - domain: d{i}", "    targets:",
+                  f"      - {{writer: pip, repository: pypi-store, path: /tmp/unused/{i}}}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_domains_are_refreshed_in_parallel_on_a_bounded_pool(tmp_path, home, monkeypatch):
+    import time
+
+    from codeartifact_refresher.testing import StandIn
+
+    with StandIn(latency=0.25) as slow:
+        path = tmp_path / "c.yaml"
+        path.write_text(many_domains(slow, 12, workers=12).replace("/tmp/unused", str(tmp_path / "out")))
+        started = time.monotonic()
+        reports = run(path, Clients(connections=12))
+        parallel = time.monotonic() - started
+    assert all(r.ok for r in reports) and [r.domain.domain for r in reports] == [f"d{i}" for i in range(12)]
+    sequential = 12 * 2 * 0.25  # a token and an endpoint per domain
+    assert parallel < sequential / 3, f"a round of 12 domains took {parallel:.2f}s"

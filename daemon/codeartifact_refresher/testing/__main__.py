@@ -10,8 +10,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--lifetime", type=float, default=43200, help="token lifetime in seconds")
     parser.add_argument("--domain", default="demo")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each API call takes")
     args = parser.parse_args()
-    standin = StandIn(token_lifetime=args.lifetime, port=args.port)
+    standin = StandIn(token_lifetime=args.lifetime, port=args.port, latency=args.latency)
     standin.add_repository(args.domain, "pypi-store", "pypi")
     standin.add_repository(args.domain, "npm-store", "npm")
     with standin:

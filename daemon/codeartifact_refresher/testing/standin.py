@@ -41,14 +41,16 @@ class StandIn:
     """The server. Use as a context manager, or call :meth:`start` and :meth:`stop`."""
 
     def __init__(self, token_lifetime: float = 43200, clock=time.time, account: str = DEFAULT_ACCOUNT,
-                 host: str = "127.0.0.1", port: int = 0, key_errors: dict | None = None) -> None:
+                 host: str = "127.0.0.1", port: int = 0, key_errors: dict | None = None, latency: float = 0.0) -> None:
         self.token_lifetime = token_lifetime
         self.clock = clock
         self.account = account
         self.host, self.port = host, port
         self.key_errors = dict(key_errors or {})  # access key id -> AWS error code (403)
         self.repositories: dict[tuple, Repository] = {}
+        self.latency = latency  # seconds each control-plane call takes
         self.calls: collections.Counter = collections.Counter()
+        self.call_times: list[tuple[float, str]] = []  # (time.monotonic(), operation), for backoff checks
         self._faults: collections.deque = collections.deque()
         self._tokens: dict[str, tuple] = {}  # token -> ((domain, owner), expires_at)
         self._lock = threading.Lock()
@@ -83,6 +85,11 @@ class StandIn:
         with self._lock:
             self._tokens = {t: (d, min(e, self.clock())) for t, (d, e) in self._tokens.items()}
 
+    def issued_tokens(self) -> list[str]:
+        """Every token handed out so far: for tests that look for leaks."""
+        with self._lock:
+            return list(self._tokens)
+
     def live_tokens(self) -> int:
         now = self.clock()
         with self._lock:
@@ -116,8 +123,11 @@ class StandIn:
                      ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint"}.get((method, path))
         if operation is None:
             return _aws_error(404, "UnknownOperationException", f"{method} {path} is not served here")
+        if self.latency:
+            time.sleep(self.latency)
         with self._lock:
             self.calls[operation] += 1
+            self.call_times.append((time.monotonic(), operation))
             fault = next((f for f in self._faults if f[0] == operation), None)
             if fault:
                 self._faults.remove(fault)

@@ -1,0 +1,156 @@
+"""The daemon as users run it: a real process, real signals, real pip, the stand-in's real clock."""
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from codeartifact_refresher.testing import StandIn, packages
+
+from ..conftest import write_config
+from .clients import pip
+from .daemon_process import DaemonProcess, NotifySocket, wait_for
+
+pytestmark = pytest.mark.e2e
+
+PIP_TARGET = "      - writer: pip\n        repository: pypi-store\n"
+
+
+def assert_no_token_leaked(standin, *texts):
+    tokens = standin.issued_tokens()
+    assert tokens
+    for text in texts:
+        for token in tokens:
+            assert token not in text
+
+
+def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
+    """8-second tokens, a real `pip download` every second for 30 seconds: never refused."""
+    with StandIn(token_lifetime=8) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+        daemon = DaemonProcess(config, tmp_path / "daemon.log")
+        try:
+            pip_conf = home / ".config" / "pip" / "pip.conf"
+            wait_for(pip_conf.exists, 30, "the first pip.conf")
+            started, results = time.monotonic(), []
+            while time.monotonic() - started < 30:
+                tick = time.monotonic()
+                out = tmp_path / f"dl{len(results)}"
+                results.append(pip(home, "download", "--no-deps", "-d", str(out), packages.DEMO_NAME))
+                time.sleep(max(0.0, 1 - (time.monotonic() - tick)))  # pacing the client: one run a second
+            status, took = daemon.stop()
+        finally:
+            daemon.close()
+        failed = [r.stdout + r.stderr for r in results if r.returncode != 0]
+        assert not failed, failed[0]
+        assert len(results) >= 10 and standin.calls["pypi:refused"] == 0
+        tokens = standin.calls["GetAuthorizationToken"]
+        assert 4 <= tokens <= 30 // 5 + 3, f"{tokens} token calls in about 32 seconds of 8-second tokens"
+        assert status == 0 and took < 5
+        assert_no_token_leaked(standin, daemon.log)
+
+
+def test_an_outage_at_start_is_ridden_out_with_backoff(tmp_path, home):
+    standin = StandIn(token_lifetime=900)
+    standin.add_repository("acme", "pypi-store", "pypi")
+    standin.start()
+    standin.stop()  # the port is now known and nothing answers on it
+    config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+    daemon = DaemonProcess(config, tmp_path / "daemon.log")
+    pip_conf = home / ".config" / "pip" / "pip.conf"
+    try:
+        wait_for(lambda: "2 failure(s) in a row" in daemon.log, 30, "two failed attempts")
+        assert daemon.proc.poll() is None and not pip_conf.exists()
+        standin.inject("GetAuthorizationToken", times=6)  # it comes back throttling
+        standin.start()
+        answering = time.monotonic()
+        wait_for(pip_conf.exists, 60, "pip.conf after the endpoint answered", interval=0.2)
+        recovered = time.monotonic() - answering
+        downloaded = pip(home, "download", "--no-deps", "-d", str(tmp_path / "dl"), packages.DEMO_NAME)
+        status, _ = daemon.stop()
+    finally:
+        daemon.close()
+        standin.stop()
+    assert recovered < 60 and status == 0 and downloaded.returncode == 0, downloaded.stderr
+    delays = [float(s) for s in re.findall(r"failure\(s\) in a row; trying again in (\d+)s", daemon.log)]
+    assert len(delays) >= 3 and delays[-1] > delays[0], delays  # the waits grow
+    print(f"recovered {recovered:.1f}s after the endpoint answered; waits {delays}; calls {standin.calls}")
+    # each of our attempts is at most 3 tries by botocore: the throttled stretch made few calls
+    assert standin.calls["GetAuthorizationToken"] <= 6 + 3 + 1
+    assert_no_token_leaked(standin, daemon.log)
+
+
+def read_state(path):
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def test_signals_notify_health_and_status(tmp_path, home):
+    notify = NotifySocket(tmp_path / "notify.sock")
+    state_file = tmp_path / "state.json"
+    extra = f"    on_change: [{sys.executable}, -c, \"open('{tmp_path}/hooked', 'a').write('x')\"]\n"
+    with StandIn(token_lifetime=900) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        standin.add_repository("beta", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET, extra=extra)
+        config.write_text(f"state_file: {state_file}\nhealth: {{port: 0}}\n" + config.read_text())
+        daemon = DaemonProcess(config, tmp_path / "daemon.log", "--log-format", "json",
+                               env={"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "2000000"})
+        try:
+            wait_for(lambda: notify.has("READY=1"), 30, "READY=1")
+            assert any(m.startswith("STATUS=1 of 1 domain(s) OK; soonest token expires in 15m") for m in notify.messages)
+            wait_for(lambda: notify.has("WATCHDOG=1"), 10, "WATCHDOG=1")
+            assert (tmp_path / "hooked").read_text() == "x"
+
+            address = read_state(state_file)["daemon"]["health"]
+            with urllib.request.urlopen(f"http://{address}/healthz", timeout=5) as r:
+                assert r.status == 200
+            with urllib.request.urlopen(f"http://{address}/metrics", timeout=5) as r:
+                metrics = r.read().decode()
+            assert re.search(r'codeartifact_refresher_token_expiry_seconds\{domain="acme",.*\} 8\d\d\.', metrics)
+            assert re.search(r'codeartifact_refresher_refresh_success_total\{domain="acme",.*\} 1$', metrics, re.M)
+
+            status = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "status", "--json",
+                                     "--config", str(config)], capture_output=True, text=True, timeout=60)
+            assert status.returncode == 0, status.stdout + status.stderr
+            data = json.loads(status.stdout)
+            assert data["daemon"]["running"] and data["daemon"]["pid"] == daemon.proc.pid and data["healthy"]
+
+            daemon.signal(signal.SIGUSR1)  # refresh now
+            wait_for(lambda: standin.calls["GetAuthorizationToken"] == 2, 15, "a refresh after SIGUSR1")
+
+            good = config.read_text()
+            config.write_text(good.replace("targets:", "targtes:"))
+            daemon.signal(signal.SIGHUP)  # a broken config is refused; the old one keeps running
+            wait_for(lambda: "reload refused" in daemon.log, 15, "the refused reload")
+            assert daemon.proc.poll() is None
+
+            beta = good + good[good.index("  - domain: acme"):].replace("domain: acme", "domain: beta").replace(
+                PIP_TARGET, "      - writer: pip\n        repository: pypi-store\n        path: " + str(tmp_path / "beta.conf") + "\n")
+            config.write_text(beta)
+            daemon.signal(signal.SIGHUP)
+            wait_for((tmp_path / "beta.conf").exists, 15, "the added domain's file")
+            wait_for(lambda: len(read_state(state_file).get("domains", {})) == 2, 10, "two domains in the state")
+            status, took = daemon.stop()
+            assert status == 0 and took < 5
+            assert notify.has("STOPPING=1")
+        finally:
+            daemon.close()
+            notify.close()
+        lines = daemon.log.splitlines()
+        entries = [json.loads(line) for line in lines]  # every line is one JSON object
+        assert any(e["level"] == "error" and "reload refused" in e["message"] for e in entries)
+        assert_no_token_leaked(standin, daemon.log, state_file.read_text(), metrics)
+
+
+def test_a_bad_config_at_start_exits_2(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("domains: []\n")
+    result = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "run", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("expected 'domains:', a list of at least one domain")

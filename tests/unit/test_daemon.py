@@ -1,0 +1,267 @@
+"""The daemon's decisions, driven by hand: fake clocks, a scheduler that runs jobs when told,
+a notifier that records messages, and the real refresh path against the stand-in."""
+import json
+import random
+import threading
+
+import pytest
+
+from codeartifact_refresher.daemon import OVERDUE, Daemon
+from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.schedule import RETRY_CAP
+from codeartifact_refresher.testing import StandIn
+from codeartifact_refresher.tokens import Clients
+
+from ..clocks import Clocks
+from ..conftest import ALL_TARGETS, write_config
+
+
+class FakeScheduler:
+    def __init__(self) -> None:
+        self.pending: dict[str, float] = {}
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+
+    def at(self, key: str, when: float) -> None:
+        self.pending[key] = when
+
+    def remove(self, key: str) -> None:
+        self.pending.pop(key, None)
+
+    def shutdown(self) -> None:
+        self.running = False
+
+    def run_due(self, daemon: Daemon) -> list[str]:
+        due = sorted(k for k, when in self.pending.items() if when <= daemon.clock.wall())
+        for key in due:
+            del self.pending[key]
+            daemon.refresh_job(key)
+        return due
+
+
+class FakeNotifier:
+    watchdog_seconds = None
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def send(self, *lines):
+        self.messages.extend(lines)
+        return True
+
+    def ready(self, status):
+        return self.send("READY=1", f"STATUS={status}")
+
+    def status(self, status):
+        return self.send(f"STATUS={status}")
+
+    def watchdog(self):
+        return self.send("WATCHDOG=1")
+
+    def stopping(self):
+        return self.send("STOPPING=1")
+
+
+@pytest.fixture
+def clocks():
+    return Clocks()
+
+
+@pytest.fixture
+def server(clocks):
+    with StandIn(token_lifetime=3600, clock=clocks) as s:
+        s.add_repository("acme", "pypi-store", "pypi")
+        s.add_repository("acme", "npm-store", "npm")
+        s.add_repository("beta", "pypi-store", "pypi")
+        yield s
+
+
+def make(tmp_path, server, clocks, targets=ALL_TARGETS, extra=""):
+    path = write_config(tmp_path / "config.yaml", server, targets, extra=extra)
+    daemon = Daemon(path, Registry(), Clients(clock=clocks.utcnow, attempts=1), clock=clocks, notifier=FakeNotifier(),
+                    scheduler=FakeScheduler(), rng=random.Random(7), state_path=tmp_path / "state.json")
+    daemon.start()
+    return daemon
+
+
+def key_of(daemon, name="acme"):
+    return next(k for k, d in daemon.domains.items() if d.domain == name)
+
+
+def test_start_refreshes_every_domain_then_plans_from_the_expiry(tmp_path, server, clocks, home):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    assert daemon.scheduler.pending == {key: clocks.wall()}
+    assert daemon.scheduler.run_due(daemon) == [key]
+    assert (home / ".npmrc").exists() and (home / ".pypirc").exists()
+    planned = daemon.scheduler.pending[key] - clocks.wall()
+    assert 0.70 * 3600 <= planned <= 0.80 * 3600
+    state = json.loads((tmp_path / "state.json").read_text())
+    entry = state["domains"][key]
+    assert entry["failures"] == 0 and entry["last_error"] is None and entry["expires_at"]
+
+
+def test_ready_comes_after_the_first_round_with_a_status_then_the_watchdog(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    daemon.tick()
+    assert "READY=1" not in daemon.notifier.messages  # no round yet
+    daemon.scheduler.run_due(daemon)
+    daemon.tick()
+    messages = daemon.notifier.messages
+    assert messages[0] == "READY=1"
+    assert messages[1] == "STATUS=1 of 1 domain(s) OK; soonest token expires in 1h 00m (acme (111122223333))"
+    assert "WATCHDOG=1" in messages
+    daemon.stop()
+    assert daemon.notifier.messages[-1] == "STOPPING=1"
+
+
+def test_refreshes_follow_each_token_through_several_lifetimes(tmp_path, server, clocks, home):
+    daemon = make(tmp_path, server, clocks)
+    tokens = set()
+    for _ in range(5):
+        daemon.scheduler.run_due(daemon)
+        tokens.add((home / ".npmrc").read_text())
+        assert server.live_tokens() >= 1
+        clocks.run(daemon.scheduler.pending[key_of(daemon)] - clocks.wall())
+        assert server.live_tokens() >= 1, "the token lapsed before its refresh was due"
+    assert len(tokens) == 5 and server.calls["GetAuthorizationToken"] == 5
+
+
+def test_failures_back_off_and_keep_the_old_files(tmp_path, server, clocks, home):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    before = (home / ".npmrc").read_bytes()
+    clocks.run(daemon.scheduler.pending[key] - clocks.wall())
+    server.inject("GetAuthorizationToken", times=6)
+    delays = []
+    for _ in range(6):
+        daemon.scheduler.run_due(daemon)
+        delays.append(daemon.scheduler.pending[key] - clocks.wall())
+        clocks.run(delays[-1])
+    assert (home / ".npmrc").read_bytes() == before
+    assert delays[0] <= 1 and all(b > a for a, b in zip(delays, delays[1:]))
+    assert daemon.state.get(daemon.domains[key]).failures == 6
+    daemon.scheduler.run_due(daemon)  # the API answers again
+    assert (home / ".npmrc").read_bytes() != before
+    assert daemon.state.get(daemon.domains[key]).failures == 0
+
+
+def test_a_permanent_error_is_not_retried_in_a_storm(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks, extra="")
+    key = key_of(daemon)
+    server.key_errors["AKIDTEST"] = "AccessDeniedException"
+    daemon.scheduler.run_due(daemon)
+    assert daemon.scheduler.pending[key] - clocks.wall() >= 0.8 * RETRY_CAP
+    entry = daemon.state.get(daemon.domains[key])
+    assert "was denied" in entry.last_error and entry.failures == 1
+
+
+def test_waking_from_a_long_sleep_refreshes_at_once(tmp_path, server, clocks, caplog):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    daemon.tick()
+    planned = daemon.scheduler.pending[key]
+    clocks.sleep(8 * 3600)  # lid closed overnight; the token died meanwhile
+    daemon.scheduler.pending[key] = planned + 9 * 3600  # as if APScheduler had not noticed yet
+    daemon.tick()
+    assert daemon.scheduler.pending[key] == clocks.wall()
+    assert "the machine slept for about 8h 00m; checking every token now" in caplog.text
+    assert daemon.scheduler.run_due(daemon) == [key]
+    daemon.tick()  # kicked once, not again while it is being handled
+    assert daemon.scheduler.pending[key] > clocks.wall() + 600
+
+
+def test_a_wall_clock_set_back_cannot_postpone_a_refresh(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    delay = daemon.scheduler.pending[key] - clocks.wall()
+    clocks.set_wall_back(2 * 3600)
+    clocks.run(delay - 10)
+    daemon.tick()
+    assert daemon.scheduler.pending[key] > clocks.wall()  # not yet due by elapsed time
+    clocks.run(10 + OVERDUE + 0.5)
+    daemon.tick()
+    assert daemon.scheduler.pending[key] == clocks.wall()  # due by elapsed time, whatever the wall says
+
+
+def test_nothing_is_kicked_while_apscheduler_is_on_time(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    planned = daemon.scheduler.pending[key]
+    clocks.run(planned - clocks.wall() + OVERDUE / 2)
+    daemon.tick()
+    assert daemon.scheduler.pending[key] == planned
+
+
+def test_reload_adds_removes_and_refuses_a_bad_config(tmp_path, server, clocks, caplog):
+    daemon = make(tmp_path, server, clocks)
+    acme = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    path = tmp_path / "config.yaml"
+    good = write_config(path, server, "      - writer: pip\n        repository: pypi-store\n", domain="beta").read_text()
+    path.write_text(good.replace("targets:", "targtes:"))
+    daemon.reload()
+    assert "reload refused, still running the previous config" in caplog.text
+    assert list(daemon.domains) == [acme]
+    path.write_text(good)
+    daemon.reload()
+    beta = key_of(daemon, "beta")
+    assert list(daemon.domains) == [beta] and acme not in daemon.scheduler.pending
+    assert daemon.scheduler.pending[beta] == clocks.wall()
+    assert acme not in json.loads((tmp_path / "state.json").read_text())["domains"]
+    daemon.scheduler.run_due(daemon)
+    assert daemon.state.get(daemon.domains[beta]).last_success is not None
+
+
+def test_reload_leaves_an_unchanged_domain_alone(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    planned = daemon.scheduler.pending[key]
+    path = tmp_path / "config.yaml"
+    path.write_text("# a comment moves every line down\n" + path.read_text())
+    daemon.reload()
+    assert daemon.scheduler.pending[key] == planned
+
+
+def test_refresh_now_schedules_every_domain(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    daemon.scheduler.run_due(daemon)
+    daemon.request("refresh")
+    daemon.request("stop")
+    daemon.loop()  # handles the stop first and returns
+    assert daemon.scheduler.pending[key_of(daemon)] > clocks.wall()
+    daemon.requests = {"refresh"}
+    daemon.wake.set()
+    thread = threading.Thread(target=daemon.loop)
+    thread.start()
+    try:
+        for _ in range(200):
+            if daemon.scheduler.pending[key_of(daemon)] == clocks.wall():
+                break
+            daemon.wake.wait(0.01)
+    finally:
+        daemon.request("stop")
+        thread.join(5)
+    assert daemon.scheduler.pending[key_of(daemon)] == clocks.wall()
+
+
+def test_stop_waits_for_the_write_in_flight_and_then_refuses_writes(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    with daemon.gate.hold():
+        stopper = threading.Thread(target=daemon.stop)
+        stopper.start()
+        stopper.join(0.2)
+        assert stopper.is_alive(), "stop returned while a write was in flight"
+    stopper.join(5)
+    assert not stopper.is_alive()
+    daemon.stopping = False  # the job would not even start when stopping; check the gate itself
+    daemon.scheduler.run_due(daemon)
+    entry = daemon.state.get(daemon.domains[key_of(daemon)])
+    assert {t["outcome"] for t in entry.targets.values()} == {"skipped"}

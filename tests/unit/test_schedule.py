@@ -1,0 +1,92 @@
+import random
+
+import pytest
+
+from codeartifact_refresher.schedule import (
+    JUMP, MIN_DELAY, RETRY_CAP, RETRY_FIRST, Plan, Watch, duration, refresh_delay, retry_delay,
+)
+from tests.clocks import Clocks
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_an_eight_second_token_is_refreshed_after_about_six(seed):
+    delay = refresh_delay(8, 8, 0.75, 0.05, random.Random(seed))
+    assert 5.5 <= delay <= 6.5
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_a_twelve_hour_token_is_refreshed_at_three_quarters_give_or_take_the_jitter(seed):
+    lifetime = 12 * 3600
+    delay = refresh_delay(lifetime, lifetime, 0.75, 0.05, random.Random(seed))
+    assert 0.70 * lifetime <= delay <= 0.80 * lifetime
+
+
+def test_jitter_spreads_a_fleet():
+    delays = {round(refresh_delay(43200, 43200, 0.75, 0.05, random.Random(seed))) for seed in range(20)}
+    assert len(delays) >= 15
+    no_jitter = {refresh_delay(43200, 43200, 0.75, 0.0, random.Random(seed)) for seed in range(20)}
+    assert no_jitter == {0.75 * 43200}
+
+
+def test_time_already_spent_is_taken_off():
+    # issued 100 s ago (remaining 800 of 900): due at 675 s after issue, so 575 from now
+    assert refresh_delay(800, 900, 0.75, 0.0) == pytest.approx(575)
+
+
+@pytest.mark.parametrize("refresh_at,jitter", [(0.95, 0.25), (0.9, 0.2)])
+def test_the_refresh_always_comes_before_expiry(refresh_at, jitter):
+    for seed in range(100):
+        for lifetime in (2, 8, 60, 900, 43200):
+            delay = refresh_delay(lifetime, lifetime, refresh_at, jitter, random.Random(seed))
+            assert MIN_DELAY <= delay < lifetime or lifetime <= MIN_DELAY
+
+
+def test_a_tiny_or_nearly_expired_token_never_makes_a_busy_loop():
+    assert refresh_delay(0.2, 8, 0.75, 0.05) == MIN_DELAY
+    assert refresh_delay(0.5, 0.5, 0.75, 0.05) == MIN_DELAY
+
+
+def test_retries_back_off_exponentially_to_a_cap():
+    rng = random.Random(1)
+    ceilings = [retry_delay(n, True, rng) for n in range(1, 15)]
+    assert ceilings[0] <= RETRY_FIRST
+    for n, delay in enumerate(ceilings, start=1):
+        assert delay <= min(RETRY_CAP, RETRY_FIRST * 2 ** (n - 1))
+        assert delay >= min(RETRY_CAP, RETRY_FIRST * 2 ** (n - 1)) / 2
+    assert max(ceilings) <= RETRY_CAP and ceilings[-1] >= RETRY_CAP / 2
+
+
+def test_a_permanent_error_waits_the_cap_from_the_first_failure():
+    for seed in range(20):
+        assert RETRY_CAP * 0.8 <= retry_delay(1, False, random.Random(seed)) <= RETRY_CAP
+
+
+def test_a_plan_is_due_by_either_clock():
+    clocks = Clocks()
+    plan = Plan.after(clocks, 60)
+    assert not plan.due(clocks) and plan.seconds_left(clocks) == pytest.approx(60)
+    clocks.set_wall_back(3600)  # wall clock says it is an hour earlier: elapsed still counts
+    clocks.run(61)
+    assert plan.due(clocks)
+    clocks2 = Clocks()
+    plan2 = Plan.after(clocks2, 60)
+    clocks2.jump_wall(120)  # wall clock forward, elapsed not
+    assert plan2.due(clocks2)
+
+
+def test_the_watch_sees_a_sleep_and_clock_jumps_but_not_normal_time():
+    clocks = Clocks()
+    watch = Watch.start(clocks)
+    clocks.run(15)
+    assert watch.look(clocks) == []
+    clocks.sleep(8 * 3600)
+    assert watch.look(clocks) == ["the machine slept for about 8h 00m"]
+    clocks.jump_wall(JUMP + 60)
+    assert watch.look(clocks) == ["the wall clock jumped forward by 1m 30s"]
+    clocks.set_wall_back(7200)
+    assert watch.look(clocks) == ["the wall clock jumped back by 2h 00m"]
+
+
+def test_durations_read_well():
+    assert [duration(s) for s in (0, 7.4, 61, 3599, 3600, 11 * 3600 + 5 * 60)] == [
+        "0s", "7s", "1m 01s", "59m 59s", "1h 00m", "11h 05m"]
