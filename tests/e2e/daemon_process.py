@@ -26,7 +26,7 @@ class DaemonProcess:
     def __init__(self, config: Path, log: Path, *args: str, env: dict | None = None) -> None:
         self.log_path = log
         cmd = [sys.executable, "-m", "codeartifact_refresher", "-v", *args, "run", "--config", str(config)]
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 - closed by close(), after the process ends
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
 
     @property
