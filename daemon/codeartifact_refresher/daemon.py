@@ -5,7 +5,8 @@ signal handlers asked for (stop, reload, refresh now; handlers only set a flag a
 looks at the clocks, kicks any domain whose refresh is overdue, and pings systemd's watchdog.
 APScheduler's threads run the refreshes themselves (:meth:`Daemon.refresh_job`), each of which
 plans the domain's next run: from the token's expiry after a success, after a backoff after a
-failure. A domain is one job, so it is never refreshed twice at once.
+failure. A domain is one APScheduler job, and the daemon's own set of running domains keeps two
+runs of one domain from overlapping.
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class Daemon:
         self.wake = threading.Event()
         self.requests: set[str] = set()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified whenever a refresh ends
         self.domains = {d.key: d for d in self.config.domains}
         self.plans: dict[str, Plan] = {}
         self.running: set[str] = set()
@@ -161,6 +163,7 @@ class Daemon:
             for key in removed:
                 self.plans.pop(key, None)
                 self.first_round.discard(key)
+            changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
         for key in removed:
             self.scheduler.remove(key)
         for key in changed:
@@ -181,13 +184,9 @@ class Daemon:
         if self.scheduler is not None:
             self.scheduler.shutdown()
         self.gate.close(STOP_GRACE)
-        with self._lock:
+        with self._idle:
+            self._idle.wait_for(lambda: not self.running, STOP_GRACE)
             busy = set(self.running)
-        deadline = self.clock.elapsed() + STOP_GRACE
-        while busy and self.clock.elapsed() < deadline:
-            self.wake.wait(0.05)
-            with self._lock:
-                busy = set(self.running)
         if self.health:
             self.health.stop()
         self.state.save()
@@ -200,8 +199,8 @@ class Daemon:
     def refresh_job(self, key: str) -> None:
         with self._lock:
             domain = self.domains.get(key)
-            if domain is None or self.stopping:
-                return
+            if domain is None or self.stopping or key in self.running:
+                return  # gone, stopping, or being refreshed now (that run plans the next)
             self.running.add(key)
             self.kicked.discard(key)
         try:
@@ -212,25 +211,31 @@ class Daemon:
         finally:
             with self._lock:
                 self.running.discard(key)
+                self._idle.notify_all()
         self._plan_next(key, domain, report)
 
     def _plan_next(self, key: str, domain, report: DomainReport) -> None:
         now = self.clock.wall()
         with self._lock:
-            if self.stopping or self.domains.get(key) is not domain:
-                return  # stopping, or reloaded meanwhile (a changed domain was scheduled anew)
-            failures = 0 if report.ok else self.state.get(domain).failures + 1
-            delay = self._delay(domain, report, failures, now)
-            plan = self.plans[key] = Plan.after(self.clock, delay)
-            self.state.record(report, now, plan.wall)
-            self.first_round.discard(key)
-        self.scheduler.at(key, plan.wall)
+            if self.stopping or key not in self.domains:
+                return
+            reloaded = self.domains[key] is not domain
+            if not reloaded:
+                failures = 0 if report.ok else self.state.get(domain).failures + 1
+                delay = self._delay(domain, report, failures, now)
+                self.plans[key] = Plan.after(self.clock, delay)
+                self.state.record(report, now, self.plans[key].wall)
+                self.first_round.discard(key)
+        if reloaded:  # changed by a reload while it ran: run again now, with the new settings
+            self.scheduler.at(key, now)
+            return
+        self.scheduler.at(key, now + delay)
         self.state.save()
         if report.ok:
             logger.info("%s: next refresh in %s", domain.label, duration(delay))
         else:
             logger.warning("%s: %d failure(s) in a row; trying again in %s", domain.label, failures, duration(delay))
-        if self.first_round == set():
+        if not self.first_round:
             self.wake.set()  # the loop announces readiness
 
     def _delay(self, domain, report: DomainReport, failures: int, now: float) -> float:

@@ -20,7 +20,9 @@ class Scheduler:
         self._job = job
         self._aps = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
-            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            # A run may plan the next before it returns; the daemon itself keeps a domain's runs
+            # from overlapping, so APScheduler must not drop a run for being "too many".
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 4},
             timezone=timezone.utc,
         )
 

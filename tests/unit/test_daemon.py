@@ -265,3 +265,44 @@ def test_stop_waits_for_the_write_in_flight_and_then_refuses_writes(tmp_path, se
     daemon.scheduler.run_due(daemon)
     entry = daemon.state.get(daemon.domains[key_of(daemon)])
     assert {t["outcome"] for t in entry.targets.values()} == {"skipped"}
+
+
+def test_a_domain_changed_by_a_reload_while_it_refreshes_runs_again_with_the_new_settings(tmp_path, server, clocks, monkeypatch):
+    import codeartifact_refresher.daemon as daemon_module
+
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    path = tmp_path / "config.yaml"
+    real = daemon_module.refresh_domain
+
+    def reload_midway(domain, *args, **kwargs):
+        report = real(domain, *args, **kwargs)
+        path.write_text(path.read_text().replace("    targets:", "    refresh_at: 0.5\n    targets:"))
+        daemon.reload()  # SIGHUP arrives while this domain is being refreshed
+        assert key not in daemon.scheduler.pending  # not now: APScheduler would overlap the runs
+        return report
+
+    monkeypatch.setattr(daemon_module, "refresh_domain", reload_midway)
+    daemon.scheduler.run_due(daemon)
+    assert daemon.scheduler.pending[key] == clocks.wall()  # the old run asked for a new one at once
+    monkeypatch.setattr(daemon_module, "refresh_domain", real)
+    daemon.scheduler.run_due(daemon)
+    planned = daemon.scheduler.pending[key] - clocks.wall()
+    assert 0.45 * 3600 <= planned <= 0.55 * 3600  # the new refresh_at is in force
+
+
+def test_a_second_run_of_a_domain_never_overlaps_the_first(tmp_path, server, clocks, monkeypatch):
+    import codeartifact_refresher.daemon as daemon_module
+
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    real, calls = daemon_module.refresh_domain, []
+
+    def nested(domain, *args, **kwargs):
+        calls.append(domain.key)
+        daemon.refresh_job(key)  # APScheduler starting the same job again meanwhile
+        return real(domain, *args, **kwargs)
+
+    monkeypatch.setattr(daemon_module, "refresh_domain", nested)
+    daemon.scheduler.run_due(daemon)
+    assert calls == [key] and server.calls["GetAuthorizationToken"] == 1
