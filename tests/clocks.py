@@ -27,11 +27,17 @@ class Clocks:
     def utcnow(self) -> datetime:  # tokens.Clients' clock
         return datetime.fromtimestamp(self._wall, timezone.utc)
 
+    @property
+    def now(self) -> float:
+        return self._wall
+
     def run(self, seconds: float) -> None:
         """Time passes with the machine awake."""
         self._wall += seconds
         self._elapsed += seconds
         self._monotonic += seconds
+
+    advance = run
 
     def sleep(self, seconds: float) -> None:
         """The machine is suspended: monotonic time stands still."""

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from codeartifact_refresher.testing import StandIn
 
+from .clocks import Clocks
+
 LEAKY_PREFIXES = ("PIP_", "AWS_", "NPM_CONFIG_", "npm_config_", "CODEARTIFACT_REFRESHER_", "TWINE_")
 LEAKY_NAMES = ("VIRTUAL_ENV", "XDG_CONFIG_DIRS", "STATE_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
                "JOURNAL_STREAM")
-
-
-class FakeClock:
-    """A clock for the stand-in that tests move forward by hand."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +51,9 @@ def reset_logging():
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> Clocks:
+    """The stand-in's clock (wall time), moved by hand; also the daemon's clocks."""
+    return Clocks()
 
 
 @pytest.fixture

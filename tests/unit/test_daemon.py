@@ -9,10 +9,8 @@ import pytest
 from codeartifact_refresher.daemon import OVERDUE, Daemon
 from codeartifact_refresher.registry import Registry
 from codeartifact_refresher.schedule import RETRY_CAP
-from codeartifact_refresher.testing import StandIn
 from codeartifact_refresher.tokens import Clients
 
-from ..clocks import Clocks
 from ..conftest import ALL_TARGETS, write_config
 
 
@@ -65,17 +63,16 @@ class FakeNotifier:
 
 
 @pytest.fixture
-def clocks():
-    return Clocks()
+def clocks(clock):
+    return clock
 
 
 @pytest.fixture
-def server(clocks):
-    with StandIn(token_lifetime=3600, clock=clocks) as s:
-        s.add_repository("acme", "pypi-store", "pypi")
-        s.add_repository("acme", "npm-store", "npm")
-        s.add_repository("beta", "pypi-store", "pypi")
-        yield s
+def server(standin):
+    """The shared stand-in, with hour-long tokens and a second domain."""
+    standin.token_lifetime = 3600
+    standin.add_repository("beta", "pypi-store", "pypi")
+    return standin
 
 
 def make(tmp_path, server, clocks, targets=ALL_TARGETS, extra=""):
