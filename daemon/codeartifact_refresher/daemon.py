@@ -119,7 +119,7 @@ class Daemon:
             logger.info("ready: %s", self.status_line())
         elif self.ready:
             self.notifier.status(self.status_line())
-        if self.ready and self.healthy():
+        if self.healthy():
             self.notifier.watchdog()
 
     def healthy(self) -> bool:
