@@ -103,13 +103,15 @@ def test_start_refreshes_every_domain_then_plans_from_the_expiry(tmp_path, serve
 def test_ready_comes_after_the_first_round_with_a_status_then_the_watchdog(tmp_path, server, clocks):
     daemon = make(tmp_path, server, clocks)
     daemon.tick()
-    assert "READY=1" not in daemon.notifier.messages  # no round yet
+    assert daemon.notifier.messages == ["WATCHDOG=1"]  # alive, but no round yet: not ready
     daemon.scheduler.run_due(daemon)
     daemon.tick()
-    messages = daemon.notifier.messages
-    assert messages[0] == "READY=1"
-    assert messages[1] == "STATUS=1 of 1 domain(s) OK; soonest token expires in 1h 00m (acme (111122223333))"
-    assert "WATCHDOG=1" in messages
+    messages = daemon.notifier.messages[1:]
+    assert messages == ["READY=1", "STATUS=1 of 1 domain(s) OK; soonest token expires in 1h 00m (acme (111122223333))",
+                        "WATCHDOG=1"]
+    daemon.scheduler.shutdown()
+    daemon.tick()
+    assert daemon.notifier.messages[-1] != "WATCHDOG=1"  # the scheduler died: let systemd restart us
     daemon.stop()
     assert daemon.notifier.messages[-1] == "STOPPING=1"
 
