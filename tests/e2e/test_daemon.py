@@ -154,3 +154,18 @@ def test_a_bad_config_at_start_exits_2(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().endswith("expected 'domains:', a list of at least one domain")
+
+
+def test_sigterm_does_not_wait_for_a_hanging_aws_call(tmp_path, home):
+    with StandIn(token_lifetime=900, latency=60) as standin:  # every API call hangs for a minute
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+        daemon = DaemonProcess(config, tmp_path / "daemon.log")
+        try:
+            wait_for(lambda: standin.received["GetAuthorizationToken"], 30, "the first call to hang")
+            status, took = daemon.stop()
+        finally:
+            daemon.close()
+    assert status == 0 and took < 10, (status, took)
+    assert "left 1 refresh(es) waiting on AWS; no file write was in progress" in daemon.log
+    assert not (home / ".config" / "pip" / "pip.conf").exists()

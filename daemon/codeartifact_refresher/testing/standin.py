@@ -50,6 +50,7 @@ class StandIn:
         self.repositories: dict[tuple, Repository] = {}
         self.latency = latency  # seconds each control-plane call takes
         self.calls: collections.Counter = collections.Counter()
+        self.received: collections.Counter = collections.Counter()
         self.call_times: list[tuple[float, str]] = []  # (time.monotonic(), operation), for backoff checks
         self._faults: collections.deque = collections.deque()
         self._tokens: dict[str, tuple] = {}  # token -> ((domain, owner), expires_at)
@@ -123,6 +124,8 @@ class StandIn:
                      ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint"}.get((method, path))
         if operation is None:
             return _aws_error(404, "UnknownOperationException", f"{method} {path} is not served here")
+        with self._lock:
+            self.received[operation] += 1  # counted on arrival; ``calls`` once answered
         if self.latency:
             time.sleep(self.latency)
         with self._lock:
