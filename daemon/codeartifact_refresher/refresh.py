@@ -111,8 +111,6 @@ def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run
 def refresh_all(config: Config, clients: Clients, registry: Registry, dry_run: bool = False,
                 gate: Gate | None = None) -> list[DomainReport]:
     """Refresh every domain, at most ``config.workers`` at once; reports in config order."""
-    if len(config.domains) == 1:
-        return [refresh_domain(config.domains[0], clients, registry, dry_run, gate)]
     with ThreadPoolExecutor(min(config.workers, len(config.domains)), "refresh") as pool:
         return list(pool.map(lambda d: refresh_domain(d, clients, registry, dry_run, gate), config.domains))
 

@@ -44,11 +44,13 @@ def default_path(config: Config | None = None, environ: Mapping[str, str] = os.e
     return Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state") / BASENAME
 
 
-def _iso(ts: float | None) -> str | None:
+def iso(ts: float | None) -> str | None:
+    """Seconds since the epoch as ISO 8601 in UTC (None stays None)."""
     return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
 
-def _ts(value) -> float | None:
+def timestamp(value) -> float | None:
+    """The inverse of :func:`iso`; None for anything that is not such a string."""
     try:
         return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else None
     except ValueError:
@@ -75,14 +77,14 @@ class DomainState:
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
-        data.update({k: _iso(getattr(self, k)) for k in TIMES})
+        data.update({k: iso(getattr(self, k)) for k in TIMES})
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> DomainState:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values.update({k: _ts(data.get(k)) for k in TIMES})
+        values.update({k: timestamp(data.get(k)) for k in TIMES})
         return cls(**values)
 
     def healthy(self, now: float) -> bool:
@@ -149,7 +151,7 @@ class State:
         with self._lock:
             return {
                 "version": VERSION,
-                "updated": _iso(datetime.now(timezone.utc).timestamp()),
+                "updated": iso(datetime.now(timezone.utc).timestamp()),
                 "daemon": dict(self.daemon),
                 "domains": {k: v.to_json() for k, v in sorted(self.domains.items())},
             }

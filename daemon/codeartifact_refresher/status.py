@@ -6,11 +6,10 @@ A domain is *healthy* when its current token has not expired and its last refres
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 
 from .config import Config
 from .schedule import duration
-from .state import DomainState, State
+from .state import DomainState, State, iso, timestamp
 
 
 def _when(ts: float | None, now: float) -> str:
@@ -18,10 +17,6 @@ def _when(ts: float | None, now: float) -> str:
         return "-"
     span = duration(abs(ts - now))
     return f"in {span}" if ts >= now else f"{span} ago"
-
-
-def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
 
 def _daemon(state: State) -> dict:
@@ -45,10 +40,10 @@ def report(config: Config, state: State, now: float) -> dict:
     for d in config.domains:
         entry = state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner)
         domains.append({
-            "key": d.key, "domain": d.domain, "owner": d.owner, "healthy": entry.healthy(now),
-            "expires_at": _iso(entry.expires_at),
+            "key": d.key, "label": d.label, "domain": d.domain, "owner": d.owner, "healthy": entry.healthy(now),
+            "expires_at": iso(entry.expires_at),
             "expires_in": None if entry.expires_at is None else round(entry.expires_at - now),
-            "next_refresh": _iso(entry.next_refresh), "last_success": _iso(entry.last_success),
+            "next_refresh": iso(entry.next_refresh), "last_success": iso(entry.last_success),
             "last_error": entry.last_error, "failures": entry.failures,
             "targets": [{"writer": t.writer, "repository": t.repository, "path": str(t.path),
                          **{k: v for k, v in entry.targets.get(str(t.path), {}).items() if k != "writer"}}
@@ -67,10 +62,9 @@ def table(data: dict, now: float) -> str:
         head = "daemon: not running" + (f" (last pid {daemon['pid']})" if daemon.get("pid") else "")
     rows = [("DOMAIN", "TOKEN", "NEXT REFRESH", "LAST SUCCESS", "FAILURES", "LAST ERROR")]
     for d in data["domains"]:
-        exp = _ts(d["expires_at"])
+        exp = timestamp(d["expires_at"])
         token = "none yet" if exp is None else ("expired " + _when(exp, now) if exp <= now else "expires " + _when(exp, now))
-        label = f"{d['domain']} ({d['owner']})" if d["owner"] else d["domain"]
-        rows.append((label, token, _when(_ts(d["next_refresh"]), now), _when(_ts(d["last_success"]), now),
+        rows.append((d["label"], token, _when(timestamp(d["next_refresh"]), now), _when(timestamp(d["last_success"]), now),
                      str(d["failures"]), d["last_error"] or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[5] for r in rows]
@@ -81,7 +75,3 @@ def table(data: dict, now: float) -> str:
             lines.append(f"  {t['writer']:<6} {t['path']}: {outcome}")
     lines.append("healthy" if data["healthy"] else "UNHEALTHY: a token is missing or expired, or a domain is failing")
     return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def _ts(iso: str | None) -> float | None:
-    return None if iso is None else datetime.fromisoformat(iso).timestamp()
