@@ -3,7 +3,11 @@
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
 *targets*; a target names a *writer* (``pip``, ``npm``, ``twine``, or a plugin's), the
 *repository* whose endpoint it needs, an optional *path* (else the writer's default) and the
-writer's own options. ``defaults`` supplies any domain setting for every domain.
+writer's own options. ``defaults`` supplies any domain setting for every domain. A domain's
+*timing* (``refresh_at``, ``jitter``: fractions of the token's lifetime) says when the daemon
+refreshes it; an ``on_change`` *hook* (a command as a list) on a domain or a target runs after a
+refresh changed its files. Top-level settings are for the process: ``workers`` (domains refreshed
+at once), ``health`` (the HTTP listener) and ``state_file``.
 
 Every mistake is a :class:`ConfigError` naming the file, the line and the key, and saying what
 was expected; an unknown key suggests the nearest valid one.
