@@ -35,24 +35,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=int, default=3)
     parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--health", action="store_true", help="also run the health listener")
+    parser.add_argument("--domains", type=int, default=1, help="domains, each with the three targets")
     args = parser.parse_args()
     from codeartifact_refresher.testing import StandIn
 
     with tempfile.TemporaryDirectory() as tmp, StandIn(token_lifetime=3600) as standin:
-        standin.add_repository("acme", "pypi-store", "pypi")
-        standin.add_repository("acme", "npm-store", "npm")
         home, state = Path(tmp), Path(tmp) / "state.json"
-        targets = "".join(f"      - {{writer: {w}, repository: {r}, path: {tmp}/{w}.conf}}\n"
-                          for w, r in (t.split() for t in TARGETS))
+        text = f"state_file: {state}\n" + ("health: {port: 0}\n" if args.health else "") + "domains:\n"
+        for i in range(args.domains):
+            standin.add_repository(f"d{i}", "pypi-store", "pypi", demo=False)
+            standin.add_repository(f"d{i}", "npm-store", "npm", demo=False)
+            targets = "".join(f"      - {{writer: {w}, repository: {r}, path: {tmp}/{i}/{w}.conf}}\n"
+                              for w, r in (t.split() for t in TARGETS))
+            text += f"  - domain: d{i}\n    region: us-east-1\n    endpoint_url: {standin.url}\n    targets:\n{targets}"
         config = Path(tmp, "config.yaml")
-        config.write_text(f"state_file: {state}\ndomains:\n  - domain: acme\n    region: us-east-1\n"
-                          f"    endpoint_url: {standin.url}\n    targets:\n{targets}")
+        config.write_text(text)
         env = {**os.environ, "HOME": str(home), "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "x",
                "AWS_EC2_METADATA_DISABLED": "true"}
         started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "codeartifact_refresher", "-q", "run", "--config", str(config)],
                                 env=env)
-        while not (state.exists() and json.loads(state.read_text())["domains"]):
+        while not (state.exists() and len(json.loads(state.read_text())["domains"]) == args.domains):
             if time.monotonic() - started > 60 or proc.poll() is not None:
                 sys.exit("the daemon did not complete its first round")
             time.sleep(0.1)
@@ -66,6 +70,7 @@ def main() -> None:
         info = status(proc.pid)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(30)
+    print(f"{args.domains} domain(s) x 3 targets{', health listener on' if args.health else ''}")
     print(f"first round done {ready:.2f} s after start (process start-up included)")
     print(f"idle CPU per {args.window:g} s window: " + ", ".join(f"{s:.3f} s" for s in samples)
           + f"  (max {max(samples):.3f} s; target <= 0.05 s)")
