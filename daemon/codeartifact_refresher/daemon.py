@@ -58,6 +58,7 @@ class Daemon:
         self.plans: dict[str, Plan] = {}
         self.running: set[str] = set()
         self.kicked: set[str] = set()
+        self.failures: dict[str, int] = {}  # in a row, this process: the backoff starts afresh at start-up
         self.first_round = set(self.domains)
         self.ready = self.stopping = False
         self.tick_seconds = min(TICK, (self.notifier.watchdog_seconds or TICK * 2) / 2)
@@ -162,6 +163,7 @@ class Daemon:
             self.domains, self.config = fresh, new
             for key in removed:
                 self.plans.pop(key, None)
+                self.failures.pop(key, None)
                 self.first_round.discard(key)
             changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
         for key in removed:
@@ -221,7 +223,7 @@ class Daemon:
                 return
             reloaded = self.domains[key] is not domain
             if not reloaded:
-                failures = 0 if report.ok else self.state.get(domain).failures + 1
+                failures = self.failures[key] = 0 if report.ok else self.failures.get(key, 0) + 1
                 delay = self._delay(domain, report, failures, now)
                 self.plans[key] = Plan.after(self.clock, delay)
                 self.state.record(report, now, self.plans[key].wall)

@@ -305,3 +305,20 @@ def test_a_second_run_of_a_domain_never_overlaps_the_first(tmp_path, server, clo
     monkeypatch.setattr(daemon_module, "refresh_domain", nested)
     daemon.scheduler.run_due(daemon)
     assert calls == [key] and server.calls["GetAuthorizationToken"] == 1
+
+
+def test_after_a_restart_the_backoff_starts_again_from_seconds(tmp_path, server, clocks):
+    first = make(tmp_path, server, clocks)
+    key = key_of(first)
+    server.inject("GetAuthorizationToken", times=8)
+    for _ in range(8):
+        first.scheduler.run_due(first)
+        wait = first.scheduler.pending[key] - clocks.wall()
+        clocks.run(wait)
+    assert wait >= 64  # the eighth failure waits a minute or two
+    first.stop()
+    server.inject("GetAuthorizationToken")  # still failing when the new process starts
+    second = make(tmp_path, server, clocks)
+    second.scheduler.run_due(second)
+    assert second.scheduler.pending[key] - clocks.wall() <= 1  # not the 2-minute wait it had reached
+    assert second.state.get(second.domains[key]).failures == 9  # status still counts them all
