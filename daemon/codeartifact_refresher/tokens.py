@@ -61,13 +61,22 @@ class Clients:
                 client = self._clients[domain.session_key] = _make_client(domain, self.connections, self.attempts)
             return client
 
+    def forget(self, domain: Domain) -> None:
+        """Drop the client for ``domain``'s session, so that the next call builds one anew."""
+        with self._lock:
+            self._clients.pop(domain.session_key, None)
+
     def token(self, domain: Domain) -> Token:
         """Call GetAuthorizationToken once for ``domain``."""
         kwargs = {"domain": domain.domain, "durationSeconds": domain.duration}
         if domain.owner:
             kwargs["domainOwner"] = domain.owner
         issued_at = self.clock()
-        response = _call(domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs))
+        try:
+            response = _call(domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs))
+        except CredentialsError:
+            self.forget(domain)  # the next try reads the credentials afresh: `aws sso login` or new keys take effect
+            raise
         value = response.get("authorizationToken") or ""
         expires_at = response.get("expiration")
         if isinstance(expires_at, datetime) and expires_at.tzinfo is None:

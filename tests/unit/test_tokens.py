@@ -169,3 +169,23 @@ def test_role_is_assumed_and_its_keys_sign_the_call(standin, monkeypatch):
         clients.token(d)
     assert seen == ["ASIAROLEKEY00001"] and len(sts_stubs) == 1
     sts_stubs[0].assert_no_pending_responses()
+
+
+def test_after_a_credentials_error_the_next_try_reads_credentials_afresh(standin, monkeypatch):
+    standin.key_errors["AKIDTEST"] = "UnrecognizedClientException"
+    d = domain(owner=standin.account, endpoint_url=standin.url)
+    clients = tokens.Clients()
+    with pytest.raises(CredentialsError):
+        clients.token(d)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFIXED")  # the user fixed their keys
+    assert clients.token(d).value
+
+
+def test_a_transient_error_keeps_the_client(standin):
+    d = domain(owner=standin.account, endpoint_url=standin.url)
+    clients = tokens.Clients(attempts=1)
+    client = clients.client(d)
+    standin.inject("GetAuthorizationToken")
+    with pytest.raises(TransientError):
+        clients.token(d)
+    assert clients.client(d) is client
