@@ -106,10 +106,9 @@ class Daemon:
     def tick(self) -> None:
         for event in self.watch.look(self.clock):
             logger.warning("%s; checking every token now", event)
-        late = Plan(self.clock.wall() - OVERDUE, self.clock.elapsed() - OVERDUE)
         with self._lock:
             due = [k for k, p in self.plans.items()
-                   if k not in self.running and k not in self.kicked and (late.wall >= p.wall or late.elapsed >= p.elapsed)]
+                   if k not in self.running and k not in self.kicked and p.due(self.clock, late_by=OVERDUE)]
             self.kicked.update(due)
         for key in due:
             logger.info("%s: refresh is due now", self.domains[key].label)

@@ -58,8 +58,7 @@ def metrics(state: State, now: float) -> str:
         for key, entry in entries:
             v = value(entry, now)
             if v is not None:
-                out.append(f"{PREFIX}_{name}{{{_labels(key, entry)}}} {v:.3f}" if isinstance(v, float)
-                           else f"{PREFIX}_{name}{{{_labels(key, entry)}}} {v}")
+                out.append(f"{PREFIX}_{name}{{{_labels(key, entry)}}} {f'{v:.3f}' if isinstance(v, float) else v}")
     return "\n".join(out) + "\n"
 
 

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 PREFIX = "CODEARTIFACT_REFRESHER_"
 
 
-def environment(domain, expires_at, paths: Iterable, base=None) -> dict:
-    env = dict(os.environ if base is None else base)
+def environment(domain, expires_at, paths: Iterable) -> dict:
+    env = dict(os.environ)
     env.update({
         PREFIX + "DOMAIN": domain.domain,
         PREFIX + "OWNER": domain.owner or "",

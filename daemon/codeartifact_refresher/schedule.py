@@ -54,11 +54,9 @@ class Plan:
     def after(cls, clock, seconds: float) -> Plan:
         return cls(clock.wall() + seconds, clock.elapsed() + seconds)
 
-    def due(self, clock) -> bool:
-        return clock.wall() >= self.wall or clock.elapsed() >= self.elapsed
-
-    def seconds_left(self, clock) -> float:
-        return max(0.0, min(self.wall - clock.wall(), self.elapsed - clock.elapsed()))
+    def due(self, clock, late_by: float = 0.0) -> bool:
+        """Whether either clock has passed the plan by ``late_by`` seconds or more."""
+        return clock.wall() >= self.wall + late_by or clock.elapsed() >= self.elapsed + late_by
 
 
 def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: float,

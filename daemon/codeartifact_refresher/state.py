@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 from . import files
-from .config import Config, Domain
+from .config import Config, Domain, user_config_dir
 from .errors import TargetError
 
 logger = logging.getLogger(__name__)
@@ -38,9 +38,9 @@ def default_path(config: Config | None = None, environ: Mapping[str, str] = os.e
         return config.state_file
     if environ.get("STATE_DIRECTORY"):
         return Path(environ["STATE_DIRECTORY"].split(":")[0]) / "state.json"
-    home = Path(environ.get("HOME") or Path.home())
     if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / BASENAME
+        return user_config_dir(environ) / BASENAME  # macOS keeps both in Application Support
+    home = Path(environ.get("HOME") or Path.home())
     return Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state") / BASENAME
 
 
@@ -120,7 +120,7 @@ class State:
                 entry = self.domains[domain.key] = DomainState(domain.label, domain.domain, domain.owner)
             return entry
 
-    def record(self, report, now: float, next_refresh: float | None = None) -> DomainState:
+    def record(self, report, now: float, next_refresh: float | None = None) -> None:
         """Take in a :class:`~.refresh.DomainReport` finished at ``now``."""
         with self._lock:
             entry = self.get(report.domain)
@@ -140,7 +140,6 @@ class State:
                 entry.last_error = report.error or next(t.error for t in report.targets if t.error)
                 entry.failures += 1
                 entry.failures_total += 1
-            return dataclasses.replace(entry)
 
     def keep_only(self, config: Config) -> None:
         keys = {d.key for d in config.domains}
