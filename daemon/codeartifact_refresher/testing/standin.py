@@ -97,7 +97,7 @@ class StandIn:
             return sum(1 for _, e in self._tokens.values() if e > now)
 
     def start(self) -> StandIn:
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        server = _Server((self.host, self.port), _Handler)
         server.daemon_threads = True
         server.standin = self
         self.port = server.server_address[1]
@@ -206,6 +206,12 @@ def _basic_password(headers) -> str | None:
 def _bearer(headers) -> str | None:
     auth = headers.get("Authorization", "")
     return auth[7:] if auth.startswith("Bearer ") else None
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of parallel connections overflows it and
+    # the kernel drops SYNs, which clients only retry after a second.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
