@@ -61,6 +61,7 @@ class Daemon:
         self.failures: dict[str, int] = {}  # in a row, this process: the backoff starts afresh at start-up
         self.first_round = set(self.domains)
         self.ready = self.stopping = False
+        self.dirty = False  # the state changed since the state file was written
         self.tick_seconds = min(TICK, (self.notifier.watchdog_seconds or TICK * 2) / 2)
 
     # -- the main thread -----------------------------------------------------------------------
@@ -119,6 +120,9 @@ class Daemon:
             logger.info("ready: %s", self.status_line())
         elif self.ready:
             self.notifier.status(self.status_line())
+        if self.dirty:  # one write for every refresh that ended since the last look
+            self.dirty = False
+            self.state.save()
         if self.healthy():
             self.notifier.watchdog()
 
@@ -231,13 +235,12 @@ class Daemon:
             self.scheduler.at(key, now)
             return
         self.scheduler.at(key, now + delay)
-        self.state.save()
+        self.dirty = True
+        self.wake.set()  # the loop writes the state file, and announces readiness after the first round
         if report.ok:
             logger.info("%s: next refresh in %s", domain.label, duration(delay))
         else:
             logger.warning("%s: %d failure(s) in a row; trying again in %s", domain.label, failures, duration(delay))
-        if not self.first_round:
-            self.wake.set()  # the loop announces readiness
 
     def _delay(self, domain, report: DomainReport, failures: int, now: float) -> float:
         normal = None

@@ -4,22 +4,38 @@ A write goes to a temporary file in the target's directory (a random name, creat
 final mode and owner before the first byte), flushed and fsynced, then moved over the target with
 ``os.replace``, and the directory fsynced: a crash at any moment leaves the old file or the new
 one. Targets that are symlinks are refused unless the target allows following them; then the file
-the link points to is replaced and the link stays. Missing parent directories are created 0700.
+the link points to is replaced and the link stays, unless the link leads into a directory that
+belongs to someone else. Missing parent directories are created 0700.
+
+:func:`update` is the whole cycle, read, render, write, under an exclusive ``flock`` on the
+target's directory, so that two instances of this program take turns. A person editing the file
+takes no lock, so just before the replace the file is read again and compared with what was
+rendered from; if it changed, the cycle starts again from the new text. An edit written into the
+old file in place during the replace itself is seen afterwards (its inode is still open) and is
+carried into a second write. Temporary files that a killed writer left behind are removed under
+the lock.
 """
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
+import re
 import stat
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
-from .errors import UnsafeFileError, TargetError
+from .errors import TargetError, UnsafeFileError
 
 DEFAULT_MODE = 0o600
 BOM = "\ufeff"
+MAX_BYTES = 16 * 1024 * 1024  # a package manager's config is a few KiB; anything this big is not one
+LOCK_WAIT = 10.0  # seconds to wait for another instance's write in the same directory
+ATTEMPTS = 5  # read-render-write cycles before giving up on a file that keeps changing
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,19 @@ class Current:
     mode: int | None = None
     uid: int | None = None
     gid: int | None = None
+    raw: bytes | None = None  # the bytes read, to tell whether the file changed before the replace
+    ino: int | None = None
+
+
+class FileChanged(TargetError):
+    """The file changed between the read and the replace. ``lost`` holds an edit that went into
+    the old file during the replace (our write is in place without it), else None."""
+
+    retryable = True
+
+    def __init__(self, path: Path, lost: bytes | None = None) -> None:
+        super().__init__(f"{path} changed while it was being rewritten")
+        self.lost = lost
 
 
 def resolve(path: Path, follow_symlinks: bool) -> Path:
@@ -42,14 +71,34 @@ def resolve(path: Path, follow_symlinks: bool) -> Path:
         return path
     except OSError as e:
         raise TargetError(f"cannot use {path}: {e.strerror}") from None
-    if stat.S_ISLNK(st.st_mode):
-        if not follow_symlinks:
+    if not stat.S_ISLNK(st.st_mode):
+        return path
+    if not follow_symlinks:
+        raise UnsafeFileError(
+            f"{path} is a symlink; refusing to replace it "
+            "(set follow_symlinks: true on the target to write through it)"
+        )
+    real = Path(os.path.realpath(path))
+    trusted = {st.st_uid, os.geteuid()}  # the link's owner and us: never a third user's directory
+    for place in (real.parent, real):
+        try:
+            owner = os.stat(place).st_uid
+        except OSError:
+            continue  # missing: checked by the read, or created by us
+        if owner not in trusted:
             raise UnsafeFileError(
-                f"{path} is a symlink; refusing to replace it "
-                "(set follow_symlinks: true on the target to write through it)"
+                f"{path} is a symlink to {real}, in a place owned by another user (uid {owner}); refusing to write there"
             )
-        return Path(os.path.realpath(path))
-    return path
+    return real
+
+
+def decode(real: Path, data: bytes) -> tuple[str, bool]:
+    """A file's bytes as text without its BOM, and whether it had one."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TargetError(f"{real} is not UTF-8 text (byte {e.start}); left as it is") from None
+    return (text[1:], True) if text.startswith(BOM) else (text, False)
 
 
 def read(path: Path, follow_symlinks: bool = False) -> Current:
@@ -69,13 +118,14 @@ def read(path: Path, follow_symlinks: bool = False) -> Current:
         kind = "a directory, not a file" if stat.S_ISDIR(st.st_mode) else "not a regular file"
         raise UnsafeFileError(f"{real} is {kind}")
     with os.fdopen(fd, "rb") as f:
-        data = f.read()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise TargetError(f"{real} is not UTF-8 text (byte {e.start}); left as it is") from None
-    bom = text.startswith(BOM)
-    return Current(real, text[1:] if bom else text, bom, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+        try:
+            data = f.read(MAX_BYTES + 1)
+        except OSError as e:
+            raise TargetError(f"cannot read {real}: {e.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise TargetError(f"{real} is larger than {MAX_BYTES // 2**20} MiB, too big for a config file; left as it is")
+    text, bom = decode(real, data)
+    return Current(real, text, bom, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, data, st.st_ino)
 
 
 def target_mode(current: Current, wanted: int = DEFAULT_MODE) -> int:
@@ -100,16 +150,74 @@ def make_parents(path: Path) -> None:
         os.chmod(directory, 0o700)
 
 
+@contextlib.contextmanager
+def locked(directory: Path, wait: float = LOCK_WAIT, clock=time.monotonic):
+    """Hold an exclusive ``flock`` on ``directory`` (no lock file is left behind)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise TargetError(f"cannot use directory {directory}: {e.strerror}") from None
+    try:
+        deadline = clock() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if clock() >= deadline:
+                    raise TargetError(f"{directory} is locked by another codeartifact-refresher for over {wait:g} s") from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def update(path: Path, render: Callable[[str | None], str], wanted: int = DEFAULT_MODE,
+           follow_symlinks: bool = False, guard=contextlib.nullcontext) -> bool:
+    """Rewrite ``path`` as ``render(its text)`` under the directory lock; True if it changed.
+
+    ``render`` must be pure: it runs again when the file changed under us. ``guard`` wraps each
+    write (a stopping program uses it to refuse new ones).
+    """
+    real = resolve(path, follow_symlinks)
+    make_parents(real)
+    with locked(real.parent):
+        lost = None
+        for _ in range(ATTEMPTS):
+            current = read(path, follow_symlinks)
+            if lost is not None:  # our last write is in place, but without an edit made during it
+                text, bom = decode(current.path, lost)
+                current = replace(current, text=text, bom=bom)
+            new = render(current.text)
+            mode = target_mode(current, wanted)
+            if lost is None and new == current.text and mode == current.mode:
+                return False
+            try:
+                with guard():
+                    write_atomic(current, new, mode)
+                return True
+            except FileChanged as e:
+                lost = e.lost
+        raise TargetError(f"{path} kept changing while it was being rewritten; left as it is, will try again")
+
+
 def write_atomic(current: Current, text: str, mode: int) -> None:
-    """Replace ``current.path`` with ``text`` (re-adding a BOM the file had), atomically."""
+    """Replace ``current.path`` with ``text`` (re-adding a BOM the file had), atomically.
+
+    Raises :class:`FileChanged` (with the temporary file removed) if the file no longer holds
+    what ``current`` read, and after the replace if an edit went into the old file meanwhile.
+    Call it under :func:`locked`, as :func:`update` does.
+    """
     path = current.path
     make_parents(path)
+    remove_stale(path)
     data = ((BOM if current.bom else "") + text).encode("utf-8")
     try:  # a random name, O_EXCL | O_NOFOLLOW, mode 0600: nothing else can be there or see it
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         raise TargetError(f"cannot create a temporary file beside {path}: {e.strerror}") from None
     tmp = Path(name)
+    lost = None
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(fd, mode)  # 0600 so far; the final mode is set while the file is still empty
@@ -118,7 +226,10 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with _old_file(current) as old:
+            os.replace(tmp, path)
+            if old is not None and _contents(old) != current.raw:
+                lost = _contents(old)
     except OSError as e:
         _unlink_quietly(tmp)
         raise TargetError(f"cannot write {path}: {e.strerror}") from None
@@ -126,6 +237,51 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
         _unlink_quietly(tmp)
         raise
     _fsync_dir(path.parent)
+    if lost is not None:
+        raise FileChanged(path, lost)
+
+
+@contextlib.contextmanager
+def _old_file(current: Current):
+    """The file about to be replaced, open, once it is checked to hold what ``current`` read."""
+    try:
+        fd = os.open(current.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        if current.raw is not None:
+            raise FileChanged(current.path) from None
+        yield None
+        return
+    except OSError:
+        raise FileChanged(current.path) from None
+    try:
+        if os.fstat(fd).st_ino != current.ino or _contents(fd) != current.raw:
+            raise FileChanged(current.path)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _contents(fd: int) -> bytes:
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 1 << 16, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def remove_stale(path: Path) -> None:
+    """Remove temporary files of ``path`` that a killed writer left (call under :func:`locked`)."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    try:
+        names = [n for n in os.listdir(path.parent) if pattern.fullmatch(n)]
+    except OSError:
+        return
+    for name in names:
+        stale = path.parent / name
+        with contextlib.suppress(OSError):
+            st = os.lstat(stale)
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+                os.unlink(stale)
 
 
 def _unlink_quietly(path: Path) -> None:

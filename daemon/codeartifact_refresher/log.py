@@ -1,33 +1,48 @@
 """Logging set-up, with a last line of defence against printing a token.
 
-Tokens are never passed to a logger on purpose; :func:`forget_later` registers each live token
-anyway, and :class:`RedactingFormatter` replaces any that slip into a formatted line (message,
-exception text or traceback) with ``<redacted>``. Only the most recent few are remembered.
+Tokens are never passed to a logger on purpose; :func:`secret` registers a token anyway while
+it is in use, and :class:`RedactingFormatter` replaces any that slip into a formatted line
+(message, exception text or traceback) with ``<redacted>``. A token is forgotten when its block
+ends: nothing here outlives the refresh that needed it.
 """
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import logging
 import sys
+import threading
 from datetime import datetime, timezone
 from urllib.parse import quote
 
 REDACTED = "<redacted>"
-_secrets: collections.deque[str] = collections.deque(maxlen=32)
+_secrets: collections.Counter[str] = collections.Counter()  # in use now -> how many blocks use it
+_lock = threading.Lock()
 
 
-def forget_later(secret: str) -> None:
-    """Remember ``secret`` (and its URL-quoted form) so that it is redacted from every log line."""
-    for form in {secret, quote(secret, safe="")}:
-        if form and form not in _secrets:
-            _secrets.append(form)
+@contextlib.contextmanager
+def secret(value: str):
+    """Redact ``value`` (and its URL-quoted form) from every log line while the block runs."""
+    forms = [f for f in {value, quote(value, safe="")} if f]
+    with _lock:
+        _secrets.update(forms)
+    try:
+        yield
+    finally:
+        with _lock:
+            _secrets.subtract(forms)
+            for form in forms:
+                if _secrets[form] <= 0:
+                    del _secrets[form]
 
 
 def redact(text: str, extra=()) -> str:
-    for secret in sorted({*_secrets, *extra}, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
+    with _lock:
+        known = set(_secrets)
+    for value in sorted({*known, *extra}, key=len, reverse=True):
+        if value:
+            text = text.replace(value, REDACTED)
     return text
 
 

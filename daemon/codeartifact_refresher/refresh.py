@@ -97,14 +97,19 @@ def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run
         logger.error("%s", e)
         failed = [TargetResult(t, FAILED, "no token") for t in domain.targets]
         return DomainReport(domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False))
-    log.forget_later(token.value)
-    logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
-    gate = gate or Gate()
-    results = [_refresh_target(domain, t, token, clients, registry, dry_run, gate) for t in domain.targets]
-    report = DomainReport(domain, token.expires_at, targets=results, lifetime=token.lifetime,
-                          retryable=all(t.retryable for t in results if t.outcome == FAILED))
-    if not dry_run:
-        _run_hooks(report)
+    with log.secret(token.value):  # forgotten when this block ends, with the token itself
+        logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
+        gate = gate or Gate()
+        try:
+            results = [_refresh_target(domain, t, token, clients, registry, dry_run, gate) for t in domain.targets]
+            report = DomainReport(domain, token.expires_at, targets=results, lifetime=token.lifetime,
+                                  retryable=all(t.retryable for t in results if t.outcome == FAILED))
+            if not dry_run:
+                _run_hooks(report)
+        except Exception:  # a bug; logged while the token is still known, so it is redacted
+            logger.exception("%s: internal error (please report this bug)", domain.label)
+            return DomainReport(domain, error="internal error", retryable=False,
+                                targets=[TargetResult(t, FAILED, "internal error") for t in domain.targets])
     return report
 
 
@@ -151,22 +156,23 @@ def _apply(domain, target, token, clients, registry, dry_run, gate) -> TargetRes
     writer = registry.get(target.writer)(**dict(target.options))
     endpoint = clients.endpoint(domain, target.repository, writer.format)
     creds = Credentials(endpoint, token.value, target.repository, token.expires_at)
-    current = files.read(target.path, target.follow_symlinks)
-    try:
-        new = writer.render(current.text, creds)
-    except WriterError as e:
-        raise WriterError(f"cannot parse {current.path} as a {target.writer} config: {e}; left as it is") from None
-    mode = files.target_mode(current, target.mode)
-    changed = new != current.text or mode != current.mode
+
+    def render(text: str | None) -> str:
+        try:
+            return writer.render(text, creds)
+        except WriterError as e:
+            raise WriterError(f"cannot parse {target.path} as a {target.writer} config: {e}; left as it is") from None
+
     if dry_run:
+        current = files.read(target.path, target.follow_symlinks)
+        new = render(current.text)
+        mode = files.target_mode(current, target.mode)
         secrets = [token.value, *writer.find_secrets(new), *writer.find_secrets(current.text or "")]
         diff = redacted_diff(current, new, mode, secrets)
+        changed = new != current.text or mode != current.mode
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
-    if not changed:
-        return TargetResult(target, UNCHANGED)
-    with gate.hold():
-        files.write_atomic(current, new, mode)
-    return TargetResult(target, WRITTEN)
+    changed = files.update(target.path, render, target.mode, target.follow_symlinks, guard=gate.hold)
+    return TargetResult(target, WRITTEN if changed else UNCHANGED)
 
 
 def redacted_diff(current: files.Current, new: str, mode: int, secrets) -> str:

@@ -1,6 +1,7 @@
 """What happened, for ``status``, the health endpoint and people: never a secret.
 
-The *state file* is JSON, rewritten atomically after every refresh. Per domain (by
+The *state file* is JSON, rewritten atomically after refreshes (the daemon gathers the
+refreshes that end together into one write). Per domain (by
 :attr:`~.config.Domain.key`) it holds when the current token *expires*, the *next refresh* the
 daemon planned, the *last success*, the *last error* and the number of *failures* in a row, the
 outcome for each target, and running totals for metrics. Times are ISO 8601 in UTC.
@@ -156,9 +157,24 @@ class State:
             }
 
     def save(self) -> None:
+        """Write the state file, merged with what another process wrote since (see :meth:`merge`)."""
         with self._lock:
-            text = json.dumps(self.to_json(), indent=2) + "\n"
             try:
-                files.write_atomic(files.Current(self.path, None), text, files.DEFAULT_MODE)
+                files.update(self.path, self.merge)
             except TargetError as e:
                 logger.warning("state file: %s", e)
+
+    def merge(self, text: str | None) -> str:
+        """The state as JSON, after taking in each domain that ``text`` (the file as it is now)
+        shows attempted more recently than we know: a one-shot ``refresh`` beside a running
+        daemon, or a second daemon, does not have its news overwritten."""
+        with self._lock:
+            try:
+                theirs = json.loads(text or "{}").get("domains") or {}
+                for key, entry in theirs.items():
+                    ours = self.domains.get(key)
+                    if ours is not None and (timestamp(entry.get("last_attempt")) or 0) > (ours.last_attempt or 0):
+                        self.domains[key] = DomainState.from_json(entry)
+            except (ValueError, TypeError, AttributeError):
+                pass  # unreadable: ours replaces it
+            return json.dumps(self.to_json(), indent=2) + "\n"

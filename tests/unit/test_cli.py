@@ -64,16 +64,24 @@ def test_usage_error_exits_2(capsys):
 
 
 def test_a_bug_gets_a_traceback_with_tokens_redacted(standin, tmp_path, monkeypatch, capsys):
-    log.forget_later("s3cr3t-token-value")
+    def boom(report):
+        raise RuntimeError(f"something held {standin.issued_tokens()[-1]}")
 
+    monkeypatch.setattr("codeartifact_refresher.refresh._run_hooks", boom)
+    assert cli.main(["refresh", "--config", str(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: something held <redacted>" in err
+    assert standin.issued_tokens() and not any(t in err for t in standin.issued_tokens())
+    assert not log._secrets  # and the token is forgotten once its refresh is over
+
+
+def test_an_escaping_bug_exits_70_with_a_traceback(tmp_path, monkeypatch, capsys, standin):
     def boom(*a, **kw):
-        raise RuntimeError("something held s3cr3t-token-value")
+        raise RuntimeError("unexpected")
 
     monkeypatch.setattr("codeartifact_refresher.refresh.refresh_all", boom)
     assert cli.main(["refresh", "--config", str(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))]) == 70
-    err = capsys.readouterr().err
-    assert "Traceback" in err and "RuntimeError: something held <redacted>" in err
-    assert "s3cr3t-token-value" not in err
+    assert "Traceback" in capsys.readouterr().err
 
 
 def test_python_dash_m_works():
@@ -81,6 +89,7 @@ def test_python_dash_m_works():
     assert done.returncode == 0 and done.stdout.strip() == f"codeartifact-refresher {__version__}"
 
 
-def test_redact_handles_url_quoted_forms():
-    log.forget_later("a/b+c")
-    assert log.redact("x a%2Fb%2Bc y a/b+c") == "x <redacted> y <redacted>"
+def test_redact_handles_url_quoted_forms_while_the_secret_is_in_use():
+    with log.secret("a/b+c"), log.secret("a/b+c"):
+        assert log.redact("x a%2Fb%2Bc y a/b+c") == "x <redacted> y <redacted>"
+    assert log.redact("a/b+c") == "a/b+c" and not log._secrets

@@ -95,6 +95,9 @@ def test_start_refreshes_every_domain_then_plans_from_the_expiry(tmp_path, serve
     assert (home / ".npmrc").exists() and (home / ".pypirc").exists()
     planned = daemon.scheduler.pending[key] - clocks.wall()
     assert 0.70 * 3600 <= planned <= 0.80 * 3600
+    assert daemon.dirty and daemon.wake.is_set()  # the loop writes the state file when it wakes
+    daemon.tick()
+    assert not daemon.dirty
     state = json.loads((tmp_path / "state.json").read_text())
     entry = state["domains"][key]
     assert entry["failures"] == 0 and entry["last_error"] is None and entry["expires_at"]
