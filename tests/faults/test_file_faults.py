@@ -1,0 +1,283 @@
+"""Target files under faults: a file that changes while it is rewritten, a second writer, a full
+disk, a read-only directory, a killed writer's leftovers, links into someone else's directory."""
+import errno
+import multiprocessing
+import os
+import resource
+import signal
+import subprocess
+import sys
+import shutil
+import tempfile
+import textwrap
+import traceback
+from pathlib import Path
+
+import pytest
+
+from codeartifact_refresher import files
+from codeartifact_refresher.errors import TargetError, UnsafeFileError
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def d(tmp_path):
+    """A directory of the test's own (the autouse HOME lives beside it in tmp_path)."""
+    d = tmp_path / "d"
+    d.mkdir()
+    return d
+
+
+def listing(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+def append_line(line):
+    """A pure render: the file plus our line (once)."""
+    return lambda text: (text or "") if line in (text or "") else (text or "") + line
+
+
+def test_an_edit_made_while_we_render_is_re_read_and_kept(d):
+    path = d / "pip.conf"
+    path.write_text("[global]\n")
+    calls = []
+
+    def render(text):
+        calls.append(text)
+        if len(calls) == 1:  # the user saves the file while we are busy
+            path.write_text("[global]\n# user edit\n")
+        return text + "ours = 1\n"
+
+    assert files.update(path, render)
+    assert path.read_text() == "[global]\n# user edit\nours = 1\n"
+    assert calls == ["[global]\n", "[global]\n# user edit\n"]
+
+
+def test_an_edit_written_into_the_old_file_during_the_replace_is_carried_over(d, monkeypatch):
+    path = d / "pip.conf"
+    path.write_text("[global]\n")
+    real_replace = os.replace
+    edits = []
+
+    def racing_replace(src, dst):
+        if not edits:  # an in-place edit lands after our check, just before the rename
+            with open(dst, "a") as f:
+                f.write("# user edit\n")
+            edits.append(1)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", racing_replace)
+    assert files.update(path, append_line("ours = 1\n"))
+    assert path.read_text() == "[global]\n# user edit\nours = 1\n"
+    assert listing(d) == ["pip.conf"]
+
+
+def test_a_file_that_never_stops_changing_is_left_to_the_user(d):
+    path = d / "pip.conf"
+    path.write_text("0\n")
+
+    def render(text):
+        path.write_text(f"{int(text) + 1}\n")  # someone rewrites it every time
+        return "ours\n"
+
+    with pytest.raises(TargetError, match="kept changing while it was being rewritten; left as it is"):
+        files.update(path, render)
+    assert path.read_text() == f"{files.ATTEMPTS}\n" and listing(d) == ["pip.conf"]
+
+
+def _increment_many(path, times):
+    for _ in range(times):
+        files.update(path, lambda text: f"{int(text or '0') + 1}\n")
+
+
+def test_two_processes_writing_one_file_never_lose_an_update(d):
+    """The flock serialises our writers: each read-render-write sees the other's result."""
+    path = d / "counter"
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_increment_many, args=(path, 100)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    assert path.read_text() == "400\n" and listing(d) == ["counter"]
+
+
+def test_a_held_lock_makes_a_writer_give_up_with_a_clear_error(d, monkeypatch):
+    monkeypatch.setattr(files, "LOCK_WAIT", 0.05)
+    path = d / "pip.conf"
+    with files.locked(d), pytest.raises(TargetError, match=rf"{d} is locked by another codeartifact-refresher"):
+        files.update(path, append_line("x\n"))
+    assert not path.exists()
+
+
+def test_temporary_files_left_by_a_killed_writer_are_removed_and_others_kept(d):
+    stale = d / ".pip.conf.ab_d1234.tmp"
+    stale.write_text("half")
+    others = [d / ".pip.conf.tmp", d / ".npmrc.abcd1234.tmp", d / "pip.conf.abcd1234.tmp"]
+    for p in others:
+        p.write_text("keep")
+    files.update(d / "pip.conf", append_line("x\n"))
+    assert not stale.exists() and all(p.read_text() == "keep" for p in others)
+
+
+@pytest.mark.parametrize("err", [errno.ENOSPC, errno.EDQUOT, errno.EIO])
+def test_a_failed_write_keeps_the_old_file_removes_the_temporary_and_says_why(d, monkeypatch, err):
+    path = d / "pip.conf"
+    path.write_text("old\n")
+
+    def fail(fd):
+        raise OSError(err, os.strerror(err))
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(TargetError, match=rf"^cannot write {path}: {os.strerror(err)}$"):
+        files.update(path, append_line("new\n"))
+    assert path.read_text() == "old\n" and listing(d) == ["pip.conf"]
+
+
+def test_a_real_file_size_limit_mid_write_keeps_the_old_file(d):
+    """The kernel refuses the write (RLIMIT_FSIZE; as a full disk would), in a process of its own."""
+    path = d / "pip.conf"
+    path.write_text("old\n")
+    script = textwrap.dedent(f"""
+        import resource, signal, sys
+        from pathlib import Path
+        from codeartifact_refresher import files
+        from codeartifact_refresher.errors import TargetError
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        try:
+            files.update(Path({str(path)!r}), lambda text: text + "x" * 100000)
+        except TargetError as e:
+            print(e)
+            sys.exit(1)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.strip() == f"cannot write {path}: File too large"
+    assert path.read_text() == "old\n" and listing(d) == ["pip.conf"]
+    assert resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY  # the limit stayed there
+
+
+def _as_nobody(fn):
+    """Run ``fn`` in a child that is not root (root ignores directory permissions)."""
+    if os.geteuid() != 0:
+        return fn()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            fn()
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    assert os.waitpid(pid, 0)[1] >> 8 == 0, "the check failed in the unprivileged child (its traceback is above)"
+
+
+@pytest.fixture
+def shared():
+    """A directory that another user may enter (pytest's own are 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="refresher-"))
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_read_only_directory_gives_a_clear_error_and_keeps_the_old_file(shared):
+    directory = shared / "ro"
+    directory.mkdir()
+    path = directory / "pip.conf"
+    path.write_text("old\n")
+    os.chmod(path, 0o644)
+    if os.geteuid() == 0:
+        os.chown(directory, NOBODY, NOBODY)
+        os.chown(path, NOBODY, NOBODY)
+    os.chmod(directory, 0o555)
+
+    def check():
+        with pytest.raises(TargetError, match=rf"^cannot create a temporary file beside {path}: Permission denied$"):
+            files.update(path, append_line("new\n"))
+
+    _as_nobody(check)
+    assert path.read_text() == "old\n" and listing(directory) == ["pip.conf"]
+
+
+def test_a_symlink_into_another_users_directory_is_refused_even_when_following(d):
+    if os.geteuid() == 0:  # make a directory that belongs to somebody else
+        theirs, owner = d / "theirs", NOBODY
+        theirs.mkdir()
+        (theirs / "pip.conf").write_text("theirs\n")
+        os.chown(theirs, NOBODY, NOBODY)
+        os.chown(theirs / "pip.conf", NOBODY, NOBODY)
+    else:  # not root: root's directories are somebody else's
+        theirs, owner = Path("/etc"), 0
+    link = d / "pip.conf"
+    link.symlink_to(theirs / "pip.conf")
+    before = (theirs / "pip.conf").read_bytes() if (theirs / "pip.conf").exists() else None
+    with pytest.raises(UnsafeFileError, match=rf"^{link} is a symlink to {theirs}/pip.conf, in a place owned by another user \(uid {owner}\); refusing"):
+        files.update(link, append_line("x\n"), follow_symlinks=True)
+    after = (theirs / "pip.conf").read_bytes() if (theirs / "pip.conf").exists() else None
+    assert after == before
+
+
+def test_a_symlink_into_our_own_directory_is_written_through_when_following(d):
+    ours = d / "dotfiles"
+    ours.mkdir()
+    (ours / "pip.conf").write_text("mine\n")
+    link = d / "pip.conf"
+    link.symlink_to(ours / "pip.conf")
+    assert files.update(link, append_line("x\n"), follow_symlinks=True)
+    assert link.is_symlink() and (ours / "pip.conf").read_text() == "mine\nx\n"
+
+
+def test_a_dangling_symlink_is_refused_and_followed_only_when_asked(d):
+    link = d / "pip.conf"
+    link.symlink_to(d / "missing" / "pip.conf")
+    with pytest.raises(UnsafeFileError, match="is a symlink; refusing to replace it"):
+        files.update(link, append_line("x\n"))
+    assert not (d / "missing").exists()
+    assert files.update(link, append_line("x\n"), follow_symlinks=True)
+    assert link.is_symlink() and (d / "missing" / "pip.conf").read_text() == "x\n"
+
+
+def test_a_file_larger_than_a_config_can_be_is_refused_untouched(d):
+    path = d / "pip.conf"
+    path.write_bytes(b"#" * (files.MAX_BYTES + 1))
+    with pytest.raises(TargetError, match="is larger than 16 MiB, too big for a config file; left as it is"):
+        files.update(path, append_line("x\n"))
+    assert path.stat().st_size == files.MAX_BYTES + 1
+
+
+def test_temporary_file_is_0600_before_its_first_byte_and_directories_0700(d, monkeypatch):
+    seen = []
+    real_mkstemp, real_fsync = files.tempfile.mkstemp, os.fsync
+
+    def at_creation(*a, **kw):
+        fd, name = real_mkstemp(*a, **kw)
+        st = os.fstat(fd)
+        seen.append(("created", st.st_size, st.st_mode & 0o777))
+        return fd, name
+
+    def at_fsync(fd):
+        st = os.fstat(fd)
+        seen.append(("written", st.st_size, st.st_mode & 0o777))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", at_creation)
+    monkeypatch.setattr(os, "fsync", at_fsync)
+    old = os.umask(0)
+    try:
+        files.update(d / "new" / "dir" / "pip.conf", append_line("x\n"))
+    finally:
+        os.umask(old)
+    assert seen[:2] == [("created", 0, 0o600), ("written", 2, 0o600)]
+    assert (d / "new").stat().st_mode & 0o777 == 0o700 == (d / "new" / "dir").stat().st_mode & 0o777
+
+
+def test_sigxfsz_default_is_untouched_in_this_process():
+    assert signal.getsignal(signal.SIGXFSZ) in (signal.SIG_DFL, signal.SIG_IGN)
