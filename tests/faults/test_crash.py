@@ -1,0 +1,85 @@
+"""Crash consistency: a writer killed with SIGKILL at random moments, many times over. Every target
+file afterwards is whole: the old version or the new one, never a mix, and it parses."""
+import configparser
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+
+from codeartifact_refresher import cli
+from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.writers.base import Credentials
+
+from ..conftest import ALL_TARGETS, write_config
+
+KILLS = 30
+PLACEHOLDER = "TOKEN-PLACEHOLDER"
+BULK = "".join(f"# a user's comment line {i}, kept byte for byte\n" for i in range(3000))  # ~150 KB per file
+
+LOOP = textwrap.dedent("""
+    import sys
+    from codeartifact_refresher import config, refresh
+    from codeartifact_refresher.registry import Registry
+    from codeartifact_refresher.tokens import Clients
+    registry = Registry()
+    cfg = config.load(sys.argv[1], registry)
+    clients = Clients()
+    clients.client(cfg.domains[0])  # botocore loaded before "ready": the kills land among writes
+    print("ready", flush=True)
+    while True:
+        refresh.refresh_all(cfg, clients, registry)
+""")
+
+
+def originals(home):
+    return {
+        home / ".config" / "pip" / "pip.conf": "[global]\ntimeout = 30\n" + BULK,
+        home / ".npmrc": "fund=false\n" + BULK,
+        home / ".pypirc": "[distutils]\nindex-servers =\n    pypi\n\n[pypi]\nusername = __token__\n" + BULK,
+    }
+
+
+def expected_after_a_write(standin, path, original):
+    """The file as a refresh writes it, with the token replaced by a placeholder."""
+    writer = {"pip.conf": "pip", ".npmrc": "npm", ".pypirc": "twine"}[path.name]
+    cls = Registry().get(writer)
+    fmt = cls.format
+    repo = next(r for k, r in standin.repositories.items() if k[2] == fmt)
+    return cls().render(original, Credentials(standin.endpoint(repo), PLACEHOLDER, repo.name))
+
+
+def test_sigkill_at_random_moments_never_leaves_a_half_written_file(standin, tmp_path, home):
+    config = write_config(tmp_path / "config.yaml", standin, ALL_TARGETS)
+    targets = originals(home)
+    for path, text in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    rendered = {p: expected_after_a_write(standin, p, t) for p, t in targets.items()}
+    rng = random.Random(4)
+    seen_versions = set()
+    for _ in range(KILLS):
+        child = subprocess.Popen([sys.executable, "-c", LOOP, str(config)], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline() == "ready\n"
+        try:
+            child.wait(rng.uniform(0.0, 0.4))  # let it write for a random while, then kill it mid-stride
+        except subprocess.TimeoutExpired:
+            pass
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        tokens = standin.issued_tokens()
+        for path, original in targets.items():
+            text = path.read_text()
+            found = [t for t in tokens if t in text]
+            normal = text.replace(found[0], PLACEHOLDER) if found else text
+            assert normal in (original, rendered[path]), f"{path} is neither the old nor the new version"
+            assert len(found) <= 1
+            if path.name != ".npmrc":
+                configparser.ConfigParser(interpolation=None).read_string(text)
+            seen_versions.add(found[0] if found else None)
+    assert len(seen_versions) > KILLS // 2, "the kills should land between many different writes"
+    # a normal run afterwards cleans up what the kills left behind
+    assert cli.main(["refresh", "--config", str(config)]) == 0
+    leftovers = [p.name for p in home.rglob("*.tmp")]
+    assert leftovers == []
