@@ -46,10 +46,12 @@ class Token:
 class Clients:
     """botocore clients and the endpoint cache, shared by every refresh in this process."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10, attempts: int = 3) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10, attempts: int = 3,
+                 timeouts: tuple[float, float] = (5, 15)) -> None:
         self.clock = clock
         self.connections = connections  # per client: as many as domains refreshed at once
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
+        self.timeouts = timeouts  # (connect, read) seconds per try
         self._clients: dict = {}
         self._endpoints: dict = {}
         self._lock = threading.Lock()
@@ -58,7 +60,7 @@ class Clients:
         with self._lock:
             client = self._clients.get(domain.session_key)
             if client is None:
-                client = self._clients[domain.session_key] = _make_client(domain, self.connections, self.attempts)
+                client = self._clients[domain.session_key] = _make_client(domain, self)
             return client
 
     def forget(self, domain: Domain) -> None:
@@ -109,7 +111,7 @@ class Clients:
         return url
 
 
-def _make_client(domain: Domain, connections: int, attempts: int):
+def _make_client(domain: Domain, settings: Clients):
     import botocore.session
     from botocore.config import Config as BotoConfig
 
@@ -119,8 +121,9 @@ def _make_client(domain: Domain, connections: int, attempts: int):
         if domain.role_arn:
             _assume_role(session, domain.role_arn)
         config = BotoConfig(
-            retries={"mode": "standard", "total_max_attempts": attempts}, connect_timeout=5, read_timeout=15,
-            max_pool_connections=connections,
+            retries={"mode": "standard", "total_max_attempts": settings.attempts},
+            connect_timeout=settings.timeouts[0], read_timeout=settings.timeouts[1],
+            max_pool_connections=settings.connections,
         )
         return session.create_client(
             "codeartifact", region_name=domain.region, endpoint_url=domain.endpoint_url, config=config

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import re
 import secrets
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,7 +81,17 @@ class StandIn:
     def inject(self, operation: str, code: str = "ThrottlingException", status: int = 429, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` fail with ``code``."""
         with self._lock:
-            self._faults.extend([(operation, code, status)] * times)
+            self._faults.extend([(operation, code, status, None)] * times)
+
+    def inject_answer(self, operation: str, body: dict, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` answer 200 with ``body``: a response
+        botocore accepts but the program cannot use (an empty token, an expiry in the past)."""
+        with self._lock:
+            self._faults.extend([(operation, None, 200, body)] * times)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
 
     def expire_tokens(self) -> None:
         """Every token issued so far stops working now."""
@@ -109,6 +121,7 @@ class StandIn:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.drop_connections()
             self._server = None
 
     def __enter__(self) -> StandIn:
@@ -135,7 +148,8 @@ class StandIn:
             if fault:
                 self._faults.remove(fault)
         if fault:
-            return _aws_error(fault[2], fault[1], f"injected {fault[1]}")
+            _, code, status, body = fault
+            return json_response(200, body) if body is not None else _aws_error(status, code, f"injected {code}")
         denied = self._check_signature(headers.get("Authorization", ""))
         if denied:
             return denied
@@ -212,6 +226,25 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default listen backlog is 5: a burst of parallel connections overflows it and
     # the kernel drops SYNs, which clients only retry after a second.
     request_queue_size = 128
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.connections: set = set()
+        super().__init__(*args, **kwargs)
+
+    def get_request(self):
+        sock, address = super().get_request()
+        self.connections.add(sock)
+        return sock, address
+
+    def shutdown_request(self, request) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every open keep-alive connection, as a stopped server would."""
+        for sock in list(self.connections):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):

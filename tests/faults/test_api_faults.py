@@ -1,0 +1,164 @@
+"""Every way the AWS side can fail, against the daemon's real refresh path and the stand-in, on
+injected clocks: an hour of each fault. Where retrying helps the daemon backs off from about a
+second to five minutes; where it cannot it logs one clear reason and waits about five minutes
+each time. The old files stay as they were, and the first answer after the fault is used."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from codeartifact_refresher.daemon import Daemon
+from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.schedule import RETRY_CAP
+from codeartifact_refresher.tokens import Clients
+
+from ..conftest import ALL_TARGETS, write_config
+from ..unit.test_daemon import FakeNotifier, FakeScheduler
+
+HOUR = 3600
+
+
+@dataclass
+class Fault:
+    name: str
+    start: Callable  # (ctx) -> None
+    end: Callable | None  # (ctx) -> None; None: the fault is in the config, and stays
+    reason: str  # the logged reason, a regular expression
+    retryable: bool
+    config: dict | None = None  # endpoint/domain overrides for faults that live in the config
+    at_start: bool = False  # there before the daemon's first refresh
+
+
+class Ctx:
+    def __init__(self, standin, monkeypatch, tmp_path):
+        self.standin, self.monkeypatch, self.tmp_path = standin, monkeypatch, tmp_path
+
+
+def _keys(code):
+    return (lambda c: c.standin.key_errors.__setitem__("AKIDTEST", code), lambda c: c.standin.key_errors.clear())
+
+
+def _inject(code, status):
+    return (lambda c: c.standin.inject("GetAuthorizationToken", code, status, times=10_000), lambda c: c.standin.clear_faults())
+
+
+def _answer(body):
+    return (lambda c: c.standin.inject_answer("GetAuthorizationToken", body, times=10_000), lambda c: c.standin.clear_faults())
+
+
+def _no_credentials(c):
+    c.monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    c.monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+
+def _credentials_back(c):
+    c.monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+    c.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+
+
+def _slow(c):
+    c.standin.latency = 0.3  # longer than the client's read timeout below
+
+
+def _fast(c):
+    c.standin.latency = 0.0
+
+
+FAULTS = [
+    Fault("throttling", *_inject("ThrottlingException", 429), r"GetAuthorizationToken failed with ThrottlingException; will retry", True),
+    Fault("server error 500", *_inject("InternalServerException", 500), r"failed with InternalServerException; will retry", True),
+    Fault("service unavailable 503", *_inject("ServiceUnavailableException", 503), r"failed with ServiceUnavailableException; will retry", True),
+    Fault("read timeout", _slow, _fast, r"GetAuthorizationToken: cannot reach .* \(ReadTimeoutError\)", True),
+    Fault("connection refused", lambda c: c.standin.stop(), lambda c: c.standin.start(),
+          r"GetAuthorizationToken: cannot reach .* \(EndpointConnectionError\)", True),
+    Fault("empty token", *_answer({"authorizationToken": "", "expiration": 4102444800}), r"returned no usable token", True),
+    Fault("expiry in the past", *_answer({"authorizationToken": "tok", "expiration": 1}), r"returned no usable token", True),
+    Fault("access denied", *_keys("AccessDeniedException"),
+          r"GetAuthorizationToken was denied; the caller needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken", False),
+    Fault("expired credentials", *_keys("ExpiredTokenException"), r"the AWS credentials have expired \(ExpiredTokenException\); renew them", False),
+    Fault("unrecognised credentials", *_keys("UnrecognizedClientException"), r"AWS does not accept these credentials", False),
+    Fault("missing credentials", _no_credentials, _credentials_back, r"no AWS credentials found; set AWS_ACCESS_KEY_ID", False,
+          at_start=True),
+    Fault("DNS failure", lambda c: None, None, r"GetAuthorizationToken: cannot reach .*codeartifact\.invalid.* \(EndpointConnectionError\)", True,
+          config={"endpoint": "http://codeartifact.invalid:9"}),
+    Fault("unknown domain", lambda c: None, None, r"domain ghost \(\d+\): domain not found \(check 'domain', 'owner' and 'region'", False,
+          config={"domain": "ghost"}),
+]
+
+
+def make(tmp_path, standin, clocks, fault: Fault) -> Daemon:
+    config = write_config(tmp_path / "config.yaml", standin, ALL_TARGETS, domain=(fault.config or {}).get("domain", "acme"))
+    if fault.config and "endpoint" in fault.config:
+        config.write_text(config.read_text().replace(standin.url, fault.config["endpoint"]))
+    clients = Clients(clock=clocks.utcnow, attempts=1, timeouts=(1, 0.1))
+    daemon = Daemon(config, Registry(), clients, clock=clocks, notifier=FakeNotifier(), scheduler=FakeScheduler(),
+                    rng=random.Random(3), state_path=tmp_path / "state.json")
+    daemon.start()
+    return daemon
+
+
+def drive(daemon, clocks, seconds) -> list[float]:
+    """Run each refresh when it falls due, for ``seconds``; the delays the daemon chose."""
+    (key,) = daemon.domains
+    end, delays = clocks.wall() + seconds, []
+    while daemon.scheduler.pending[key] <= end:
+        clocks.run(max(0.0, daemon.scheduler.pending[key] - clocks.wall()))
+        assert daemon.scheduler.run_due(daemon) == [key]
+        delays.append(daemon.scheduler.pending[key] - clocks.wall())
+    return delays
+
+
+@pytest.fixture
+def standin(standin):
+    standin.token_lifetime = HOUR
+    return standin
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_an_hour_of_each_fault(fault, standin, clock, home, tmp_path, monkeypatch, caplog):
+    ctx = Ctx(standin, monkeypatch, tmp_path)
+    daemon = make(tmp_path, standin, clock, fault)
+    (key,) = daemon.domains
+    if fault.end is not None and not fault.at_start:  # a healthy start, so there are files to keep
+        daemon.scheduler.run_due(daemon)
+        assert daemon.state.get(daemon.domains[key]).failures == 0
+    before = {p: p.read_bytes() if p.exists() else None for p in (home / ".npmrc", home / ".pypirc")}
+    fault.start(ctx)
+    caplog.clear()
+    delays = drive(daemon, clock, HOUR)
+    entry = daemon.state.get(daemon.domains[key])
+
+    assert entry.failures == len(delays) >= 1 and entry.last_error is not None
+    reasons = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(reasons) == len(delays), "one reason per attempt"
+    assert all(__import__("re").search(fault.reason, r) for r in reasons), reasons[0]
+    assert all("\n" not in r and "Traceback" not in r for r in reasons)
+    assert {p: p.read_bytes() if p.exists() else None for p in before} == before, "the files were left as they were"
+    if fault.retryable:  # back off from a second, doubling (with jitter) to the cap: about 20 tries in the hour
+        ceilings = [min(RETRY_CAP, 2.0**i) for i in range(len(delays))]
+        assert all(c / 2 - 1e-6 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
+        assert 12 <= len(delays) <= 25
+    else:  # no retry storm: one try about every five minutes
+        assert all(d >= RETRY_CAP * 0.8 for d in delays) and len(delays) <= HOUR / (RETRY_CAP * 0.8) + 1
+
+    if fault.end is not None:
+        fault.end(ctx)
+        clock.run(daemon.scheduler.pending[key] - clock.wall())
+        daemon.scheduler.run_due(daemon)
+        assert daemon.state.get(daemon.domains[key]).failures == 0
+        assert (home / ".npmrc").exists() and (home / ".npmrc").read_bytes() != before[home / ".npmrc"]
+        assert daemon.scheduler.pending[key] - clock.wall() > 0.7 * HOUR
+
+
+def test_botocore_tries_a_throttled_call_at_most_three_times_per_attempt(standin):
+    from codeartifact_refresher import config as configuration
+    from codeartifact_refresher.errors import TransientError
+
+    domain = configuration.Domain("acme", (), owner=standin.account, region="us-east-1", endpoint_url=standin.url)
+    standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=100)
+    with pytest.raises(TransientError):
+        Clients(attempts=3).token(domain)
+    assert standin.received["GetAuthorizationToken"] == 3
