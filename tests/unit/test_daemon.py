@@ -191,6 +191,38 @@ def test_a_wall_clock_set_back_cannot_postpone_a_refresh(tmp_path, server, clock
     assert daemon.scheduler.pending[key] == clocks.wall()  # due by elapsed time, whatever the wall says
 
 
+def test_a_wall_clock_set_forward_past_the_expiry_refreshes_at_once(tmp_path, server, clocks, caplog, home):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    before = (home / ".npmrc").read_bytes()
+    daemon.tick()
+    clocks.jump_wall(3 * 3600)  # NTP corrects a clock that was hours slow: every token looks expired
+    daemon.tick()
+    assert "the wall clock jumped forward by 3h 00m; checking every token now" in caplog.text
+    assert daemon.scheduler.pending[key] == clocks.wall()
+    daemon.scheduler.run_due(daemon)
+    assert (home / ".npmrc").read_bytes() != before and server.live_tokens() >= 1
+    assert 0.7 * 3600 <= daemon.scheduler.pending[key] - clocks.wall() <= 0.8 * 3600  # planned from the new expiry
+    daemon.tick()
+    assert daemon.scheduler.pending[key] > clocks.wall()  # and not kicked again
+
+
+def test_a_suspend_of_a_day_during_a_backoff_retries_on_waking(tmp_path, server, clocks, home):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    server.inject("GetAuthorizationToken", times=3)
+    for _ in range(3):
+        clocks.run(daemon.scheduler.pending[key] - clocks.wall())
+        assert daemon.scheduler.run_due(daemon) == [key]
+    assert daemon.state.get(daemon.domains[key]).failures == 3
+    clocks.sleep(24 * 3600)  # the lid closes a moment before the next retry
+    daemon.tick()
+    assert daemon.scheduler.pending[key] == clocks.wall()
+    daemon.scheduler.run_due(daemon)
+    assert daemon.state.get(daemon.domains[key]).failures == 0 and (home / ".npmrc").exists()
+
+
 def test_nothing_is_kicked_while_apscheduler_is_on_time(tmp_path, server, clocks):
     daemon = make(tmp_path, server, clocks)
     key = key_of(daemon)
