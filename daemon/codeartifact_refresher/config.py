@@ -26,7 +26,7 @@ from .errors import RegistryError
 from .files import DEFAULT_MODE
 from .registry import Registry
 from .validate import Checker
-from .yamlfile import Map
+from .yamlfile import Map, shown
 
 ENV_VAR = "CODEARTIFACT_REFRESHER_CONFIG"
 BASENAME = Path("codeartifact-refresher") / "config.yaml"
@@ -150,7 +150,7 @@ def _duration(check: Checker, m: Map) -> int:
     if not ok or not (value == 0 or DURATION_MIN <= value <= DURATION_MAX):
         raise check.fail(
             f"duration: expected 0 (as long as the AWS session) or {DURATION_MIN}..{DURATION_MAX} "
-            f"seconds, got {value!r}",
+            f"seconds, got {shown(value)}",
             m.line_of("duration"),
         )
     return value
@@ -190,17 +190,17 @@ def _mode(check: Checker, m: Map) -> int:
     except ValueError:
         mode = None
     if not isinstance(mode, int) or isinstance(mode, bool) or mode & ~0o644 or not mode & 0o400:
-        shown = f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+        got = f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) and value < 8**8 else shown(value)
         raise check.fail(
             f"mode: expected an octal file mode such as 0600 or 0640 (owner-readable, writable by "
-            f"nobody else), got {shown}",
+            f"nobody else), got {got}",
             m.line_of("mode"),
         )
     return mode
 
 
 def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path") -> Path | None:
-    value = check.string(m, key, expected="a file path")
+    value = raw = check.string(m, key, expected="a file path")
     if value is None:
         return None
     if value.startswith("~"):
@@ -208,7 +208,11 @@ def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path")
         value = home + value[1:] if value == "~" or value.startswith("~/") else os.path.expanduser(value)
     path = Path(value)
     if not path.is_absolute():
-        raise check.fail(f"{key}: {value!r} is relative; give an absolute path or one starting with ~/", m.line_of(key))
+        raise check.fail(f"{key}: {shown(value)} is relative; give an absolute path or one starting with ~/", m.line_of(key))
+    if ".." in path.parts:
+        raise check.fail(f"{key}: {shown(raw)} contains '..'; give the path without it", m.line_of(key))
+    if len(value) > 4096:
+        raise check.fail(f"{key}: the path is {len(value)} characters long; at most 4096", m.line_of(key))
     return path
 
 
@@ -246,7 +250,7 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
             try:
                 options[name] = validator(t[name])
             except ValueError as e:
-                raise check.fail(f"{name}: {e}, got {t[name]!r}", t.line_of(name)) from None
+                raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
     follow = check.boolean(t, "follow_symlinks", False)
     path = _path(check, t, environ) or cls(**options).default_path(environ)
     options = tuple(sorted(options.items()))
@@ -323,8 +327,11 @@ def _health(check: Checker, top: Map) -> Health | None:
     return Health(port, address or "127.0.0.1")
 
 
-def load(path: Path | None = None, registry: Registry | None = None, environ: Mapping[str, str] = os.environ) -> Config:
-    """Read, parse and validate the config at ``path`` (default: :func:`default_path`)."""
+def load(path: Path | None = None, registry: Registry | None = None, environ: Mapping[str, str] = os.environ,
+         euid: int | None = None) -> Config:
+    """Read, parse and validate the config at ``path`` (default: :func:`default_path`).
+
+    As root (``euid`` 0), a config that anyone else could have written is refused."""
     path = Path(path) if path is not None else default_path(environ)
-    data = yamlfile.read(path)
+    data = yamlfile.read(path, strict_owner=(os.geteuid() if euid is None else euid) == 0)
     return parse(path, data, registry or Registry(), environ)

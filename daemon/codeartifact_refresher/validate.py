@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import ConfigError
-from .yamlfile import Map, kind
+from .yamlfile import Map, kind, shown
 
 
 class Checker:
@@ -35,7 +35,7 @@ class Checker:
                 continue
             near = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
             advice = f"; did you mean {near[0]!r}?" if near else hint(key) or f"; valid keys: {', '.join(sorted(allowed))}"
-            raise self.fail(f"unknown key {key!r} in {where}{advice}", mapping.line_of(key))
+            raise self.fail(f"unknown key {shown(key)} in {where}{advice}", mapping.line_of(key))
 
     def string(self, mapping: Map, key: str, pattern: re.Pattern | None = None, expected: str = "") -> str | None:
         value = mapping.get(key)
@@ -43,8 +43,10 @@ class Checker:
             return None
         if not isinstance(value, str) or not value:
             raise self.fail(f"{key}: expected {expected or 'a string'}, got {kind(value)}", mapping.line_of(key))
+        if any(c < " " or c == "\x7f" for c in value):
+            raise self.fail(f"{key}: contains a control character (such as NUL or a newline)", mapping.line_of(key))
         if pattern is not None and not pattern.match(value):
-            raise self.fail(f"{key}: {value!r} is not valid: expected {expected}", mapping.line_of(key))
+            raise self.fail(f"{key}: {shown(value)} is not valid: expected {expected}", mapping.line_of(key))
         return value
 
     def number(self, mapping: Map, key: str, low: float, high: float, integer: bool = False, unit: str = "") -> float | None:
@@ -55,10 +57,10 @@ class Checker:
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if is_number and integer and not isinstance(value, int):
             is_number = False
-        if not is_number or not math.isfinite(value) or not low <= value <= high:
+        if not is_number or (isinstance(value, float) and not math.isfinite(value)) or not low <= value <= high:
             what = "a whole number" if integer else "a number"
-            shown = repr(value) if is_number or isinstance(value, str) else kind(value)
-            raise self.fail(f"{key}: expected {what} from {low:g} to {high:g}{unit}, got {shown}", mapping.line_of(key))
+            got = shown(value) if is_number or isinstance(value, str) else kind(value)
+            raise self.fail(f"{key}: expected {what} from {low:g} to {high:g}{unit}, got {got}", mapping.line_of(key))
         return value
 
     def boolean(self, mapping: Map, key: str, default: bool) -> bool:

@@ -5,12 +5,16 @@ Mappings load as :class:`Map` (a dict that knows its line and each key's line), 
 """
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import ConfigError
+
+MAX_BYTES = 1024 * 1024  # a config of a thousand domains is about 200 KiB
 
 
 class Map(dict):
@@ -42,9 +46,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Map:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
-            raise ConfigError(f"keys must be strings, not {kind(key)} ({key!r})", line=line)
+            raise ConfigError(f"keys must be strings, not {kind(key)} ({shown(key)})", line=line)
         if key in mapping:
-            raise ConfigError(f"key {key!r} appears twice (first on line {mapping.key_lines[key]})", line=line)
+            raise ConfigError(f"key {shown(key)} appears twice (first on line {mapping.key_lines[key]})", line=line)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = line
     return mapping
@@ -68,14 +72,33 @@ def kind(value) -> str:
             Seq: "a list", Map: "a mapping"}.get(type(value), type(value).__name__)
 
 
-def read(path: Path) -> Any:
-    """Parse the YAML file at ``path``; every problem is a ConfigError with its line."""
+def shown(value) -> str:
+    """``repr(value)`` for a message, kept short whatever the file held."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return "a number of over 30 digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def read(path: Path, strict_owner: bool = False) -> Any:
+    """Parse the YAML file at ``path``; every problem is a ConfigError with its line.
+
+    With ``strict_owner`` (a program running as root) the file is refused, as ssh refuses its
+    config, when someone other than root could have written it: see :func:`check_owner`.
+    """
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            if strict_owner:
+                check_owner(path, os.fstat(f.fileno()), os.stat(path.parent))
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError("no such file (set --config or $CODEARTIFACT_REFRESHER_CONFIG)", path) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, not a config file", path) from None
     except OSError as e:
         raise ConfigError(f"cannot read: {e.strerror}", path) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"is larger than {MAX_BYTES // 1024} KiB; that is not a config file", path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -93,3 +116,24 @@ def read(path: Path) -> Any:
         raise ConfigError(message, path, line) from None
     except yaml.YAMLError as e:
         raise ConfigError(f"not valid YAML: {type(e).__name__}", path) from None
+    except (ValueError, OverflowError) as e:  # a scalar PyYAML cannot build: a 5,000-digit number, 2024-13-45
+        raise ConfigError(f"not valid YAML: a value cannot be read ({str(e)[:80]})", path) from None
+    except RecursionError:
+        raise ConfigError("not a config: nested too deeply (or an alias that contains itself)", path) from None
+
+
+def check_owner(path: Path, st: os.stat_result, parent: os.stat_result) -> None:
+    """Refuse a file (or its directory) owned by another user than root, or writable by others,
+    or by a group other than root's: whoever can write it could make root run its hooks."""
+    for subject, info in (("", st), (f"its directory {path.parent} ", parent)):
+        sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
+        if info.st_uid != 0:
+            problem = f"is owned by uid {info.st_uid}, not root"
+        elif info.st_mode & stat.S_IWOTH and not sticky:
+            problem = "is writable by every user"
+        elif info.st_mode & stat.S_IWGRP and info.st_gid != 0 and not sticky:
+            problem = f"is writable by group {info.st_gid}"
+        else:
+            continue
+        raise ConfigError(f"{subject}{problem}; running as root, the config must be writable by root alone "
+                          "(chown root: and chmod go-w)", path)

@@ -1,0 +1,205 @@
+"""Broken and hostile configs: whatever the file holds, the answer is a Config or one clear line
+naming the file (and the line when there is one), never a traceback. Property-based: hypothesis
+writes random bytes, truncations, random structures and single wrong values."""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codeartifact_refresher import cli, config, yamlfile
+from codeartifact_refresher.errors import ConfigError
+
+HYPOTHESIS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+VALID = """\
+defaults:
+  region: us-east-1
+  refresh_at: 0.7
+workers: 8
+health:
+  port: 0
+domains:
+  - domain: acme
+    owner: "111122223333"
+    profile: build
+    endpoint_url: http://127.0.0.1:9
+    on_change: [/bin/true]
+    targets:
+      - writer: pip
+        repository: pypi-store
+        index: extra
+      - writer: npm
+        repository: npm-store
+        scope: "@acme"
+        mode: "0640"
+      - writer: twine
+        repository: pypi-store
+        path: ~/.pypirc
+        follow_symlinks: true
+"""
+
+KEYS = sorted({*config.TOP_KEYS, *config.DOMAIN_KEYS, *config.COMMON_TARGET_KEYS, "index", "scope", "port", "address"})
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**20, max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40), st.sampled_from(["~/x", "/a/../b", "0640", "pip", ""]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), inner, max_size=5)),
+    max_leaves=25,
+)
+
+
+def outcome(path: Path, text: bytes | str) -> tuple[int, str]:
+    """Write ``text`` to ``path`` and run ``check`` on it: (exit status, stderr)."""
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = cli.main(["check", "--config", str(path)])
+    return status, err.getvalue()
+
+
+def assert_clear(path: Path, status: int, err: str) -> None:
+    assert status in (0, 2), err
+    if status == 2:
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert err.startswith(f"ERROR {path}"), err
+
+
+def test_the_valid_config_is_valid(tmp_path):
+    assert outcome(tmp_path / "c.yaml", VALID) == (0, "")
+
+
+@HYPOTHESIS
+@given(data=st.binary(max_size=600))
+def test_random_bytes(tmp_path, data):
+    assert_clear(tmp_path / "c.yaml", *outcome(tmp_path / "c.yaml", data))
+
+
+@HYPOTHESIS
+@given(text=st.text(alphabet=st.sampled_from(list("domains:-[]{}&*!|>'\"#\n \t\r\\acme0.~%@?,")), max_size=300))
+def test_yaml_punctuation_soup(tmp_path, text):
+    assert_clear(tmp_path / "c.yaml", *outcome(tmp_path / "c.yaml", text))
+
+
+@HYPOTHESIS
+@given(cut=st.integers(min_value=0, max_value=len(VALID)))
+def test_every_truncation_of_a_valid_config(tmp_path, cut):
+    assert_clear(tmp_path / "c.yaml", *outcome(tmp_path / "c.yaml", VALID[:cut]))
+
+
+@HYPOTHESIS
+@given(tree=st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=6))
+def test_random_structures_with_real_keys(tmp_path, tree):
+    assert_clear(tmp_path / "c.yaml", *outcome(tmp_path / "c.yaml", yaml.safe_dump(tree)))
+
+
+def _paths(node, prefix=()):
+    """Every place in a loaded config where a value sits."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        yield (*prefix, key)
+        yield from _paths(value, (*prefix, key))
+
+
+PLACES = list(_paths(yaml.safe_load(VALID)))
+
+
+@HYPOTHESIS
+@given(place=st.sampled_from(PLACES), value=VALUES)
+def test_one_wrong_value_anywhere(tmp_path, place, value):
+    tree = yaml.safe_load(VALID)
+    node = tree
+    for key in place[:-1]:
+        node = node[key]
+    node[place[-1]] = value
+    path = tmp_path / "c.yaml"
+    status, err = outcome(path, yaml.safe_dump(tree))
+    assert_clear(path, status, err)
+    if status == 2:
+        assert f"{path}:" in err and ": " in err  # and says where
+
+
+def test_a_huge_config_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "c.yaml"
+    status, err = outcome(path, "# padding\n" * 200_000)
+    assert (status, err) == (2, f"ERROR {path}: is larger than 1024 KiB; that is not a config file\n")
+
+
+def test_deep_nesting_is_a_clear_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    status, err = outcome(path, "domains: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert (status, err) == (2, f"ERROR {path}: not a config: nested too deeply (or an alias that contains itself)\n")
+
+
+def test_huge_numbers_and_long_strings_are_refused_by_range(tmp_path):
+    path = tmp_path / "c.yaml"
+    status, err = outcome(path, VALID.replace("workers: 8", "workers: 1" + "0" * 400))
+    assert (status, err) == (2, f"ERROR {path}:4: workers: expected a whole number from 1 to 256, got a number of over 30 digits\n")
+    status, err = outcome(path, VALID.replace("workers: 8", "workers: 1" + "0" * 5000))
+    assert status == 2 and err.startswith(f"ERROR {path}: not valid YAML: a value cannot be read (Exceeds the limit")
+    status, err = outcome(path, VALID.replace("workers: 8", "workers: 1e400"))
+    assert (status, err) == (2, f"ERROR {path}:4: workers: expected a whole number from 1 to 256, got '1e400'\n")
+    status, err = outcome(path, VALID.replace("profile: build", "profile: 2024-13-45"))
+    assert status == 2 and "not valid YAML: a value cannot be read (month must be in 1..12)" in err
+    status, err = outcome(path, VALID.replace("path: ~/.pypirc", "path: /" + "a" * 5000))
+    assert (status, err) == (2, f"ERROR {path}:23: path: the path is 5001 characters long; at most 4096\n")
+
+
+def test_a_directory_as_config(tmp_path, capsys):
+    assert cli.main(["check", "--config", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"ERROR {tmp_path}: is a directory, not a config file\n"
+
+
+# -- whose config is it? -------------------------------------------------------------------------
+
+ROOT_DIR = os.stat_result((stat.S_IFDIR | 0o755, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+
+def stat_of(mode, uid=0, gid=0, kind=stat.S_IFREG):
+    return os.stat_result((kind | mode, 0, 0, 0, uid, gid, 0, 0, 0, 0))
+
+
+@pytest.mark.parametrize("file, parent, problem", [
+    (stat_of(0o666), ROOT_DIR, "is writable by every user"),
+    (stat_of(0o664, gid=100), ROOT_DIR, "is writable by group 100"),
+    (stat_of(0o644, uid=1000), ROOT_DIR, "is owned by uid 1000, not root"),
+    (stat_of(0o644), stat_of(0o777, kind=stat.S_IFDIR), "its directory /etc/x is writable by every user"),
+    (stat_of(0o644), stat_of(0o755, uid=1000, kind=stat.S_IFDIR), "its directory /etc/x is owned by uid 1000, not root"),
+])
+def test_as_root_a_config_others_could_write_is_refused_like_ssh(file, parent, problem):
+    with pytest.raises(ConfigError) as e:
+        yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent)
+    assert str(e.value) == (f"/etc/x/config.yaml: {problem}; running as root, the config must be writable by root "
+                            "alone (chown root: and chmod go-w)")
+
+
+@pytest.mark.parametrize("file, parent", [
+    (stat_of(0o644), ROOT_DIR),
+    (stat_of(0o664, gid=0), ROOT_DIR),  # root's own group, as a umask of 002 makes it
+    (stat_of(0o600), stat_of(0o1777, kind=stat.S_IFDIR)),  # a sticky directory such as /tmp
+])
+def test_as_root_a_config_only_root_can_write_is_accepted(file, parent):
+    yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent)
+
+
+def test_a_world_writable_config_file_on_disk(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(VALID)
+    os.chmod(path, 0o666)
+    assert config.load(path, euid=1000).domains  # an ordinary user's own business
+    with pytest.raises(ConfigError, match="running as root, the config must be writable by root alone"):
+        config.load(path, euid=0)
+    if os.geteuid() == 0:  # and the real command, as root here
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert cli.main(["check", "--config", str(path)]) == 2
+        assert "c.yaml: is writable by every user; running as root" in err.getvalue()
