@@ -8,6 +8,7 @@ party writers can subclass it too.
 from __future__ import annotations
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ..errors import WriterError
 from ..writers.base import Credentials, Writer
@@ -94,5 +95,26 @@ class WriterContract:
             assert is_subsequence(foreign.splitlines(), second.splitlines())
             assert writer.render(second, self.creds(TOKEN_2)) == second
             assert self.read_back(second) == (self.creds().endpoint, TOKEN_2)
+
+        check()
+
+    def test_property_any_text_is_refused_or_rewritten_keeping_comments(self):
+        """Whatever the file holds (NULs, CRs, stray brackets): a WriterError, or a file the tool
+        reads back, that renders to itself again and keeps every comment line."""
+        @settings(max_examples=150, deadline=None)
+        @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+               | st.lists(st.sampled_from(self.foreign.splitlines() + ["[", "]", "=", "#", "\r", "\x00", "\ufeff"]),
+                          max_size=12).map("\n".join))
+        def check(text: str):
+            writer = self.make_writer()
+            try:
+                out = writer.render(text, self.creds(TOKEN_1))
+            except WriterError as e:
+                assert TOKEN_1 not in str(e)
+                return
+            assert writer.render(out, self.creds(TOKEN_1)) == out
+            assert self.read_back(out) == (self.creds().endpoint, TOKEN_1)
+            comments = [line.rstrip("\r") for line in text.split("\n") if line.lstrip().startswith(("#", ";"))]
+            assert is_subsequence(comments, [line.rstrip("\r") for line in out.split("\n")])
 
         check()
