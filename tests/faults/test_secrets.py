@@ -1,0 +1,145 @@
+"""The token goes into the target files and nowhere else. Every command, and the daemon, run at
+debug level through successes and failures; then every place a token could escape to is searched
+for every token the stand-in ever issued (and their URL-quoted forms)."""
+from __future__ import annotations
+
+import gc
+import json
+import signal
+import sys
+from urllib.parse import quote
+
+import pytest
+
+from codeartifact_refresher import cli, log
+from codeartifact_refresher.config import load
+from codeartifact_refresher.refresh import refresh_all
+from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.testing import StandIn
+from codeartifact_refresher.tokens import Clients, Token
+
+from ..conftest import ALL_TARGETS, write_config
+from ..e2e.daemon_process import DaemonProcess, wait_for
+
+# a hook that records what it was given, then fails printing the credential line of .npmrc
+SPY = """
+import os, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+with out.open("a") as f:
+    f.write("cmdline: " + pathlib.Path("/proc/self/cmdline").read_text() + "\\n")
+    f.write("parent cmdline: " + pathlib.Path(f"/proc/{os.getppid()}/cmdline").read_text() + "\\n")
+    f.write("environ: " + repr(dict(os.environ)) + "\\n")
+print(next(l for l in (pathlib.Path.home() / ".npmrc").read_text().splitlines() if "_authToken" in l))
+sys.exit(3)
+"""
+
+
+def forms(tokens):
+    return {f for t in tokens for f in (t, quote(t, safe=""))}
+
+
+def assert_nowhere(tokens, places: dict[str, str]):
+    assert tokens, "the test must have issued tokens to look for"
+    for where, text in places.items():
+        leaked = [t[:8] for t in forms(tokens) if t in text]
+        assert not leaked, f"a token ({leaked[0]}...) leaked into {where}"
+
+
+def hooked_targets(spy_out):
+    hook = f"        on_change: [{sys.executable}, -c, {json.dumps(SPY)}, {spy_out}]\n"
+    return ALL_TARGETS.replace("repository: npm-store\n", "repository: npm-store\n" + hook)
+
+
+def test_every_command_through_success_and_failure(standin, tmp_path, home, capsys, monkeypatch):
+    spy_out = tmp_path / "spy.txt"
+    config = str(write_config(tmp_path / "config.yaml", standin, hooked_targets(spy_out)))
+    out = {}
+
+    def run(name, *args):
+        status = cli.main(["-v", *args])
+        captured = capsys.readouterr()
+        out[f"{name}: stdout"], out[f"{name}: stderr"] = captured.out, captured.err
+        return status
+
+    assert run("check", "check", "--config", config) == 0
+    assert run("refresh", "refresh", "--config", config) == 0  # writes, and the hook fails
+    assert run("dry run", "refresh", "--dry-run", "--config", config) == 0  # diffs against the written token
+    assert "<redacted>" in out["dry run: stdout"]
+    standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=3)
+    assert run("throttled", "refresh", "--config", config) == 1
+    standin.key_errors["AKIDTEST"] = "AccessDeniedException"
+    assert run("denied", "refresh", "--config", config) == 1
+    standin.key_errors.clear()
+    (home / ".pypirc").write_text("[distutils\nbroken")  # a target that cannot be parsed
+    assert run("bad target", "refresh", "--config", config) == 1
+    assert run("bad target dry run", "refresh", "--dry-run", "--config", config) == 1
+
+    def boom(report):
+        raise RuntimeError(f"a bug holding {standin.issued_tokens()[-1]}")
+
+    monkeypatch.setattr("codeartifact_refresher.refresh._run_hooks", boom)
+    assert run("bug", "refresh", "--config", config) == 1
+    monkeypatch.undo()
+    assert run("status", "status", "--config", config) in (0, 1)
+    assert run("status json", "status", "--json", "--config", config) in (0, 1)
+
+    state = next((home / ".local" / "state").rglob("state.json")).read_text()
+    spied = spy_out.read_text()
+    assert "environ: " in spied and "exited with status 3: //" in out["refresh: stderr"]  # the hook ran and failed
+    assert "<redacted>" in out["refresh: stderr"] and "<redacted>" in out["bug: stderr"]
+    assert_nowhere(standin.issued_tokens(), {**out, "state file": state, "hook's cmdline and environment": spied})
+
+
+def test_no_token_outlives_its_refresh_in_memory(standin, tmp_path, home):
+    cfg = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS))
+    clients = Clients()
+    reports = refresh_all(cfg, clients, Registry())
+    assert all(r.ok for r in reports)
+    (token,) = standin.issued_tokens()
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, Token)]
+    assert not log._secrets
+    holders = [type(o).__name__ for o in gc.get_objects()
+               if isinstance(o, (dict, list, tuple, set)) and _holds(o, token)]
+    assert holders == [], f"still referenced from: {holders}"
+    assert token in (home / ".npmrc").read_text()  # it is in the file, where it belongs
+
+
+def _holds(container, token) -> bool:
+    try:
+        values = container.values() if isinstance(container, dict) else container
+        return any(isinstance(v, str) and token in v for v in values)
+    except Exception:
+        return False
+
+
+@pytest.mark.e2e
+def test_the_daemon_through_faults_and_signals(tmp_path, home):
+    spy_out = tmp_path / "spy.txt"
+    with StandIn(token_lifetime=4) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        standin.add_repository("acme", "npm-store", "npm")
+        config = write_config(tmp_path / "config.yaml", standin, hooked_targets(spy_out))
+        daemon = DaemonProcess(config, tmp_path / "daemon.log")
+        try:
+            wait_for(lambda: spy_out.exists() and standin.calls["GetAuthorizationToken"] >= 2, 30, "two refreshes")
+            own = {"daemon cmdline": open(f"/proc/{daemon.proc.pid}/cmdline").read(),
+                   "daemon environ": open(f"/proc/{daemon.proc.pid}/environ", errors="replace").read()}
+            standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=6)
+            wait_for(lambda: "ThrottlingException" in daemon.log, 30, "a throttled call")
+            (home / ".pypirc").write_text("[distutils\nbroken")
+            wait_for(lambda: "cannot parse" in daemon.log, 30, "the corrupt target reported")
+            daemon.signal(signal.SIGUSR1)
+            daemon.signal(signal.SIGHUP)
+            wait_for(lambda: "reloaded" in daemon.log, 30, "the reload")
+            calls = standin.calls["GetAuthorizationToken"]
+            wait_for(lambda: standin.calls["GetAuthorizationToken"] >= calls + 2, 30, "more refreshes")
+            status, _ = daemon.stop()
+        finally:
+            daemon.close()
+        assert status == 0
+        state = next((home / ".local" / "state").rglob("state.json")).read_text()
+        assert "<redacted>" in daemon.log  # the failing hook printed a token line, and it was redacted
+        assert len(standin.issued_tokens()) >= 4
+        assert_nowhere(standin.issued_tokens(), {"daemon log": daemon.log, "state file": state,
+                                                  "hook's cmdline and environment": spy_out.read_text(), **own})
