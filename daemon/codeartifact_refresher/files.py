@@ -228,6 +228,7 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
             os.fsync(f.fileno())
         with _old_file(current) as old:
             os.replace(tmp, path)
+            _fsync_dir(path.parent)  # also gives a writer that had the old file open time to finish
             if old is not None and _contents(old) != current.raw:
                 lost = _contents(old)
     except OSError as e:
@@ -236,7 +237,6 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
     except BaseException:
         _unlink_quietly(tmp)
         raise
-    _fsync_dir(path.parent)
     if lost is not None:
         raise FileChanged(path, lost)
 

@@ -1,0 +1,61 @@
+"""Two daemons on the same files while a person keeps editing them: the flock serialises the
+daemons' writes, and every edit the person made is still there at the end."""
+from __future__ import annotations
+
+import configparser
+import time
+
+import pytest
+
+from codeartifact_refresher.testing import StandIn
+
+from ..conftest import write_config
+from ..e2e.daemon_process import DaemonProcess, wait_for
+
+pytestmark = pytest.mark.e2e
+
+TARGETS = """\
+      - writer: pip
+        repository: pypi-store
+      - writer: npm
+        repository: npm-store
+"""
+
+
+def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
+    pip_conf, npmrc = home / ".config" / "pip" / "pip.conf", home / ".npmrc"
+    with StandIn(token_lifetime=2) as standin:  # a refresh about every 1.5 s, by each daemon
+        standin.add_repository("acme", "pypi-store", "pypi")
+        standin.add_repository("acme", "npm-store", "npm")
+        config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+        daemons = [DaemonProcess(config, tmp_path / f"daemon{i}.log") for i in range(2)]
+        try:
+            wait_for(lambda: pip_conf.exists() and npmrc.exists(), 30, "the first files")
+            edits, started = 0, time.monotonic()
+            while time.monotonic() - started < 8:
+                for path in (pip_conf, npmrc):
+                    with open(path, "a") as f:  # an edit in place, as `echo >> file` makes
+                        f.write(f"# user edit {edits}\n")
+                edits += 1
+                time.sleep(0.01)  # pacing the user: about a hundred edits a second
+            tokens = standin.calls["GetAuthorizationToken"]
+            statuses = [d.stop()[0] for d in daemons]
+        finally:
+            for d in daemons:
+                d.close()
+    logs = [d.log for d in daemons]
+    assert statuses == [0, 0]
+    assert tokens >= 8, "both daemons refreshed several times while the user edited"
+    written = sum(log.count(": written") for log in logs)
+    assert written >= 8
+    for path in (pip_conf, npmrc):
+        text = path.read_text()
+        lines = [line for line in text.splitlines() if line.startswith("# user edit ")]
+        assert lines == [f"# user edit {i}" for i in range(edits)], f"{path}: an edit was lost"
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(pip_conf.read_text())
+    assert parser["global"]["index-url"].count("@") == 1
+    assert sum(1 for line in npmrc.read_text().splitlines() if "_authToken=" in line) == 1
+    assert not list(home.rglob("*.tmp"))
+    assert not any("kept changing" in log or "Traceback" in log for log in logs)
+    print(f"{edits} edits per file, {tokens} tokens, {written} writes by two daemons: nothing lost")
