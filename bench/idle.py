@@ -8,27 +8,13 @@ targets, waits for the first round, then samples /proc for --windows windows of 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-TICKS = os.sysconf("SC_CLK_TCK")
-TARGETS = "pip pypi-store\nnpm npm-store\ntwine pypi-store".splitlines()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def status(pid: int) -> dict:
-    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return {k: v.strip() for k, v in (line.split(":", 1) for line in lines)}
+from common import command, cpu_seconds, environment, status, wait_for_round, write_config
 
 
 def main() -> None:
@@ -41,25 +27,10 @@ def main() -> None:
     from codeartifact_refresher.testing import StandIn
 
     with tempfile.TemporaryDirectory() as tmp, StandIn(token_lifetime=3600) as standin:
-        home, state = Path(tmp), Path(tmp) / "state.json"
-        text = f"state_file: {state}\n" + ("health: {port: 0}\n" if args.health else "") + "domains:\n"
-        for i in range(args.domains):
-            standin.add_repository(f"d{i}", "pypi-store", "pypi", demo=False)
-            standin.add_repository(f"d{i}", "npm-store", "npm", demo=False)
-            targets = "".join(f"      - {{writer: {w}, repository: {r}, path: {tmp}/{i}/{w}.conf}}\n"
-                              for w, r in (t.split() for t in TARGETS))
-            text += f"  - domain: d{i}\n    region: us-east-1\n    endpoint_url: {standin.url}\n    targets:\n{targets}"
-        config = Path(tmp, "config.yaml")
-        config.write_text(text)
-        env = {**os.environ, "HOME": str(home), "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "x",
-               "AWS_EC2_METADATA_DISABLED": "true"}
+        config, state = write_config(Path(tmp), standin, args.domains, "health: {port: 0}" if args.health else "")
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "codeartifact_refresher", "-q", "run", "--config", str(config)],
-                                env=env)
-        while not (state.exists() and len(json.loads(state.read_text())["domains"]) == args.domains):
-            if time.monotonic() - started > 60 or proc.poll() is not None:
-                sys.exit("the daemon did not complete its first round")
-            time.sleep(0.1)
+        proc = subprocess.Popen(command("-q", "run", "--config", str(config)), env=environment(Path(tmp)))
+        wait_for_round(proc, state, args.domains, timeout=60)
         ready = time.monotonic() - started
         time.sleep(2)  # let the first round's threads settle
         samples = []

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 TICK = 15.0  # seconds between looks at the clocks: a sleep is noticed well within a minute
 OVERDUE = 2.0  # seconds late before the loop kicks a run APScheduler should have started
 STOP_GRACE = 5.0  # seconds to wait at exit for writes in flight and for refreshes to finish
+SAVE_EVERY = 1.0  # seconds: the state file is written at most this often while refreshes end
 
 
 class Daemon:
@@ -62,6 +63,7 @@ class Daemon:
         self.first_round = set(self.domains)
         self.ready = self.stopping = False
         self.dirty = False  # the state changed since the state file was written
+        self.saved_at = float("-inf")  # monotonic
         self.tick_seconds = min(TICK, (self.notifier.watchdog_seconds or TICK * 2) / 2)
 
     # -- the main thread -----------------------------------------------------------------------
@@ -93,7 +95,7 @@ class Daemon:
     def loop(self) -> None:
         """Until asked to stop: act on requests, then :meth:`tick`."""
         while True:
-            self.wake.wait(self.tick_seconds)
+            self.wake.wait(min(self.tick_seconds, SAVE_EVERY) if self.dirty else self.tick_seconds)
             self.wake.clear()
             requests, self.requests = self.requests, set()
             if "stop" in requests:
@@ -120,8 +122,9 @@ class Daemon:
             logger.info("ready: %s", self.status_line())
         elif self.ready:
             self.notifier.status(self.status_line())
-        if self.dirty:  # one write for every refresh that ended since the last look
-            self.dirty = False
+        if self.dirty and self.clock.monotonic() - self.saved_at >= SAVE_EVERY:
+            self.dirty = False  # one write for every refresh that ended since the last
+            self.saved_at = self.clock.monotonic()
             self.state.save()
         if self.healthy():
             self.notifier.watchdog()

@@ -157,12 +157,12 @@ class State:
             }
 
     def save(self) -> None:
-        """Write the state file, merged with what another process wrote since (see :meth:`merge`)."""
-        with self._lock:
-            try:
-                files.update(self.path, self.merge)
-            except TargetError as e:
-                logger.warning("state file: %s", e)
+        """Write the state file, merged with what another process wrote since (see :meth:`merge`).
+        Refreshes may record meanwhile: the lock is held only while the JSON is made."""
+        try:
+            files.update(self.path, self.merge)
+        except TargetError as e:
+            logger.warning("state file: %s", e)
 
     def merge(self, text: str | None) -> str:
         """The state as JSON, after taking in each domain that ``text`` (the file as it is now)

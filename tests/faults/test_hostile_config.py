@@ -130,8 +130,8 @@ def test_one_wrong_value_anywhere(tmp_path, place, value):
 
 def test_a_huge_config_is_refused_without_reading_it_all(tmp_path):
     path = tmp_path / "c.yaml"
-    status, err = outcome(path, "# padding\n" * 200_000)
-    assert (status, err) == (2, f"ERROR {path}: is larger than 1024 KiB; that is not a config file\n")
+    status, err = outcome(path, "# padding\n" * 500_000)
+    assert (status, err) == (2, f"ERROR {path}: is larger than 4 MiB; that is not a config file\n")
 
 
 def test_deep_nesting_is_a_clear_error(tmp_path):

@@ -1,0 +1,42 @@
+"""The state file when two processes write it: a one-shot `refresh` beside a running daemon."""
+import json
+
+from codeartifact_refresher.config import load
+from codeartifact_refresher.state import State, iso
+
+from ..conftest import ALL_TARGETS, write_config
+
+
+def test_news_from_another_process_is_merged_not_overwritten(standin, tmp_path):
+    domain = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS)).domains[0]
+    path = tmp_path / "state.json"
+    daemon = State(path)
+    entry = daemon.get(domain)
+    entry.last_attempt, entry.expires_at, entry.successes_total = 100.0, 200.0, 1
+    daemon.save()
+
+    one_shot = State.load(path)  # `refresh` from a shell, while the daemon runs
+    other = one_shot.get(domain)
+    other.last_attempt, other.expires_at, other.successes_total = 300.0, 900.0, 2
+    one_shot.save()
+
+    daemon.save()  # the daemon writes again, not knowing
+    saved = json.loads(path.read_text())["domains"][domain.key]
+    assert saved["expires_at"] == iso(900.0) and saved["successes_total"] == 2
+    assert daemon.get(domain).expires_at == 900.0  # and it took the news in
+
+    entry = daemon.get(domain)
+    entry.last_attempt, entry.expires_at = 400.0, 1000.0  # its own newer refresh wins in turn
+    daemon.save()
+    assert json.loads(path.read_text())["domains"][domain.key]["expires_at"] == iso(1000.0)
+
+
+def test_an_unreadable_state_file_is_replaced(standin, tmp_path):
+    domain = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS)).domains[0]
+    path = tmp_path / "state.json"
+    path.write_text("{not json")
+    state = State.load(path)
+    state.get(domain).expires_at = 5.0
+    state.save()
+    assert json.loads(path.read_text())["domains"][domain.key]["expires_at"] == iso(5.0)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
