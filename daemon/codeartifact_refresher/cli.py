@@ -62,8 +62,12 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_run(args) -> int:
+    import resource
+
     from . import daemon
     from .registry import Registry
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write the tokens in memory to a core file
 
     status, finished = daemon.run(args.config, Registry())
     if not finished:  # a refresh is stuck in an AWS call; no write is in flight: do not wait for it

@@ -123,6 +123,8 @@ def test_the_daemon_through_faults_and_signals(tmp_path, home):
         daemon = DaemonProcess(config, tmp_path / "daemon.log")
         try:
             wait_for(lambda: spy_out.exists() and standin.calls["GetAuthorizationToken"] >= 2, 30, "two refreshes")
+            core = next(line for line in open(f"/proc/{daemon.proc.pid}/limits") if line.startswith("Max core file size"))
+            assert core.split()[4:6] == ["0", "0"], core  # no core dump can hold a token
             own = {"daemon cmdline": open(f"/proc/{daemon.proc.pid}/cmdline").read(),
                    "daemon environ": open(f"/proc/{daemon.proc.pid}/environ", errors="replace").read()}
             standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=6)
