@@ -89,6 +89,15 @@ def test_extra_on_a_single_line_value_stays_on_that_line():
     assert first == "https://a.example/simple" and split_url(rest) == (CREDS.endpoint, TOKEN_1)
 
 
+def test_a_duplicate_of_our_extra_url_is_dropped_without_leaving_an_empty_line():
+    ours = f"https://aws:old@{HOST}/pypi/store/simple/"
+    current = f"[global]\nextra-index-url =\n    https://a.example/simple\n    {ours}\n    {ours}\ntimeout = 5\n"
+    text = Writer(index="extra").render(current, CREDS)
+    lines = text.splitlines()
+    assert lines[:3] == ["[global]", "extra-index-url =", "    https://a.example/simple"]
+    assert split_url(lines[3].strip()) == (CREDS.endpoint, TOKEN_1) and lines[4:] == ["timeout = 5"]
+
+
 def test_underscore_spelling_of_the_key_is_replaced_not_duplicated():
     text = Writer().render("[global]\nindex_url = https://old.example/simple\n", CREDS)
     assert text.count("index") == 1 and text.startswith("[global]\nindex_url = https://aws:")

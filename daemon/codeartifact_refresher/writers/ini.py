@@ -183,16 +183,21 @@ class IniDocument:
             self._append_word(entry, item)
 
     def _replace_word(self, entry: Entry, item: str, same: Callable[[str], bool]) -> bool:
-        """Put ``item`` where the first value ``same`` holds for stands; drop later such values."""
-        replaced = False
-        for index, start, end in self.value_lines(entry):
+        """Put ``item`` where the first value ``same`` holds for stands; drop later such values,
+        and a continuation line that dropping leaves empty."""
+        replaced, emptied = False, []
+        for n, (index, start, end) in enumerate(self.value_lines(entry)):
             line = self.lines[index]
             for word in reversed(list(re.finditer(r"\S+", line[start:end]))):
                 if same(word.group()):
                     a, b = start + word.start(), start + word.end()
                     line = line[:a] + ("" if replaced else item) + line[b:]
                     replaced = True
+            if n > 0 and line != self.lines[index] and not line.strip():
+                emptied.append(index)
             self.lines[index] = line
+        for index in reversed(emptied):
+            del self.lines[index]
         return replaced
 
     def _append_word(self, entry: Entry, item: str) -> None:
