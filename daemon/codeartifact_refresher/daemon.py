@@ -64,6 +64,7 @@ class Daemon:
         self.ready = self.stopping = False
         self.dirty = False  # the state changed since the state file was written
         self.saved_at = float("-inf")  # monotonic
+        self.last_status = ""  # as last sent to systemd
         self.tick_seconds = min(TICK, (self.notifier.watchdog_seconds or TICK * 2) / 2)
 
     # -- the main thread -----------------------------------------------------------------------
@@ -120,8 +121,9 @@ class Daemon:
             self.ready = True
             self.notifier.ready(self.status_line())
             logger.info("ready: %s", self.status_line())
-        elif self.ready:
-            self.notifier.status(self.status_line())
+        elif self.ready and (line := self.status_line()) != self.last_status:
+            self.last_status = line
+            self.notifier.status(line)
         if self.dirty and self.clock.monotonic() - self.saved_at >= SAVE_EVERY:
             self.dirty = False  # one write for every refresh that ended since the last
             self.saved_at = self.clock.monotonic()

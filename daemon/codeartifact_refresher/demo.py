@@ -53,14 +53,14 @@ def client_env(home: Path) -> dict:
     return env
 
 
-def pip_install(home: Path) -> bool:
+def pip_install(home: Path, secrets=()) -> bool:
     target = home / "site"
     shutil.rmtree(target, ignore_errors=True)
     cmd = [sys.executable, "-m", "pip", "install", "--no-cache-dir", "--no-deps", "--target", str(target), DEMO_NAME]
     done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)
     lines = (done.stdout + done.stderr).strip().splitlines()
     said = [line for line in lines if line.startswith(("Successfully", "ERROR"))] or lines[-1:]
-    print(f"    $ pip install {DEMO_NAME}  ->  exit {done.returncode}: {log.redact(said[-1] if said else '')}")
+    print(f"    $ pip install {DEMO_NAME}  ->  exit {done.returncode}: {log.redact(said[-1] if said else '', secrets)}")
     return done.returncode == 0
 
 
@@ -74,16 +74,16 @@ def _story(standin: StandIn, tmp: Path) -> bool:
     print(f"    {summary(refresh_all(cfg, clients, registry))}")
     for target in cfg.domains[0].targets:
         print(f"    {target.path} (mode {target.path.stat().st_mode & 0o777:04o}):")
-        for line in log.redact(target.path.read_text()).splitlines():
+        for line in log.redact(target.path.read_text(), standin.issued_tokens()).splitlines():
             print(f"      | {line}")
     print("3. pip installs through the written pip.conf:")
-    first = pip_install(home)
+    first = pip_install(home, standin.issued_tokens())
     standin.expire_tokens()
     print("4. The token lapses; pip is refused:")
-    refused = not pip_install(home)
+    refused = not pip_install(home, standin.issued_tokens())
     print("5. Refresh again, and pip works again:")
     print(f"    {summary(refresh_all(cfg, clients, registry))}")
-    second = pip_install(home)
+    second = pip_install(home, standin.issued_tokens())
     print(f"Stand-in calls: {', '.join(f'{k} x{v}' for k, v in sorted(standin.calls.items()))}")
     return first and refused and second
 

@@ -30,7 +30,8 @@ class Notifier:
         message = "\n".join(line.replace("\n", " ") for line in lines).encode("utf-8", "replace")
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-                sock.sendto(message, self.address)
+                # never block the main loop: a receiver that does not read loses a message, not us
+                sock.sendto(message, socket.MSG_DONTWAIT, self.address)
         except OSError as e:
             logger.debug("sd_notify to %s failed: %s", self.address.replace("\0", "@"), e)
             return False

@@ -32,6 +32,13 @@ def test_messages_reach_the_socket(notify_socket):
     assert sock.recv(4096) == b"STOPPING=1"
 
 
+def test_a_receiver_that_does_not_read_never_blocks_the_sender(notify_socket):
+    path, _ = notify_socket  # nobody reads: the datagram queue fills after a few messages
+    notifier = Notifier({"NOTIFY_SOCKET": path})
+    results = [notifier.watchdog() for _ in range(1000)]  # would hang here if sendto blocked
+    assert results[0] is True and results[-1] is False
+
+
 def test_abstract_socket_names_start_with_at():
     name = f"codeartifact-refresher-test-{os.getpid()}"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
