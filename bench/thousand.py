@@ -43,8 +43,9 @@ def main() -> None:
         daemon.send_signal(signal.SIGTERM)
         daemon_code = daemon.wait(60)
     print(f"{args.domains} domains x 3 targets ({size / 1024:.0f} KiB of config)")
-    print(f"refresh: {refresh_took:.2f} s, exit {os.waitstatus_to_exitcode(code)}, {written} files written, "
-          f"{refreshed} domains recorded, peak resident {refresh_peak / 1024:.1f} MiB")
+    print(f"refresh: {refresh_took:.2f} s ({usage.ru_utime + usage.ru_stime:.2f} s of CPU), exit "
+          f"{os.waitstatus_to_exitcode(code)}, {written} files written, {refreshed} domains recorded, "
+          f"peak resident {refresh_peak / 1024:.1f} MiB")
     print(f"run: first round {round_took:.2f} s after start, peak resident {kib(info['VmHWM']) / 1024:.1f} MiB, "
           f"now {kib(info['VmRSS']) / 1024:.1f} MiB, {info['Threads']} threads; exit {daemon_code}")
     print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, the stand-in included)")

@@ -33,7 +33,7 @@ class Seq(list):
     line = 0
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser, where built: ~10x faster
     pass
 
 
