@@ -7,6 +7,7 @@ import gc
 import json
 import signal
 import sys
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -123,10 +124,11 @@ def test_the_daemon_through_faults_and_signals(tmp_path, home):
         daemon = DaemonProcess(config, tmp_path / "daemon.log")
         try:
             wait_for(lambda: spy_out.exists() and standin.calls["GetAuthorizationToken"] >= 2, 30, "two refreshes")
-            core = next(line for line in open(f"/proc/{daemon.proc.pid}/limits") if line.startswith("Max core file size"))
+            proc = Path(f"/proc/{daemon.proc.pid}")
+            core = next(line for line in (proc / "limits").read_text().splitlines() if line.startswith("Max core file size"))
             assert core.split()[4:6] == ["0", "0"], core  # no core dump can hold a token
-            own = {"daemon cmdline": open(f"/proc/{daemon.proc.pid}/cmdline").read(),
-                   "daemon environ": open(f"/proc/{daemon.proc.pid}/environ", errors="replace").read()}
+            own = {"daemon cmdline": (proc / "cmdline").read_text(),
+                   "daemon environ": (proc / "environ").read_text(errors="replace")}
             standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=6)
             wait_for(lambda: "ThrottlingException" in daemon.log, 30, "a throttled call")
             (home / ".pypirc").write_text("[distutils\nbroken")
