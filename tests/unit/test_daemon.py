@@ -119,6 +119,19 @@ def test_ready_comes_after_the_first_round_with_a_status_then_the_watchdog(tmp_p
     assert daemon.notifier.messages[-1] == "STOPPING=1"
 
 
+def test_the_daemon_never_widens_a_file_mode_and_tightens_a_wide_one(tmp_path, server, clocks, home):
+    (home / ".npmrc").write_text("fund=false\n")
+    (home / ".npmrc").chmod(0o400)  # the user made it read-only for themselves
+    (home / ".pypirc").write_text("[distutils]\n")
+    (home / ".pypirc").chmod(0o666)
+    daemon = make(tmp_path, server, clocks, targets=ALL_TARGETS.replace("repository: npm-store\n", "repository: npm-store\n        mode: \"0640\"\n"))
+    for _ in range(2):
+        daemon.scheduler.run_due(daemon)
+        clocks.run(daemon.scheduler.pending[key_of(daemon)] - clocks.wall())
+    assert (home / ".npmrc").stat().st_mode & 0o777 == 0o400 and "_authToken=" in (home / ".npmrc").read_text()
+    assert (home / ".pypirc").stat().st_mode & 0o777 == 0o600
+
+
 def test_refreshes_follow_each_token_through_several_lifetimes(tmp_path, server, clocks, home):
     daemon = make(tmp_path, server, clocks)
     tokens = set()
