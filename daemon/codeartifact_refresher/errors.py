@@ -41,6 +41,12 @@ class WriterError(TargetError):
     """A writer could not parse the current text of its file."""
 
 
+class FileBusyError(TargetError):
+    """Another writer holds the file's directory, or someone keeps changing the file: try again soon."""
+
+    retryable = True
+
+
 class UnsafeFileError(TargetError):
     """A target path is a symlink, a directory or otherwise not a file we may replace."""
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .errors import TargetError, UnsafeFileError
+from .errors import FileBusyError, TargetError, UnsafeFileError
 
 DEFAULT_MODE = 0o600
 BOM = "\ufeff"
@@ -52,11 +52,9 @@ class Current:
     ino: int | None = None
 
 
-class FileChanged(TargetError):
+class FileChanged(FileBusyError):
     """The file changed between the read and the replace. ``lost`` holds an edit that went into
     the old file during the replace (our write is in place without it), else None."""
-
-    retryable = True
 
     def __init__(self, path: Path, lost: bytes | None = None) -> None:
         super().__init__(f"{path} changed while it was being rewritten")
@@ -151,21 +149,23 @@ def make_parents(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(directory: Path, wait: float = LOCK_WAIT, clock=time.monotonic):
-    """Hold an exclusive ``flock`` on ``directory`` (no lock file is left behind)."""
+def locked(directory: Path, wait: float | None = None):
+    """Hold an exclusive ``flock`` on ``directory`` (no lock file is left behind), waiting at
+    most ``wait`` seconds (:data:`LOCK_WAIT`) for another holder."""
+    wait = LOCK_WAIT if wait is None else wait
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as e:
         raise TargetError(f"cannot use directory {directory}: {e.strerror}") from None
     try:
-        deadline = clock() + wait
+        deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if clock() >= deadline:
-                    raise TargetError(f"{directory} is locked by another codeartifact-refresher for over {wait:g} s") from None
+                if time.monotonic() >= deadline:
+                    raise FileBusyError(f"{directory} is locked by another codeartifact-refresher for over {wait:g} s") from None
                 time.sleep(0.01)
         yield
     finally:
@@ -198,7 +198,7 @@ def update(path: Path, render: Callable[[str | None], str], wanted: int = DEFAUL
                 return True
             except FileChanged as e:
                 lost = e.lost
-        raise TargetError(f"{path} kept changing while it was being rewritten; left as it is, will try again")
+        raise FileBusyError(f"{path} kept changing while it was being rewritten; left as it is, will try again")
 
 
 def write_atomic(current: Current, text: str, mode: int) -> None:

@@ -81,8 +81,9 @@ def test_a_file_that_never_stops_changing_is_left_to_the_user(d):
         path.write_text(f"{int(text) + 1}\n")  # someone rewrites it every time
         return "ours\n"
 
-    with pytest.raises(TargetError, match="kept changing while it was being rewritten; left as it is"):
+    with pytest.raises(TargetError, match="kept changing while it was being rewritten; left as it is") as e:
         files.update(path, render)
+    assert e.value.retryable  # tried again soon, not in five minutes
     assert path.read_text() == f"{files.ATTEMPTS}\n" and listing(d) == ["pip.conf"]
 
 
@@ -107,8 +108,9 @@ def test_two_processes_writing_one_file_never_lose_an_update(d):
 def test_a_held_lock_makes_a_writer_give_up_with_a_clear_error(d, monkeypatch):
     monkeypatch.setattr(files, "LOCK_WAIT", 0.05)
     path = d / "pip.conf"
-    with files.locked(d), pytest.raises(TargetError, match=rf"{d} is locked by another codeartifact-refresher"):
+    with files.locked(d), pytest.raises(TargetError, match=rf"{d} is locked by another codeartifact-refresher") as e:
         files.update(path, append_line("x\n"))
+    assert e.value.retryable
     assert not path.exists()
 
 
