@@ -162,11 +162,14 @@ def locked(directory: Path, wait: float | None = None):
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise FileBusyError(f"{directory} is locked by another codeartifact-refresher for over {wait:g} s") from None
                 time.sleep(0.01)
+                continue
+            except OSError:
+                pass  # a file system that cannot lock a directory (some NFS): the re-read still guards
+            break
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

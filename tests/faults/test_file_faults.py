@@ -114,6 +114,15 @@ def test_a_held_lock_makes_a_writer_give_up_with_a_clear_error(d, monkeypatch):
     assert not path.exists()
 
 
+def test_a_file_system_that_cannot_lock_a_directory_still_gets_written(d, monkeypatch):
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(files.fcntl, "flock", no_locks)
+    assert files.update(d / "pip.conf", append_line("x\n"))
+    assert (d / "pip.conf").read_text() == "x\n"
+
+
 def test_temporary_files_left_by_a_killed_writer_are_removed_and_others_kept(d):
     stale = d / ".pip.conf.ab_d1234.tmp"
     stale.write_text("half")
