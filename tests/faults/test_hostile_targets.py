@@ -7,8 +7,14 @@ import os
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codeartifact_refresher import cli, files
+from codeartifact_refresher.config import load
+from codeartifact_refresher.refresh import refresh_all
+from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.tokens import Clients
 
 from ..conftest import ALL_TARGETS, write_config
 
@@ -122,3 +128,31 @@ def test_foreign_bytes_survive_a_successful_write(name, before, standin, tmp_pat
     assert new_lines[: added[0]] + new_lines[added[0] + 1:] == old_lines
     assert after.endswith(newline) == before.endswith(newline)  # even a missing last newline is kept
     assert took < 20, f"{name}: {took:.1f} s"
+
+
+@pytest.fixture
+def clients():
+    return Clients()  # one botocore client for every example
+
+
+WRITERS = {"pip": lambda home: pip_conf(home), "npm": lambda home: home / ".npmrc", "twine": lambda home: home / ".pypirc"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writer=st.sampled_from(sorted(WRITERS)),
+       data=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_any_bytes_in_a_target_are_written_around_or_refused_never_a_bug(standin, clients, tmp_path, home, writer, data):
+    """The whole refresh path, not just the writer: whatever bytes a target holds, the outcome is
+    written (or unchanged) or a failure with a reason; a failed file keeps its bytes."""
+    cfg = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS))
+    path = WRITERS[writer](home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    (report,) = refresh_all(cfg, clients, Registry())
+    result = next(t for t in report.targets if t.target.writer == writer)
+    assert result.outcome in ("written", "unchanged", "failed")
+    if result.outcome == "failed":
+        assert result.error and "internal error" not in result.error and str(path) in result.error
+        assert path.read_bytes() == data
+    else:
+        assert standin.issued_tokens()[-1] in path.read_text()
