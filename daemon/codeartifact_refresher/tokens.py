@@ -174,7 +174,7 @@ def _call(domain: Domain, operation: str, fn, repository: str | None = None):
     except bx.NoRegionError:
         raise AwsError(f"domain {domain.label}: no AWS region; set 'region:' in the config or AWS_REGION") from None
     except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as e:
-        where = getattr(e, "kwargs", {}).get("endpoint_url", "the endpoint")
+        where = getattr(e, "kwargs", {}).get("endpoint_url", "the endpoint").split("?")[0]  # the query says nothing new
         raise TransientError(f"domain {domain.label}: {operation}: cannot reach {where} ({type(e).__name__})") from None
     except bx.BotoCoreError as e:
         raise AwsError(f"domain {domain.label}: {operation}: {type(e).__name__}: {e}") from None

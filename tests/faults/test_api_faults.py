@@ -82,7 +82,7 @@ FAULTS = [
     Fault("unrecognised credentials", *_keys("UnrecognizedClientException"), r"AWS does not accept these credentials", False),
     Fault("missing credentials", _no_credentials, _credentials_back, r"no AWS credentials found; set AWS_ACCESS_KEY_ID", False,
           at_start=True),
-    Fault("DNS failure", lambda c: None, None, r"GetAuthorizationToken: cannot reach .*codeartifact\.invalid.* \(EndpointConnectionError\)", True,
+    Fault("DNS failure", lambda c: None, None, r"GetAuthorizationToken: cannot reach http://codeartifact\.invalid:9/v1/authorization-token \(EndpointConnectionError\)$", True,
           config={"endpoint": "http://codeartifact.invalid:9"}),
     Fault("unknown domain", lambda c: None, None, r"domain ghost \(\d+\): domain not found \(check 'domain', 'owner' and 'region'", False,
           config={"domain": "ghost"}),
