@@ -112,3 +112,13 @@ def test_the_stand_in_runs_as_a_command(home):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_client_that_vanishes_mid_request_is_not_reported(standin, capfd):
+    import socket as sockets
+
+    with sockets.create_connection(("127.0.0.1", standin.port)) as sock:
+        sock.setsockopt(sockets.SOL_SOCKET, sockets.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
+        sock.sendall(b"POST /v1/authorization-token?domain=acme HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+    standin.stop()
+    assert "Exception occurred" not in capfd.readouterr().err

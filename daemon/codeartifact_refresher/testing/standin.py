@@ -18,6 +18,7 @@ import contextlib
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -239,6 +240,13 @@ class _Server(ThreadingHTTPServer):
     def shutdown_request(self, request) -> None:
         self.connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away (killed, or cut by :meth:`drop_connections`) is not news;
+        anything else is printed as socketserver does."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)) or self.socket.fileno() < 0:
+            return
+        super().handle_error(request, client_address)
 
     def drop_connections(self) -> None:
         """Cut every open keep-alive connection, as a stopped server would."""
