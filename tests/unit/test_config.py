@@ -47,7 +47,7 @@ def test_shipped_examples_match_the_json_schema(path):
 
 def test_schema_refuses_what_check_refuses():
     schema = json.loads((ROOT / "configs" / "schema.json").read_text())
-    for name in ("unknown-domain-key", "duration-range", "bad-scope", "no-domains"):
+    for name in ("unknown-domain-key", "duration-range", "bad-scope", "no-domains", "dotdot-path", "control-character"):
         data = yaml.safe_load((ROOT / "tests" / "fixtures" / "bad-config" / f"{name}.yaml").read_text())
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(data, schema)
