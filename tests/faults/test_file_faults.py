@@ -4,7 +4,6 @@ import errno
 import multiprocessing
 import os
 import resource
-import signal
 import subprocess
 import sys
 import shutil
@@ -288,7 +287,3 @@ def test_temporary_file_is_0600_before_its_first_byte_and_directories_0700(d, mo
         os.umask(old)
     assert seen[:2] == [("created", 0, 0o600), ("written", 2, 0o600)]
     assert (d / "new").stat().st_mode & 0o777 == 0o700 == (d / "new" / "dir").stat().st_mode & 0o777
-
-
-def test_sigxfsz_default_is_untouched_in_this_process():
-    assert signal.getsignal(signal.SIGXFSZ) in (signal.SIG_DFL, signal.SIG_IGN)
