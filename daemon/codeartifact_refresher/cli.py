@@ -61,14 +61,30 @@ def cmd_refresh(args) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def cmd_run(args) -> int:
+def protect_memory() -> None:
+    """Keep the tokens a long-lived process holds out of core files and away from debuggers:
+    no core dumps, and on Linux not dumpable, so other processes of the same user can neither
+    ptrace it nor read its /proc/PID/mem or environ."""
     import resource
 
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl in this libc: the core limit still holds
+            pass
+
+
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def cmd_run(args) -> int:
     from . import daemon
     from .registry import Registry
 
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write the tokens in memory to a core file
-
+    protect_memory()
     status, finished = daemon.run(args.config, Registry())
     if not finished:  # a refresh is stuck in an AWS call; no write is in flight: do not wait for it
         logging.shutdown()

@@ -93,3 +93,12 @@ def test_redact_handles_url_quoted_forms_while_the_secret_is_in_use():
     with log.secret("a/b+c"), log.secret("a/b+c"):
         assert log.redact("x a%2Fb%2Bc y a/b+c") == "x <redacted> y <redacted>"
     assert log.redact("a/b+c") == "a/b+c" and not log._secrets
+
+
+def test_the_daemon_protects_its_memory_from_core_files_and_debuggers():
+    script = (
+        "import ctypes, resource; from codeartifact_refresher import cli; cli.protect_memory(); "
+        "print(resource.getrlimit(resource.RLIMIT_CORE), ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))"  # PR_GET_DUMPABLE
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "(0, 0) 0", done.stderr
