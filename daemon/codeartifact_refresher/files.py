@@ -20,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -230,7 +232,8 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
             f.flush()
             os.fsync(f.fileno())
         with _old_file(current) as old:
-            os.replace(tmp, path)
+            if not _swap(tmp, path, current):
+                os.replace(tmp, path)
             _fsync_dir(path.parent)  # also gives a writer that had the old file open time to finish
             if old is not None and _contents(old) != current.raw:
                 lost = _contents(old)
@@ -242,6 +245,63 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
         raise
     if lost is not None:
         raise FileChanged(path, lost)
+
+
+def _swap(tmp: Path, path: Path, current: Current) -> bool:
+    """Put ``tmp`` at ``path`` with no window at all, where the system can: ``renameat2`` either
+    exchanges the two (then what was swapped out is checked to be the file we read, and swapped
+    back if someone replaced it an instant before) or, for a new file, refuses to replace one
+    that appeared. False when the system cannot; the caller then renames as usual."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    flags = RENAME_EXCHANGE if current.raw is not None else RENAME_NOREPLACE
+    if renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), flags) != 0:
+        err = ctypes_errno()
+        if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+            return False  # this kernel or file system cannot: fall back to os.replace
+        if err in (errno.EEXIST, errno.ENOENT):
+            raise FileChanged(path)  # created, or removed, since we read it
+        raise OSError(err, os.strerror(err))
+    if current.raw is None:
+        return True
+    try:  # ``tmp`` now names the file that was at ``path``
+        fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            unchanged = os.fstat(fd).st_ino == current.ino and _contents(fd) == current.raw
+        finally:
+            os.close(fd)
+    except OSError:
+        unchanged = False
+    if not unchanged:  # replaced just before our swap: give it back, and start again from it
+        renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), RENAME_EXCHANGE)
+        raise FileChanged(path)
+    os.unlink(tmp)
+    return True
+
+
+AT_FDCWD, RENAME_NOREPLACE, RENAME_EXCHANGE = -100, 1, 2  # <fcntl.h>, <linux/fs.h>
+
+
+@functools.cache
+def _renameat2():
+    """libc's ``renameat2`` (Linux 3.15+, glibc 2.28+), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return function
+
+
+def ctypes_errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
 
 
 @contextlib.contextmanager

@@ -53,23 +53,72 @@ def test_an_edit_made_while_we_render_is_re_read_and_kept(d):
     assert calls == ["[global]\n", "[global]\n# user edit\n"]
 
 
-def test_an_edit_written_into_the_old_file_during_the_replace_is_carried_over(d, monkeypatch):
+def racing(monkeypatch, mode, edit):
+    """Run ``edit(path)`` once, right before our rename: through ``renameat2`` (mode
+    "exchange") or, as where the system lacks it, ``os.replace`` (mode "rename")."""
+    done = []
+    if mode == "rename":
+        monkeypatch.setattr(files, "_renameat2", lambda: None)
+        real_replace = os.replace
+
+        def replace(src, dst):
+            if not done:
+                edit(Path(dst))
+                done.append(1)
+            real_replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", replace)
+        return
+    real = files._renameat2()
+    assert real is not None, "renameat2 is missing here: the exchange path is untested"
+
+    def renameat2(dirfd, src, dirfd2, dst, flags):
+        if not done:
+            edit(Path(os.fsdecode(dst)))
+            done.append(1)
+        return real(dirfd, src, dirfd2, dst, flags)
+
+    monkeypatch.setattr(files, "_renameat2", lambda: renameat2)
+
+
+def append_in_place(path):
+    with open(path, "a") as f:
+        f.write("# user edit\n")
+
+
+def save_by_rename(path):
+    """As vim and most editors save: a new file renamed over the old one."""
+    new = path.with_name(".editor-save")
+    new.write_text(path.read_text() + "# user edit\n")
+    os.replace(new, path)
+
+
+@pytest.mark.parametrize("mode", ["exchange", "rename"])
+def test_an_edit_written_into_the_old_file_during_the_rename_is_carried_over(d, monkeypatch, mode):
     path = d / "pip.conf"
     path.write_text("[global]\n")
-    real_replace = os.replace
-    edits = []
-
-    def racing_replace(src, dst):
-        if not edits:  # an in-place edit lands after our check, just before the rename
-            with open(dst, "a") as f:
-                f.write("# user edit\n")
-            edits.append(1)
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", racing_replace)
+    racing(monkeypatch, mode, append_in_place)
     assert files.update(path, append_line("ours = 1\n"))
     assert path.read_text() == "[global]\n# user edit\nours = 1\n"
     assert listing(d) == ["pip.conf"]
+
+
+def test_an_editor_saving_by_rename_an_instant_before_our_rename_is_kept(d, monkeypatch):
+    """Closed by renameat2's exchange: what we swap out is checked, and given back if it is not
+    the file we read. (Without renameat2 this microseconds-wide window remains; SECURITY.md.)"""
+    path = d / "pip.conf"
+    path.write_text("[global]\n")
+    racing(monkeypatch, "exchange", save_by_rename)
+    assert files.update(path, append_line("ours = 1\n"))
+    assert path.read_text() == "[global]\n# user edit\nours = 1\n"
+    assert listing(d) == ["pip.conf"]
+
+
+def test_a_file_created_an_instant_before_we_create_it_is_kept(d, monkeypatch):
+    path = d / "pip.conf"
+    racing(monkeypatch, "exchange", lambda p: p.write_text("# theirs\n"))
+    assert files.update(path, append_line("ours = 1\n"))
+    assert path.read_text() == "# theirs\nours = 1\n" and listing(d) == ["pip.conf"]
 
 
 def test_a_file_that_never_stops_changing_is_left_to_the_user(d):

@@ -1,3 +1,5 @@
+import ctypes
+import errno
 import os
 import stat
 
@@ -95,6 +97,7 @@ def test_replace_is_atomic_rename_and_leaves_no_temporary_file(tmp_path):
 
 
 def test_failed_replace_keeps_old_file_and_removes_temporary(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "_renameat2", lambda: None)  # the os.replace path
     tmp_path = tmp_path / "dir"
     tmp_path.mkdir()
     path = tmp_path / "f"
@@ -147,3 +150,32 @@ def test_unreadable_parent_gives_a_clear_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(TargetError, match=r"cannot use .*/file/sub/pip.conf: Not a directory"):
         write(blocker / "sub" / "pip.conf", "x")
+
+
+def test_a_failed_exchange_keeps_old_file_and_removes_temporary(tmp_path, monkeypatch):
+    tmp_path = tmp_path / "dir"
+    tmp_path.mkdir()
+    path = tmp_path / "f"
+    path.write_text("old")
+
+    def fail(*args):
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(files, "_renameat2", lambda: fail)
+    with pytest.raises(TargetError, match=rf"cannot write {path}: Input/output error"):
+        write(path, "new")
+    assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+@pytest.mark.parametrize("err", [errno.ENOSYS, errno.EINVAL])
+def test_a_system_without_renameat2_falls_back_to_rename(tmp_path, monkeypatch, err):
+    def unsupported(*args):
+        ctypes.set_errno(err)
+        return -1
+
+    monkeypatch.setattr(files, "_renameat2", lambda: unsupported)
+    path = tmp_path / "f"
+    path.write_text("old")
+    write(path, "new")
+    assert path.read_text() == "new"
