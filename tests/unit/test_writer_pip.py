@@ -1,4 +1,5 @@
 import configparser
+import io
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pytest
@@ -26,9 +27,10 @@ user = yes
 
 
 def pip_values(text: str) -> dict:
-    """What pip reads: configparser, with pip's key normalisation."""
+    """What pip reads: configparser on a file opened with universal newlines, with pip's key
+    normalisation."""
     parser = configparser.RawConfigParser()
-    parser.read_string(text)
+    parser.read_file(io.StringIO(text, newline=None))
     return {f"{s}.{k.replace('_', '-')}": v for s in parser.sections() for k, v in parser.items(s)}
 
 

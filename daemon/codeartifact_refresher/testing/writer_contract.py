@@ -98,6 +98,15 @@ class WriterContract:
 
         check()
 
+    def test_a_lone_carriage_return_ends_a_line_as_the_tools_read_it(self):
+        """pip and twine (universal newlines) and npm (``/[\r\n]+/``) end a line at a lone "\r"."""
+        writer = self.make_writer()
+        for text in ("# old Mac line ending\r", self.foreign.replace("\n", "\r")):
+            out = writer.render(text, self.creds())
+            assert writer.render(out, self.creds()) == out
+            assert self.read_back(out) == (self.creds().endpoint, TOKEN_1)
+        assert writer.render("# old Mac line ending\r", self.creds()).startswith("# old Mac line ending\r")
+
     def test_property_any_text_is_refused_or_rewritten_keeping_comments(self):
         """Whatever the file holds (NULs, CRs, stray brackets): a WriterError, or a file the tool
         reads back, that renders to itself again and keeps every comment line."""

@@ -93,9 +93,10 @@ def check_text(text: str) -> None:
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines with their endings, split at "\n" only, as configparser and npm read files
-    (``str.splitlines`` would also split at form feeds and other separators they keep)."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+    """Lines with their endings, split at "\r\n", "\r" and "\n" as pip and twine (Python's
+    universal newlines) and npm (``/[\r\n]+/``) read files; ``str.splitlines`` would also split
+    at form feeds and other separators they keep inside a line."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
 
 def insert_lines(lines: list[str], index: int, new: list[str], newline: str) -> None:

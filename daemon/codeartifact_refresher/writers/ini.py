@@ -9,6 +9,7 @@ says. Text configparser refuses is refused here, before anything is changed.
 from __future__ import annotations
 
 import configparser
+import io
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -43,8 +44,8 @@ def validate(text: str) -> None:
     """Raise WriterError when the tools' parser would refuse ``text`` (messages hold no values)."""
     check_text(text)
     parser = configparser.RawConfigParser()
-    try:
-        parser.read_string(text)
+    try:  # with universal newlines, as pip and twine read their files: a lone "\r" ends a line
+        parser.read_file(io.StringIO(text, newline=None))
     except configparser.MissingSectionHeaderError as e:
         raise WriterError(f"line {e.lineno}: an option before any [section] header") from None
     except configparser.DuplicateSectionError as e:
