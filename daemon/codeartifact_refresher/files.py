@@ -274,8 +274,9 @@ def _swap(tmp: Path, path: Path, current: Current) -> bool:
     except OSError:
         unchanged = False
     if not unchanged:  # replaced just before our swap: give it back, and start again from it
-        renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), RENAME_EXCHANGE)
-        raise FileChanged(path)
+        if renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), RENAME_EXCHANGE) != 0:
+            os.replace(tmp, path)  # ours left ``path`` meanwhile: theirs goes back all the same
+        raise FileChanged(path)  # the caller removes ``tmp``, which is ours again (or gone)
     os.unlink(tmp)
     return True
 
