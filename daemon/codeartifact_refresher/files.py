@@ -187,6 +187,7 @@ def update(path: Path, render: Callable[[str | None], str], wanted: int = DEFAUL
     real = resolve(path, follow_symlinks)
     make_parents(real)
     with locked(real.parent):
+        remove_stale(real)
         lost = None
         for _ in range(ATTEMPTS):
             current = read(path, follow_symlinks)
@@ -211,11 +212,9 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
 
     Raises :class:`FileChanged` (with the temporary file removed) if the file no longer holds
     what ``current`` read, and after the replace if an edit went into the old file meanwhile.
-    Call it under :func:`locked`, as :func:`update` does.
+    Call it as :func:`update` does: under :func:`locked`, with the directory in place.
     """
     path = current.path
-    make_parents(path)
-    remove_stale(path)
     data = ((BOM if current.bom else "") + text).encode("utf-8")
     try:  # a random name, O_EXCL | O_NOFOLLOW, mode 0600: nothing else can be there or see it
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -255,9 +254,11 @@ def _swap(tmp: Path, path: Path, current: Current) -> bool:
     renameat2 = _renameat2()
     if renameat2 is None:
         return False
+    import ctypes
+
     flags = RENAME_EXCHANGE if current.raw is not None else RENAME_NOREPLACE
     if renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), flags) != 0:
-        err = ctypes_errno()
+        err = ctypes.get_errno()
         if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
             return False  # this kernel or file system cannot: fall back to os.replace
         if err in (errno.EEXIST, errno.ENOENT):
@@ -297,12 +298,6 @@ def _renameat2():
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     return function
-
-
-def ctypes_errno() -> int:
-    import ctypes
-
-    return ctypes.get_errno()
 
 
 @contextlib.contextmanager

@@ -14,8 +14,7 @@ def mode_of(path) -> int:
 
 
 def write(path, text, wanted=files.DEFAULT_MODE, follow=False):
-    current = files.read(path, follow)
-    files.write_atomic(current, text, files.target_mode(current, wanted))
+    files.update(path, lambda _: text, wanted, follow)
 
 
 @pytest.fixture
