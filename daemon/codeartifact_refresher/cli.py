@@ -69,12 +69,11 @@ def protect_memory() -> None:
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform.startswith("linux"):
+        import contextlib
         import ctypes
 
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # no prctl in this libc: the core limit still holds
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        except (OSError, AttributeError):  # no prctl in this libc: the core limit still holds
-            pass
 
 
 PR_SET_DUMPABLE = 4  # <linux/prctl.h>
