@@ -118,15 +118,14 @@ class Daemon:
             logger.info("%s: refresh is due now", self.domains[key].label)
             self.scheduler.at(key, self.clock.wall())
         if not self.ready and not self.first_round:
-            self.ready = True
-            self.notifier.ready(self.status_line())
-            logger.info("ready: %s", self.status_line())
+            self.ready, self.last_status = True, self.status_line()
+            self.notifier.ready(self.last_status)
+            logger.info("ready: %s", self.last_status)
         elif self.ready and (line := self.status_line()) != self.last_status:
             self.last_status = line
             self.notifier.status(line)
-        if self.dirty and self.clock.monotonic() - self.saved_at >= SAVE_EVERY:
-            self.dirty = False  # one write for every refresh that ended since the last
-            self.saved_at = self.clock.monotonic()
+        if self.dirty and (now := self.clock.monotonic()) - self.saved_at >= SAVE_EVERY:
+            self.dirty, self.saved_at = False, now  # one write for every refresh that ended since the last
             self.state.save()
         if self.healthy():
             self.notifier.watchdog()
