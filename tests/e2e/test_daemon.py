@@ -12,20 +12,13 @@ import pytest
 from codeartifact_refresher.testing import StandIn, packages
 
 from ..conftest import write_config
+from ..leaks import assert_no_token
 from .clients import pip
 from .daemon_process import DaemonProcess, NotifySocket, wait_for
 
 pytestmark = pytest.mark.e2e
 
 PIP_TARGET = "      - writer: pip\n        repository: pypi-store\n"
-
-
-def assert_no_token_leaked(standin, *texts):
-    tokens = standin.issued_tokens()
-    assert tokens
-    for text in texts:
-        for token in tokens:
-            assert token not in text
 
 
 def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
@@ -53,7 +46,7 @@ def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
         assert 4 <= tokens <= 30 // 5 + 3, f"{tokens} token calls in about 32 seconds of 8-second tokens"
         print(f"{len(results)} pip downloads, all succeeded, across {tokens} tokens")
         assert status == 0 and took < 5
-        assert_no_token_leaked(standin, daemon.log)
+        assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log})
 
 
 def test_an_outage_at_start_is_ridden_out_with_backoff(tmp_path, home):
@@ -83,7 +76,7 @@ def test_an_outage_at_start_is_ridden_out_with_backoff(tmp_path, home):
     print(f"recovered {recovered:.1f}s after the endpoint answered; waits {delays}; calls {standin.calls}")
     # each of our attempts is at most 3 tries by botocore: the throttled stretch made few calls
     assert standin.calls["GetAuthorizationToken"] <= 6 + 3 + 1
-    assert_no_token_leaked(standin, daemon.log)
+    assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log})
 
 
 def read_state(path):
@@ -145,7 +138,7 @@ def test_signals_notify_health_and_status(tmp_path, home):
         lines = daemon.log.splitlines()
         entries = [json.loads(line) for line in lines]  # every line is one JSON object
         assert any(e["level"] == "error" and "reload refused" in e["message"] for e in entries)
-        assert_no_token_leaked(standin, daemon.log, state_file.read_text(), metrics)
+        assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log, "state file": state_file.read_text(), "metrics": metrics})
 
 
 def test_a_bad_config_at_start_exits_2(tmp_path):

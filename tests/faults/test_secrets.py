@@ -8,7 +8,6 @@ import json
 import signal
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -21,6 +20,7 @@ from codeartifact_refresher.tokens import Clients, Token
 
 from ..conftest import ALL_TARGETS, write_config
 from ..e2e.daemon_process import DaemonProcess, wait_for
+from ..leaks import assert_no_token
 
 # a hook that records what it was given, then fails printing the credential line of .npmrc
 SPY = """
@@ -33,17 +33,6 @@ with out.open("a") as f:
 print(next(l for l in (pathlib.Path.home() / ".npmrc").read_text().splitlines() if "_authToken" in l))
 sys.exit(3)
 """
-
-
-def forms(tokens):
-    return {f for t in tokens for f in (t, quote(t, safe=""))}
-
-
-def assert_nowhere(tokens, places: dict[str, str]):
-    assert tokens, "the test must have issued tokens to look for"
-    for where, text in places.items():
-        leaked = [t[:8] for t in forms(tokens) if t in text]
-        assert not leaked, f"a token ({leaked[0]}...) leaked into {where}"
 
 
 def hooked_targets(spy_out):
@@ -88,7 +77,7 @@ def test_every_command_through_success_and_failure(standin, tmp_path, home, caps
     spied = spy_out.read_text()
     assert "environ: " in spied and "exited with status 3: //" in out["refresh: stderr"]  # the hook ran and failed
     assert "<redacted>" in out["refresh: stderr"] and "<redacted>" in out["bug: stderr"]
-    assert_nowhere(standin.issued_tokens(), {**out, "state file": state, "hook's cmdline and environment": spied})
+    assert_no_token(standin.issued_tokens(), {**out, "state file": state, "hook's cmdline and environment": spied})
 
 
 def test_no_token_outlives_its_refresh_in_memory(standin, tmp_path, home):
@@ -145,5 +134,5 @@ def test_the_daemon_through_faults_and_signals(tmp_path, home):
         state = next((home / ".local" / "state").rglob("state.json")).read_text()
         assert "<redacted>" in daemon.log  # the failing hook printed a token line, and it was redacted
         assert len(standin.issued_tokens()) >= 4
-        assert_nowhere(standin.issued_tokens(), {"daemon log": daemon.log, "state file": state,
+        assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log, "state file": state,
                                                   "hook's cmdline and environment": spy_out.read_text(), **own})
