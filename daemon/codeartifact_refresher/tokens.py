@@ -11,6 +11,7 @@ cost), so ``check`` and ``--help`` never pay for it.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -114,6 +115,11 @@ class Clients:
 def _make_client(domain: Domain, settings: Clients):
     import botocore.session
     from botocore.config import Config as BotoConfig
+
+    # botocore logs every response body at DEBUG, and GetAuthorizationToken's body is the token:
+    # whatever level the process's logging asks for, botocore's own lines stop at INFO.
+    botocore_logger = logging.getLogger("botocore")
+    botocore_logger.setLevel(max(botocore_logger.level, logging.INFO))
 
     def build():
         session = botocore.session.Session(profile=domain.profile)

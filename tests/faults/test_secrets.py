@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -93,6 +94,16 @@ def test_no_token_outlives_its_refresh_in_memory(standin, tmp_path, home):
                if isinstance(o, (dict, list, tuple, set)) and _holds(o, token)]
     assert holders == [], f"still referenced from: {holders}"
     assert token in (home / ".npmrc").read_text()  # it is in the file, where it belongs
+
+
+def test_no_library_logs_a_token_even_when_the_process_logs_everything(standin, tmp_path, caplog):
+    """botocore logs response bodies at DEBUG; a process (or an embedding program) that turns
+    on DEBUG for every logger must still not see the token."""
+    caplog.set_level(logging.DEBUG)  # the root logger, so botocore's and urllib3's lines too
+    cfg = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS))
+    assert all(r.ok for r in refresh_all(cfg, Clients(), Registry()))
+    assert any(r.name.startswith("urllib3") for r in caplog.records)  # the libraries did log
+    assert_no_token(standin.issued_tokens(), {"every log record": "\n".join(r.getMessage() for r in caplog.records)})
 
 
 def _holds(container, token) -> bool:
