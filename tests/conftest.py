@@ -17,6 +17,14 @@ LEAKY_NAMES = ("VIRTUAL_ENV", "XDG_CONFIG_DIRS", "STATE_DIRECTORY", "NOTIFY_SOCK
                "JOURNAL_STREAM")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that measure real time run in one xdist group, one after another, so that a parallel
+    run cannot starve them of the CPU they time."""
+    for item in items:
+        if item.get_closest_marker("timing"):
+            item.add_marker(pytest.mark.xdist_group("timing"))
+
+
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"

@@ -6,6 +6,7 @@ temporary home, runs a real ``pip install`` through the written ``pip.conf``, le
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -53,10 +54,36 @@ def client_env(home: Path) -> dict:
     return env
 
 
+def find_pip(python: str = sys.executable) -> list[str] | None:
+    """A command that runs a real pip: this interpreter's own, else the wheel ``ensurepip``
+    bundles (run straight from the wheel, as pip allows: a venv made by uv has no pip, but its
+    interpreter usually keeps ensurepip), else a ``pip`` on ``PATH``; None when there is none."""
+    if importlib.util.find_spec("pip") is not None:
+        return [python, "-m", "pip"]
+    bundled = Path(ensurepip.__file__).parent / "_bundled" if (ensurepip := _ensurepip()) else None
+    wheels = sorted(bundled.glob("pip-*.whl")) if bundled and bundled.is_dir() else []
+    if wheels:
+        return [python, str(wheels[-1] / "pip")]
+    found = shutil.which("pip3") or shutil.which("pip")
+    return [found] if found else None
+
+
+def _ensurepip():
+    try:
+        import ensurepip
+    except ImportError:  # Debian splits it out into python3-venv
+        return None
+    return ensurepip
+
+
 def pip_install(home: Path, secrets=()) -> bool:
     target = home / "site"
     shutil.rmtree(target, ignore_errors=True)
-    cmd = [sys.executable, "-m", "pip", "install", "--no-cache-dir", "--no-deps", "--target", str(target), DEMO_NAME]
+    pip = find_pip()
+    if pip is None:
+        print("    pip is not installed here (nor bundled with this Python): install it to see this step")
+        return False
+    cmd = [*pip, "install", "--no-cache-dir", "--no-deps", "--target", str(target), DEMO_NAME]
     done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)
     lines = (done.stdout + done.stderr).strip().splitlines()
     said = [line for line in lines if line.startswith(("Successfully", "ERROR"))] or lines[-1:]

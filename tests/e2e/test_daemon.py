@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 PIP_TARGET = "      - writer: pip\n        repository: pypi-store\n"
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
     """8-second tokens, a real `pip download` every second for 30 seconds: never refused."""
     with StandIn(token_lifetime=8) as standin:
@@ -49,6 +51,8 @@ def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
         assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log})
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_an_outage_at_start_is_ridden_out_with_backoff(tmp_path, home):
     standin = StandIn(token_lifetime=900)
     standin.add_repository("acme", "pypi-store", "pypi")
@@ -83,6 +87,7 @@ def read_state(path):
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+@pytest.mark.timing
 def test_signals_notify_health_and_status(tmp_path, home):
     notify = NotifySocket(tmp_path / "notify.sock")
     state_file = tmp_path / "state.json"
@@ -150,6 +155,7 @@ def test_a_bad_config_at_start_exits_2(tmp_path):
     assert result.stderr.strip().endswith("expected 'domains:', a list of at least one domain")
 
 
+@pytest.mark.timing
 def test_sigterm_does_not_wait_for_a_hanging_aws_call(tmp_path, home):
     with StandIn(token_lifetime=900, latency=60) as standin:  # every API call hangs for a minute
         standin.add_repository("acme", "pypi-store", "pypi")

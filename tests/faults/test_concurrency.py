@@ -22,6 +22,8 @@ TARGETS = """\
 """
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
     pip_conf, npmrc = home / ".config" / "pip" / "pip.conf", home / ".npmrc"
     with StandIn(token_lifetime=2) as standin:  # a refresh about every 1.5 s, by each daemon

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from codeartifact_refresher import cli
 from codeartifact_refresher.registry import Registry
 from codeartifact_refresher.writers.base import Credentials
@@ -50,6 +52,7 @@ def expected_after_a_write(standin, path, original):
     return cls().render(original, Credentials(standin.endpoint(repo), PLACEHOLDER, repo.name))
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_never_leaves_a_half_written_file(standin, tmp_path, home):
     config = write_config(tmp_path / "config.yaml", standin, ALL_TARGETS)
     targets = originals(home)

@@ -115,6 +115,8 @@ def _holds(container, token) -> bool:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timing
 def test_the_daemon_through_faults_and_signals(tmp_path, home):
     spy_out = tmp_path / "spy.txt"
     with StandIn(token_lifetime=4) as standin:
