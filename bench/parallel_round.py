@@ -40,8 +40,8 @@ def write_config(path: Path, url: str, domains: int, workers: int, out: Path) ->
 
 def round_time(config_path: Path) -> float:
     from codeartifact_refresher import config, refresh
-    from codeartifact_refresher.registry import Registry
-    from codeartifact_refresher.tokens import Clients
+    from codeartifact_refresher.writers.registry import Registry
+    from codeartifact_refresher.aws.tokens import Clients
 
     registry = Registry()
     cfg = config.load(config_path, registry)
@@ -64,7 +64,7 @@ def main() -> None:
     server = multiprocessing.Process(target=serve, args=(queue, args.domains, args.latency), daemon=True)
     server.start()
     url = f"http://127.0.0.1:{queue.get(timeout=30)}"
-    from codeartifact_refresher.config import WORKERS
+    from codeartifact_refresher.config.model import WORKERS
 
     workers = args.workers or WORKERS
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,11 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import files, hooks, log
+from .outputs import files
+from .service import hooks
+from . import log
 from .config import Config, Domain, Target
 from .errors import Error, WriterError
-from .registry import Registry
-from .tokens import Clients, Token
+from .writers.registry import Registry
+from .aws.tokens import Clients, Token
 from .writers.base import Credentials
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ def test_the_demo_finds_a_pip_in_a_venv_that_has_none(monkeypatch):
     import importlib.util
     import subprocess
 
-    from codeartifact_refresher import demo
+    from codeartifact_refresher.commands import demo
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pip" else real(name, *a))

@@ -10,10 +10,10 @@ from typing import Callable
 
 import pytest
 
-from codeartifact_refresher.daemon import Daemon
-from codeartifact_refresher.registry import Registry
-from codeartifact_refresher.schedule import RETRY_CAP
-from codeartifact_refresher.tokens import Clients
+from codeartifact_refresher.service.daemon import Daemon
+from codeartifact_refresher.writers.registry import Registry
+from codeartifact_refresher.service.planner import RETRY_CAP
+from codeartifact_refresher.aws.tokens import Clients
 
 from ..conftest import ALL_TARGETS, write_config
 from ..unit.test_daemon import FakeNotifier, FakeScheduler

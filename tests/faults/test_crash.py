@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from codeartifact_refresher import cli
-from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.writers.base import Credentials
 
 from ..conftest import ALL_TARGETS, write_config
@@ -23,8 +23,8 @@ BULK = "".join(f"# a user's comment line {i}, kept byte for byte\n" for i in ran
 LOOP = textwrap.dedent("""
     import sys
     from codeartifact_refresher import config, refresh
-    from codeartifact_refresher.registry import Registry
-    from codeartifact_refresher.tokens import Clients
+    from codeartifact_refresher.writers.registry import Registry
+    from codeartifact_refresher.aws.tokens import Clients
     registry = Registry()
     cfg = config.load(sys.argv[1], registry)
     clients = Clients()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from codeartifact_refresher import files
+from codeartifact_refresher.outputs import files
+from codeartifact_refresher.platform import linux
 from codeartifact_refresher.errors import TargetError, UnsafeFileError
 
 NOBODY = 65534
@@ -58,7 +59,7 @@ def racing(monkeypatch, mode, edit):
     "exchange") or, as where the system lacks it, ``os.replace`` (mode "rename")."""
     done = []
     if mode == "rename":
-        monkeypatch.setattr(files, "_renameat2", lambda: None)
+        monkeypatch.setattr(linux, "renameat2", lambda: None)
         real_replace = os.replace
 
         def replace(src, dst):
@@ -69,7 +70,7 @@ def racing(monkeypatch, mode, edit):
 
         monkeypatch.setattr(os, "replace", replace)
         return
-    real = files._renameat2()
+    real = linux.renameat2()
     assert real is not None, "renameat2 is missing here: the exchange path is untested"
 
     def renameat2(dirfd, src, dirfd2, dst, flags):
@@ -78,7 +79,7 @@ def racing(monkeypatch, mode, edit):
             done.append(1)
         return real(dirfd, src, dirfd2, dst, flags)
 
-    monkeypatch.setattr(files, "_renameat2", lambda: renameat2)
+    monkeypatch.setattr(linux, "renameat2", lambda: renameat2)
 
 
 def append_in_place(path):
@@ -202,7 +203,7 @@ def test_a_real_file_size_limit_mid_write_keeps_the_old_file(d):
     script = textwrap.dedent(f"""
         import resource, signal, sys
         from pathlib import Path
-        from codeartifact_refresher import files
+        from codeartifact_refresher.outputs import files
         from codeartifact_refresher.errors import TargetError
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))

@@ -14,7 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codeartifact_refresher import cli, config, yamlfile
+from codeartifact_refresher import cli, config
+from codeartifact_refresher.config import loader, yamlfile
 from codeartifact_refresher.errors import ConfigError
 
 HYPOTHESIS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -46,7 +47,7 @@ domains:
         follow_symlinks: true
 """
 
-KEYS = sorted({*config.TOP_KEYS, *config.DOMAIN_KEYS, *config.COMMON_TARGET_KEYS, "index", "scope", "port", "address"})
+KEYS = sorted({*loader.TOP_KEYS, *loader.DOMAIN_KEYS, *loader.COMMON_TARGET_KEYS, "index", "scope", "port", "address"})
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=10**20, max_value=10**40),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40), st.sampled_from(["~/x", "/a/../b", "0640", "pip", ""]),

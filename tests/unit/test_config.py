@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from codeartifact_refresher import config
+from codeartifact_refresher.config import locations
 from codeartifact_refresher.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,17 +100,17 @@ def test_writer_options_reach_the_target(tmp_path):
 
 
 def test_default_location_order(home, monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "SYSTEM_PATH", tmp_path / "etc" / "config.yaml")
+    monkeypatch.setattr(locations, "SYSTEM_PATH", tmp_path / "etc" / "config.yaml")
     user = home / ".config" / "codeartifact-refresher" / "config.yaml"
-    assert config.default_path() == user  # nothing exists: the user file is the one to create
-    config.SYSTEM_PATH.parent.mkdir()
-    config.SYSTEM_PATH.write_text("")
-    assert config.default_path() == config.SYSTEM_PATH
+    assert locations.default_path() == user  # nothing exists: the user file is the one to create
+    locations.SYSTEM_PATH.parent.mkdir()
+    locations.SYSTEM_PATH.write_text("")
+    assert locations.default_path() == locations.SYSTEM_PATH
     user.parent.mkdir(parents=True)
     user.write_text("")
-    assert config.default_path() == user
+    assert locations.default_path() == user
     monkeypatch.setenv("CODEARTIFACT_REFRESHER_CONFIG", str(tmp_path / "env.yaml"))
-    assert config.default_path() == tmp_path / "env.yaml"
+    assert locations.default_path() == tmp_path / "env.yaml"
 
 
 def test_missing_file_says_how_to_point_at_one(tmp_path):

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from codeartifact_refresher.daemon import OVERDUE, Daemon
-from codeartifact_refresher.registry import Registry
-from codeartifact_refresher.schedule import RETRY_CAP
-from codeartifact_refresher.tokens import Clients
+from codeartifact_refresher.service.daemon import OVERDUE, Daemon
+from codeartifact_refresher.writers.registry import Registry
+from codeartifact_refresher.service.planner import RETRY_CAP
+from codeartifact_refresher.aws.tokens import Clients
 
 from ..conftest import ALL_TARGETS, write_config
 
@@ -316,7 +316,7 @@ def test_stop_waits_for_the_write_in_flight_and_then_refuses_writes(tmp_path, se
 
 
 def test_a_domain_changed_by_a_reload_while_it_refreshes_runs_again_with_the_new_settings(tmp_path, server, clocks, monkeypatch):
-    import codeartifact_refresher.daemon as daemon_module
+    import codeartifact_refresher.service.daemon as daemon_module
 
     daemon = make(tmp_path, server, clocks)
     key = key_of(daemon)
@@ -340,7 +340,7 @@ def test_a_domain_changed_by_a_reload_while_it_refreshes_runs_again_with_the_new
 
 
 def test_a_second_run_of_a_domain_never_overlaps_the_first(tmp_path, server, clocks, monkeypatch):
-    import codeartifact_refresher.daemon as daemon_module
+    import codeartifact_refresher.service.daemon as daemon_module
 
     daemon = make(tmp_path, server, clocks)
     key = key_of(daemon)

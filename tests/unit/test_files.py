@@ -5,7 +5,8 @@ import stat
 
 import pytest
 
-from codeartifact_refresher import files
+from codeartifact_refresher.outputs import files
+from codeartifact_refresher.platform import linux
 from codeartifact_refresher.errors import TargetError, UnsafeFileError
 
 
@@ -96,7 +97,7 @@ def test_replace_is_atomic_rename_and_leaves_no_temporary_file(tmp_path):
 
 
 def test_failed_replace_keeps_old_file_and_removes_temporary(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "_renameat2", lambda: None)  # the os.replace path
+    monkeypatch.setattr(linux, "renameat2", lambda: None)  # the os.replace path
     tmp_path = tmp_path / "dir"
     tmp_path.mkdir()
     path = tmp_path / "f"
@@ -161,7 +162,7 @@ def test_a_failed_exchange_keeps_old_file_and_removes_temporary(tmp_path, monkey
         ctypes.set_errno(errno.EIO)
         return -1
 
-    monkeypatch.setattr(files, "_renameat2", lambda: fail)
+    monkeypatch.setattr(linux, "renameat2", lambda: fail)
     with pytest.raises(TargetError, match=rf"cannot write {path}: Input/output error"):
         write(path, "new")
     assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["f"]
@@ -173,7 +174,7 @@ def test_a_system_without_renameat2_falls_back_to_rename(tmp_path, monkeypatch, 
         ctypes.set_errno(err)
         return -1
 
-    monkeypatch.setattr(files, "_renameat2", lambda: unsupported)
+    monkeypatch.setattr(linux, "renameat2", lambda: unsupported)
     path = tmp_path / "f"
     path.write_text("old")
     write(path, "new")

@@ -4,8 +4,8 @@ import urllib.request
 
 import pytest
 
-from codeartifact_refresher.health import HealthServer, healthz, metrics
-from codeartifact_refresher.state import DomainState, State
+from codeartifact_refresher.service.health import HealthServer, healthz, metrics
+from codeartifact_refresher.service.state import DomainState, State
 
 NOW = 1_800_000_000.0
 

@@ -3,8 +3,8 @@ import stat
 
 
 from codeartifact_refresher import config, refresh
-from codeartifact_refresher.registry import Registry
-from codeartifact_refresher.tokens import Clients
+from codeartifact_refresher.writers.registry import Registry
+from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.writers import base
 
 from ..conftest import ALL_TARGETS, write_config

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from codeartifact_refresher.errors import RegistryError
-from codeartifact_refresher.registry import Registry
+from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.writers import base, npm, pip, twine
 
 

@@ -6,7 +6,8 @@ import urllib.request
 
 import pytest
 
-from codeartifact_refresher import config, tokens
+from codeartifact_refresher import config
+from codeartifact_refresher.aws import tokens
 from codeartifact_refresher.errors import TransientError
 from codeartifact_refresher.testing import packages, uploads
 

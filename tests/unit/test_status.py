@@ -1,7 +1,8 @@
 import json
 import os
 
-from codeartifact_refresher import cli, state as state_mod
+from codeartifact_refresher import cli
+from codeartifact_refresher.service import state as state_mod
 from codeartifact_refresher.config import Config
 
 from ..conftest import ALL_TARGETS, write_config

@@ -3,7 +3,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.stub import Stubber
 
-from codeartifact_refresher import config, tokens
+from codeartifact_refresher import config
+from codeartifact_refresher.aws import tokens
 from codeartifact_refresher.errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
 
 

@@ -78,3 +78,20 @@ def test_launchd_agent(tmp_path):
     assert agent["RunAtLoad"] is True and agent["KeepAlive"] == {"SuccessfulExit": False}
     assert agent["Umask"] == 0o077
     assert all(v.startswith("/Users/dev/") for k, v in agent.items() if k.endswith("Path"))
+
+
+def test_the_package_ships_the_same_units_and_plist_as_systemd():
+    """``systemd/`` is the one source; the package carries copies so an installed program can find
+    them (``importlib.resources``). A copy that drifts fails here."""
+    from importlib import resources
+
+    shipped = resources.files("codeartifact_refresher.service") / "units"
+    sources = sorted(p.relative_to(ROOT / "systemd") for p in (ROOT / "systemd").rglob("*") if p.is_file())
+    assert sources, "no units found"
+    for relative in sources:
+        copy = shipped.joinpath(*relative.parts)
+        assert copy.is_file(), f"{relative} is not shipped in the package"
+        assert copy.read_bytes() == (ROOT / "systemd" / relative).read_bytes(), f"{relative} differs from systemd/"
+    names = {str(p.relative_to(ROOT / "systemd")) for p in (ROOT / "systemd").rglob("*") if p.is_file()}
+    packaged = {str(Path(*p.relative_to(Path(str(shipped))).parts)) for p in Path(str(shipped)).rglob("*") if p.is_file()}
+    assert packaged == names

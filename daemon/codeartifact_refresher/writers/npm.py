@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from ..platform import paths
 from . import base
+from .formats.npmrc import NpmrcDocument
 
-_SECTION = re.compile(r"^\[[^\]]*\]\s*$")
 _SCOPE = re.compile(r"^@[a-z0-9][a-z0-9._~-]*$")
 _SECRET_KEYS = ("_authToken", "_auth", "_password")
 
@@ -25,58 +26,6 @@ def _scope(value):
     return value
 
 
-def _key_of(line: str) -> str | None:
-    """The key of a ``key=value`` line, or None for blanks, comments and sections."""
-    stripped = line.strip()
-    if not stripped or stripped.startswith(("#", ";")) or _SECTION.match(line.rstrip("\r\n")):
-        return None
-    return line.split("=", 1)[0].strip().strip("\"'")
-
-
-class NpmrcDocument:
-    """An .npmrc as lines; only top-level ``key=value`` lines are edited."""
-
-    def __init__(self, text: str | None) -> None:
-        text = text or ""
-        base.check_text(text)
-        self.newline = base.newline_of(text)
-        self.lines = base.split_lines(text)
-        self.top_end = next(
-            (i for i, line in enumerate(self.lines) if _SECTION.match(line.rstrip("\r\n"))),
-            len(self.lines),
-        )
-
-    def text(self) -> str:
-        return "".join(self.lines)
-
-    def items(self) -> Iterable[tuple[str, str]]:
-        for line in self.lines:
-            key = _key_of(line)
-            if key is not None and "=" in line:
-                yield key, line.split("=", 1)[1].strip().strip("\"'")
-
-    def set(self, key: str, value: str) -> None:
-        found = False
-        for i in range(self.top_end):
-            line = self.lines[i]
-            if _key_of(line) != key:
-                continue
-            body = line.rstrip("\r\n")
-            ending = line[len(body):] or self.newline
-            head = re.match(r"[^=]*=?\s*", body).group()
-            head = head if "=" in head else head.rstrip() + "="
-            self.lines[i] = head + value + ending
-            found = True
-        if not found:
-            self._insert(f"{key}={value}{self.newline}")
-
-    def _insert(self, line: str) -> None:
-        keyed = [i for i in range(self.top_end) if _key_of(self.lines[i]) is not None]
-        index = keyed[-1] + 1 if keyed else self.top_end
-        base.insert_lines(self.lines, index, [line], self.newline)
-        self.top_end += 1
-
-
 class Writer(base.Writer):
     format = "npm"
     options = {"scope": (_scope, None)}
@@ -85,7 +34,7 @@ class Writer(base.Writer):
         for name, value in environ.items():  # npm reads npm_config_* case-insensitively
             if name.lower() == "npm_config_userconfig" and value:
                 return Path(value).expanduser()
-        return Path(environ.get("HOME") or Path.home()) / ".npmrc"
+        return paths.home(environ) / ".npmrc"
 
     @property
     def registry_key(self) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Iterable, Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ..platform import paths
 from . import base
-from .ini import IniDocument
+from .formats.ini import IniDocument
 
 SECTION = "global"
 INDEX_MODES = ("primary", "extra")
@@ -54,11 +54,11 @@ class Writer(base.Writer):
         env_file = environ.get("PIP_CONFIG_FILE")
         if env_file and env_file != os.devnull:
             return Path(env_file).expanduser()
-        home = Path(environ.get("HOME") or Path.home())
-        if sys.platform == "darwin":
-            mac = home / "Library" / "Application Support" / "pip"
+        home = paths.home(environ)
+        if paths.is_macos():
+            mac = paths.application_support(environ) / "pip"
             return (mac if mac.is_dir() else home / ".config" / "pip") / "pip.conf"
-        xdg = Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "pip" / "pip.conf"
+        xdg = paths.xdg_config_home(environ) / "pip" / "pip.conf"
         legacy = home / ".pip" / "pip.conf"
         return legacy if legacy.exists() and not xdg.exists() else xdg
 

@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from ..platform import paths
 from . import base
-from .ini import IniDocument
+from .formats.ini import IniDocument
 
 DEFAULT_NAME = "codeartifact"
 IMPLICIT_SERVERS = ("pypi", "testpypi")  # what twine assumes without index-servers
@@ -36,7 +37,7 @@ class Writer(base.Writer):
     options = {"name": (_name, DEFAULT_NAME)}
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
-        return Path(environ.get("HOME") or Path.home()) / ".pypirc"
+        return paths.home(environ) / ".pypirc"
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = IniDocument(current)

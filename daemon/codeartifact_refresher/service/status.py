@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 
-from .config import Config
-from .schedule import duration
+from ..config import Config
+from .planner import duration
 from .state import DomainState, State, iso, timestamp
 
 

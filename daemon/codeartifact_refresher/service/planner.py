@@ -10,27 +10,20 @@ once, and a clock set back cannot postpone a refresh past its real time.
 from __future__ import annotations
 
 import random
-import sys
 import time
 from dataclasses import dataclass
+
+from ..platform.linux import elapsed_clock_id
 
 RETRY_FIRST, RETRY_CAP = 1.0, 300.0  # seconds: first retry within seconds, at most five minutes apart
 MIN_DELAY = 1.0  # never refresh more often than this, whatever the token's lifetime
 JUMP = 30.0  # seconds of disagreement between clocks that count as a sleep or a clock jump
 
 
-def _elapsed_clock() -> int | None:
-    if sys.platform.startswith("linux"):
-        return getattr(time, "CLOCK_BOOTTIME", None)
-    if sys.platform == "darwin":
-        return getattr(time, "CLOCK_MONOTONIC", None)
-    return None
-
-
 class Clock:
     """The real clocks. Tests pass an object with the same three methods."""
 
-    _elapsed_id = _elapsed_clock()
+    _elapsed_id = elapsed_clock_id()
 
     def wall(self) -> float:
         return time.time()

@@ -1,4 +1,4 @@
-"""The config file: YAML in, frozen dataclasses out.
+"""Parsing the config file: YAML in, :mod:`.model`'s frozen dataclasses out.
 
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
 *targets*; a target names a *writer* (``pip``, ``npm``, ``twine``, or a plugin's), the
@@ -16,21 +16,19 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
+from ..errors import RegistryError
+from ..platform.paths import expand_user
+from ..outputs.files import DEFAULT_MODE
+from ..writers.registry import Registry
 from . import yamlfile
-from .errors import RegistryError
-from .files import DEFAULT_MODE
-from .registry import Registry
-from .validate import Checker
+from .checker import Checker
+from .locations import default_path
+from .model import DURATION_MAX, DURATION_MIN, WORKERS, Config, Domain, Health, Target
 from .yamlfile import Map, shown
 
-ENV_VAR = "CODEARTIFACT_REFRESHER_CONFIG"
-BASENAME = Path("codeartifact-refresher") / "config.yaml"
-SYSTEM_PATH = Path("/etc") / BASENAME
 
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,48}[a-z0-9]$")
 REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
@@ -38,91 +36,6 @@ OWNER_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 ADDRESS_RE = re.compile(r"^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
-DURATION_MIN, DURATION_MAX = 900, 43200
-REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
-HOOK_TIMEOUT = 60.0  # seconds
-WORKERS = 32  # domains refreshed at once
-
-
-@dataclass(frozen=True)
-class Target:
-    writer: str
-    repository: str
-    path: Path
-    options: tuple[tuple[str, Any], ...] = ()
-    follow_symlinks: bool = False
-    mode: int = DEFAULT_MODE
-    on_change: tuple[str, ...] | None = None
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Domain:
-    domain: str
-    targets: tuple[Target, ...]
-    owner: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    role_arn: str | None = None
-    endpoint_url: str | None = None
-    duration: int = DURATION_MAX
-    refresh_at: float = REFRESH_AT
-    jitter: float = JITTER
-    on_change: tuple[str, ...] | None = None
-    hook_timeout: float = HOOK_TIMEOUT
-    line: int = 0
-
-    @property
-    def session_key(self) -> tuple:
-        """Domains with equal keys share one boto3 session and client."""
-        return (self.profile, self.region, self.role_arn, self.endpoint_url)
-
-    @property
-    def label(self) -> str:
-        return f"{self.domain} ({self.owner})" if self.owner else self.domain
-
-    @property
-    def key(self) -> str:
-        """Names this domain in the state file and the scheduler: unique within a config."""
-        extra = [f"{k}={v}" for k, v in zip(("profile", "region", "role", "endpoint"), self.session_key, strict=True) if v]
-        return " ".join([self.label, *extra])
-
-
-@dataclass(frozen=True)
-class Health:
-    """The optional HTTP listener for /healthz and /metrics."""
-
-    port: int
-    address: str = "127.0.0.1"
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    domains: tuple[Domain, ...]
-    workers: int = WORKERS
-    health: Health | None = None
-    state_file: Path | None = None
-
-
-# -- where the config lives ----------------------------------------------------------------------
-
-
-def user_config_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    home = Path(environ.get("HOME") or Path.home())
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support"
-    return Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
-
-
-def default_path(environ: Mapping[str, str] = os.environ) -> Path:
-    """``$CODEARTIFACT_REFRESHER_CONFIG``, else the user's config, else the system one."""
-    if environ.get(ENV_VAR):
-        return Path(environ[ENV_VAR]).expanduser()
-    user = user_config_dir(environ) / BASENAME
-    if user.exists() or not SYSTEM_PATH.exists():
-        return user
-    return SYSTEM_PATH
 
 
 # -- validation ------------------------------------------------------------------------------------
@@ -204,8 +117,7 @@ def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path")
     if value is None:
         return None
     if value.startswith("~"):
-        home = environ.get("HOME") or str(Path.home())
-        value = home + value[1:] if value == "~" or value.startswith("~/") else os.path.expanduser(value)
+        value = expand_user(value, environ)
     path = Path(value)
     if not path.is_absolute():
         raise check.fail(f"{key}: {shown(value)} is relative; give an absolute path or one starting with ~/", m.line_of(key))

@@ -14,16 +14,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from unittest import mock
 
-from . import config, log
-from .refresh import refresh_all, summary
-from .registry import Registry
-from .testing import StandIn
-from .testing.packages import DEMO_NAME
-from .tokens import Clients
+from .. import log
 
 logger = logging.getLogger(__name__)
+DEMO_CREDENTIALS = ("AKIDDEMO", "demo")  # the stand-in takes any access key
 
 CONFIG = """\
 # Written by `codeartifact-refresher demo`: the same format you would use with AWS.
@@ -77,6 +72,8 @@ def _ensurepip():
 
 
 def pip_install(home: Path, secrets=()) -> bool:
+    from ..testing.packages import DEMO_NAME
+
     target = home / "site"
     shutil.rmtree(target, ignore_errors=True)
     pip = find_pip()
@@ -91,12 +88,17 @@ def pip_install(home: Path, secrets=()) -> bool:
     return done.returncode == 0
 
 
-def _story(standin: StandIn, tmp: Path) -> bool:
+def _story(standin, tmp: Path) -> bool:
+    from .. import config
+    from ..aws.tokens import Clients
+    from ..refresh import refresh_all, summary
+    from ..writers.registry import Registry
+
     home = tmp / "home"
     path = tmp / "config.yaml"
     path.write_text(CONFIG.format(owner=standin.account, url=standin.url, home=home))
     print(f"1. A config for a local CodeArtifact stand-in at {standin.url}: {path}")
-    cfg, registry, clients = config.load(path), Registry(), Clients()
+    cfg, registry, clients = config.load(path), Registry(), Clients(credentials=DEMO_CREDENTIALS)
     print("2. codeartifact-refresher refresh:")
     print(f"    {summary(refresh_all(cfg, clients, registry))}")
     for target in cfg.domains[0].targets:
@@ -115,16 +117,24 @@ def _story(standin: StandIn, tmp: Path) -> bool:
     return first and refused and second
 
 
+def add_arguments(parser) -> None:
+    parser.add_argument("--keep", action="store_true", help="keep the demo's temporary directory")
+
+
+def run(args, clock) -> int:
+    return run_demo(keep=args.keep)
+
+
 def run_demo(keep: bool = False) -> int:
+    from ..testing import StandIn
+
     logging.getLogger("codeartifact_refresher").setLevel(logging.WARNING)  # the demo narrates
     tmp = Path(tempfile.mkdtemp(prefix="codeartifact-refresher-demo-"))
     standin = StandIn(token_lifetime=900)
     standin.add_repository("demo", "pypi-store", "pypi")
     standin.add_repository("demo", "npm-store", "npm")
-    fake_aws = {"AWS_ACCESS_KEY_ID": "AKIDDEMO", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
     try:
-        with standin, mock.patch.dict(os.environ, fake_aws):
+        with standin:
             ok = _story(standin, tmp)
     finally:
         if keep:

@@ -12,14 +12,15 @@ cost), so ``check`` and ``--help`` never pay for it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import __version__
-from .config import Domain
-from .errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
+from .. import __version__
+from ..config import Domain
+from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
 
 ROLE_SESSION_NAME = "codeartifact-refresher"
 PERMISSIONS = "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
@@ -48,8 +49,11 @@ class Clients:
     """botocore clients and the endpoint cache, shared by every refresh in this process."""
 
     def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10, attempts: int = 3,
-                 timeouts: tuple[float, float] = (5, 15)) -> None:
+                 timeouts: tuple[float, float] = (5, 15), credentials: tuple[str, str] | None = None) -> None:
         self.clock = clock
+        # (access key id, secret): these and nothing else, no AWS config or credentials file read
+        # (the demo's stand-in); None: the AWS default chain, as botocore finds it
+        self.credentials = credentials
         self.connections = connections  # per client: as many as domains refreshed at once
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self.timeouts = timeouts  # (connect, read) seconds per try
@@ -124,6 +128,10 @@ def _make_client(domain: Domain, settings: Clients):
     def build():
         session = botocore.session.Session(profile=domain.profile)
         session.user_agent_extra = f"codeartifact-refresher/{__version__}"
+        if settings.credentials is not None:
+            for variable in ("config_file", "credentials_file"):
+                session.set_config_variable(variable, os.devnull)
+            session.set_credentials(*settings.credentials)
         if domain.role_arn:
             _assume_role(session, domain.role_arn)
         config = BotoConfig(

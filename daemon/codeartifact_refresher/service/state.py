@@ -17,16 +17,16 @@ import dataclasses
 import json
 import logging
 import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from . import files
-from .config import Config, Domain, user_config_dir
-from .errors import TargetError
+from ..outputs import files
+from ..config import Config, Domain
+from ..platform.paths import user_state_dir
+from ..errors import TargetError
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +39,7 @@ def default_path(config: Config | None = None, environ: Mapping[str, str] = os.e
         return config.state_file
     if environ.get("STATE_DIRECTORY"):
         return Path(environ["STATE_DIRECTORY"].split(":")[0]) / "state.json"
-    if sys.platform == "darwin":
-        return user_config_dir(environ) / BASENAME  # macOS keeps both in Application Support
-    home = Path(environ.get("HOME") or Path.home())
-    return Path(environ.get("XDG_STATE_HOME") or home / ".local" / "state") / BASENAME
+    return user_state_dir(environ) / BASENAME
 
 
 def iso(ts: float | None) -> str | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import inspect
 from importlib import metadata
 
-from .errors import RegistryError
-from .writers.base import Writer
+from ..errors import RegistryError
+from .base import Writer
 
 GROUP = "codeartifact_refresher.writers"
 

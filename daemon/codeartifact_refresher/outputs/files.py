@@ -20,18 +20,17 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import functools
 import os
 import re
 import stat
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .errors import FileBusyError, TargetError, UnsafeFileError
+from ..errors import FileBusyError, TargetError, UnsafeFileError
+from ..platform import linux
 
 DEFAULT_MODE = 0o600
 BOM = "\ufeff"
@@ -251,13 +250,13 @@ def _swap(tmp: Path, path: Path, current: Current) -> bool:
     exchanges the two (then what was swapped out is checked to be the file we read, and swapped
     back if someone replaced it an instant before) or, for a new file, refuses to replace one
     that appeared. False when the system cannot; the caller then renames as usual."""
-    renameat2 = _renameat2()
+    renameat2 = linux.renameat2()
     if renameat2 is None:
         return False
     import ctypes
 
-    flags = RENAME_EXCHANGE if current.raw is not None else RENAME_NOREPLACE
-    if renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), flags) != 0:
+    flags = linux.RENAME_EXCHANGE if current.raw is not None else linux.RENAME_NOREPLACE
+    if renameat2(linux.AT_FDCWD, os.fsencode(tmp), linux.AT_FDCWD, os.fsencode(path), flags) != 0:
         err = ctypes.get_errno()
         if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
             return False  # this kernel or file system cannot: fall back to os.replace
@@ -275,29 +274,11 @@ def _swap(tmp: Path, path: Path, current: Current) -> bool:
     except OSError:
         unchanged = False
     if not unchanged:  # replaced just before our swap: give it back, and start again from it
-        if renameat2(AT_FDCWD, os.fsencode(tmp), AT_FDCWD, os.fsencode(path), RENAME_EXCHANGE) != 0:
+        if renameat2(linux.AT_FDCWD, os.fsencode(tmp), linux.AT_FDCWD, os.fsencode(path), linux.RENAME_EXCHANGE) != 0:
             os.replace(tmp, path)  # ours left ``path`` meanwhile: theirs goes back all the same
         raise FileChanged(path)  # the caller removes ``tmp``, which is ours again (or gone)
     os.unlink(tmp)
     return True
-
-
-AT_FDCWD, RENAME_NOREPLACE, RENAME_EXCHANGE = -100, 1, 2  # <fcntl.h>, <linux/fs.h>
-
-
-@functools.cache
-def _renameat2():
-    """libc's ``renameat2`` (Linux 3.15+, glibc 2.28+), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return function
 
 
 @contextlib.contextmanager

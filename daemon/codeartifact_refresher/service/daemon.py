@@ -17,12 +17,12 @@ import random
 import signal
 import threading
 
-from . import config as configuration
-from .errors import ConfigError, Error
-from .refresh import DomainReport, Gate, refresh_domain
-from .schedule import Clock, Plan, Watch, duration, refresh_delay, retry_delay
+from .. import config as configuration
+from ..errors import ConfigError, Error
+from ..refresh import DomainReport, Gate, refresh_domain
+from .planner import Clock, Plan, Watch, duration, refresh_delay, retry_delay
 from .state import State, default_path
-from .systemd import Notifier
+from .notify import Notifier
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Daemon:
         self.rng = rng or random.Random()
         self.config = configuration.load(config_path, registry)
         if self.clients is None:
-            from .tokens import Clients
+            from ..aws.tokens import Clients
 
             self.clients = Clients(connections=self.config.workers)
         self.state = State.load(state_path or default_path(self.config))

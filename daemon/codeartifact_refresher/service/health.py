@@ -13,7 +13,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .schedule import duration
+from .planner import duration
 from .state import State
 
 logger = logging.getLogger(__name__)

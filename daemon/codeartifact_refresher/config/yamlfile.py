@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 MAX_BYTES = 4 * 1024 * 1024  # a thousand domains with three targets each take about 300 KiB
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..errors import WriterError
-from .base import check_text, insert_lines, newline_of, split_lines
+from ...errors import WriterError
+from .lines import check_text, insert_lines, newline_of, split_lines
 
 SECTCRE = configparser.RawConfigParser.SECTCRE
 OPTCRE = configparser.RawConfigParser.OPTCRE

@@ -15,7 +15,7 @@ import signal
 import subprocess
 from typing import Iterable
 
-from . import log
+from .. import log
 
 logger = logging.getLogger(__name__)
 PREFIX = "CODEARTIFACT_REFRESHER_"

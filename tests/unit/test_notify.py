@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from codeartifact_refresher.systemd import Notifier
+from codeartifact_refresher.service.notify import Notifier
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from codeartifact_refresher.schedule import (
+from codeartifact_refresher.service.planner import (
     JUMP, MIN_DELAY, RETRY_CAP, RETRY_FIRST, Plan, Watch, duration, refresh_delay, retry_delay,
 )
 from tests.clocks import Clocks

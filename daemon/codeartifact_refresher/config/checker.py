@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .yamlfile import Map, kind, shown
 
 

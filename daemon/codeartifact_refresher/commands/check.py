@@ -1,0 +1,22 @@
+"""``check``: validate the config and show where each target writes."""
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+from .common import EXIT_OK, add_config_argument, load_config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_argument(parser)
+
+
+def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
+    cfg, _ = load_config(args)
+    targets = sum(len(d.targets) for d in cfg.domains)
+    print(f"{cfg.path}: OK: {len(cfg.domains)} domain(s), {targets} target(s)")
+    for d in cfg.domains:
+        for t in d.targets:
+            options = "".join(f" {k}={v}" for k, v in t.options)
+            print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.path}")
+    return EXIT_OK

@@ -1,0 +1,38 @@
+"""``refresh``: every domain once, then exit (``--dry-run``: the diffs, tokens redacted)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Callable
+
+from .common import EXIT_FAILED, EXIT_OK, add_config_argument, load_config
+
+logger = logging.getLogger("codeartifact_refresher.cli")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_argument(parser)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the diff of each file instead of writing (tokens redacted)")
+
+
+def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
+    from ..aws.tokens import Clients
+    from ..refresh import refresh_all, summary
+    from ..service.state import State, default_path
+
+    cfg, registry = load_config(args)
+    reports = refresh_all(cfg, Clients(connections=cfg.workers), registry, dry_run=args.dry_run)
+    if args.dry_run:
+        for report in reports:
+            for result in report.targets:
+                sys.stdout.write(result.diff)
+    else:
+        state = State.load(default_path(cfg))
+        for report in reports:
+            state.record(report, clock())
+        state.save()
+    ok = all(r.ok for r in reports)
+    (logger.info if ok else logger.error)("%s", summary(reports))
+    return EXIT_OK if ok else EXIT_FAILED

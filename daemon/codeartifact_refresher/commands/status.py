@@ -1,0 +1,25 @@
+"""``status``: the state file, for a person (a table) or a script (``--json``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable
+
+from .common import EXIT_FAILED, EXIT_OK, add_config_argument, load_config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
+    from ..service import status
+    from ..service.state import State, default_path
+
+    cfg, _ = load_config(args)
+    now = clock()
+    data = status.report(cfg, State.load(default_path(cfg)), now)
+    sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.json else status.table(data, now))
+    return EXIT_OK if data["healthy"] else EXIT_FAILED

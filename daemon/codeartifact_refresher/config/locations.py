@@ -1,0 +1,22 @@
+"""Where the config lives: ``$CODEARTIFACT_REFRESHER_CONFIG``, else the user's config, else the system one."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from ..platform.paths import user_config_dir
+
+ENV_VAR = "CODEARTIFACT_REFRESHER_CONFIG"
+BASENAME = Path("codeartifact-refresher") / "config.yaml"
+SYSTEM_PATH = Path("/etc") / BASENAME
+
+
+def default_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$CODEARTIFACT_REFRESHER_CONFIG``, else the user's config, else the system one."""
+    if environ.get(ENV_VAR):
+        return Path(environ[ENV_VAR]).expanduser()
+    user = user_config_dir(environ) / BASENAME
+    if user.exists() or not SYSTEM_PATH.exists():
+        return user
+    return SYSTEM_PATH

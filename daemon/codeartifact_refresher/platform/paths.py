@@ -1,0 +1,51 @@
+"""Where a user's files live: the home directory, XDG directories, macOS's Application Support.
+
+Every lookup takes the environment as a mapping (``os.environ`` by default), so a test or a
+writer's ``default_path(environ)`` can ask about another user's world without touching ours.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Mapping
+
+
+def home(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$HOME``, else the password database's home directory."""
+    return Path(environ.get("HOME") or Path.home())
+
+
+def expand_user(value: str, environ: Mapping[str, str] = os.environ) -> str:
+    """``~`` and ``~/x`` against :func:`home` (so ``$HOME`` from ``environ`` counts); ``~user``
+    by the password database."""
+    if value == "~" or value.startswith("~/"):
+        return str(home(environ)) + value[1:]
+    return os.path.expanduser(value)
+
+
+def is_macos() -> bool:
+    return sys.platform == "darwin"
+
+
+def application_support(environ: Mapping[str, str] = os.environ) -> Path:
+    """macOS's per-user ``~/Library/Application Support``."""
+    return home(environ) / "Library" / "Application Support"
+
+
+def xdg_config_home(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$XDG_CONFIG_HOME``, else ``~/.config`` (what Linux tools read, and pip on macOS too)."""
+    return Path(environ.get("XDG_CONFIG_HOME") or home(environ) / ".config")
+
+
+def user_config_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where this program keeps a user's config: Application Support on macOS, else XDG's."""
+    return application_support(environ) if is_macos() else xdg_config_home(environ)
+
+
+def user_state_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where this program keeps a user's state: Application Support on macOS (beside the
+    config), else ``$XDG_STATE_HOME`` or ``~/.local/state``."""
+    if is_macos():
+        return application_support(environ)
+    return Path(environ.get("XDG_STATE_HOME") or home(environ) / ".local" / "state")

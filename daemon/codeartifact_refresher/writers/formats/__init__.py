@@ -1,0 +1,1 @@
+"""Format editors shared by several tools' writers: INI (pip, twine), .npmrc (npm, pnpm, Yarn 1)."""
