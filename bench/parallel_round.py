@@ -40,8 +40,8 @@ def write_config(path: Path, url: str, domains: int, workers: int, out: Path) ->
 
 def round_time(config_path: Path) -> float:
     from codeartifact_refresher import config, refresh
-    from codeartifact_refresher.writers.registry import Registry
     from codeartifact_refresher.aws.tokens import Clients
+    from codeartifact_refresher.writers.registry import Registry
 
     registry = Registry()
     cfg = config.load(config_path, registry)

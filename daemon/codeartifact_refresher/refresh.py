@@ -18,14 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .outputs import files
-from .service import hooks
 from . import log
+from .aws.endpoints import Endpoint, EndpointLookup
+from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
 from .errors import Error, WriterError
-from .writers.registry import Registry
-from .aws.tokens import Clients, Token
+from .outputs import files
+from .service import hooks
 from .writers.base import Credentials
+from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class DomainReport:
     lifetime: float | None = None  # seconds the new token lives, from issue to expiry
     targets: list[TargetResult] = field(default_factory=list)
     retryable: bool = True
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)  # known for certain, for the state file
 
     @property
     def ok(self) -> bool:
@@ -93,19 +95,23 @@ class Gate:
 
 def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run: bool = False,
                    gate: Gate | None = None) -> DomainReport:
+    # every endpoint lookup starts now and runs beside the token call: one round trip, not three
+    lookup = clients.endpoints(domain, _needs(domain, registry))
     try:
         token = clients.token(domain)
     except Error as e:
         logger.error("%s", e)
         failed = [TargetResult(t, FAILED, "no token") for t in domain.targets]
-        return DomainReport(domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False))
+        return DomainReport(domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False),
+                            endpoints=lookup.known)
     with log.secret(token.value):  # forgotten when this block ends, with the token itself
         logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
         gate = gate or Gate()
         try:
-            results = [_refresh_target(domain, t, token, clients, registry, dry_run, gate) for t in domain.targets]
+            results = [_refresh_target(domain, t, token, lookup, registry, dry_run, gate) for t in domain.targets]
             report = DomainReport(domain, token.expires_at, targets=results, lifetime=token.lifetime,
-                                  retryable=all(t.retryable for t in results if t.outcome == FAILED))
+                                  retryable=all(t.retryable for t in results if t.outcome == FAILED),
+                                  endpoints=lookup.known)
             if not dry_run:
                 _run_hooks(report)
         except Exception:  # a bug; logged while the token is still known, so it is redacted
@@ -113,6 +119,17 @@ def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run
             return DomainReport(domain, error="internal error", retryable=False,
                                 targets=[TargetResult(t, FAILED, "internal error") for t in domain.targets])
     return report
+
+
+def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
+    """The (repository, format) pairs the domain's targets need endpoints for."""
+    needs = []
+    for target in domain.targets:
+        try:
+            needs.append((target.repository, registry.get(target.writer).format))
+        except Error:
+            continue  # the target fails on its own, with this error, when it is applied
+    return needs
 
 
 def refresh_all(config: Config, clients: Clients, registry: Registry, dry_run: bool = False,
@@ -136,11 +153,11 @@ def _run_hooks(report: DomainReport) -> None:
         hooks.run(argv, domain.hook_timeout, hooks.environment(domain, report.expires_at, paths), domain.label)
 
 
-def _refresh_target(domain: Domain, target: Target, token: Token, clients: Clients, registry: Registry,
+def _refresh_target(domain: Domain, target: Target, token: Token, endpoints: EndpointLookup, registry: Registry,
                     dry_run: bool, gate: Gate) -> TargetResult:
     what = f"{domain.label}: {target.writer} {target.path}"
     try:
-        result = _apply(domain, target, token, clients, registry, dry_run, gate)
+        result = _apply(domain, target, token, endpoints, registry, dry_run, gate)
     except Stopping:
         logger.info("%s: skipped: stopping", what)
         return TargetResult(target, SKIPPED)
@@ -154,9 +171,9 @@ def _refresh_target(domain: Domain, target: Target, token: Token, clients: Clien
     return result
 
 
-def _apply(domain, target, token, clients, registry, dry_run, gate) -> TargetResult:
+def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetResult:
     writer = registry.get(target.writer)(**dict(target.options))
-    endpoint = clients.endpoint(domain, target.repository, writer.format)
+    endpoint = endpoints.get(target.repository, writer.format)
     creds = Credentials(endpoint, token.value, target.repository, token.expires_at)
 
     def render(text: str | None) -> str:

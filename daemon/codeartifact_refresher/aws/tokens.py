@@ -1,9 +1,9 @@
-"""Tokens and repository endpoints: the only module that talks to AWS.
+"""Tokens and repository endpoints: the only module that talks to AWS (see :mod:`.endpoints`).
 
 A :class:`Token` is what ``GetAuthorizationToken`` returned: the secret *value* (never printed),
 when it *expires* (from the API, not from the duration asked for) and when it was *issued*.
 :class:`Clients` keeps one botocore client per distinct (profile, region, role_arn, endpoint_url)
-and caches repository endpoints, which do not change. botocore's exceptions are translated here
+and remembers repository endpoints, which rarely change. botocore's exceptions are translated here
 into :mod:`codeartifact_refresher.errors` with advice on what to do.
 
 botocore is imported on first use (it is boto3's core; going to it directly skips boto3's import
@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
 
 from .. import __version__
 from ..config import Domain
 from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
+from .endpoints import MAX_AGE, Endpoint, EndpointLookup, state_key, valid_endpoint
 
 ROLE_SESSION_NAME = "codeartifact-refresher"
 PERMISSIONS = "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
@@ -58,7 +60,8 @@ class Clients:
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self.timeouts = timeouts  # (connect, read) seconds per try
         self._clients: dict = {}
-        self._endpoints: dict = {}
+        self._endpoints: dict[tuple, Endpoint] = {}
+        self._executor: ThreadPoolExecutor | None = None  # endpoint lookups, beside the token calls
         self._lock = threading.Lock()
 
     def client(self, domain: Domain):
@@ -96,24 +99,72 @@ class Clients:
         return Token(value, expires_at, issued_at)
 
     def endpoint(self, domain: Domain, repository: str, fmt: str) -> str:
-        """GetRepositoryEndpoint for (repository, format), asked once and then cached."""
-        key = (domain.session_key, domain.domain, domain.owner, repository, fmt)
-        cached = self._endpoints.get(key)
-        if cached:
-            return cached
+        """GetRepositoryEndpoint for (repository, format), asked once and then remembered for a day."""
+        return self.endpoints(domain, [(repository, fmt)]).get(repository, fmt)
+
+    def endpoints(self, domain: Domain, needs: Iterable[tuple[str, str]]) -> EndpointLookup:
+        """Every (repository, format) in ``needs``: those remembered and younger than a day at
+        once, the others looked up on this object's pool meanwhile (call it before :meth:`token`:
+        the lookups then run beside the token call)."""
+        now = self.clock().timestamp()
+        known, pending, stale = {}, {}, {}
+        for repository, fmt in dict.fromkeys(needs):
+            key = state_key(repository, fmt)
+            with self._lock:
+                cached = self._endpoints.get(self._endpoint_key(domain, key))
+            if cached is not None and 0 <= now - cached.resolved_at < MAX_AGE:
+                known[key] = cached
+                continue
+            if cached is not None:
+                stale[key] = cached
+            pending[key] = self._pool().submit(self._look_up, domain, repository, fmt)
+        return EndpointLookup(domain.label, known, pending, stale)
+
+    def remember(self, domain: Domain, found: Mapping[str, Endpoint]) -> None:
+        """Take in endpoints found earlier (the state file's), unless we know younger ones."""
+        with self._lock:
+            for key, endpoint in found.items():
+                ours = self._endpoints.get(self._endpoint_key(domain, key))
+                if ours is None or ours.resolved_at < endpoint.resolved_at:
+                    self._endpoints[self._endpoint_key(domain, key)] = endpoint
+
+    def forget_endpoints(self, domain: Domain) -> None:
+        """Look every endpoint of ``domain`` up again next time (its config changed)."""
+        with self._lock:
+            prefix = self._endpoint_key(domain, "")[:-1]
+            for key in [k for k in self._endpoints if k[:-1] == prefix]:
+                del self._endpoints[key]
+
+    @staticmethod
+    def _endpoint_key(domain: Domain, key: str) -> tuple:
+        return (domain.session_key, domain.domain, domain.owner, key)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max(2, self.connections), "endpoint")
+            return self._executor
+
+    def _look_up(self, domain: Domain, repository: str, fmt: str) -> Endpoint:
         kwargs = {"domain": domain.domain, "repository": repository, "format": fmt}
         if domain.owner:
             kwargs["domainOwner"] = domain.owner
+        resolved_at = self.clock().timestamp()
         response = _call(
             domain, "GetRepositoryEndpoint", lambda: self.client(domain).get_repository_endpoint(**kwargs),
             repository=repository,
         )
         url = response.get("repositoryEndpoint") or ""
-        if not url.startswith(("https://", "http://")):
-            raise TransientError(f"domain {domain.label}: GetRepositoryEndpoint returned no URL for {repository}")
-        url = url if url.endswith("/") else url + "/"
-        self._endpoints[key] = url
-        return url
+        url = url + "/" if isinstance(url, str) and url and not url.endswith("/") else url
+        if not valid_endpoint(url):  # it goes into files other programs read: one clean URL or nothing
+            raise TransientError(
+                f"domain {domain.label}: GetRepositoryEndpoint returned no usable URL for {repository} "
+                "(expected an https URL, or http on loopback)"
+            )
+        endpoint = Endpoint(url, resolved_at)
+        with self._lock:
+            self._endpoints[self._endpoint_key(domain, state_key(repository, fmt))] = endpoint
+        return endpoint
 
 
 def _make_client(domain: Domain, settings: Clients):

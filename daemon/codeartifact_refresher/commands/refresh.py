@@ -23,13 +23,15 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..service.state import State, default_path
 
     cfg, registry = load_config(args)
-    reports = refresh_all(cfg, Clients(connections=cfg.workers), registry, dry_run=args.dry_run)
+    state, clients = State.load(default_path(cfg)), Clients(connections=cfg.workers)
+    for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
+        clients.remember(domain, state.endpoints_of(domain))
+    reports = refresh_all(cfg, clients, registry, dry_run=args.dry_run)
     if args.dry_run:
         for report in reports:
             for result in report.targets:
                 sys.stdout.write(result.diff)
     else:
-        state = State.load(default_path(cfg))
         for report in reports:
             state.record(report, clock())
         state.save()

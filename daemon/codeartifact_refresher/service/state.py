@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..outputs import files
+from ..aws import endpoints
 from ..config import Config, Domain
 from ..platform.paths import user_state_dir
 from ..errors import TargetError
@@ -72,6 +73,7 @@ class DomainState:
     successes_total: int = 0
     failures_total: int = 0
     targets: dict = field(default_factory=dict)  # path -> {"writer", "outcome", "error"}
+    endpoints: dict = field(default_factory=dict)  # "format/repository" -> {"url", "resolved_at"}
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
@@ -83,6 +85,7 @@ class DomainState:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values.update({k: timestamp(data.get(k)) for k in TIMES})
+        values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
 
     def healthy(self, now: float) -> bool:
@@ -102,12 +105,15 @@ class State:
     def load(cls, path: Path) -> State:
         state = cls(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # as targets are read: O_NONBLOCK, a regular file only, bounded, so a FIFO or
+            # /dev/zero at this path cannot hang `status` or the daemon
+            text = files.read(path).text
+            if text is None:
+                return state
+            data = json.loads(text)
             state.domains = {k: DomainState.from_json(v) for k, v in data.get("domains", {}).items()}
             state.daemon = dict(data.get("daemon") or {})
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, TypeError, AttributeError) as e:
+        except (TargetError, OSError, ValueError, TypeError, AttributeError) as e:
             logger.warning("%s: cannot read the state file (%s); starting afresh", path, type(e).__name__)
         return state
 
@@ -118,6 +124,12 @@ class State:
                 entry = self.domains[domain.key] = DomainState(domain.label, domain.domain, domain.owner)
             return entry
 
+    def endpoints_of(self, domain: Domain) -> dict[str, endpoints.Endpoint]:
+        """The repository endpoints recorded for ``domain``, each checked again."""
+        with self._lock:
+            entry = self.domains.get(domain.key)
+            return endpoints.from_state(entry.endpoints) if entry else {}
+
     def record(self, report, now: float, next_refresh: float | None = None) -> None:
         """Take in a :class:`~.refresh.DomainReport` finished at ``now``."""
         with self._lock:
@@ -127,6 +139,8 @@ class State:
                 entry.next_refresh = next_refresh
             if report.expires_at is not None:
                 entry.expires_at = report.expires_at.timestamp()
+            if report.endpoints:
+                entry.endpoints = {**entry.endpoints, **endpoints.to_state(report.endpoints)}
             entry.targets = {
                 str(t.target.path): {"writer": t.target.writer, "outcome": t.outcome, "error": t.error}
                 for t in report.targets

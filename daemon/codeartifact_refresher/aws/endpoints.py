@@ -1,0 +1,137 @@
+"""Repository endpoints: looked up beside the token, remembered, and checked before they are kept.
+
+A repository's *endpoint* (``GetRepositoryEndpoint`` for a repository and package format) does
+not depend on the token, so a refresh starts every lookup it needs *concurrently* with the token
+call: one round trip on the critical path, not three. Endpoints rarely change, so they are
+remembered: in memory by :class:`~.tokens.Clients`, and across runs in the state file (through
+:attr:`EndpointLookup.known`, which holds only endpoints that pass :func:`valid_endpoint`). A
+remembered endpoint older than :data:`MAX_AGE` is looked up again (the refresher never sees the
+clients' 404 if a repository moves); while that lookup fails for a reason that may pass
+(throttling, the network), the old one is used. A change to a domain's AWS settings (region,
+profile, role, endpoint_url) makes a new cache key, and so a new lookup.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import AwsError, TransientError
+
+logger = logging.getLogger(__name__)
+
+MAX_AGE = 86400.0  # seconds: each endpoint is looked up again daily
+MAX_LENGTH = 2048  # characters: a real endpoint is about 100
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str  # ends in "/"
+    resolved_at: float  # wall time of the lookup, seconds since the epoch
+
+
+def state_key(repository: str, fmt: str) -> str:
+    """How the state file names a (repository, format): ``pypi/pypi-store``."""
+    return f"{fmt}/{repository}"
+
+
+def valid_endpoint(url: Any) -> bool:
+    """An endpoint we may keep and read back: an https URL (or http on loopback, for a local
+    stand-in), one line of printable ASCII without whitespace, userinfo, query or fragment, of
+    bounded length."""
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_LENGTH or not url.isascii():
+        return False
+    if any(c <= " " or c == "\x7f" for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    if not host or "@" in parts.netloc or parts.query or parts.fragment or not url.endswith("/"):
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and _loopback(host)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def from_state(entries: Any) -> dict[str, Endpoint]:
+    """The endpoints a state file recorded for one domain, each checked; the rest dropped."""
+    found: dict[str, Endpoint] = {}
+    if not isinstance(entries, Mapping):
+        return found
+    for key, entry in entries.items():
+        if not isinstance(key, str) or not isinstance(entry, Mapping):
+            continue
+        url, when = entry.get("url"), _timestamp(entry.get("resolved_at"))
+        if isinstance(url, str) and valid_endpoint(url) and when is not None:
+            found[key] = Endpoint(url, when)
+    return found
+
+
+def to_state(endpoints: Mapping[str, Endpoint]) -> dict[str, dict]:
+    return {
+        key: {"url": e.url, "resolved_at": datetime.fromtimestamp(e.resolved_at, timezone.utc).isoformat(timespec="seconds")}
+        for key, e in sorted(endpoints.items())
+        if valid_endpoint(e.url)
+    }
+
+
+def _timestamp(value: Any) -> float | None:
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return None if when is None or when.tzinfo is None else when.timestamp()
+
+
+class EndpointLookup:
+    """The endpoints one refresh needs, some known, the rest being looked up meanwhile."""
+
+    def __init__(self, label: str, known: Mapping[str, Endpoint], pending: Mapping[str, Future],
+                 stale: Mapping[str, Endpoint]) -> None:
+        self.label = label
+        self._known = dict(known)
+        self._pending = dict(pending)
+        self._stale = dict(stale)
+
+    def get(self, repository: str, fmt: str) -> str:
+        """The endpoint URL, waiting for its lookup if need be; raises the lookup's AwsError."""
+        key = state_key(repository, fmt)
+        if key not in self._known:
+            future = self._pending[key]
+            try:
+                self._known[key] = future.result()
+            except TransientError as e:
+                stale = self._stale.get(key)
+                if stale is None:
+                    raise
+                logger.info("%s: %s; using the endpoint found earlier", self.label, e)
+                self._known[key] = stale
+            except AwsError:
+                raise
+        return self._known[key].url
+
+    @property
+    def known(self) -> dict[str, Endpoint]:
+        """What this refresh knows for certain (looked up, or remembered and young enough),
+        waiting for nothing: for the state file."""
+        for key, future in self._pending.items():
+            if key not in self._known and future.done() and future.exception() is None:
+                self._known[key] = future.result()
+        return {k: v for k, v in self._known.items() if valid_endpoint(v.url)}

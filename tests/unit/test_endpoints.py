@@ -1,0 +1,190 @@
+"""Repository endpoints: looked up beside the token, remembered in the state file, looked up again
+daily, and never kept (or read back) unless they are one clean URL."""
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+
+from codeartifact_refresher import cli, config, refresh
+from codeartifact_refresher.aws.endpoints import MAX_AGE, Endpoint, from_state, to_state, valid_endpoint
+from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.errors import TransientError
+from codeartifact_refresher.writers.registry import Registry
+
+from ..conftest import ALL_TARGETS, write_config
+
+
+def domain(standin, **kw):
+    return config.Domain("acme", (), owner=standin.account, region="us-east-1", endpoint_url=standin.url, **kw)
+
+
+@pytest.mark.parametrize("url", [
+    "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/",
+    "https://acme-111122223333.codeartifact.us-east-1.on.aws/npm/store/",
+    "https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/",
+    "http://127.0.0.1:8080/acme-111122223333/pypi/store/",
+    "http://[::1]:8080/acme-111122223333/npm/store/",
+    "http://localhost:9/x/",
+])
+def test_endpoints_we_keep(url):
+    assert valid_endpoint(url)
+
+
+@pytest.mark.parametrize("url", [
+    "http://codeartifact.example/pypi/store/",  # plain http beyond this machine
+    "https://host/pypi/store/\nregistry=https://evil.example/",  # a line of its own in a config file
+    "https://host/pypi/store/ extra",
+    "https://user:password@host/pypi/store/",
+    "https://host/pypi/store/?q=1",
+    "https://host/pypi/store",  # we always keep the trailing slash
+    "https://host:99999/pypi/",
+    "https://" + "a" * 3000 + "/",
+    "https://hôst/pypi/",
+    "ftp://host/pypi/",
+    "",
+    None,
+    42,
+])
+def test_endpoints_we_refuse(url):
+    assert not valid_endpoint(url)
+
+
+def test_state_entries_are_checked_when_read_back():
+    good = {"url": "https://host/pypi/store/", "resolved_at": "2026-01-01T00:00:00+00:00"}
+    entries = {
+        "pypi/store": good,
+        "npm/store": {"url": "http://evil.example/npm/store/", "resolved_at": good["resolved_at"]},
+        "npm/other": {"url": "https://host/npm/other/", "resolved_at": "yesterday"},
+        "npm/naive": {"url": "https://host/npm/naive/", "resolved_at": "2026-01-01T00:00:00"},
+        "bad": "https://host/",
+    }
+    found = from_state(entries)
+    assert list(found) == ["pypi/store"] and found["pypi/store"].url == good["url"]
+    assert to_state(found) == {"pypi/store": good}
+    assert from_state(["not", "a", "mapping"]) == {} and from_state(None) == {}
+
+
+@pytest.mark.timing
+def test_the_endpoint_lookups_run_beside_the_token_call(standin, tmp_path, home):
+    """One round trip on the critical path: the token and both endpoints (pip and twine share
+    one) are asked at once, so a refresh takes about one call's latency, not three."""
+    latency = 0.4
+    standin.latency = latency
+    cfg = config.load(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
+    started = time.monotonic()
+    report = refresh.refresh_domain(cfg.domains[0], Clients(), Registry())
+    took = time.monotonic() - started
+    assert report.ok
+    assert standin.calls == {"GetAuthorizationToken": 1, "GetRepositoryEndpoint": 2}
+    answered = [t for t, _ in standin.call_times]
+    assert max(answered) - min(answered) < latency / 2  # all three were in flight together
+    assert took < 2 * latency  # one after another would take three latencies
+
+
+def test_a_second_refresh_run_asks_only_for_the_token(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert standin.calls == {"GetAuthorizationToken": 1, "GetRepositoryEndpoint": 2}
+    state = json.loads((home / ".local/state/codeartifact-refresher/state.json").read_text())
+    [entry] = state["domains"].values()
+    assert sorted(entry["endpoints"]) == ["npm/npm-store", "pypi/pypi-store"]
+    assert entry["endpoints"]["pypi/pypi-store"]["url"] == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
+    assert cli.main(["refresh", "--config", str(path)]) == 0  # a new process: a new Clients
+    assert standin.calls == {"GetAuthorizationToken": 2, "GetRepositoryEndpoint": 2}
+
+
+def test_a_changed_domain_setting_looks_the_endpoints_up_again(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    write_config(path, standin, ALL_TARGETS, extra="    duration: 3600\n")  # not an endpoint setting
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert standin.calls["GetRepositoryEndpoint"] == 2
+    path.write_text(path.read_text().replace("region: us-east-1", "region: eu-west-1"))  # a new session, a new key
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert standin.calls["GetRepositoryEndpoint"] == 4
+
+
+def test_endpoints_are_looked_up_again_after_a_day_and_the_old_one_serves_meanwhile(standin, clock):
+    clients = Clients(clock=clock.utcnow, attempts=1)
+    d = domain(standin)
+    first = clients.endpoint(d, "pypi-store", "pypi")
+    clock.advance(MAX_AGE - 60)
+    assert clients.endpoint(d, "pypi-store", "pypi") == first and standin.calls["GetRepositoryEndpoint"] == 1
+    clock.advance(120)  # a day old: asked again
+    assert clients.endpoint(d, "pypi-store", "pypi") == first and standin.calls["GetRepositoryEndpoint"] == 2
+    clock.advance(MAX_AGE + 1)
+    standin.inject("GetRepositoryEndpoint", "ThrottlingException", 429)  # a passing failure: the old one serves
+    assert clients.endpoint(d, "pypi-store", "pypi") == first and standin.calls["GetRepositoryEndpoint"] == 3
+    standin.inject("GetRepositoryEndpoint", "ResourceNotFoundException", 404)  # gone: not papered over
+    clock.advance(MAX_AGE + 1)
+    with pytest.raises(Exception, match="not found"):
+        clients.endpoint(d, "pypi-store", "pypi")
+
+
+def test_remembered_endpoints_yield_to_younger_ones(standin, clock):
+    clients = Clients(clock=clock.utcnow)
+    d = domain(standin)
+    now = clock.utcnow().timestamp()
+    clients.remember(d, {"pypi/pypi-store": Endpoint("https://old.example/pypi/pypi-store/", now - 10)})
+    assert clients.endpoint(d, "pypi-store", "pypi") == "https://old.example/pypi/pypi-store/"
+    clients.remember(d, {"pypi/pypi-store": Endpoint("https://older.example/pypi/pypi-store/", now - 20)})
+    assert clients.endpoint(d, "pypi-store", "pypi") == "https://old.example/pypi/pypi-store/"
+    assert standin.calls["GetRepositoryEndpoint"] == 0
+    clients.forget_endpoints(d)
+    assert clients.endpoint(d, "pypi-store", "pypi").startswith(standin.url)
+
+
+@pytest.mark.parametrize("answer", [
+    "https://host/pypi/store/\nregistry=https://evil.example/",
+    "http://evil.example/pypi/store/",
+    "https://user:pass@host/pypi/store/",
+])
+def test_an_unusable_endpoint_from_the_server_is_refused(standin, answer):
+    standin.inject_answer("GetRepositoryEndpoint", {"repositoryEndpoint": answer})
+    with pytest.raises(TransientError) as e:
+        Clients(attempts=1).endpoint(domain(standin), "pypi-store", "pypi")
+    assert "no usable URL" in str(e.value) and "evil" not in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_state_file_with_hostile_endpoints_is_not_believed(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    state_file = home / ".local/state/codeartifact-refresher/state.json"
+    state = json.loads(state_file.read_text())
+    [entry] = state["domains"].values()
+    entry["endpoints"]["pypi/pypi-store"]["url"] = "http://evil.example/pypi/pypi-store/"
+    entry["endpoints"]["npm/npm-store"]["url"] = "https://evil.example/npm/\n//evil.example/:_authToken=x/"
+    state_file.write_text(json.dumps(state))
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert standin.calls["GetRepositoryEndpoint"] == 4  # both looked up again
+    assert "evil" not in (home / ".npmrc").read_text() + (home / ".config/pip/pip.conf").read_text()
+    assert "evil" not in state_file.read_text()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_fifo_or_device_at_the_state_path_hangs_nothing(standin, tmp_path, home, kind):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    state_file = home / ".local/state/codeartifact-refresher/state.json"
+    state_file.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(state_file)
+    else:
+        os.symlink("/dev/zero", state_file)
+    env = {**os.environ, "HOME": str(home)}
+    done = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "status", "--config", str(path)],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1  # no token yet: unhealthy, but answered
+    assert f"{state_file}: cannot read the state file" in done.stderr and "starting afresh" in done.stderr
+
+
+def test_a_clock_before_the_recorded_lookup_does_not_trust_it(standin, clock):
+    """A wall clock set back makes a remembered endpoint's age negative: look it up again."""
+    clients = Clients(clock=clock.utcnow)
+    d = domain(standin)
+    future = (clock.utcnow() + timedelta(hours=2)).timestamp()
+    clients.remember(d, {"pypi/pypi-store": Endpoint("https://later.example/pypi/pypi-store/", future)})
+    assert clients.endpoint(d, "pypi-store", "pypi").startswith(standin.url)
