@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from codeartifact_refresher import cli, config, refresh
-from codeartifact_refresher.aws.endpoints import MAX_AGE, Endpoint, from_state, to_state, valid_endpoint
+from codeartifact_refresher.aws.endpoints import MAX_AGE, Endpoint, from_state, plausible, to_state, valid_endpoint
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.errors import TransientError
 from codeartifact_refresher.writers.registry import Registry
@@ -125,17 +125,31 @@ def test_endpoints_are_looked_up_again_after_a_day_and_the_old_one_serves_meanwh
         clients.endpoint(d, "pypi-store", "pypi")
 
 
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", True),
+    ("https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/store/", True),
+    ("https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/", True),
+    ("https://proxy.internal/pypi/store/", True),  # the configured endpoint_url's host
+    ("https://other-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", False),
+    ("https://acme-111122223333.evil.example/pypi/store/", False),
+    ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com.evil.example/pypi/", False),
+])
+def test_a_remembered_endpoint_must_be_the_domains_own(url, ok):
+    assert plausible(url, "acme", "https://proxy.internal") is ok
+
+
 def test_remembered_endpoints_yield_to_younger_ones(standin, clock):
     clients = Clients(clock=clock.utcnow)
     d = domain(standin)
     now = clock.utcnow().timestamp()
-    clients.remember(d, {"pypi/pypi-store": Endpoint("https://old.example/pypi/pypi-store/", now - 10)})
-    assert clients.endpoint(d, "pypi-store", "pypi") == "https://old.example/pypi/pypi-store/"
-    clients.remember(d, {"pypi/pypi-store": Endpoint("https://older.example/pypi/pypi-store/", now - 20)})
-    assert clients.endpoint(d, "pypi-store", "pypi") == "https://old.example/pypi/pypi-store/"
+    old, older = f"{standin.url}/old/pypi/pypi-store/", f"{standin.url}/older/pypi/pypi-store/"
+    clients.remember(d, {"pypi/pypi-store": Endpoint(old, now - 10)})
+    assert clients.endpoint(d, "pypi-store", "pypi") == old
+    clients.remember(d, {"pypi/pypi-store": Endpoint(older, now - 20)})
+    assert clients.endpoint(d, "pypi-store", "pypi") == old
     assert standin.calls["GetRepositoryEndpoint"] == 0
     clients.forget_endpoints(d)
-    assert clients.endpoint(d, "pypi-store", "pypi").startswith(standin.url)
+    assert clients.endpoint(d, "pypi-store", "pypi") == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
 
 
 @pytest.mark.parametrize("answer", [
@@ -156,7 +170,7 @@ def test_a_state_file_with_hostile_endpoints_is_not_believed(standin, tmp_path, 
     state_file = home / ".local/state/codeartifact-refresher/state.json"
     state = json.loads(state_file.read_text())
     [entry] = state["domains"].values()
-    entry["endpoints"]["pypi/pypi-store"]["url"] = "http://evil.example/pypi/pypi-store/"
+    entry["endpoints"]["pypi/pypi-store"]["url"] = "https://evil.example/pypi/pypi-store/"  # valid, not ours
     entry["endpoints"]["npm/npm-store"]["url"] = "https://evil.example/npm/\n//evil.example/:_authToken=x/"
     state_file.write_text(json.dumps(state))
     assert cli.main(["refresh", "--config", str(path)]) == 0
@@ -186,5 +200,6 @@ def test_a_clock_before_the_recorded_lookup_does_not_trust_it(standin, clock):
     clients = Clients(clock=clock.utcnow)
     d = domain(standin)
     future = (clock.utcnow() + timedelta(hours=2)).timestamp()
-    clients.remember(d, {"pypi/pypi-store": Endpoint("https://later.example/pypi/pypi-store/", future)})
-    assert clients.endpoint(d, "pypi-store", "pypi").startswith(standin.url)
+    clients.remember(d, {"pypi/pypi-store": Endpoint(f"{standin.url}/later/pypi/pypi-store/", future)})
+    assert clients.endpoint(d, "pypi-store", "pypi") == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
+    assert standin.calls["GetRepositoryEndpoint"] == 1

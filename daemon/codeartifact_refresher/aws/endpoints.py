@@ -61,6 +61,20 @@ def valid_endpoint(url: Any) -> bool:
     return parts.scheme == "http" and _loopback(host)
 
 
+AWS_SUFFIXES = (".amazonaws.com", ".on.aws", ".amazonaws.com.cn")
+
+
+def plausible(url: str, domain: str, endpoint_url: str | None) -> bool:
+    """Whether a remembered endpoint could be one the API gave for ``domain``: on the domain's
+    own host (``DOMAIN-OWNER.d.codeartifact...`` or the dualstack form), a VPC endpoint, or the
+    host of the configured ``endpoint_url``. A state file edited to send the token elsewhere is
+    not believed."""
+    host = urlsplit(url).hostname or ""
+    if endpoint_url and host == urlsplit(endpoint_url).hostname:
+        return True
+    return host.startswith((f"{domain}-", "vpce-")) and ".codeartifact." in host and host.endswith(AWS_SUFFIXES)
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True

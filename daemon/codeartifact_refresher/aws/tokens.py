@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from .. import __version__
 from ..config import Domain
 from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
-from .endpoints import MAX_AGE, Endpoint, EndpointLookup, state_key, valid_endpoint
+from .endpoints import MAX_AGE, Endpoint, EndpointLookup, plausible, state_key, valid_endpoint
 
 ROLE_SESSION_NAME = "codeartifact-refresher"
 PERMISSIONS = "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
@@ -121,9 +121,12 @@ class Clients:
         return EndpointLookup(domain.label, known, pending, stale)
 
     def remember(self, domain: Domain, found: Mapping[str, Endpoint]) -> None:
-        """Take in endpoints found earlier (the state file's), unless we know younger ones."""
+        """Take in endpoints found earlier (the state file's), unless we know younger ones; only
+        those that could be this domain's (:func:`~.endpoints.plausible`)."""
         with self._lock:
             for key, endpoint in found.items():
+                if not plausible(endpoint.url, domain.domain, domain.endpoint_url):
+                    continue
                 ours = self._endpoints.get(self._endpoint_key(domain, key))
                 if ours is None or ours.resolved_at < endpoint.resolved_at:
                     self._endpoints[self._endpoint_key(domain, key)] = endpoint
