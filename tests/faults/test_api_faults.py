@@ -4,19 +4,17 @@ second to five minutes; where it cannot it logs one clear reason and waits about
 each time. The old files stay as they were, and the first answer after the fault is used."""
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 
-from codeartifact_refresher.service.daemon import Daemon
-from codeartifact_refresher.writers.registry import Registry
-from codeartifact_refresher.service.planner import RETRY_CAP
 from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.service.daemon import Daemon
+from codeartifact_refresher.service.planner import RETRY_CAP
 
 from ..conftest import ALL_TARGETS, write_config
-from ..unit.test_daemon import FakeNotifier, FakeScheduler
+from ..unit.test_daemon import build
 
 HOUR = 3600
 
@@ -94,8 +92,7 @@ def make(tmp_path, standin, clocks, fault: Fault) -> Daemon:
     if fault.config and "endpoint" in fault.config:
         config.write_text(config.read_text().replace(standin.url, fault.config["endpoint"]))
     clients = Clients(clock=clocks.utcnow, attempts=1, timeouts=(1, 0.1))
-    daemon = Daemon(config, Registry(), clients, clock=clocks, notifier=FakeNotifier(), scheduler=FakeScheduler(),
-                    rng=random.Random(3), state_path=tmp_path / "state.json")
+    daemon = build(config, tmp_path / "state.json", clocks, clients, seed=3)
     daemon.start()
     return daemon
 

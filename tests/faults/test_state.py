@@ -13,22 +13,24 @@ def test_news_from_another_process_is_merged_not_overwritten(standin, tmp_path):
     daemon = State(path)
     entry = daemon.get(domain)
     entry.last_attempt, entry.expires_at, entry.successes_total = 100.0, 200.0, 1
-    daemon.save()
+    daemon.save(150.0)
 
     one_shot = State.load(path)  # `refresh` from a shell, while the daemon runs
     other = one_shot.get(domain)
     other.last_attempt, other.expires_at, other.successes_total = 300.0, 900.0, 2
-    one_shot.save()
+    one_shot.save(350.0)
 
-    daemon.save()  # the daemon writes again, not knowing
+    daemon.save(360.0)  # the daemon writes again, not knowing
     saved = json.loads(path.read_text())["domains"][domain.key]
     assert saved["expires_at"] == iso(900.0) and saved["successes_total"] == 2
     assert daemon.get(domain).expires_at == 900.0  # and it took the news in
 
     entry = daemon.get(domain)
     entry.last_attempt, entry.expires_at = 400.0, 1000.0  # its own newer refresh wins in turn
-    daemon.save()
-    assert json.loads(path.read_text())["domains"][domain.key]["expires_at"] == iso(1000.0)
+    daemon.save(450.0)
+    saved = json.loads(path.read_text())
+    assert saved["domains"][domain.key]["expires_at"] == iso(1000.0)
+    assert saved["updated"] == iso(450.0)  # the time the writer was given, not the clock on the wall
 
 
 def test_an_unreadable_state_file_is_replaced(standin, tmp_path):
@@ -37,6 +39,6 @@ def test_an_unreadable_state_file_is_replaced(standin, tmp_path):
     path.write_text("{not json")
     state = State.load(path)
     state.get(domain).expires_at = 5.0
-    state.save()
+    state.save(600.0)
     assert json.loads(path.read_text())["domains"][domain.key]["expires_at"] == iso(5.0)
     assert oct(path.stat().st_mode & 0o777) == "0o600"

@@ -6,10 +6,12 @@ import threading
 
 import pytest
 
-from codeartifact_refresher.service.daemon import OVERDUE, Daemon
-from codeartifact_refresher.writers.registry import Registry
-from codeartifact_refresher.service.planner import RETRY_CAP
+from codeartifact_refresher import config as configuration
 from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.service.daemon import OVERDUE, Daemon
+from codeartifact_refresher.service.planner import RETRY_CAP, RETRY_FIRST
+from codeartifact_refresher.service.state import State
+from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import ALL_TARGETS, write_config
 
@@ -75,10 +77,19 @@ def server(standin):
     return standin
 
 
+def build(path, state_path, clocks, clients, seed) -> Daemon:
+    """A daemon on the config at ``path``, as ``service.daemon.run`` loads it, with fakes around it."""
+    registry = Registry()
+    config = configuration.load(path, registry)
+    state = State.load(state_path)
+    state.keep_only(config)
+    return Daemon(config, state, registry, clients, loader=lambda: configuration.load(path, registry), clock=clocks,
+                  notifier=FakeNotifier(), scheduler=FakeScheduler(), rng=random.Random(seed))
+
+
 def make(tmp_path, server, clocks, targets=ALL_TARGETS, extra=""):
     path = write_config(tmp_path / "config.yaml", server, targets, extra=extra)
-    daemon = Daemon(path, Registry(), Clients(clock=clocks.utcnow, attempts=1), clock=clocks, notifier=FakeNotifier(),
-                    scheduler=FakeScheduler(), rng=random.Random(7), state_path=tmp_path / "state.json")
+    daemon = build(path, tmp_path / "state.json", clocks, Clients(clock=clocks.utcnow, attempts=1), seed=7)
     daemon.start()
     return daemon
 
@@ -285,19 +296,65 @@ def test_refresh_now_schedules_every_domain(tmp_path, server, clocks):
     daemon.request("stop")
     daemon.loop()  # handles the stop first and returns
     assert daemon.scheduler.pending[key_of(daemon)] > clocks.wall()
-    daemon.requests = {"refresh"}
-    daemon.wake.set()
-    thread = threading.Thread(target=daemon.loop)
-    thread.start()
-    try:
-        for _ in range(200):
-            if daemon.scheduler.pending[key_of(daemon)] == clocks.wall():
-                break
-            daemon.wake.wait(0.01)
-    finally:
-        daemon.request("stop")
-        thread.join(5)
+    daemon.request("refresh")
+    daemon.loop_once()
     assert daemon.scheduler.pending[key_of(daemon)] == clocks.wall()
+
+
+class ClockedWake(threading.Event):
+    """The loop's event on the test's clocks: ``on_wait(timeout)`` lets time pass instead of waiting."""
+
+    def __init__(self, on_wait) -> None:
+        super().__init__()
+        self.on_wait = on_wait
+
+    def wait(self, timeout=None) -> bool:
+        self.on_wait(timeout)
+        return self.is_set()
+
+
+def test_a_sleep_during_the_wait_is_noticed_within_a_minute_of_waking(tmp_path, server, clocks, caplog):
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)
+    daemon.loop_once()
+    daemon.scheduler.pending[key] += 9 * 3600  # APScheduler will not notice the sleep by itself
+    timeouts, woke_at = [], []
+
+    def on_wait(timeout):
+        timeouts.append(timeout)
+        if daemon.scheduler.pending[key] == clocks.wall():  # the loop's last look kicked the refresh
+            daemon.request("stop")
+            return
+        if not woke_at:  # the lid closes as the loop starts to wait; then the wait runs its course
+            clocks.sleep(8 * 3600)
+            woke_at.append(clocks.wall())
+        clocks.run(timeout)
+
+    daemon.wake = ClockedWake(on_wait)
+    daemon.loop()
+    assert "the machine slept for about 8h 00m; checking every token now" in caplog.text
+    assert clocks.wall() - woke_at[0] <= 60, "the sleep was noticed more than a minute after waking"
+    assert all(0 < t <= 60 for t in timeouts), timeouts
+
+
+UNWRITABLE_NPMRC = ALL_TARGETS.replace("npm-store\n", "npm-store\n        path: /dev/null/npmrc\n")
+
+
+@pytest.mark.parametrize("targets,fault,within", [
+    (UNWRITABLE_NPMRC, None, RETRY_CAP),  # cannot be mended soon: the long backoff, still not the token's time
+    (ALL_TARGETS, ("GetRepositoryEndpoint", "InternalServerException", 500), RETRY_FIRST),  # the first, short backoff
+], ids=["unwritable file", "endpoint error"])
+def test_a_failing_target_with_a_new_token_is_retried_after_the_backoff(tmp_path, server, clocks, targets, fault, within):
+    daemon = make(tmp_path, server, clocks, targets=targets)
+    key = key_of(daemon)
+    if fault:
+        server.inject(*fault)
+    daemon.scheduler.run_due(daemon)
+    entry = daemon.state.get(daemon.domains[key])
+    assert entry.failures == 1 and entry.expires_at > clocks.wall() + 3000  # the token was had; a target failed
+    assert sorted(t["outcome"] for t in entry.targets.values()) == ["failed", "written", "written"]
+    assert daemon.scheduler.pending[key] - clocks.wall() <= within  # the backoff, not 75% of the token's hour
 
 
 def test_stop_waits_for_the_write_in_flight_and_then_refuses_writes(tmp_path, server, clocks):

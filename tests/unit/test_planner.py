@@ -1,9 +1,23 @@
 import random
+from datetime import datetime, timezone
 
 import pytest
 
+from codeartifact_refresher.config import Domain
+from codeartifact_refresher.refresh import FAILED, DomainReport, TargetResult
 from codeartifact_refresher.service.planner import (
-    JUMP, MIN_DELAY, RETRY_CAP, RETRY_FIRST, Plan, Watch, duration, refresh_delay, retry_delay,
+    JUMP,
+    MIN_DELAY,
+    RETRY_CAP,
+    RETRY_FIRST,
+    Plan,
+    Watch,
+    duration,
+    failures_after,
+    next_delay,
+    refresh_delay,
+    retry_delay,
+    tick_seconds,
 )
 from tests.clocks import Clocks
 
@@ -91,3 +105,48 @@ def test_the_watch_sees_a_sleep_and_clock_jumps_but_not_normal_time():
 def test_durations_read_well():
     assert [duration(s) for s in (0, 7.4, 61, 3599, 3600, 11 * 3600 + 5 * 60)] == [
         "0s", "7s", "1m 01s", "59m 59s", "1h 00m", "11h 05m"]
+
+
+@pytest.mark.parametrize("failures", [1, 2, 5, 9, 20])
+@pytest.mark.parametrize("retryable", [True, False], ids=["retryable", "permanent"])
+def test_retries_are_spread_by_jitter_within_their_bounds(failures, retryable):
+    ceiling = min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1)) if retryable else RETRY_CAP
+    floor = ceiling / 2 if retryable else RETRY_CAP * 0.8
+    delays = [retry_delay(failures, retryable, random.Random(seed)) for seed in range(20)]
+    assert all(floor <= d <= ceiling for d in delays), delays
+    assert len(set(delays)) >= 15, "a fleet failing together would retry in lock-step"
+
+
+def report(ok: bool, expires_in: float | None, retryable: bool = True) -> DomainReport:
+    domain = Domain("acme", ())
+    targets = [] if ok else [TargetResult(None, FAILED, "cannot write", retryable=retryable)]
+    expires_at = None if expires_in is None else datetime.fromtimestamp(NOW + expires_in, timezone.utc)
+    return DomainReport(domain, expires_at, lifetime=expires_in, targets=targets, retryable=retryable)
+
+
+NOW = 1_800_000_000.0
+
+
+def test_the_next_delay_after_a_success_follows_the_token():
+    assert 0.70 * 3600 <= next_delay(report(True, 3600), 0, NOW, random.Random(1)) <= 0.80 * 3600
+
+
+def test_the_next_delay_after_a_failed_target_is_the_backoff_when_that_is_sooner():
+    for seed in range(20):
+        assert next_delay(report(False, 3600), 1, NOW, random.Random(seed)) <= RETRY_FIRST
+        assert next_delay(report(False, 3600, retryable=False), 1, NOW, random.Random(seed)) <= RETRY_CAP
+        assert next_delay(report(False, None), 3, NOW, random.Random(seed)) <= 4 * RETRY_FIRST  # no token at all
+
+
+def test_the_next_delay_after_a_failed_target_never_outlives_the_token():
+    # a token with a minute left: its own schedule (before expiry) comes before a five-minute backoff
+    assert next_delay(report(False, 60, retryable=False), 1, NOW, random.Random(1)) < 60
+
+
+def test_failures_count_in_a_row():
+    assert [failures_after(n, ok) for n, ok in [(0, False), (1, False), (5, True), (0, True)]] == [1, 2, 0, 0]
+
+
+def test_the_loop_looks_at_the_clocks_within_a_minute_and_twice_per_watchdog_interval():
+    assert 0 < tick_seconds(None) <= 60
+    assert tick_seconds(10.0) == 5.0

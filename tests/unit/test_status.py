@@ -2,8 +2,8 @@ import json
 import os
 
 from codeartifact_refresher import cli
-from codeartifact_refresher.service import state as state_mod
 from codeartifact_refresher.config import Config
+from codeartifact_refresher.service import state as state_mod
 
 from ..conftest import ALL_TARGETS, write_config
 
@@ -26,23 +26,34 @@ def test_a_corrupt_state_file_is_set_aside_with_a_warning(tmp_path, caplog):
     assert "cannot read the state file (JSONDecodeError); starting afresh" in caplog.text
 
 
-def test_refresh_records_state_without_secrets_and_status_reads_it(standin, tmp_path, home, capsys):
+def test_refresh_records_state_without_secrets_and_status_reads_it(standin, tmp_path, home, clock, capsys):
+    clock.run(-(clock.wall() % 1))  # on a whole second: the state file keeps whole seconds
     path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
-    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert cli.main(["refresh", "--config", str(path)], clock=clock) == 0
     state_file = home / ".local/state/codeartifact-refresher/state.json"
     assert oct(os.stat(state_file).st_mode & 0o777) == "0o600"
     token = (home / ".npmrc").read_text().rsplit("_authToken=", 1)[1].strip()
     assert token not in state_file.read_text()
     capsys.readouterr()
-    assert cli.main(["status", "--config", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "daemon: not running" in out and "expires in 15m 00s" in out.replace("14m 59s", "15m 00s")
-    assert f"pip    {home}/.config/pip/pip.conf: written" in out and out.rstrip().endswith("healthy")
-    assert cli.main(["status", "--config", str(path), "--json"]) == 0
+    clock.run(60)
+    assert cli.main(["status", "--config", str(path)], clock=clock) == 0
+    label = f"acme ({standin.account})"
+    assert capsys.readouterr().out == (
+        "daemon: not running\n"
+        "\n"
+        f"{'DOMAIN':<{len(label)}}  TOKEN               NEXT REFRESH  LAST SUCCESS  FAILURES  LAST ERROR\n"
+        f"{label}  expires in 14m 00s  -             1m 00s ago    0         -\n"
+        "acme targets:\n"
+        f"  pip    {home}/.config/pip/pip.conf: written\n"
+        f"  npm    {home}/.npmrc: written\n"
+        f"  twine  {home}/.pypirc: written\n"
+        "healthy\n"
+    )
+    assert cli.main(["status", "--config", str(path), "--json"], clock=clock) == 0
     data = json.loads(capsys.readouterr().out)
     [domain] = data["domains"]
     assert data["healthy"] and domain["healthy"] and domain["failures"] == 0
-    assert 890 <= domain["expires_in"] <= 900
+    assert domain["expires_in"] == 840
     assert [t["outcome"] for t in domain["targets"]] == ["written"] * 3
 
 

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     else:
         for report in reports:
             state.record(report, clock())
-        state.save()
+        state.save(clock())
     ok = all(r.ok for r in reports)
     (logger.info if ok else logger.error)("%s", summary(reports))
     return EXIT_OK if ok else EXIT_FAILED

@@ -1,12 +1,13 @@
 """``run``: the long-lived daemon.
 
-The main thread owns the *loop*: it sleeps on an event for at most a *tick*, then acts on what the
-signal handlers asked for (stop, reload, refresh now; handlers only set a flag and the event),
-looks at the clocks, kicks any domain whose refresh is overdue, and pings systemd's watchdog.
-APScheduler's threads run the refreshes themselves (:meth:`Daemon.refresh_job`), each of which
-plans the domain's next run: from the token's expiry after a success, after a backoff after a
-failure. A domain is one APScheduler job, and the daemon's own set of running domains keeps two
-runs of one domain from overlapping.
+The main thread owns the *loop*: it sleeps on an event for at most a *tick*, then, in
+:meth:`Daemon.loop_once`, acts on what the signal handlers asked for (stop, reload, refresh now;
+handlers only set a flag and the event), looks at the clocks, kicks any domain whose refresh is
+overdue, and pings systemd's watchdog. APScheduler's threads run the refreshes themselves
+(:meth:`Daemon.refresh_job`), each of which plans the domain's next run (:mod:`.planner` decides
+when). A domain is one APScheduler job, and the daemon's own set of running domains keeps two runs
+of one domain from overlapping. :func:`run` loads the config and the state; the :class:`Daemon`
+is given them.
 """
 from __future__ import annotations
 
@@ -16,56 +17,74 @@ import os
 import random
 import signal
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
 from ..errors import ConfigError, Error
 from ..refresh import DomainReport, Gate, refresh_domain
-from .planner import Clock, Plan, Watch, duration, refresh_delay, retry_delay
-from .state import State, default_path
+from .assessment import Assessment
 from .notify import Notifier
+from .planner import (
+    OVERDUE,
+    TICK,
+    Clock,
+    Clocks,
+    Plan,
+    Watch,
+    duration,
+    failures_after,
+    next_delay,
+    overdue,
+    tick_seconds,
+)
+from .readiness import Announcer
+from .saving import SAVE_EVERY, StateSaver
+from .state import State, default_path
+
+if TYPE_CHECKING:
+    from ..aws.tokens import Clients
+    from ..config import Config, Domain
+    from ..writers.registry import Registry
+
+__all__ = ["OVERDUE", "SAVE_EVERY", "STOP_GRACE", "TICK", "Daemon", "run"]
 
 logger = logging.getLogger(__name__)
 
-TICK = 15.0  # seconds between looks at the clocks: a sleep is noticed well within a minute
-OVERDUE = 2.0  # seconds late before the loop kicks a run APScheduler should have started
 STOP_GRACE = 5.0  # seconds to wait at exit for writes in flight and for refreshes to finish
-SAVE_EVERY = 1.0  # seconds: the state file is written at most this often while refreshes end
 
 
 class Daemon:
-    def __init__(self, config_path, registry, clients=None, *, clock=None, notifier=None, scheduler=None,
-                 rng=None, state_path=None, health_factory=None) -> None:
-        self.config_path, self.registry, self.clients = config_path, registry, clients
-        self.clock = clock or Clock()
-        self.notifier = notifier or Notifier()
-        self.rng = rng or random.Random()
-        self.config = configuration.load(config_path, registry)
-        if self.clients is None:
+    """The loop and the refresh jobs, given a loaded ``config`` and ``state``; ``loader`` reads the
+    config again for a reload (SIGHUP)."""
+
+    def __init__(self, config: Config, state: State, registry: Registry, clients: Clients | None = None, *,
+                 loader: Callable[[], Config], clock: Clocks | None = None, notifier: Notifier | None = None,
+                 scheduler: Any = None, rng: random.Random | None = None, health_factory: Any = None) -> None:
+        self.config, self.state, self.registry, self.loader = config, state, registry, loader
+        if clients is None:
             from ..aws.tokens import Clients
 
-            self.clients = Clients(connections=self.config.workers)
-        self.state = State.load(state_path or default_path(self.config))
-        self.state.keep_only(self.config)
-        self.scheduler = scheduler
-        self.health_factory = health_factory
-        self.health = None
-        self.gate = Gate()
-        self.watch = Watch.start(self.clock)
-        self.wake = threading.Event()
+            clients = Clients(connections=config.workers)
+        self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
+        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()
+        self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
+        self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
+        self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), threading.Event()
         self.requests: set[str] = set()
+        self.stop_requested = self.stopping = False
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified whenever a refresh ends
-        self.domains = {d.key: d for d in self.config.domains}
+        self.domains = {d.key: d for d in config.domains}
         self.plans: dict[str, Plan] = {}
         self.running: set[str] = set()
         self.kicked: set[str] = set()
         self.failures: dict[str, int] = {}  # in a row, this process: the backoff starts afresh at start-up
         self.first_round = set(self.domains)
-        self.ready = self.stopping = False
-        self.dirty = False  # the state changed since the state file was written
-        self.saved_at = float("-inf")  # monotonic
-        self.last_status = ""  # as last sent to systemd
-        self.tick_seconds = min(TICK, (self.notifier.watchdog_seconds or TICK * 2) / 2)
+
+    @property
+    def dirty(self) -> bool:
+        return self.saver.dirty
 
     # -- the main thread -----------------------------------------------------------------------
 
@@ -84,7 +103,7 @@ class Daemon:
             from .scheduler import Scheduler
 
             self.scheduler = Scheduler(self.refresh_job, self.config.workers)
-        self._start_health()
+        self.health = _start_health(self.config, self.state, self.health_factory)
         self.state.daemon = {"pid": os.getpid(), "config": str(self.config.path.resolve()),
                              "health": self.health.address if self.health else None}
         logger.info("starting: %d domain(s) from %s; state in %s", len(self.domains), self.config.path, self.state.path)
@@ -94,60 +113,51 @@ class Daemon:
             self.scheduler.at(key, now)
 
     def loop(self) -> None:
-        """Until asked to stop: act on requests, then :meth:`tick`."""
-        while True:
-            self.wake.wait(min(self.tick_seconds, SAVE_EVERY) if self.dirty else self.tick_seconds)
-            self.wake.clear()
-            requests, self.requests = self.requests, set()
-            if "stop" in requests:
-                return
-            if "reload" in requests:
-                self.reload()
-            if "refresh" in requests:
-                self.refresh_now()
-            self.tick()
+        """Until asked to stop: wait for a request or a tick, then :meth:`loop_once`."""
+        while not self.stop_requested:
+            self.wake.wait(self.saver.wait(self.tick_seconds))
+            self.loop_once()
+
+    def loop_once(self) -> None:
+        """Act on the requests (a stop ends the loop), then :meth:`tick`."""
+        self.wake.clear()
+        requests, self.requests = self.requests, set()
+        if "stop" in requests:
+            self.stop_requested = True
+            return
+        if "reload" in requests:
+            self.reload()
+        if "refresh" in requests:
+            self.refresh_now()
+        self.tick()
 
     def tick(self) -> None:
         for event in self.watch.look(self.clock):
             logger.warning("%s; checking every token now", event)
         with self._lock:
-            due = [k for k, p in self.plans.items()
-                   if k not in self.running and k not in self.kicked and p.due(self.clock, late_by=OVERDUE)]
+            due = overdue(self.plans, self.running | self.kicked, self.clock)
             self.kicked.update(due)
         for key in due:
             logger.info("%s: refresh is due now", self.domains[key].label)
             self.scheduler.at(key, self.clock.wall())
-        if not self.ready and not self.first_round:
-            self.ready, self.last_status = True, self.status_line()
-            self.notifier.ready(self.last_status)
-            logger.info("ready: %s", self.last_status)
-        elif self.ready and (line := self.status_line()) != self.last_status:
-            self.last_status = line
-            self.notifier.status(line)
-        if self.dirty and (now := self.clock.monotonic()) - self.saved_at >= SAVE_EVERY:
-            self.dirty, self.saved_at = False, now  # one write for every refresh that ended since the last
-            self.state.save()
-        if self.healthy():
+        self.announcer.update(not self.first_round, self.status_line)
+        self.saver.save_if_due()
+        if self.alive():
             self.notifier.watchdog()
 
-    def healthy(self) -> bool:
+    def alive(self) -> bool:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
         scheduler. A failing refresh is not unhealthy: a restart would not mend an AWS outage."""
         return self.scheduler is not None and self.scheduler.running and not self.stopping
 
-    def status_line(self) -> str:
+    def assessment(self) -> Assessment:
         now = self.clock.wall()
         with self._lock:
             entries = [self.state.get(d) for d in self.domains.values()]
-        failing = [e for e in entries if e.failures]
-        live = [e for e in entries if e.expires_at and e.expires_at > now]
-        soonest = min(live, key=lambda e: e.expires_at, default=None)
-        parts = [f"{len(entries) - len(failing)} of {len(entries)} domain(s) OK"]
-        if soonest:
-            parts.append(f"soonest token expires in {duration(soonest.expires_at - now)} ({soonest.label})")
-        if failing:
-            parts.append(f"failing: {', '.join(e.label for e in failing)}")
-        return "; ".join(parts)
+        return Assessment.of(entries, now)
+
+    def status_line(self) -> str:
+        return self.assessment().status_line()
 
     def refresh_now(self) -> None:
         logger.info("refreshing every domain now (SIGUSR1)")
@@ -158,7 +168,7 @@ class Daemon:
 
     def reload(self) -> None:
         try:
-            new = configuration.load(self.config_path, self.registry)
+            new = self.loader()
         except ConfigError as e:
             logger.error("reload refused, still running the previous config: %s", e)
             return
@@ -178,7 +188,7 @@ class Daemon:
         for key in changed:
             self.scheduler.at(key, self.clock.wall())
         self.state.keep_only(new)
-        self.state.save()
+        self.saver.save()
         for setting in ("workers", "health", "state_file"):
             if getattr(new, setting) != getattr(old_config, setting):
                 logger.warning("reload: %s changed; it takes effect when the daemon restarts", setting)
@@ -198,7 +208,7 @@ class Daemon:
             busy = set(self.running)
         if self.health:
             self.health.stop()
-        self.state.save()
+        self.saver.save()
         if busy:
             logger.warning("left %d refresh(es) waiting on AWS; no file write was in progress", len(busy))
         return not busy
@@ -223,15 +233,15 @@ class Daemon:
                 self._idle.notify_all()
         self._plan_next(key, domain, report)
 
-    def _plan_next(self, key: str, domain, report: DomainReport) -> None:
+    def _plan_next(self, key: str, domain: Domain, report: DomainReport) -> None:
         now = self.clock.wall()
         with self._lock:
             if self.stopping or key not in self.domains:
                 return
             reloaded = self.domains[key] is not domain
             if not reloaded:
-                failures = self.failures[key] = 0 if report.ok else self.failures.get(key, 0) + 1
-                delay = self._delay(domain, report, failures, now)
+                failures = self.failures[key] = failures_after(self.failures.get(key, 0), report.ok)
+                delay = next_delay(report, failures, now, self.rng)
                 self.plans[key] = Plan.after(self.clock, delay)
                 self.state.record(report, now, self.plans[key].wall)
                 self.first_round.discard(key)
@@ -239,45 +249,41 @@ class Daemon:
             self.scheduler.at(key, now)
             return
         self.scheduler.at(key, now + delay)
-        self.dirty = True
+        self.saver.changed()
         self.wake.set()  # the loop writes the state file, and announces readiness after the first round
         if report.ok:
             logger.info("%s: next refresh in %s", domain.label, duration(delay))
         else:
             logger.warning("%s: %d failure(s) in a row; trying again in %s", domain.label, failures, duration(delay))
 
-    def _delay(self, domain, report: DomainReport, failures: int, now: float) -> float:
-        normal = None
-        if report.expires_at is not None:
-            remaining = report.expires_at.timestamp() - now
-            normal = refresh_delay(remaining, report.lifetime or remaining, domain.refresh_at, domain.jitter, self.rng)
-        if report.ok:
-            return normal
-        retry = retry_delay(failures, report.retryable, self.rng)
-        return retry if normal is None else min(retry, normal)
 
-    def _start_health(self) -> None:
-        if self.config.health is None:
-            return
-        if self.health_factory is None:
-            from .health import HealthServer
-
-            self.health_factory = HealthServer
-        h = self.config.health
-        try:
-            self.health = self.health_factory(self.state, h.address, h.port).start()
-        except OSError as e:
-            raise Error(f"{self.config.path}: health: cannot listen on {h.address}:{h.port}: {e.strerror or e}") from None
-
-
-def _sans_lines(domain):
+def _sans_lines(domain: Domain) -> Domain:
     """A domain without the line numbers, so that moving it in the file is not a change."""
     return dataclasses.replace(domain, line=0, targets=tuple(dataclasses.replace(t, line=0) for t in domain.targets))
 
 
-def run(config_path, registry) -> tuple[int, bool]:
-    """The ``run`` command: (exit status, whether every refresh finished)."""
-    daemon = Daemon(config_path, registry)
+def _start_health(config: Config, state: State, factory: Any) -> Any:
+    """The health listener that ``config`` asks for, started; None when it asks for none."""
+    if config.health is None:
+        return None
+    if factory is None:
+        from .health import HealthServer
+
+        factory = HealthServer
+    h = config.health
+    try:
+        return factory(state, h.address, h.port).start()
+    except OSError as e:
+        raise Error(f"{config.path}: health: cannot listen on {h.address}:{h.port}: {e.strerror or e}") from None
+
+
+def run(config_path: Any, registry: Registry) -> tuple[int, bool]:
+    """The ``run`` command: load the config and the state, run the daemon until asked to stop;
+    (exit status, whether every refresh finished)."""
+    config = configuration.load(config_path, registry)
+    state = State.load(default_path(config))
+    state.keep_only(config)
+    daemon = Daemon(config, state, registry, loader=lambda: configuration.load(config_path, registry))
     daemon.install_signals()
     daemon.start()
     try:

@@ -13,7 +13,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .planner import duration
+from .assessment import Assessment
 from .state import State
 
 logger = logging.getLogger(__name__)
@@ -21,13 +21,8 @@ PREFIX = "codeartifact_refresher"
 
 
 def healthz(state: State, now: float) -> tuple[int, str]:
-    lines, ok = [], bool(state.domains)
-    for entry in list(state.domains.values()):
-        alive = entry.expires_at is not None and entry.expires_at > now
-        ok = ok and alive
-        when = f"expires in {duration(entry.expires_at - now)}" if alive else "no live token"
-        lines.append(f"{entry.label}: {when}, {entry.failures} failure(s) in a row")
-    return (200 if ok else 503), "\n".join(["ok" if ok else "unhealthy", *lines]) + "\n"
+    """``/healthz``: the :class:`~.assessment.Assessment` of every domain the state knows."""
+    return Assessment.of(list(state.domains.values()), now).healthz()
 
 
 def _labels(key: str, entry) -> str:

@@ -6,18 +6,45 @@ Two clocks are read. *Wall* time (``time.time``) is what the API's ``expiration`
 ``time.monotonic``. A :class:`Plan` holds a domain's next refresh in both clocks and is *due*
 when either says so: a laptop waking from sleep, or a clock set forward, makes tokens due at
 once, and a clock set back cannot postpone a refresh past its real time.
+
+The daemon's loop looks at the clocks every *tick* (:func:`tick_seconds`), so a sleep or a jump
+is noticed within a minute; :func:`next_delay` and :func:`failures_after` decide, from a
+refresh's report, when the domain runs next.
 """
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from ..platform.linux import elapsed_clock_id
+
+if TYPE_CHECKING:
+    from ..refresh import DomainReport
 
 RETRY_FIRST, RETRY_CAP = 1.0, 300.0  # seconds: first retry within seconds, at most five minutes apart
 MIN_DELAY = 1.0  # never refresh more often than this, whatever the token's lifetime
 JUMP = 30.0  # seconds of disagreement between clocks that count as a sleep or a clock jump
+TICK = 15.0  # seconds between looks at the clocks: a sleep is noticed well within a minute
+OVERDUE = 2.0  # seconds late before the loop kicks a run APScheduler should have started
+
+
+class Uniform(Protocol):
+    """A random source: :class:`random.Random`, or the :mod:`random` module itself."""
+
+    def uniform(self, a: float, b: float) -> float: ...
+
+
+class Clocks(Protocol):
+    """The three clocks :class:`Clock` reads; tests pass their own."""
+
+    def wall(self) -> float: ...
+
+    def elapsed(self) -> float: ...
+
+    def monotonic(self) -> float: ...
 
 
 class Clock:
@@ -44,16 +71,16 @@ class Plan:
     elapsed: float
 
     @classmethod
-    def after(cls, clock, seconds: float) -> Plan:
+    def after(cls, clock: Clocks, seconds: float) -> Plan:
         return cls(clock.wall() + seconds, clock.elapsed() + seconds)
 
-    def due(self, clock, late_by: float = 0.0) -> bool:
+    def due(self, clock: Clocks, late_by: float = 0.0) -> bool:
         """Whether either clock has passed the plan by ``late_by`` seconds or more."""
         return clock.wall() >= self.wall + late_by or clock.elapsed() >= self.elapsed + late_by
 
 
 def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: float,
-                  rng: random.Random = random) -> float:
+                  rng: Uniform = random) -> float:
     """Seconds from now until the next refresh of a token that has ``remaining`` seconds left.
 
     The target is ``refresh_at`` of the lifetime, moved by up to ``jitter`` of it either way,
@@ -67,7 +94,7 @@ def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: 
     return max(MIN_DELAY, min(target, latest))
 
 
-def retry_delay(failures: int, retryable: bool, rng: random.Random = random) -> float:
+def retry_delay(failures: int, retryable: bool, rng: Uniform = random) -> float:
     """Exponential backoff with jitter after the ``failures``-th failure in a row (1, 2, ...).
 
     A failure that retrying cannot mend soon (access denied, an unknown domain, a file we may
@@ -79,6 +106,41 @@ def retry_delay(failures: int, retryable: bool, rng: random.Random = random) -> 
     return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
 
 
+def failures_after(previous: int, ok: bool) -> int:
+    """Failures in a row once a refresh ended: none after a success, one more after a failure."""
+    return 0 if ok else previous + 1
+
+
+def next_delay(report: DomainReport, failures: int, now: float, rng: Uniform = random) -> float:
+    """Seconds from ``now`` until a domain's next refresh, after the refresh that ``report`` tells of
+    (its ``failures``-th failure in a row, or a success).
+
+    After a success, the token's own schedule (:func:`refresh_delay`). After a failure, the
+    backoff (:func:`retry_delay`), but never later than the token's schedule when a new token
+    was had and only a target failed: the sooner of the two.
+    """
+    domain, normal = report.domain, None
+    if report.expires_at is not None:
+        remaining = report.expires_at.timestamp() - now
+        normal = refresh_delay(remaining, report.lifetime or remaining, domain.refresh_at, domain.jitter, rng)
+    if report.ok and normal is not None:
+        return normal
+    retry = retry_delay(failures, report.retryable, rng)
+    return retry if normal is None else min(retry, normal)
+
+
+def tick_seconds(watchdog_seconds: float | None) -> float:
+    """How long the loop may wait between looks at the clocks: :data:`TICK`, or half systemd's
+    watchdog interval when that is shorter."""
+    return min(TICK, (watchdog_seconds or TICK * 2) / 2)
+
+
+def overdue(plans: Mapping[str, Plan], busy: Collection[str], clock: Clocks) -> list[str]:
+    """The domains whose planned refresh is :data:`OVERDUE` by either clock, leaving out ``busy``
+    ones (running, or already kicked)."""
+    return [key for key, plan in plans.items() if key not in busy and plan.due(clock, late_by=OVERDUE)]
+
+
 @dataclass
 class Watch:
     """Notices sleeps and wall-clock jumps by comparing how far each clock moved since last look."""
@@ -88,10 +150,10 @@ class Watch:
     monotonic: float
 
     @classmethod
-    def start(cls, clock) -> Watch:
+    def start(cls, clock: Clocks) -> Watch:
         return cls(clock.wall(), clock.elapsed(), clock.monotonic())
 
-    def look(self, clock) -> list[str]:
+    def look(self, clock: Clocks) -> list[str]:
         """What happened since the last look, in words (empty when nothing did)."""
         now = Watch.start(clock)
         slept = (now.elapsed - self.elapsed) - (now.monotonic - self.monotonic)

@@ -88,9 +88,6 @@ class DomainState:
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
 
-    def healthy(self, now: float) -> bool:
-        return self.failures == 0 and self.expires_at is not None and self.expires_at > now
-
 
 class State:
     """The state of every domain, shared by the refresh threads; :meth:`save` writes it out."""
@@ -158,25 +155,26 @@ class State:
         with self._lock:
             self.domains = {k: v for k, v in self.domains.items() if k in keys}
 
-    def to_json(self) -> dict:
+    def to_json(self, now: float) -> dict:
+        """The whole state as JSON-ready data, ``updated`` at ``now``."""
         with self._lock:
             return {
                 "version": VERSION,
-                "updated": iso(datetime.now(timezone.utc).timestamp()),
+                "updated": iso(now),
                 "daemon": dict(self.daemon),
                 "domains": {k: v.to_json() for k, v in sorted(self.domains.items())},
             }
 
-    def save(self) -> None:
-        """Write the state file, merged with what another process wrote since (see :meth:`merge`).
-        Refreshes may record meanwhile: the lock is held only while the JSON is made."""
+    def save(self, now: float) -> None:
+        """Write the state file as of ``now``, merged with what another process wrote since (see
+        :meth:`merge`). Refreshes may record meanwhile: the lock is held only while the JSON is made."""
         try:
-            files.update(self.path, self.merge)
+            files.update(self.path, lambda text: self.merge(text, now))
         except TargetError as e:
             logger.warning("state file: %s", e)
 
-    def merge(self, text: str | None) -> str:
-        """The state as JSON, after taking in each domain that ``text`` (the file as it is now)
+    def merge(self, text: str | None, now: float) -> str:
+        """The state as JSON at ``now``, after taking in each domain that ``text`` (the file as it is now)
         shows attempted more recently than we know: a one-shot ``refresh`` beside a running
         daemon, or a second daemon, does not have its news overwritten."""
         with self._lock:
@@ -188,4 +186,4 @@ class State:
                         self.domains[key] = DomainState.from_json(entry)
             except (ValueError, TypeError, AttributeError):
                 pass  # unreadable: ours replaces it
-            return json.dumps(self.to_json(), indent=2) + "\n"
+            return json.dumps(self.to_json(now), indent=2) + "\n"

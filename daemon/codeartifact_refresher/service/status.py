@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from ..config import Config
+from .assessment import Assessment
 from .planner import duration
 from .state import DomainState, State, iso, timestamp
 
@@ -36,20 +37,21 @@ def _daemon(state: State) -> dict:
 
 
 def report(config: Config, state: State, now: float) -> dict:
+    entries = [state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner) for d in config.domains]
+    assessment = Assessment.of(entries, now)
     domains = []
-    for d in config.domains:
-        entry = state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner)
+    for d, entry, facts in zip(config.domains, entries, assessment.domains, strict=True):
         domains.append({
-            "key": d.key, "label": d.label, "domain": d.domain, "owner": d.owner, "healthy": entry.healthy(now),
+            "key": d.key, "label": d.label, "domain": d.domain, "owner": d.owner, "healthy": facts.healthy,
             "expires_at": iso(entry.expires_at),
-            "expires_in": None if entry.expires_at is None else round(entry.expires_at - now),
+            "expires_in": None if facts.expires_in is None else round(facts.expires_in),
             "next_refresh": iso(entry.next_refresh), "last_success": iso(entry.last_success),
             "last_error": entry.last_error, "failures": entry.failures,
             "targets": [{"writer": t.writer, "repository": t.repository, "path": str(t.path),
                          **{k: v for k, v in entry.targets.get(str(t.path), {}).items() if k != "writer"}}
                         for t in d.targets],
         })
-    return {"healthy": all(d["healthy"] for d in domains), "state_file": str(state.path),
+    return {"healthy": assessment.healthy, "state_file": str(state.path),
             "daemon": _daemon(state), "domains": domains}
 
 

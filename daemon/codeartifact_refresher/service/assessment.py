@@ -1,0 +1,95 @@
+"""How the domains are doing: the facts read once from the state at one moment, and each view of them.
+
+A domain's *facts* at ``now`` are its label, when its token expires and its failures in a row.
+From them, per domain:
+
+- *live*: it holds a token that has not expired;
+- *OK*: its last refresh did not fail (no failures in a row);
+- *healthy*: both.
+
+And the views, each for one consumer (the README's "Status", "systemd" and "Health endpoint"):
+
+- :attr:`Assessment.healthy`, ``status``'s exit code: every domain healthy;
+- :attr:`Assessment.serving` and :meth:`Assessment.healthz`, ``/healthz``: at least one domain,
+  and every one live, even if failing (a restart would not mend an AWS outage);
+- :meth:`Assessment.status_line`, systemd's ``STATUS=``: how many are OK, the soonest expiry,
+  which are failing.
+
+A Kubernetes readiness probe is :attr:`~Assessment.serving` again. Liveness (the loop runs) is
+not a fact of the state: the daemon's loop vouches for it, as it does for systemd's watchdog.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .planner import duration
+from .state import DomainState
+
+
+@dataclass(frozen=True)
+class DomainFacts:
+    label: str
+    expires_at: float | None
+    failures: int
+    now: float
+
+    @classmethod
+    def of(cls, entry: DomainState, now: float) -> DomainFacts:
+        return cls(entry.label, entry.expires_at, entry.failures, now)
+
+    @property
+    def expires_in(self) -> float | None:
+        return None if self.expires_at is None else self.expires_at - self.now
+
+    @property
+    def live(self) -> bool:
+        return self.expires_at is not None and self.expires_at > self.now
+
+    @property
+    def ok(self) -> bool:
+        return self.failures == 0
+
+    @property
+    def healthy(self) -> bool:
+        return self.ok and self.live
+
+
+@dataclass(frozen=True)
+class Assessment:
+    now: float
+    domains: tuple[DomainFacts, ...]
+
+    @classmethod
+    def of(cls, entries: Iterable[DomainState], now: float) -> Assessment:
+        return cls(now, tuple(DomainFacts.of(e, now) for e in entries))
+
+    @property
+    def healthy(self) -> bool:
+        """``status`` exits 0: every domain has a live token and is not failing."""
+        return all(d.healthy for d in self.domains)
+
+    @property
+    def serving(self) -> bool:
+        """``/healthz`` answers 200: there are domains, and every one holds a live token."""
+        return bool(self.domains) and all(d.live for d in self.domains)
+
+    def healthz(self) -> tuple[int, str]:
+        """``/healthz``'s HTTP status and body: a verdict, then one line per domain."""
+        lines = [f"{d.label}: {_expiry(d)}, {d.failures} failure(s) in a row" for d in self.domains]
+        return (200 if self.serving else 503), "\n".join(["ok" if self.serving else "unhealthy", *lines]) + "\n"
+
+    def status_line(self) -> str:
+        """systemd's ``STATUS=``: ``N of M domain(s) OK; soonest token expires in ...; failing: ...``."""
+        failing = [d for d in self.domains if not d.ok]
+        parts = [f"{len(self.domains) - len(failing)} of {len(self.domains)} domain(s) OK"]
+        soonest = min((d for d in self.domains if d.live), key=lambda d: d.expires_in or 0.0, default=None)
+        if soonest is not None:
+            parts.append(f"soonest token expires in {duration(soonest.expires_in or 0.0)} ({soonest.label})")
+        if failing:
+            parts.append(f"failing: {', '.join(d.label for d in failing)}")
+        return "; ".join(parts)
+
+
+def _expiry(facts: DomainFacts) -> str:
+    return f"expires in {duration(facts.expires_in or 0.0)}" if facts.live else "no live token"
