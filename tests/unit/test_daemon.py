@@ -341,11 +341,14 @@ def test_a_sleep_during_the_wait_is_noticed_within_a_minute_of_waking(tmp_path, 
 UNWRITABLE_NPMRC = ALL_TARGETS.replace("npm-store\n", "npm-store\n        path: /dev/null/npmrc\n")
 
 
-@pytest.mark.parametrize("targets,fault,within", [
-    (UNWRITABLE_NPMRC, None, RETRY_CAP),  # cannot be mended soon: the long backoff, still not the token's time
-    (ALL_TARGETS, ("GetRepositoryEndpoint", "InternalServerException", 500), RETRY_FIRST),  # the first, short backoff
+@pytest.mark.parametrize("targets,fault,within,outcomes", [
+    # cannot be mended soon: the long backoff, still not the token's time
+    (UNWRITABLE_NPMRC, None, RETRY_CAP, ["failed", "written", "written"]),
+    # the first, short backoff; pip and twine share the one pypi endpoint lookup, which failed
+    (ALL_TARGETS, ("GetRepositoryEndpoint", "InternalServerException", 500), RETRY_FIRST, ["failed", "failed", "written"]),
 ], ids=["unwritable file", "endpoint error"])
-def test_a_failing_target_with_a_new_token_is_retried_after_the_backoff(tmp_path, server, clocks, targets, fault, within):
+def test_a_failing_target_with_a_new_token_is_retried_after_the_backoff(tmp_path, server, clocks, targets, fault, within,
+                                                                         outcomes):
     daemon = make(tmp_path, server, clocks, targets=targets)
     key = key_of(daemon)
     if fault:
@@ -353,7 +356,7 @@ def test_a_failing_target_with_a_new_token_is_retried_after_the_backoff(tmp_path
     daemon.scheduler.run_due(daemon)
     entry = daemon.state.get(daemon.domains[key])
     assert entry.failures == 1 and entry.expires_at > clocks.wall() + 3000  # the token was had; a target failed
-    assert sorted(t["outcome"] for t in entry.targets.values()) == ["failed", "written", "written"]
+    assert sorted(t["outcome"] for t in entry.targets.values()) == outcomes
     assert daemon.scheduler.pending[key] - clocks.wall() <= within  # the backoff, not 75% of the token's hour
 
 
@@ -428,3 +431,18 @@ def test_after_a_restart_the_backoff_starts_again_from_seconds(tmp_path, server,
     second.scheduler.run_due(second)
     assert second.scheduler.pending[key] - clocks.wall() <= 1  # not the 2-minute wait it had reached
     assert second.state.get(second.domains[key]).failures == 9  # status still counts them all
+
+
+def test_a_restarted_daemon_asks_only_for_tokens_and_a_changed_domain_looks_its_endpoints_up(
+        tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    daemon.scheduler.run_due(daemon)
+    daemon.stop()
+    assert server.calls == {"GetAuthorizationToken": 1, "GetRepositoryEndpoint": 2}
+    restarted = make(tmp_path, server, clocks)  # the same state file: its endpoints are remembered
+    restarted.scheduler.run_due(restarted)
+    assert server.calls == {"GetAuthorizationToken": 2, "GetRepositoryEndpoint": 2}
+    write_config(tmp_path / "config.yaml", server, ALL_TARGETS, extra="    duration: 3600\n")
+    restarted.reload()
+    restarted.scheduler.run_due(restarted)
+    assert server.calls == {"GetAuthorizationToken": 3, "GetRepositoryEndpoint": 4}

@@ -72,7 +72,7 @@ def test_state_entries_are_checked_when_read_back():
 def test_the_endpoint_lookups_run_beside_the_token_call(standin, tmp_path, home):
     """One round trip on the critical path: the token and both endpoints (pip and twine share
     one) are asked at once, so a refresh takes about one call's latency, not three."""
-    latency = 0.4
+    latency = 1.0  # long enough that a loaded machine's scheduling cannot blur the two cases
     standin.latency = latency
     cfg = config.load(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
     started = time.monotonic()

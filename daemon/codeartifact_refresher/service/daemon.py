@@ -66,6 +66,8 @@ class Daemon:
             from ..aws.tokens import Clients
 
             clients = Clients(connections=config.workers)
+        for domain in config.domains:  # endpoints an earlier run found: one AWS call per domain, not three
+            clients.remember(domain, state.endpoints_of(domain))
         self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
         self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
@@ -183,6 +185,8 @@ class Daemon:
                 self.failures.pop(key, None)
                 self.first_round.discard(key)
             changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
+        for key in changed:  # its endpoints are looked up afresh too
+            self.clients.forget_endpoints(fresh[key])
         for key in removed:
             self.scheduler.remove(key)
         for key in changed:
