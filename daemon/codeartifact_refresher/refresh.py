@@ -23,7 +23,8 @@ from .aws.endpoints import Endpoint, EndpointLookup
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
 from .errors import Error, WriterError
-from .outputs import files
+from .outputs import Output, Snapshot
+from .outputs.base import Render
 from .service import hooks
 from .writers.base import Credentials
 from .writers.registry import Registry
@@ -176,33 +177,38 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
     endpoint = endpoints.get(target.repository, writer.format)
     creds = Credentials(endpoint, token.value, target.repository, token.expires_at)
 
-    def render(text: str | None) -> str:
-        try:
-            return writer.render(text, creds)
-        except WriterError as e:
-            raise WriterError(f"cannot parse {target.path} as a {target.writer} config: {e}; left as it is") from None
+    def renderer(role: str, output: Output) -> Render:
+        def render(text: str | None) -> str:
+            try:
+                return writer.render_file(role, text, creds)
+            except WriterError as e:
+                raise WriterError(f"cannot parse {output} as a {target.writer} config: {e}; left as it is") from None
+        return render
 
     if dry_run:
-        current = files.read(target.path, target.follow_symlinks)
-        new = render(current.text)
-        mode = files.target_mode(current, target.mode)
-        secrets = [token.value, *writer.find_secrets(new), *writer.find_secrets(current.text or "")]
-        diff = redacted_diff(current, new, mode, secrets)
-        changed = new != current.text or mode != current.mode
+        plans = [(role, *output.preview(renderer(role, output))) for role, output in target.outputs]
+        secrets = [token.value]
+        for role, before, after in plans:
+            for text in (after.text, before.text):
+                secrets.extend(writer.find_file_secrets(role, text or ""))
+        diff = "".join(redacted_diff(before, after, secrets) for _, before, after in plans)
+        changed = any(before != after for _, before, after in plans)
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
-    changed = files.update(target.path, render, target.mode, target.follow_symlinks, guard=gate.hold)
-    return TargetResult(target, WRITTEN if changed else UNCHANGED)
+    # in the writer's order: credentials first, then the config that refers to them
+    wrote = [output.update(renderer(role, output), guard=gate.hold) for role, output in target.outputs]
+    return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED)
 
 
-def redacted_diff(current: files.Current, new: str, mode: int, secrets) -> str:
-    old_lines = (current.text or "").splitlines()
-    name = str(current.path)
+def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
+    """A unified diff of one output (and a line for a mode change) with every secret redacted."""
+    name = before.name
     lines = list(difflib.unified_diff(
-        old_lines, new.splitlines(), "/dev/null" if current.text is None else name, name, lineterm=""
+        (before.text or "").splitlines(), (after.text or "").splitlines(),
+        "/dev/null" if before.text is None else name, name, lineterm=""
     ))
-    if mode != current.mode:
-        old = "none" if current.mode is None else f"{current.mode:04o}"
-        lines.insert(0, f"# mode {old} -> {mode:04o}: {name}")
+    if after.mode != before.mode and after.mode is not None:
+        old = "none" if before.mode is None else f"{before.mode:04o}"
+        lines.insert(0, f"# mode {old} -> {after.mode:04o}: {name}")
     return log.redact("\n".join(lines) + "\n", secrets) if lines else ""
 
 

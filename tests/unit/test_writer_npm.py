@@ -3,6 +3,7 @@ import re
 import pytest
 
 from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WriterContract
+from codeartifact_refresher.writers import options
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.npm import Writer
 
@@ -83,9 +84,10 @@ def test_no_always_auth_is_written():
 
 @pytest.mark.parametrize("scope", ["acme", "@Acme", "@", "@a b", 7])
 def test_scope_option_validates(scope):
-    validator, _ = Writer.options["scope"]
     with pytest.raises(ValueError, match="expected an npm scope"):
-        validator(scope)
+        options.validate(Writer.Options, "scope", scope)
+    with pytest.raises(ValueError, match="expected an npm scope"):
+        Writer(scope=scope)  # the dataclass checks its fields too
 
 
 def test_default_path_follows_npm_userconfig(home, monkeypatch, tmp_path):

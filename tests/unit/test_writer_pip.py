@@ -6,6 +6,7 @@ import pytest
 
 from codeartifact_refresher.errors import WriterError
 from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WriterContract
+from codeartifact_refresher.writers import options
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.pip import Writer
 
@@ -133,9 +134,10 @@ def test_error_names_the_line_but_never_the_content():
 
 @pytest.mark.parametrize("index", ["main", "", None, 3])
 def test_index_option_validates(index):
-    validator, _ = Writer.options["index"]
     with pytest.raises(ValueError, match="expected one of primary, extra"):
-        validator(index)
+        options.validate(Writer.Options, "index", index)
+    with pytest.raises(ValueError, match="expected one of primary, extra"):
+        Writer(index=index)  # the dataclass checks its fields too
 
 
 def test_default_path_follows_pips_rules(home, monkeypatch, tmp_path):

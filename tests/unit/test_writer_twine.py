@@ -4,6 +4,7 @@ import pytest
 from twine.utils import get_config
 
 from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WriterContract
+from codeartifact_refresher.writers import options
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.twine import Writer
 
@@ -84,9 +85,10 @@ def test_name_option_renames_the_section(tmp_path):
 
 @pytest.mark.parametrize("name", ["distutils", "server-login", "a b", "", "[x]", 5])
 def test_name_option_validates(name):
-    validator, _ = Writer.options["name"]
     with pytest.raises(ValueError, match="expected a section name"):
-        validator(name)
+        options.validate(Writer.Options, "name", name)
+    with pytest.raises(ValueError, match="expected a section name"):
+        Writer(name=name)  # the dataclass checks its fields too
 
 
 def test_find_secrets_includes_users_own_passwords():

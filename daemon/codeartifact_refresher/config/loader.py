@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any
 
 from ..errors import RegistryError
-from ..platform.paths import expand_user
+from ..outputs import FileOutput
 from ..outputs.files import DEFAULT_MODE
+from ..platform.paths import expand_user
+from ..writers import options as writer_options
+from ..writers.base import MAIN, WHOLE_FILE, Writer
 from ..writers.registry import Registry
 from . import yamlfile
 from .checker import Checker
 from .locations import default_path
 from .model import DURATION_MAX, DURATION_MIN, WORKERS, Config, Domain, Health, Target
 from .yamlfile import Map, shown
-
 
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,48}[a-z0-9]$")
 REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
@@ -74,7 +77,7 @@ def _endpoint_url(check: Checker, m: Map) -> str | None:
 
 
 def _settings(check: Checker, m: Map) -> dict:
-    settings = {
+    settings: dict[str, object] = {
         "owner": _owner(check, m),
         "region": check.string(m, "region", REGION_RE, "an AWS region such as 'us-east-1'"),
         "profile": check.string(m, "profile", expected="an AWS profile name"),
@@ -133,7 +136,7 @@ def _other_writer_hint(registry: Registry, writer: str) -> Callable[[str], str]:
         owners = []
         for name in registry.names():
             try:
-                if key in registry.get(name).options:
+                if key in writer_options.names(registry.get(name).Options):
                     owners.append(name)
             except RegistryError:
                 continue
@@ -152,21 +155,35 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
         cls = registry.get(writer)
     except RegistryError as e:
         raise check.fail(f"writer: {e}", t.line_of("writer")) from None
-    check.keys(t, COMMON_TARGET_KEYS + tuple(cls.options), f"a {writer} target", _other_writer_hint(registry, writer))
+    option_names = writer_options.names(cls.Options)
+    check.keys(t, COMMON_TARGET_KEYS + option_names, f"a {writer} target", _other_writer_hint(registry, writer))
     repository = check.string(t, "repository", REPOSITORY_RE, "a CodeArtifact repository name (2-100 letters, digits, '.', '_', '-')")
     if repository is None:
         raise check.fail(f"the {writer} target needs 'repository:'", t.line)
-    options = {}
-    for name, (validator, _) in cls.options.items():
-        if name in t:
+    path_roles = writer_options.path_roles(cls.Options)
+    options: dict[str, Any] = {}
+    for name in option_names:
+        if name in path_roles and name in t:
+            options[name] = _path(check, t, environ, name)  # not None: the key is there
+        elif name in t:
             try:
-                options[name] = validator(t[name])
+                options[name] = writer_options.validate(cls.Options, name, t[name])
             except ValueError as e:
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
-    follow = check.boolean(t, "follow_symlinks", False)
-    path = _path(check, t, environ) or cls(**options).default_path(environ)
-    options = tuple(sorted(options.items()))
-    return Target(writer, repository, path, options, follow, _mode(check, t), check.argv(t, "on_change"), t.line)
+    follow, mode = check.boolean(t, "follow_symlinks", False), _mode(check, t)
+    moved: dict[str, Path] = {path_roles[k]: v for k, v in options.items() if k in path_roles}
+    paths = _paths(cls(**options), _path(check, t, environ), moved, environ)
+    outputs = tuple((role, FileOutput(p, mode, follow)) for role, p in paths.items())
+    return Target(writer, repository, paths[MAIN], tuple(sorted(options.items())), follow, mode,
+                  check.argv(t, "on_change"), t.line, outputs)
+
+
+def _paths(writer: Writer, path: Path | None, given: Mapping[str, Path], environ: Mapping[str, str]) -> dict[str, Path]:
+    """Each of the writer's files, in its order: the target's path for MAIN, a path option's for
+    another role, else the writer's defaults (asked for only when needed)."""
+    given = {**given, MAIN: path} if path is not None else dict(given)
+    defaults = {} if set(writer.files) <= set(given) else writer.default_paths(environ)
+    return {role: given[role] if role in given else defaults[role] for role in writer.files}
 
 
 def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, environ) -> Domain:
@@ -183,27 +200,47 @@ def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, 
 
 
 def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) -> None:
-    seen: dict = {}
+    seen: dict[tuple, int] = {}
     for d in domains:
         key = (d.domain, d.owner, d.session_key)
         if key in seen:
             raise check.fail(f"domain {d.domain!r} appears twice (first on line {seen[key]}); list all its targets under one entry", d.line)
         seen[key] = d.line
-    owners: dict = {}
+    targets: dict[tuple, int] = {}
+    owners: dict = {}  # (output key, entry, host key of a shared claim) -> (line, domain)
+    whole: dict = {}  # output key -> line of a target that owns the whole file
+    touched: dict = {}  # output key -> line of the first target that writes it
     for d in domains:
         for t in d.targets:
-            key = (t.writer, t.path, t.options, d.domain, d.owner, d.session_key, t.repository)
-            if key in owners:
-                raise check.fail(f"this {t.writer} target repeats the one on line {owners[key]}", t.line)
-            owners[key] = t.line
-            for claim in registry.get(t.writer)(**dict(t.options)).claims():
-                if (t.path, claim) in owners:
-                    raise check.fail(
-                        f"this {t.writer} target and the one on line {owners[t.path, claim]} would both "
-                        f"write {claim} in {t.path}; give one of them another path or option",
-                        t.line,
-                    )
-                owners[t.path, claim] = t.line
+            same = (t.writer, t.path, t.options, d.domain, d.owner, d.session_key, t.repository)
+            if same in targets:
+                raise check.fail(f"this {t.writer} target repeats the one on line {targets[same]}", t.line)
+            targets[same] = t.line
+            writer = registry.get(t.writer)(**dict(t.options))
+            outputs = dict(t.outputs)
+            for claim in writer.all_claims():
+                out = outputs[claim.role]
+                slot = (out.key, claim.entry, d.host_key if claim.shared else None)
+                if claim.entry == WHOLE_FILE and out.key in touched:
+                    _conflict(check, t, touched[out.key], claim.entry, out)
+                other = owners.get(slot)
+                if other is not None and not (claim.shared and other[1] is d):
+                    _conflict(check, t, other[0], claim.entry, out)
+                owners[slot] = (t.line, d)
+                if claim.entry == WHOLE_FILE:
+                    whole[out.key] = t.line
+            for _, out in t.outputs:
+                if out.key in whole and whole[out.key] != t.line:
+                    _conflict(check, t, whole[out.key], WHOLE_FILE, out)
+                touched.setdefault(out.key, t.line)
+
+
+def _conflict(check: Checker, t: Target, line: int, entry: str, where) -> None:
+    raise check.fail(
+        f"this {t.writer} target and the one on line {line} would both write {entry} in {where.describe()}; "
+        "give one of them another path or option",
+        t.line,
+    )
 
 
 def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.environ) -> Config:
@@ -224,7 +261,7 @@ def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.
     domains = [_domain(check, registry, d, line, defaults, environ) for d in raw_domains]
     _no_duplicates(check, registry, domains)
     workers = check.number(top, "workers", 1, 256, integer=True)
-    return Config(path, tuple(domains), workers or WORKERS, _health(check, top), _path(check, top, environ, "state_file"))
+    return Config(path, tuple(domains), int(workers or WORKERS), _health(check, top), _path(check, top, environ, "state_file"))
 
 
 def _health(check: Checker, top: Map) -> Health | None:
@@ -236,7 +273,7 @@ def _health(check: Checker, top: Map) -> Health | None:
     if port is None:
         raise check.fail("health needs 'port:' (0 picks a free one, shown by `status`)", h.line)
     address = check.string(h, "address", ADDRESS_RE, "an IP address such as 127.0.0.1 or ::1")
-    return Health(port, address or "127.0.0.1")
+    return Health(int(port), address or "127.0.0.1")
 
 
 def load(path: Path | None = None, registry: Registry | None = None, environ: Mapping[str, str] = os.environ,

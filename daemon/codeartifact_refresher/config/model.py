@@ -2,14 +2,18 @@
 
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
 *targets*; a target names a *writer*, the *repository* whose endpoint it needs, the *path* it
-writes and the writer's own *options*. See :mod:`.loader` for the file format."""
+writes and the writer's own *options*. A target's *outputs* are where each of the writer's files
+goes, by role, in the writer's order; ``path``, ``mode`` and ``follow_symlinks`` describe the main
+one as the config gave it. See :mod:`.loader` for the file format."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..outputs import FileOutput, Output
 from ..outputs.files import DEFAULT_MODE
+from ..writers.base import MAIN
 
 DURATION_MIN, DURATION_MAX = 900, 43200
 REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
@@ -27,6 +31,11 @@ class Target:
     mode: int = DEFAULT_MODE
     on_change: tuple[str, ...] | None = None
     line: int = 0
+    outputs: tuple[tuple[str, Output], ...] = ()  # (role, output); default: the main file alone
+
+    def __post_init__(self) -> None:
+        if not self.outputs:
+            object.__setattr__(self, "outputs", ((MAIN, FileOutput(self.path, self.mode, self.follow_symlinks)),))
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,11 @@ class Domain:
     def session_key(self) -> tuple:
         """Domains with equal keys share one boto3 session and client."""
         return (self.profile, self.region, self.role_arn, self.endpoint_url)
+
+    @property
+    def host_key(self) -> tuple:
+        """What the repositories' host name is made of: equal keys, maybe the same host."""
+        return (self.domain, self.owner, self.region, self.endpoint_url)
 
     @property
     def label(self) -> str:

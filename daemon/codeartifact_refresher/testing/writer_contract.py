@@ -4,6 +4,10 @@ A writer's tests subclass :class:`WriterContract` and fill in the blanks: how to
 a file in the tool's format with foreign content, texts the tool would refuse, a hypothesis
 strategy for foreign files, and ``read_back``: what the tool itself would take from a file. Third-
 party writers can subclass it too.
+
+A writer with several files is tested once per file: set ``role`` (and ``expected`` when the file
+does not hold the endpoint, as a netrc holds only the host). A whole-file writer (a bare token
+file) subclasses :class:`WholeFileWriterContract`, which asks for no foreign content to be kept.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ..errors import WriterError
-from ..writers.base import Credentials, Writer
+from ..writers.base import MAIN, Credentials, Writer
 
 HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
 TOKEN_1 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.first-token_AAAA"
@@ -28,6 +32,8 @@ class WriterContract:
     foreign: str = ""
     #: texts the tool cannot parse; render must refuse each one
     corrupt: tuple[str, ...] = ("\x00\x01binary junk\x00",)
+    #: the role of the file under test (a multi-file writer's tests subclass once per role)
+    role: str = MAIN
 
     def make_writer(self) -> Writer:
         raise NotImplementedError
@@ -44,27 +50,37 @@ class WriterContract:
         fmt = self.make_writer().format
         return Credentials(f"https://{HOST}/{fmt}/store/", token, "store")
 
+    def expected(self, token: str = TOKEN_1) -> tuple[str, str]:
+        """What :meth:`read_back` must return: (endpoint URL, token) unless the file holds less."""
+        return (self.creds().endpoint, token)
+
+    def render(self, writer: Writer, current: str | None, creds: Credentials) -> str:
+        return writer.render_file(self.role, current, creds)
+
+    def secrets(self, writer: Writer, text: str) -> list[str]:
+        return list(writer.find_file_secrets(self.role, text))
+
     # -- the contract ------------------------------------------------------------------------
 
     def test_new_file_is_read_back_by_the_tool(self):
-        text = self.make_writer().render(None, self.creds())
-        assert self.read_back(text) == (self.creds().endpoint, TOKEN_1)
+        text = self.render(self.make_writer(), None, self.creds())
+        assert self.read_back(text) == self.expected(TOKEN_1)
 
     def test_rendering_again_changes_nothing(self):
         writer = self.make_writer()
-        once = writer.render(self.foreign, self.creds())
-        assert writer.render(once, self.creds()) == once
+        once = self.render(writer, self.foreign, self.creds())
+        assert self.render(writer, once, self.creds()) == once
 
     def test_new_token_replaces_old_without_duplicates(self):
         writer = self.make_writer()
-        first = writer.render(self.foreign, self.creds(TOKEN_1))
-        second = writer.render(first, self.creds(TOKEN_2))
-        assert second == writer.render(self.foreign, self.creds(TOKEN_2))
+        first = self.render(writer, self.foreign, self.creds(TOKEN_1))
+        second = self.render(writer, first, self.creds(TOKEN_2))
+        assert second == self.render(writer, self.foreign, self.creds(TOKEN_2))
         assert TOKEN_1 not in second and second.count(TOKEN_2) == 1
-        assert self.read_back(second) == (self.creds().endpoint, TOKEN_2)
+        assert self.read_back(second) == self.expected(TOKEN_2)
 
     def test_foreign_content_survives(self):
-        text = self.make_writer().render(self.foreign, self.creds())
+        text = self.render(self.make_writer(), self.foreign, self.creds())
         assert is_subsequence(self.foreign.splitlines(keepends=True), text.splitlines(keepends=True))
         assert self.read_back(text)[1] == TOKEN_1
 
@@ -72,7 +88,7 @@ class WriterContract:
         writer = self.make_writer()
         for text in self.corrupt:
             try:
-                writer.render(text, self.creds())
+                self.render(writer, text, self.creds())
             except WriterError as e:
                 assert TOKEN_1 not in str(e)
             else:
@@ -80,21 +96,24 @@ class WriterContract:
 
     def test_find_secrets_covers_the_token(self):
         writer = self.make_writer()
-        assert TOKEN_1 in writer.find_secrets(writer.render(self.foreign, self.creds()))
+        assert TOKEN_1 in self.secrets(writer, self.render(writer, self.foreign, self.creds()))
 
     def test_default_path_is_absolute(self):
-        assert self.make_writer().default_path().is_absolute()
+        """One absolute default path per role, in the order of ``files``."""
+        writer = self.make_writer()
+        paths = writer.default_paths()
+        assert list(paths) == list(writer.files) and all(p.is_absolute() for p in paths.values())
 
     def test_property_foreign_files_survive_and_read_back(self):
         @settings(max_examples=60, deadline=None)
         @given(self.foreign_texts())
         def check(foreign: str):
             writer = self.make_writer()
-            first = writer.render(foreign, self.creds(TOKEN_1))
-            second = writer.render(first, self.creds(TOKEN_2))
+            first = self.render(writer, foreign, self.creds(TOKEN_1))
+            second = self.render(writer, first, self.creds(TOKEN_2))
             assert is_subsequence(foreign.splitlines(), second.splitlines())
-            assert writer.render(second, self.creds(TOKEN_2)) == second
-            assert self.read_back(second) == (self.creds().endpoint, TOKEN_2)
+            assert self.render(writer, second, self.creds(TOKEN_2)) == second
+            assert self.read_back(second) == self.expected(TOKEN_2)
 
         check()
 
@@ -102,10 +121,10 @@ class WriterContract:
         """pip and twine (universal newlines) and npm (``/[\r\n]+/``) end a line at a lone "\r"."""
         writer = self.make_writer()
         for text in ("# old Mac line ending\r", self.foreign.replace("\n", "\r")):
-            out = writer.render(text, self.creds())
-            assert writer.render(out, self.creds()) == out
-            assert self.read_back(out) == (self.creds().endpoint, TOKEN_1)
-        assert writer.render("# old Mac line ending\r", self.creds()).startswith("# old Mac line ending\r")
+            out = self.render(writer, text, self.creds())
+            assert self.render(writer, out, self.creds()) == out
+            assert self.read_back(out) == self.expected(TOKEN_1)
+        assert self.render(writer, "# old Mac line ending\r", self.creds()).startswith("# old Mac line ending\r")
 
     def test_property_any_text_is_refused_or_rewritten_keeping_comments(self):
         """Whatever the file holds (NULs, CRs, stray brackets): a WriterError, or a file the tool
@@ -117,13 +136,59 @@ class WriterContract:
         def check(text: str):
             writer = self.make_writer()
             try:
-                out = writer.render(text, self.creds(TOKEN_1))
+                out = self.render(writer, text, self.creds(TOKEN_1))
             except WriterError as e:
                 assert TOKEN_1 not in str(e)
                 return
-            assert writer.render(out, self.creds(TOKEN_1)) == out
-            assert self.read_back(out) == (self.creds().endpoint, TOKEN_1)
+            assert self.render(writer, out, self.creds(TOKEN_1)) == out
+            assert self.read_back(out) == self.expected(TOKEN_1)
             comments = [line.rstrip("\r") for line in text.split("\n") if line.lstrip().startswith(("#", ";"))]
             assert is_subsequence(comments, [line.rstrip("\r") for line in out.split("\n")])
+
+        check()
+
+
+class WholeFileWriterContract(WriterContract):
+    """The contract of a writer that owns every byte of its file (``whole_file = True``): round
+    trip, idempotence, the old token replaced, corrupt input refused (when the writer parses the
+    file at all; else leave ``corrupt`` empty), ``find_secrets`` covering the token. ``foreign`` is
+    an old file it replaces."""
+
+    corrupt: tuple[str, ...] = ()
+
+    def test_the_writer_says_it_owns_the_whole_file(self):
+        assert self.make_writer().whole_file
+
+    def test_foreign_content_survives(self):
+        assert self.read_back(self.render(self.make_writer(), self.foreign, self.creds()))[1] == TOKEN_1
+
+    def test_property_foreign_files_survive_and_read_back(self):
+        @settings(max_examples=30, deadline=None)
+        @given(self.foreign_texts())
+        def check(foreign: str):
+            writer = self.make_writer()
+            second = self.render(writer, self.render(writer, foreign, self.creds(TOKEN_1)), self.creds(TOKEN_2))
+            assert self.render(writer, second, self.creds(TOKEN_2)) == second
+            assert self.read_back(second) == self.expected(TOKEN_2)
+
+        check()
+
+    def test_a_lone_carriage_return_ends_a_line_as_the_tools_read_it(self):
+        writer = self.make_writer()
+        out = self.render(writer, "old\r", self.creds())
+        assert self.render(writer, out, self.creds()) == out and self.read_back(out) == self.expected(TOKEN_1)
+
+    def test_property_any_text_is_refused_or_rewritten_keeping_comments(self):
+        @settings(max_examples=60, deadline=None)
+        @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+        def check(text: str):
+            writer = self.make_writer()
+            try:
+                out = self.render(writer, text, self.creds(TOKEN_1))
+            except WriterError as e:
+                assert TOKEN_1 not in str(e)
+                return
+            assert self.render(writer, out, self.creds(TOKEN_1)) == out
+            assert self.read_back(out) == self.expected(TOKEN_1)
 
         check()

@@ -2,30 +2,57 @@
 
 A *writer* knows one tool's config file format and nothing about AWS or scheduling. A *target* in
 the config names a writer, a repository, optionally a path and the writer's own *options* (npm's
-``scope``, pip's ``index``...). Given the file's current text and the *credentials* for the target's
-repository, the writer returns the new text:
+``scope``, pip's ``index``...: fields of the writer's ``Options`` dataclass, see :mod:`.options`).
+Given a file's current text and the *credentials* for the target's repository, the writer returns
+the new text:
 
-- it changes only the entries the target owns and keeps every other byte;
+- it changes only the entries the target owns and keeps every other byte (a *whole-file* writer,
+  such as a bare token file, owns every byte instead);
 - rendering twice with the same credentials returns the same text;
 - text it cannot parse raises :class:`~codeartifact_refresher.errors.WriterError`, and the caller
   then leaves the file as it was.
+
+A writer may edit several *files*, each named by its *role* (``"netrc"``, ``"main"``...), listed in
+the order they are written: credentials first, then the config that refers to them. The target's
+``path`` is the file of role :data:`MAIN`; the others have defaults, which a path option can move.
+A single-file writer implements ``default_path``, ``render`` and ``find_secrets``; a multi-file one
+implements ``default_paths``, ``render_file`` and ``find_file_secrets``, which the program calls.
+
+A *claim* is an entry that one target owns in a file: two targets claiming it would overwrite
+each other, and the config refuses them. A *shared* claim is an entry that depends only on the
+host and the token (netrc's ``machine HOST`` line): targets of the same domain entry, which get the
+same token, may share it.
 
 Writers are registered as entry points in the group ``codeartifact_refresher.writers``.
 """
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from ..errors import WriterError
+from . import options as _options
+from .options import Options
 
-#: Validates one option value from the config: returns the value to use or raises ValueError
-#: with a message saying what was expected.
-Validator = Callable[[Any], Any]
+#: The role of the file a target's ``path`` names; a single-file writer's only file.
+MAIN = "main"
+#: The entry a whole-file writer claims in each of its files.
+WHOLE_FILE = "the whole file"
+OptionsT = TypeVar("OptionsT", bound=Options)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An entry of one of the writer's files that only one target may own (see the module doc)."""
+
+    entry: str  # as the config error shows it: "[global] index-url", "machine for the domain's host"
+    role: str = MAIN
+    shared: bool = False  # may be co-owned by targets of one domain entry (they get the same token)
 
 
 @dataclass(frozen=True)
@@ -46,36 +73,56 @@ class Credentials:
         return urlsplit(self.endpoint).path
 
 
-class Writer:
-    """Base class of every writer. Subclasses set ``format`` and implement the three methods."""
+class Writer(Generic[OptionsT]):
+    """Base class of every writer. Subclasses set ``format`` (and ``Options`` if they have options)
+    and implement the single-file trio or the multi-file one (see the module doc)."""
 
     #: the CodeArtifact package format the target's repository endpoint is asked for
     format: ClassVar[str] = ""
-    #: writer-specific config keys: name -> (validator, default)
-    options: ClassVar[Mapping[str, tuple[Validator, Any]]] = {}
+    #: the writer's options: a frozen dataclass derived from :class:`.options.Options`
+    Options: ClassVar[type[Options]] = Options
+    #: the roles of the files it edits, in the order they are written (the target's path: MAIN)
+    files: ClassVar[tuple[str, ...]] = (MAIN,)
+    #: True when the writer owns every byte of its files (a token file): nothing foreign is kept
+    whole_file: ClassVar[bool] = False
+    #: this target's option values
+    options: OptionsT
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        legacy = cls.__dict__.get("options")
+        if isinstance(legacy, Mapping):  # 0.x: options = {name: (validator, default)}
+            warnings.warn(
+                f"{cls.__module__}.{cls.__qualname__}: 'options = {{name: (validator, default)}}' is "
+                "deprecated; declare an Options dataclass (see CHANGELOG-writers.md)",
+                DeprecationWarning, stacklevel=2,
+            )
+            cls.Options = _options.from_legacy(cls.__name__, legacy)
+            cls._legacy_attributes = True
+            del cls.options
+        if MAIN not in cls.files:
+            raise TypeError(f"{cls.__qualname__}.files must include the role {MAIN!r}")
+
+    _legacy_attributes: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
-        unknown = set(options) - set(self.options)
+        unknown = set(options) - set(_options.names(self.Options))
         if unknown:
             raise TypeError(f"unknown options for {type(self).__name__}: {sorted(unknown)}")
-        for name, (_, default) in self.options.items():
-            setattr(self, name, options.get(name, default))
+        self.options = self.Options(**options)  # type: ignore[assignment]  # OptionsT is the class's Options
+        if self._legacy_attributes:  # 0.x writers read their options as attributes
+            for name in _options.names(self.Options):
+                setattr(self, name, getattr(self.options, name))
+
+    # -- single-file writers implement these three -------------------------------------------------
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
-        """Where the tool reads its user config, by the tool's own lookup rules."""
+        """Where the tool reads its user config (the MAIN file), by the tool's own lookup rules."""
         raise NotImplementedError
 
     def render(self, current: str | None, creds: Credentials) -> str:
-        """Return the new text of the file; ``current`` is None when the file does not exist."""
+        """Return the new text of the MAIN file; ``current`` is None when the file does not exist."""
         raise NotImplementedError
-
-    def claims(self) -> Iterable[str]:
-        """Entries of the file that only one target may own (two would overwrite each other).
-
-        Entries that belong to one repository (an auth line for its URL) need not be listed:
-        the config already refuses two targets for the same repository, writer and file.
-        """
-        return ()
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every credential value this writer's format holds in ``text``, ours or the user's.
@@ -83,3 +130,34 @@ class Writer:
         Used to redact ``--dry-run`` diffs; returning too much is harmless, too little leaks.
         """
         raise NotImplementedError
+
+    # -- what the program calls; a multi-file writer overrides these ------------------------------
+
+    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
+        """Each role's default path (every role in :attr:`files`)."""
+        return {MAIN: self.default_path(environ)}
+
+    def render_file(self, role: str, current: str | None, creds: Credentials) -> str:
+        """:meth:`render` for the file of ``role``."""
+        if role != MAIN:
+            raise NotImplementedError(f"{type(self).__name__} has no file role {role!r}")
+        return self.render(current, creds)
+
+    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
+        """:meth:`find_secrets` for the file of ``role``."""
+        return self.find_secrets(text) if role == MAIN else ()
+
+    def claims(self) -> Iterable[Claim | str]:
+        """Entries that only one target may own (a string is a claim in the MAIN file).
+
+        Entries that belong to one repository (an auth line for its URL) need not be listed:
+        the config already refuses two targets for the same repository, writer and file.
+        """
+        return ()
+
+    def all_claims(self) -> list[Claim]:
+        """:meth:`claims` as :class:`Claim` objects, with a whole-file writer's implicit ones."""
+        found = [c if isinstance(c, Claim) else Claim(c) for c in self.claims()]
+        if self.whole_file:
+            found += [Claim(WHOLE_FILE, role) for role in self.files]
+        return found

@@ -8,27 +8,29 @@ comments start with ``#`` or ``;``, and a line ``[name]`` at column 0 opens a se
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..platform import paths
 from . import base
 from .formats.npmrc import NpmrcDocument
+from .options import option
 
-_SCOPE = re.compile(r"^@[a-z0-9][a-z0-9._~-]*$")
 _SECRET_KEYS = ("_authToken", "_auth", "_password")
 
 
-def _scope(value):
-    if not isinstance(value, str) or not _SCOPE.match(value):
-        raise ValueError("expected an npm scope such as '@acme' (lowercase, starting with @)")
-    return value
+@dataclass(frozen=True)
+class Options(base.Options):
+    scope: str | None = option(
+        None, pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
+        expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
+        description="npm only: a scoped registry (@scope:registry) instead of the default one")
 
 
-class Writer(base.Writer):
+class Writer(base.Writer[Options]):
     format = "npm"
-    options = {"scope": (_scope, None)}
+    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         for name, value in environ.items():  # npm reads npm_config_* case-insensitively
@@ -38,7 +40,7 @@ class Writer(base.Writer):
 
     @property
     def registry_key(self) -> str:
-        return f"{self.scope}:registry" if self.scope else "registry"
+        return f"{self.options.scope}:registry" if self.options.scope else "registry"
 
     def claims(self) -> Iterable[str]:
         return [self.registry_key]

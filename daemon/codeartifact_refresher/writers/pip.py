@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..platform import paths
 from . import base
 from .formats.ini import IniDocument
+from .options import option
 
 SECTION = "global"
-INDEX_MODES = ("primary", "extra")
 _URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")
-
-
-def _index_mode(value):
-    if value not in INDEX_MODES:
-        raise ValueError(f"expected one of {', '.join(INDEX_MODES)}")
-    return value
 
 
 def _pip_key(key: str) -> str:
@@ -46,9 +42,15 @@ def index_url(creds: base.Credentials) -> str:
     return urlunsplit((parts.scheme, netloc, path + "simple/", "", ""))
 
 
-class Writer(base.Writer):
+@dataclass(frozen=True)
+class Options(base.Options):
+    index: Literal["primary", "extra"] = option(
+        "primary", description="pip only: primary sets index-url, extra adds to extra-index-url")
+
+
+class Writer(base.Writer[Options]):
     format = "pypi"
-    options = {"index": (_index_mode, "primary")}
+    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         env_file = environ.get("PIP_CONFIG_FILE")
@@ -65,7 +67,7 @@ class Writer(base.Writer):
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = IniDocument(current)
         url = index_url(creds)
-        if self.index == "primary":
+        if self.options.index == "primary":
             doc.set(SECTION, "index-url", url, normalize=_pip_key)
         else:
             ours = _without_userinfo(url)
@@ -79,7 +81,7 @@ class Writer(base.Writer):
         return doc.text()
 
     def claims(self) -> Iterable[str]:
-        return [f"[{SECTION}] index-url"] if self.index == "primary" else []
+        return [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
 
     def find_secrets(self, text: str) -> Iterable[str]:
         return _URL_PASSWORD.findall(text)

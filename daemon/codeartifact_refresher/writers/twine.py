@@ -9,32 +9,37 @@ from __future__ import annotations
 
 import configparser
 import os
-import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..platform import paths
 from . import base
 from .formats.ini import IniDocument
+from .options import option
 
 DEFAULT_NAME = "codeartifact"
 IMPLICIT_SERVERS = ("pypi", "testpypi")  # what twine assumes without index-servers
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _RESERVED = ("distutils", "server-login")
+_EXPECTED_NAME = "expected a section name of letters, digits, '.', '_' or '-' (not 'distutils' or 'server-login')"
 
 
-def _name(value):
-    if not isinstance(value, str) or not _NAME.match(value) or value in _RESERVED:
-        raise ValueError(
-            "expected a section name of letters, digits, '.', '_' or '-' "
-            "(not 'distutils' or 'server-login')"
-        )
+def _not_reserved(value: str) -> str:
+    if value in _RESERVED:
+        raise ValueError(_EXPECTED_NAME)
     return value
 
 
-class Writer(base.Writer):
+@dataclass(frozen=True)
+class Options(base.Options):
+    name: str = option(
+        DEFAULT_NAME, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", expected=_EXPECTED_NAME, check=_not_reserved,
+        description="twine only: the .pypirc section")
+
+
+class Writer(base.Writer[Options]):
     format = "pypi"
-    options = {"name": (_name, DEFAULT_NAME)}
+    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".pypirc"
@@ -44,16 +49,16 @@ class Writer(base.Writer):
         doc.add_to_list(
             "distutils",
             "index-servers",
-            self.name,
-            same=lambda word: word == self.name,
-            initial=[s for s in IMPLICIT_SERVERS if s != self.name],
+            self.options.name,
+            same=lambda word: word == self.options.name,
+            initial=[s for s in IMPLICIT_SERVERS if s != self.options.name],
         )
         for key, value in (("repository", creds.endpoint), ("username", "aws"), ("password", creds.token)):
-            doc.set(self.name, key, value)
+            doc.set(self.options.name, key, value)
         return doc.text()
 
     def claims(self) -> Iterable[str]:
-        return [f"section [{self.name}]"]
+        return [f"section [{self.options.name}]"]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         parser = configparser.RawConfigParser()

@@ -1,0 +1,36 @@
+"""A file as an output: :mod:`.files`' locked, atomic update behind the :class:`.base.Output` seam."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import files
+from .base import Guard, Output, Render, Snapshot
+
+
+@dataclass(frozen=True)
+class FileOutput(Output):
+    """A file written atomically under its directory's lock, created with ``mode`` (an existing
+    file's mode is kept when narrower); a symlink is written through only with ``follow_symlinks``."""
+
+    path: Path
+    mode: int = files.DEFAULT_MODE
+    follow_symlinks: bool = False
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    @property
+    def key(self) -> Hashable:
+        return ("file", self.path)
+
+    def preview(self, render: Render) -> tuple[Snapshot, Snapshot]:
+        current = files.read(self.path, self.follow_symlinks)
+        new = render(current.text)
+        before = Snapshot(str(current.path), current.text, current.mode)
+        return before, Snapshot(before.name, new, files.target_mode(current, self.mode))
+
+    def update(self, render: Render, guard: Guard = contextlib.nullcontext) -> bool:
+        return files.update(self.path, render, self.mode, self.follow_symlinks, guard=guard)
