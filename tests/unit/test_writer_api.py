@@ -231,11 +231,10 @@ class TestNetrcRoleContract(WriterContract):
     def expected(self, token="eyJ"):
         return (HOST, token)
 
-    def test_a_lone_carriage_return_ends_a_line_as_the_tools_read_it(self):
-        pytest.skip("the toy splits lines at \\n only")
-
-    def test_property_any_text_is_refused_or_rewritten_keeping_comments(self):
-        pytest.skip("the toy is not a real netrc editor")
+    # contract tests about real parsers' line endings and arbitrary text do not apply to this toy
+    # (it splits lines at \n only and is no netrc editor): not collected, rather than skipped
+    test_a_lone_carriage_return_ends_a_line_as_the_tools_read_it = None
+    test_property_any_text_is_refused_or_rewritten_keeping_comments = None
 
 
 class TestTokenFileContract(WholeFileWriterContract):
