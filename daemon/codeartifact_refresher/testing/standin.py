@@ -58,7 +58,7 @@ class StandIn:
         self._faults: collections.deque = collections.deque()
         self._tokens: dict[str, tuple] = {}  # token -> ((domain, owner), expires_at)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ class StandIn:
     def data(self, method: str, path: str, headers, body: bytes) -> Response:
         match = _DATA_PATH.match(path)
         repo = match and self.repositories.get(match.group("domain", "owner", "fmt", "repo"))
-        if not repo:
+        if not repo or match is None:
             return 404, {"Content-Type": "text/plain"}, b"no such repository\n"
         with self._lock:
             self.calls[f"{repo.format}:{method}"] += 1
@@ -224,6 +224,7 @@ def _bearer(headers) -> str | None:
 
 
 class _Server(ThreadingHTTPServer):
+    standin: StandIn
     # socketserver's default listen backlog is 5: a burst of parallel connections overflows it and
     # the kernel drops SYNs, which clients only retry after a second.
     request_queue_size = 128
@@ -269,7 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("POST")
 
     def _dispatch(self, method: str) -> None:
-        standin: StandIn = self.server.standin
+        assert isinstance(self.server, _Server)
+        standin = self.server.standin
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)

@@ -18,6 +18,7 @@ def parse_form(content_type: str, body: bytes) -> dict:
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True) or b""
+        assert isinstance(payload, bytes)  # decode=True on a non-multipart part gives bytes
         filename = part.get_filename()
         fields[name] = (filename, payload) if filename else payload.decode("utf-8", "replace")
     return fields

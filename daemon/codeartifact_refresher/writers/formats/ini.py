@@ -31,6 +31,14 @@ class Entry:
     indent: int
 
 
+def _option_match(line: str) -> re.Match[str]:
+    """configparser's match of an option line; :func:`validate` made sure every such line has one."""
+    match = OPTCRE.match(line)
+    if match is None:  # pragma: no cover - validate() refuses such text first
+        raise WriterError("not a 'key = value' line")
+    return match
+
+
 def _is_blank_or_comment(line: str) -> bool:
     stripped = line.strip()
     return not stripped or stripped.startswith(COMMENT_PREFIXES)
@@ -98,7 +106,7 @@ class IniDocument:
                 kinds.append(("header", header.group("header"), indent))
                 in_option = False
             else:  # validate() guarantees every other line is an option line
-                kinds.append(("option", OPTCRE.match(stripped).group("option").rstrip(), indent))
+                kinds.append(("option", _option_match(stripped).group("option").rstrip(), indent))
                 in_option = True
         return kinds
 
@@ -117,7 +125,7 @@ class IniDocument:
                 current_section = name
             elif current_section != section:
                 continue
-            elif kind == "option":
+            elif kind == "option" and name is not None:
                 found.append(Entry(name, i, i + 1, indent))
             elif kind == "continuation":
                 found[-1].end = i + 1
@@ -130,7 +138,7 @@ class IniDocument:
         """(line index, start, end) of each piece of the entry's value text."""
         pieces = []
         first = self.lines[entry.start]
-        match = OPTCRE.match(first.strip())
+        match = _option_match(first.strip())
         value_start = len(first) - len(first.lstrip()) + match.start("value")
         pieces.append((entry.start, value_start, len(first.rstrip("\r\n"))))
         for i in range(entry.start + 1, entry.end):

@@ -11,6 +11,7 @@ from typing import Iterable
 
 from .lines import check_text, insert_lines, newline_of, split_lines
 
+_HEAD = re.compile(r"[^=]*=?\s*")  # a line's key, "=" and the blanks after it
 _SECTION = re.compile(r"^\[[^\]]*\]\s*$")
 
 
@@ -52,7 +53,7 @@ class NpmrcDocument:
                 continue
             body = line.rstrip("\r\n")
             ending = line[len(body):] or self.newline
-            head = re.match(r"[^=]*=?\s*", body).group()
+            head = _HEAD.match(body).group()  # type: ignore[union-attr]  # matches any text
             head = head if "=" in head else head.rstrip() + "="
             self.lines[i] = head + value + ending
             found = True
