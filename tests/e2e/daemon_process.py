@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,7 +52,9 @@ class DaemonProcess:
 
 
 class NotifySocket:
-    """A socket bound where the daemon's $NOTIFY_SOCKET points, collecting its messages."""
+    """A socket bound where the daemon's $NOTIFY_SOCKET points, collecting its messages as they
+    come, as systemd does (an unread datagram socket fills after a few messages, and the daemon
+    never blocks to send: a later STOPPING=1 would be dropped)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -59,16 +62,30 @@ class NotifySocket:
         self.sock.bind(str(path))
         self.sock.settimeout(0.1)
         self.messages: list[str] = []
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="notify-socket", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closed.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except (TimeoutError, BlockingIOError):
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.messages.extend(data.decode().split("\n"))
 
     def receive(self) -> list[str]:
-        while True:
-            try:
-                self.messages.extend(self.sock.recv(4096).decode().split("\n"))
-            except (TimeoutError, BlockingIOError):
-                return self.messages
+        with self._lock:
+            return list(self.messages)
 
     def has(self, prefix: str) -> bool:
         return any(m.startswith(prefix) for m in self.receive())
 
     def close(self) -> None:
+        self._closed.set()
+        self._reader.join(1)
         self.sock.close()
