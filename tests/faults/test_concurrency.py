@@ -14,6 +14,9 @@ from ..e2e.daemon_process import DaemonProcess, wait_for
 
 pytestmark = pytest.mark.e2e
 
+TOKENS = 8  # issued by the stand-in (to both daemons) before the user stops editing
+WRITES = 4  # files written by each daemon (two a refresh) before the user stops editing
+
 TARGETS = """\
       - writer: pip
         repository: pypi-store
@@ -33,8 +36,14 @@ def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
         daemons = [DaemonProcess(config, tmp_path / f"daemon{i}.log") for i in range(2)]
         try:
             wait_for(lambda: pip_conf.exists() and npmrc.exists(), 30, "the first files")
+
+            def both_refreshed_enough():  # by the stand-in's count, and by each daemon's own log
+                return standin.calls["GetAuthorizationToken"] >= TOKENS and all(
+                    d.log.count(": written") >= WRITES for d in daemons)
+
             edits, started = 0, time.monotonic()
-            while time.monotonic() - started < 8:
+            while edits < 100 or edits % 20 or not both_refreshed_enough():  # edits all through the refreshes
+                assert time.monotonic() - started < 60, f"only {standin.calls['GetAuthorizationToken']} tokens in 60 s"
                 for path in (pip_conf, npmrc):
                     with open(path, "a") as f:  # an edit in place, as `echo >> file` makes
                         f.write(f"# user edit {edits}\n")
@@ -47,9 +56,10 @@ def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
                 d.close()
     logs = [d.log for d in daemons]
     assert statuses == [0, 0]
-    assert tokens >= 8, "both daemons refreshed several times while the user edited"
-    written = sum(log.count(": written") for log in logs)
-    assert written >= 8
+    assert tokens >= TOKENS, "both daemons refreshed several times while the user edited"
+    written = [log.count(": written") for log in logs]
+    assert min(written) >= WRITES, f"each daemon wrote several times while the user edited: {written}"
+    written = sum(written)
     for path in (pip_conf, npmrc):
         text = path.read_text()
         lines = [line for line in text.splitlines() if line.startswith("# user edit ")]

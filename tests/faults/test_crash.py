@@ -2,11 +2,13 @@
 file afterwards is whole: the old version or the new one, never a mix, and it parses."""
 import configparser
 import contextlib
+import os
 import random
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -20,18 +22,27 @@ KILLS = 30
 PLACEHOLDER = "TOKEN-PLACEHOLDER"
 BULK = "".join(f"# a user's comment line {i}, kept byte for byte\n" for i in range(3000))  # ~150 KB per file
 
-LOOP = textwrap.dedent("""
-    import sys
+# A zygote: it loads the config and botocore once, then forks a fresh writer for each line on its
+# stdin, prints the writer's pid, and "dead" once the test has killed it. Each writer starts from
+# the same point a newly started process would reach after start-up (the client made, no call yet,
+# nothing written), at a fraction of the cost of a new interpreter.
+ZYGOTE = textwrap.dedent("""
+    import os, sys
     from codeartifact_refresher import config, refresh
     from codeartifact_refresher.writers.registry import Registry
     from codeartifact_refresher.aws.tokens import Clients
     registry = Registry()
     cfg = config.load(sys.argv[1], registry)
     clients = Clients()
-    clients.client(cfg.domains[0])  # botocore loaded before "ready": the kills land among writes
-    print("ready", flush=True)
-    while True:
-        refresh.refresh_all(cfg, clients, registry)
+    clients.client(cfg.domains[0])  # botocore loaded before the fork: the kills land among writes
+    for _ in sys.stdin:
+        pid = os.fork()
+        if pid == 0:
+            while True:
+                refresh.refresh_all(cfg, clients, registry)
+        print(pid, flush=True)
+        os.waitpid(pid, 0)
+        print("dead", flush=True)
 """)
 
 
@@ -62,26 +73,43 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(standin, tmp
     rendered = {p: expected_after_a_write(standin, p, t) for p, t in targets.items()}
     rng = random.Random(4)
     seen_versions = set()
-    for _ in range(KILLS):
-        child = subprocess.Popen([sys.executable, "-c", LOOP, str(config)], stdout=subprocess.PIPE, text=True)
-        assert child.stdout.readline() == "ready\n"
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(rng.uniform(0.0, 0.4))  # let it write for a random while, then kill it mid-stride
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
-        tokens = standin.issued_tokens()
-        for path, original in targets.items():
-            text = path.read_text()
-            found = [t for t in tokens if t in text]
-            normal = text.replace(found[0], PLACEHOLDER) if found else text
-            assert normal in (original, rendered[path]), f"{path} is neither the old nor the new version"
-            assert len(found) <= 1
-            if path.name != ".npmrc":
-                configparser.ConfigParser(interpolation=None).read_string(text)
-            seen_versions.add(found[0] if found else None)
+    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE, str(config)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    child = None
+    try:
+        for _ in range(KILLS):
+            zygote.stdin.write("go\n")
+            zygote.stdin.flush()
+            child = int(zygote.stdout.readline())
+            time.sleep(rng.uniform(0.0, 0.4))  # let it write for a random while, then kill it mid-stride
+            os.kill(child, signal.SIGKILL)
+            assert zygote.stdout.readline() == "dead\n"
+            child = None
+            check(standin, targets, rendered, seen_versions)
+    finally:
+        if child is not None:  # the test failed between the fork and the kill
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        zygote.kill()
+        zygote.wait()
+        zygote.stdin.close()
+        zygote.stdout.close()
     assert len(seen_versions) > KILLS // 2, "the kills should land between many different writes"
     # a normal run afterwards cleans up what the kills left behind
     assert cli.main(["refresh", "--config", str(config)]) == 0
     leftovers = [p.name for p in home.rglob("*.tmp")]
     assert leftovers == []
+
+
+def check(standin, targets, rendered, seen_versions):
+    """Every target is the old or the new version, whole, and parses."""
+    tokens = standin.issued_tokens()
+    for path, original in targets.items():
+        text = path.read_text()
+        found = [t for t in tokens if t in text]
+        normal = text.replace(found[0], PLACEHOLDER) if found else text
+        assert normal in (original, rendered[path]), f"{path} is neither the old nor the new version"
+        assert len(found) <= 1
+        if path.name != ".npmrc":
+            configparser.ConfigParser(interpolation=None).read_string(text)
+        seen_versions.add(found[0] if found else None)

@@ -1,5 +1,9 @@
 """Target files under faults: a file that changes while it is rewritten, a second writer, a full
-disk, a read-only directory, a killed writer's leftovers, links into someone else's directory."""
+disk, a read-only directory, a killed writer's leftovers, links into someone else's directory.
+
+Every test runs under both ways of putting the new file in place (tests/renames.py): the
+``renameat2`` exchange and the ``os.replace`` fallback; those that make sense under one only say so.
+"""
 import errno
 import multiprocessing
 import os
@@ -18,6 +22,11 @@ from codeartifact_refresher.outputs import files
 from codeartifact_refresher.platform import linux
 from codeartifact_refresher.errors import TargetError, UnsafeFileError
 
+from .. import renames
+from ..renames import only
+
+rename_strategy = renames.rename_strategy  # the fixture, found by pytest in this module
+
 NOBODY = 65534
 
 
@@ -29,6 +38,11 @@ def d(tmp_path):
     return d
 
 
+@pytest.fixture(autouse=True)
+def strategy(rename_strategy):
+    return rename_strategy
+
+
 def listing(directory):
     return sorted(p.name for p in directory.iterdir())
 
@@ -38,9 +52,35 @@ def append_line(line):
     return lambda text: (text or "") if line in (text or "") else (text or "") + line
 
 
-def test_an_edit_made_while_we_render_is_re_read_and_kept(d):
+def in_place(monkeypatch, strategy, path):
+    """Every version of ``path`` that our renames put in place, even for an instant."""
+    seen = []
+    if strategy == "rename":
+        real_replace = os.replace
+
+        def replace(src, dst):
+            real_replace(src, dst)
+            if Path(src).name.startswith(f".{path.name}."):  # ours, not an editor's save
+                seen.append(path.read_text())
+
+        monkeypatch.setattr(os, "replace", replace)
+        return seen
+    real = linux.renameat2()
+
+    def renameat2(*args):
+        result = real(*args)
+        seen.append(path.read_text())
+        return result
+
+    monkeypatch.setattr(linux, "renameat2", lambda: renameat2)
+    return seen
+
+
+def test_an_edit_made_while_we_render_is_re_read_and_kept(d, monkeypatch, strategy):
+    """Seen by the final re-read, before our rename: no version without the edit is ever in place."""
     path = d / "pip.conf"
     path.write_text("[global]\n")
+    versions = in_place(monkeypatch, strategy, path)
     calls = []
 
     def render(text):
@@ -52,14 +92,14 @@ def test_an_edit_made_while_we_render_is_re_read_and_kept(d):
     assert files.update(path, render)
     assert path.read_text() == "[global]\n# user edit\nours = 1\n"
     assert calls == ["[global]\n", "[global]\n# user edit\n"]
+    assert versions == ["[global]\n# user edit\nours = 1\n"]
 
 
-def racing(monkeypatch, mode, edit):
-    """Run ``edit(path)`` once, right before our rename: through ``renameat2`` (mode
-    "exchange") or, as where the system lacks it, ``os.replace`` (mode "rename")."""
+def racing(monkeypatch, strategy, edit):
+    """Run ``edit(path)`` once, right before our rename: through ``renameat2`` (strategy
+    "exchange") or, as where the system lacks it, ``os.replace`` (strategy "rename")."""
     done = []
-    if mode == "rename":
-        monkeypatch.setattr(linux, "renameat2", lambda: None)
+    if strategy == "rename":
         real_replace = os.replace
 
         def replace(src, dst):
@@ -94,19 +134,20 @@ def save_by_rename(path):
     os.replace(new, path)
 
 
-@pytest.mark.parametrize("mode", ["exchange", "rename"])
-def test_an_edit_written_into_the_old_file_during_the_rename_is_carried_over(d, monkeypatch, mode):
+def test_an_edit_written_into_the_old_file_during_the_rename_is_carried_over(d, monkeypatch, strategy):
     path = d / "pip.conf"
     path.write_text("[global]\n")
-    racing(monkeypatch, mode, append_in_place)
+    racing(monkeypatch, strategy, append_in_place)
     assert files.update(path, append_line("ours = 1\n"))
     assert path.read_text() == "[global]\n# user edit\nours = 1\n"
     assert listing(d) == ["pip.conf"]
 
 
+@only("exchange")
 def test_an_editor_saving_by_rename_an_instant_before_our_rename_is_kept(d, monkeypatch):
     """Closed by renameat2's exchange: what we swap out is checked, and given back if it is not
-    the file we read. (Without renameat2 this microseconds-wide window remains; SECURITY.md.)"""
+    the file we read. (Without renameat2 this microseconds-wide window remains; SECURITY.md.
+    The same save a moment earlier, before the final re-read, is kept by both strategies: next test.)"""
     path = d / "pip.conf"
     path.write_text("[global]\n")
     racing(monkeypatch, "exchange", save_by_rename)
@@ -115,7 +156,44 @@ def test_an_editor_saving_by_rename_an_instant_before_our_rename_is_kept(d, monk
     assert listing(d) == ["pip.conf"]
 
 
+def test_an_editor_saving_by_rename_while_we_render_is_kept(d, monkeypatch, strategy):
+    """Seen by the final re-read, before our rename, under both strategies."""
+    path = d / "pip.conf"
+    path.write_text("[global]\n")
+    versions = in_place(monkeypatch, strategy, path)
+    calls = []
+
+    def render(text):
+        calls.append(text)
+        if len(calls) == 1:
+            save_by_rename(path)
+        return text + "ours = 1\n"
+
+    assert files.update(path, render)
+    assert path.read_text() == "[global]\n# user edit\nours = 1\n" and listing(d) == ["pip.conf"]
+    assert calls == ["[global]\n", "[global]\n# user edit\n"]
+    assert versions == ["[global]\n# user edit\nours = 1\n"]
+
+
+def test_a_file_created_while_we_render_a_new_one_is_kept(d, strategy):
+    path = d / "pip.conf"
+    calls = []
+
+    def render(text):
+        calls.append(text)
+        if len(calls) == 1:
+            path.write_text("# theirs\n")
+        return (text or "") + "ours = 1\n"
+
+    assert files.update(path, render)
+    assert path.read_text() == "# theirs\nours = 1\n" and listing(d) == ["pip.conf"]
+    assert calls == [None, "# theirs\n"]
+
+
+@only("exchange")
 def test_a_file_created_an_instant_before_we_create_it_is_kept(d, monkeypatch):
+    """RENAME_NOREPLACE refuses to replace it. (Without renameat2 the rename would; the window
+    is the same microseconds as an editor's save, above.)"""
     path = d / "pip.conf"
     racing(monkeypatch, "exchange", lambda p: p.write_text("# theirs\n"))
     assert files.update(path, append_line("ours = 1\n"))
@@ -182,6 +260,40 @@ def test_temporary_files_left_by_a_killed_writer_are_removed_and_others_kept(d):
     assert not stale.exists() and all(p.read_text() == "keep" for p in others)
 
 
+def stale_name(path, suffix="ab_d1234"):
+    return path.with_name(f".{path.name}.{suffix}.tmp")
+
+
+def test_a_killed_writers_temporary_file_is_removed_only_when_it_is_ours(d):
+    """Only our own leftovers go: a file of the same name pattern that belongs to another user
+    is theirs, whatever its name says."""
+    if os.geteuid() != 0:
+        pytest.skip("making a file that belongs to another user needs root")
+    ours, theirs = stale_name(d / "pip.conf", "ours1234"), stale_name(d / "pip.conf", "them1234")
+    ours.write_text("half")
+    theirs.write_text("theirs")
+    os.chown(theirs, 12345, 12345)
+    files.update(d / "pip.conf", append_line("x\n"))
+    assert not ours.exists(), "our own leftover stayed"
+    assert theirs.read_text() == "theirs" and os.stat(theirs).st_uid == 12345, "another user's file was removed"
+    assert listing(d) == [".pip.conf.them1234.tmp", "pip.conf"]
+
+
+def test_a_link_or_directory_named_like_a_temporary_file_is_not_removed(d):
+    """Only regular files are ours to clean up; a symlink of that name is removed neither
+    itself nor through it, and a directory stays."""
+    target = d / "elsewhere"
+    target.write_text("kept")
+    link, directory = stale_name(d / "pip.conf", "link1234"), stale_name(d / "pip.conf", "dire1234")
+    link.symlink_to(target)
+    directory.mkdir()
+    (directory / "inside").write_text("kept")
+    files.update(d / "pip.conf", append_line("x\n"))
+    assert link.is_symlink() and os.readlink(link) == str(target) and target.read_text() == "kept"
+    assert (directory / "inside").read_text() == "kept"
+    assert listing(d) == sorted([".pip.conf.dire1234.tmp", ".pip.conf.link1234.tmp", "elsewhere", "pip.conf"])
+
+
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EDQUOT, errno.EIO])
 def test_a_failed_write_keeps_the_old_file_removes_the_temporary_and_says_why(d, monkeypatch, err):
     path = d / "pip.conf"
@@ -196,7 +308,7 @@ def test_a_failed_write_keeps_the_old_file_removes_the_temporary_and_says_why(d,
     assert path.read_text() == "old\n" and listing(d) == ["pip.conf"]
 
 
-def test_a_real_file_size_limit_mid_write_keeps_the_old_file(d):
+def test_a_real_file_size_limit_mid_write_keeps_the_old_file(d, strategy):
     """The kernel refuses the write (RLIMIT_FSIZE; as a full disk would), in a process of its own."""
     path = d / "pip.conf"
     path.write_text("old\n")
@@ -204,7 +316,10 @@ def test_a_real_file_size_limit_mid_write_keeps_the_old_file(d):
         import resource, signal, sys
         from pathlib import Path
         from codeartifact_refresher.outputs import files
+        from codeartifact_refresher.platform import linux
         from codeartifact_refresher.errors import TargetError
+        if {strategy!r} == "rename":
+            linux.renameat2 = lambda: None
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
         try:

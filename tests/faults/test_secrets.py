@@ -119,7 +119,7 @@ def _holds(container, token) -> bool:
 @pytest.mark.timing
 def test_the_daemon_through_faults_and_signals(tmp_path, home):
     spy_out = tmp_path / "spy.txt"
-    with StandIn(token_lifetime=4) as standin:
+    with StandIn(token_lifetime=2) as standin:  # a refresh every second (the daemon's MIN_DELAY)
         standin.add_repository("acme", "pypi-store", "pypi")
         standin.add_repository("acme", "npm-store", "npm")
         config = write_config(tmp_path / "config.yaml", standin, hooked_targets(spy_out))

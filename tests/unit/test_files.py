@@ -9,6 +9,14 @@ from codeartifact_refresher.outputs import files
 from codeartifact_refresher.platform import linux
 from codeartifact_refresher.errors import TargetError, UnsafeFileError
 
+from .. import renames
+from ..renames import only
+
+rename_strategy = renames.rename_strategy  # the fixture, found by pytest in this module
+
+# the tests that write run under both ways of putting the new file in place (tests/renames.py)
+both = pytest.mark.usefixtures("rename_strategy")
+
 
 def mode_of(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
@@ -25,6 +33,7 @@ def wide_umask():
     os.umask(old)
 
 
+@both
 def test_new_file_is_0600_in_new_0700_directories_whatever_the_umask(tmp_path, wide_umask):
     path = tmp_path / "a" / "b" / "pip.conf"
     write(path, "x\n")
@@ -32,6 +41,7 @@ def test_new_file_is_0600_in_new_0700_directories_whatever_the_umask(tmp_path, w
     assert mode_of(tmp_path / "a") == 0o700 and mode_of(tmp_path / "a" / "b") == 0o700
 
 
+@both
 def test_strict_umask_does_not_narrow_a_wanted_group_read(tmp_path):
     old = os.umask(0o077)
     try:
@@ -41,6 +51,7 @@ def test_strict_umask_does_not_narrow_a_wanted_group_read(tmp_path):
     assert mode_of(tmp_path / "f") == 0o640
 
 
+@both
 def test_temporary_file_is_created_with_the_final_mode(tmp_path, monkeypatch):
     opened = []
     real_open = os.open
@@ -60,6 +71,7 @@ def test_temporary_file_is_created_with_the_final_mode(tmp_path, monkeypatch):
     assert mode_of(tmp_path / "f") == 0o640
 
 
+@both
 def test_a_stale_temporary_name_is_never_reused_or_removed(tmp_path):
     (tmp_path / "d").mkdir()
     squatter = tmp_path / "d" / f".f.{os.getpid()}.tmp"
@@ -74,6 +86,7 @@ def test_fifo_target_is_refused_without_hanging(tmp_path):
         files.read(tmp_path / "fifo")
 
 
+@both
 def test_existing_wide_file_is_tightened_and_narrow_one_not_widened(tmp_path):
     wide, narrow = tmp_path / "wide", tmp_path / "narrow"
     wide.write_text("a")
@@ -85,6 +98,7 @@ def test_existing_wide_file_is_tightened_and_narrow_one_not_widened(tmp_path):
     assert mode_of(wide) == 0o600 and mode_of(narrow) == 0o400 and narrow.read_text() == "b"
 
 
+@both
 def test_replace_is_atomic_rename_and_leaves_no_temporary_file(tmp_path):
     tmp_path = tmp_path / "dir"
     tmp_path.mkdir()
@@ -96,8 +110,9 @@ def test_replace_is_atomic_rename_and_leaves_no_temporary_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
 
 
+@only("rename")
 def test_failed_replace_keeps_old_file_and_removes_temporary(tmp_path, monkeypatch):
-    monkeypatch.setattr(linux, "renameat2", lambda: None)  # the os.replace path
+    """os.replace failing: the fallback's own failure (the exchange's is the test further down)."""
     tmp_path = tmp_path / "dir"
     tmp_path.mkdir()
     path = tmp_path / "f"
@@ -112,6 +127,7 @@ def test_failed_replace_keeps_old_file_and_removes_temporary(tmp_path, monkeypat
     assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["f"]
 
 
+@both
 def test_symlink_is_refused_unless_followed(tmp_path):
     real = tmp_path / "real.conf"
     real.write_text("old")
@@ -136,6 +152,7 @@ def test_non_utf8_file_is_refused_and_says_where(tmp_path):
         files.read(path)
 
 
+@both
 def test_bom_and_crlf_survive_a_rewrite(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(b"\xef\xbb\xbfa\r\n")
@@ -153,6 +170,7 @@ def test_unreadable_parent_gives_a_clear_error(tmp_path):
 
 
 def test_a_failed_exchange_keeps_old_file_and_removes_temporary(tmp_path, monkeypatch):
+    """renameat2 failing, as only the exchange strategy calls it."""
     tmp_path = tmp_path / "dir"
     tmp_path.mkdir()
     path = tmp_path / "f"
@@ -179,3 +197,49 @@ def test_a_system_without_renameat2_falls_back_to_rename(tmp_path, monkeypatch, 
     path.write_text("old")
     write(path, "new")
     assert path.read_text() == "new"
+
+
+@both
+def test_the_directory_is_fsynced_after_the_new_file_is_in_place(tmp_path, monkeypatch):
+    """The rename is only durable once the directory is on disk: the file's data first, then,
+    with the new file in place, the directory."""
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    path = directory / "f"
+    path.write_text("old")
+    synced = []
+    real_fsync = os.fsync
+
+    def spy(fd):
+        st = os.fstat(fd)
+        kind = "directory" if stat.S_ISDIR(st.st_mode) else "file"
+        if kind == "directory":
+            assert st.st_ino == os.stat(directory).st_ino, "fsynced some other directory"
+        synced.append((kind, path.read_text()))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    write(path, "new")
+    assert synced == [("file", "old"), ("directory", "new")]
+
+
+@both
+def test_root_rewriting_a_users_file_keeps_its_owner_and_group(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    path = tmp_path / "f"
+    path.write_text("old")
+    os.chown(path, 12345, 23456)
+    write(path, "new")
+    st = os.stat(path)
+    assert path.read_text() == "new" and (st.st_uid, st.st_gid) == (12345, 23456)
+
+
+@both
+def test_root_writing_a_new_file_or_its_own_keeps_it_roots(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("runs as root")
+    path = tmp_path / "f"
+    write(path, "new")
+    write(path, "newer")
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (0, 0)
