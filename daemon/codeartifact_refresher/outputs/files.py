@@ -224,7 +224,7 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(fd, mode)  # 0600 so far; the final mode is set while the file is still empty
-            if os.geteuid() == 0 and current.uid not in (None, 0):
+            if os.geteuid() == 0 and current.uid not in (None, 0) and current.gid is not None:
                 os.fchown(fd, current.uid, current.gid)  # keep a user's file theirs
             f.write(data)
             f.flush()

@@ -94,7 +94,7 @@ class Writer(Generic[OptionsT]):
         if isinstance(legacy, Mapping):  # 0.x: options = {name: (validator, default)}
             warnings.warn(
                 f"{cls.__module__}.{cls.__qualname__}: 'options = {{name: (validator, default)}}' is "
-                "deprecated; declare an Options dataclass (see CHANGELOG-writers.md)",
+                "deprecated; declare an Options dataclass (see 'For writer plugin authors' in CHANGELOG.md)",
                 DeprecationWarning, stacklevel=2,
             )
             cls.Options = _options.from_legacy(cls.__name__, legacy)
