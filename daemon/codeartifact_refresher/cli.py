@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__, commands, log
 from .commands.common import EXIT_BUG, EXIT_FAILED, EXIT_USAGE

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from codeartifact_refresher import cli
-from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import ALL_TARGETS, write_config
 

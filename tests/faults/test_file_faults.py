@@ -8,9 +8,9 @@ import errno
 import multiprocessing
 import os
 import resource
+import shutil
 import subprocess
 import sys
-import shutil
 import tempfile
 import textwrap
 import traceback
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from codeartifact_refresher.errors import TargetError, UnsafeFileError
 from codeartifact_refresher.outputs import files
 from codeartifact_refresher.platform import linux
-from codeartifact_refresher.errors import TargetError, UnsafeFileError
 
 from .. import renames
 from ..renames import only

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codeartifact_refresher import cli
-from codeartifact_refresher.outputs import files
+from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.config import load
+from codeartifact_refresher.outputs import files
 from codeartifact_refresher.refresh import refresh_all
 from codeartifact_refresher.writers.registry import Registry
-from codeartifact_refresher.aws.tokens import Clients
 
 from ..conftest import ALL_TARGETS, write_config
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher import cli, log
+from codeartifact_refresher.aws.tokens import Clients, Token
 from codeartifact_refresher.config import load
 from codeartifact_refresher.refresh import refresh_all
-from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.testing import StandIn
-from codeartifact_refresher.aws.tokens import Clients, Token
+from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import ALL_TARGETS, write_config
 from ..e2e.daemon_process import DaemonProcess, wait_for

@@ -5,9 +5,9 @@ import stat
 
 import pytest
 
+from codeartifact_refresher.errors import TargetError, UnsafeFileError
 from codeartifact_refresher.outputs import files
 from codeartifact_refresher.platform import linux
-from codeartifact_refresher.errors import TargetError, UnsafeFileError
 
 from .. import renames
 from ..renames import only

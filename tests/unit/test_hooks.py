@@ -3,8 +3,8 @@ import sys
 import time
 
 from codeartifact_refresher import config, refresh
-from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import write_config
 

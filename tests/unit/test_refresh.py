@@ -1,11 +1,10 @@
 import os
 import stat
 
-
 from codeartifact_refresher import config, refresh
-from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.writers import base
+from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import ALL_TARGETS, write_config
 

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 import pytest
 
 from codeartifact_refresher.errors import RegistryError
-from codeartifact_refresher.writers.registry import Registry
 from codeartifact_refresher.writers import base, npm, pip, twine
+from codeartifact_refresher.writers.registry import Registry
 
 
 @dataclass

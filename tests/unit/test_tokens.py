@@ -8,7 +8,6 @@ from codeartifact_refresher.aws import tokens
 from codeartifact_refresher.errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
 
 
-
 def domain(**kw) -> config.Domain:
     kw.setdefault("region", "us-east-1")
     return config.Domain(kw.pop("domain", "acme"), targets=(), **kw)

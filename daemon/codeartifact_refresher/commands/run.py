@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from .common import add_config_argument
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from .common import EXIT_FAILED, EXIT_OK, add_config_argument, load_config
 

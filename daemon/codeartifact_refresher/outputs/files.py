@@ -25,9 +25,9 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from ..errors import FileBusyError, TargetError, UnsafeFileError
 from ..platform import linux

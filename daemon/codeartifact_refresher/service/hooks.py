@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import subprocess
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import log
 

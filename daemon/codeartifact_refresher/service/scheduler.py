@@ -8,8 +8,8 @@ here only, so commands other than ``run`` never load it.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Callable
 
 
 class Scheduler:

@@ -18,16 +18,16 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
 
-from ..outputs import files
 from ..aws import endpoints
 from ..config import Config, Domain
-from ..platform.paths import user_state_dir
 from ..errors import TargetError
+from ..outputs import files
+from ..platform.paths import user_state_dir
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import configparser
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ...errors import WriterError
 from .lines import check_text, insert_lines, newline_of, split_lines

@@ -7,7 +7,7 @@ registries and auth lines.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .lines import check_text, insert_lines, newline_of, split_lines
 
