@@ -1,4 +1,5 @@
 """What the benchmarks share: a config of N domains on a stand-in, and reading /proc."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,14 @@ def open_fds(pid: int) -> int:
 def write_config(tmp: Path, standin, domains: int, extra: str = "") -> tuple[Path, Path]:
     """A config of ``domains`` domains with the three targets each; (config, state file)."""
     state = tmp / "state.json"
-    lines = [f"state_file: {state}", extra, "defaults:", "  region: us-east-1", f"  endpoint_url: {standin.url}", "domains:"]
+    lines = [
+        f"state_file: {state}",
+        extra,
+        "defaults:",
+        "  region: us-east-1",
+        f"  endpoint_url: {standin.url}",
+        "domains:",
+    ]
     for i in range(domains):
         standin.add_repository(f"d{i}", "pypi-store", "pypi", demo=False)
         standin.add_repository(f"d{i}", "npm-store", "npm", demo=False)
@@ -45,8 +53,13 @@ def write_config(tmp: Path, standin, domains: int, extra: str = "") -> tuple[Pat
 
 
 def environment(home: Path) -> dict:
-    return {**os.environ, "HOME": str(home), "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "x",
-            "AWS_EC2_METADATA_DISABLED": "true"}
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": "AKIDBENCH",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
 
 
 def command(*args: str) -> list[str]:

@@ -5,6 +5,7 @@ targets, waits for the first round, then samples /proc for --windows windows of 
 
     python3 bench/idle.py --windows 3
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,11 @@ def main() -> None:
         code = proc.wait(30)
     print(f"{args.domains} domain(s) x 3 targets{', health listener on' if args.health else ''}")
     print(f"first round done {ready:.2f} s after start (process start-up included)")
-    print(f"idle CPU per {args.window:g} s window: " + ", ".join(f"{s:.3f} s" for s in samples)
-          + f"  (max {max(samples):.3f} s; target <= 0.05 s)")
+    print(
+        f"idle CPU per {args.window:g} s window: "
+        + ", ".join(f"{s:.3f} s" for s in samples)
+        + f"  (max {max(samples):.3f} s; target <= 0.05 s)"
+    )
     print(f"resident: {info['VmRSS']} now, {info['VmHWM']} peak (target <= 80 MiB); threads: {info['Threads']}")
     print(f"exit status after SIGTERM: {code}")
 

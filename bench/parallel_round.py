@@ -6,6 +6,7 @@ new `refresh` process would, and writes one pip file per domain.
 
     python3 bench/parallel_round.py --domains 100 --latency 0.1 --rounds 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,17 @@ def serve(port_queue, domains: int, latency: float) -> None:
 
 
 def write_config(path: Path, url: str, domains: int, workers: int, out: Path) -> None:
-    lines = [f"workers: {workers}", f'defaults: {{region: us-east-1, endpoint_url: "{url}", owner: "{ACCOUNT}"}}', "domains:"]
+    lines = [
+        f"workers: {workers}",
+        f'defaults: {{region: us-east-1, endpoint_url: "{url}", owner: "{ACCOUNT}"}}',
+        "domains:",
+    ]
     for i in range(domains):
-        lines += [f"  - domain: d{i}", "    targets:", f"      - {{writer: pip, repository: pypi-store, path: {out}/{i}.conf}}"]
+        lines += [
+            f"  - domain: d{i}",
+            "    targets:",
+            f"      - {{writer: pip, repository: pypi-store, path: {out}/{i}.conf}}",
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 

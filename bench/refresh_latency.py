@@ -9,6 +9,7 @@ Both should take the floor plus one round trip; three calls one after another wo
 
     python3 bench/refresh_latency.py [--latency 0.15] [--rounds 15]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ docutils that conflicts with twine; the script creates that venv on first use.
 
     python3 bench/refresh_vs_login.py [--rounds 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,14 +80,35 @@ def main() -> None:
             f"      - {{writer: twine, repository: pypi-store, path: {home}/.pypirc}}\n"
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "AWS_", "npm_config_", "NPM_CONFIG_"))}
-        env.update(HOME=str(home), AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench",
-                   AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL_CODEARTIFACT=standin.url,
-                   AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-                   PIP_DISABLE_PIP_VERSION_CHECK="1", XDG_CONFIG_HOME=str(home / ".config"),
-                   npm_config_update_notifier="false", PATH=f"{VENV / 'bin'}:{os.environ['PATH']}")
-        login = [[str(aws), "codeartifact", "login", "--tool", tool, "--domain", "acme", "--domain-owner",
-                  standin.account, "--repository", repo] for tool, repo in
-                 (("pip", "pypi-store"), ("npm", "npm-store"), ("twine", "pypi-store"))]
+        env.update(
+            HOME=str(home),
+            AWS_ACCESS_KEY_ID="AKIDBENCH",
+            AWS_SECRET_ACCESS_KEY="bench",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ENDPOINT_URL_CODEARTIFACT=standin.url,
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            PIP_DISABLE_PIP_VERSION_CHECK="1",
+            XDG_CONFIG_HOME=str(home / ".config"),
+            npm_config_update_notifier="false",
+            PATH=f"{VENV / 'bin'}:{os.environ['PATH']}",
+        )
+        login = [
+            [
+                str(aws),
+                "codeartifact",
+                "login",
+                "--tool",
+                tool,
+                "--domain",
+                "acme",
+                "--domain-owner",
+                standin.account,
+                "--repository",
+                repo,
+            ]
+            for tool, repo in (("pip", "pypi-store"), ("npm", "npm-store"), ("twine", "pypi-store"))
+        ]
         ours = [sys.executable, "-m", "codeartifact_refresher", "-q", "refresh", "--config", str(config)]
         bare = [sys.executable, "-c", BARE_BOTO3, standin.url, standin.account, str(home)]
         results: dict[str, list[float]] = {"aws login x3": [], "refresh": [], "bare boto3": []}

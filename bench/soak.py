@@ -4,6 +4,7 @@ refresh succeeded (from the state file and the stand-in's counts).
 
     python3 bench/soak.py --minutes 10
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,12 +46,18 @@ def main() -> None:
     failures = sum(d["failures_total"] for d in domains.values())
     rss, fds, threads = ([s[i] for s in samples] for i in (1, 2, 3))
     minute = [s for s in samples if s[0] <= 60]
-    print(f"{args.minutes:g} min, {args.domains} domain(s) x 3 targets, {args.lifetime:g}-second tokens, "
-          f"a sample every {args.every:g} s ({len(samples)} samples)")
+    print(
+        f"{args.minutes:g} min, {args.domains} domain(s) x 3 targets, {args.lifetime:g}-second tokens, "
+        f"a sample every {args.every:g} s ({len(samples)} samples)"
+    )
     print(f"refreshes: {successes} succeeded, {failures} failed; {calls} GetAuthorizationToken calls")
-    print(f"resident KiB: first minute max {max(s[1] for s in minute)}, last sample {rss[-1]}, "
-          f"min {min(rss)}, max {max(rss)}, peak (VmHWM) {peak}")
-    print(f"resident growth from the first minute's max to the last sample: {rss[-1] - max(s[1] for s in minute):+d} KiB")
+    print(
+        f"resident KiB: first minute max {max(s[1] for s in minute)}, last sample {rss[-1]}, "
+        f"min {min(rss)}, max {max(rss)}, peak (VmHWM) {peak}"
+    )
+    print(
+        f"resident growth from the first minute's max to the last sample: {rss[-1] - max(s[1] for s in minute):+d} KiB"
+    )
     print(f"open fds: min {min(fds)}, max {max(fds)}; threads: min {min(threads)}, max {max(threads)}")
     print("samples (s, KiB, fds, threads): " + " ".join(f"{t:.0f}:{r}/{f}/{n}" for t, r, f, n in samples))
     print(f"exit status after SIGTERM: {code}; live tokens at the end: {live}")

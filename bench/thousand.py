@@ -5,6 +5,7 @@ calls per domain), with wall time, endpoint lookups and peak memory.
 
     python3 bench/thousand.py --domains 1000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,14 +56,20 @@ def main() -> None:
             daemon.send_signal(signal.SIGTERM)
             runs[case] = (round_took, info, daemon.wait(60), standin.calls["GetRepositoryEndpoint"] - calls)
     print(f"{args.domains} domains x 3 targets ({size / 1024:.0f} KiB of config)")
-    print(f"refresh: {refresh_took:.2f} s ({usage.ru_utime + usage.ru_stime:.2f} s of CPU), exit "
-          f"{os.waitstatus_to_exitcode(code)}, {written} files written, {refreshed} domains recorded, "
-          f"peak resident {refresh_peak / 1024:.1f} MiB")
+    print(
+        f"refresh: {refresh_took:.2f} s ({usage.ru_utime + usage.ru_stime:.2f} s of CPU), exit "
+        f"{os.waitstatus_to_exitcode(code)}, {written} files written, {refreshed} domains recorded, "
+        f"peak resident {refresh_peak / 1024:.1f} MiB"
+    )
     for case, (round_took, info, daemon_code, lookups) in runs.items():
-        print(f"run ({case}): first round {round_took:.2f} s after start, {lookups} endpoint lookups, peak resident "
-              f"{kib(info['VmHWM']) / 1024:.1f} MiB, now {kib(info['VmRSS']) / 1024:.1f} MiB, {info['Threads']} threads; "
-              f"exit {daemon_code}")
-    print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, the stand-in included)")
+        print(
+            f"run ({case}): first round {round_took:.2f} s after start, {lookups} endpoint lookups, peak resident "
+            f"{kib(info['VmHWM']) / 1024:.1f} MiB, now {kib(info['VmRSS']) / 1024:.1f} MiB, {info['Threads']} threads; "
+            f"exit {daemon_code}"
+        )
+    print(
+        f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, the stand-in included)"
+    )
 
 
 if __name__ == "__main__":

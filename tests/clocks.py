@@ -1,5 +1,6 @@
 """Clocks that tests move by hand: wall time, elapsed time (counts sleep) and monotonic time
 (stops during sleep), like :class:`codeartifact_refresher.service.planner.Clock`."""
+
 from __future__ import annotations
 
 import time

@@ -1,5 +1,6 @@
 """Fixtures that own the environment: every test gets its own HOME, XDG dirs and fake AWS keys,
 and nothing of this machine's pip, npm or AWS settings leaks in."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,15 @@ from codeartifact_refresher.testing import StandIn
 from .clocks import Clocks
 
 LEAKY_PREFIXES = ("PIP_", "AWS_", "NPM_CONFIG_", "npm_config_", "CODEARTIFACT_REFRESHER_", "TWINE_")
-LEAKY_NAMES = ("VIRTUAL_ENV", "XDG_CONFIG_DIRS", "STATE_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
-               "JOURNAL_STREAM")
+LEAKY_NAMES = (
+    "VIRTUAL_ENV",
+    "XDG_CONFIG_DIRS",
+    "STATE_DIRECTORY",
+    "NOTIFY_SOCKET",
+    "WATCHDOG_USEC",
+    "WATCHDOG_PID",
+    "JOURNAL_STREAM",
+)
 
 
 def pytest_collection_modifyitems(items) -> None:

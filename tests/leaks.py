@@ -1,4 +1,5 @@
 """Looking for tokens where they must not be."""
+
 from __future__ import annotations
 
 from urllib.parse import quote

@@ -7,6 +7,7 @@ None is enough. Bind the :func:`rename_strategy` fixture in a test module (``ren
 renames.rename_strategy``) and use it by name or with ``usefixtures``; a test that only makes
 sense under one strategy says so with ``@only("exchange")`` and a docstring saying why.
 """
+
 from __future__ import annotations
 
 import pytest

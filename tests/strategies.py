@@ -1,4 +1,5 @@
 """Hypothesis strategies for foreign config files: content no target owns."""
+
 from __future__ import annotations
 
 from hypothesis import strategies as st
@@ -44,7 +45,9 @@ def npmrc_files(draw, forbidden_keys=("registry",)):
         NAME.map(lambda s: f"@{s}:registry").filter(lambda k: k not in forbidden_keys),
         NAME.map(lambda s: f"//{s}.example.com/npm/:_authToken"),
     )
-    line = st.one_of(COMMENT, st.just(""), st.builds(lambda k, sep, v: f"{k}{sep}{v}", key, st.sampled_from(["=", " = "]), VALUE))
+    line = st.one_of(
+        COMMENT, st.just(""), st.builds(lambda k, sep, v: f"{k}{sep}{v}", key, st.sampled_from(["=", " = "]), VALUE)
+    )
     lines = draw(st.lists(line, max_size=8))
     if draw(st.booleans()):  # a section at the end, whose keys (even 'registry') are not top level
         lines += ["[section]", "registry=https://elsewhere.example/"]

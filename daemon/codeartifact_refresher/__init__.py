@@ -1,4 +1,5 @@
 """codeartifact-refresher: keeps AWS CodeArtifact tokens fresh in package managers' config files."""
+
 from importlib import metadata
 
 try:

@@ -4,6 +4,7 @@
 Exit statuses: 0 success; 1 some target or domain failed (the rest were still written); 2 a bad
 config or usage; 70 an internal error (a bug: the traceback is logged, tokens redacted).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep AWS CodeArtifact tokens fresh in pip, npm and twine config files.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_const", const=logging.DEBUG, dest="log_level",
-                        help="log debug detail (never tokens)")
-    parser.add_argument("-q", "--quiet", action="store_const", const=logging.WARNING, dest="log_level",
-                        help="log only warnings and errors")
-    parser.add_argument("--log-format", choices=("text", "json"), default="text",
-                        help="text (default; timestamped except under systemd's journal) or one JSON object per line")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const=logging.DEBUG,
+        dest="log_level",
+        help="log debug detail (never tokens)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_const",
+        const=logging.WARNING,
+        dest="log_level",
+        help="log only warnings and errors",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default; timestamped except under systemd's journal) or one JSON object per line",
+    )
     parser.set_defaults(log_level=logging.INFO)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, info in commands.COMMANDS.items():

@@ -5,6 +5,7 @@ it is in use, and :class:`RedactingFormatter` replaces any that slip into a form
 (message, exception text or traceback) with ``<redacted>``. A token is forgotten when its block
 ends: nothing here outlives the refresh that needed it.
 """
+
 from __future__ import annotations
 
 import collections

@@ -8,6 +8,7 @@ them into one line. Domains are refreshed in parallel on a bounded pool of threa
 :class:`Gate` lets a stopping program finish the writes in flight and start no new ones. After a
 domain's files changed, its hooks run (:mod:`.hooks`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -94,8 +95,9 @@ class Gate:
             return self._cond.wait_for(lambda: self._busy == 0, timeout)
 
 
-def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run: bool = False,
-                   gate: Gate | None = None) -> DomainReport:
+def refresh_domain(
+    domain: Domain, clients: Clients, registry: Registry, dry_run: bool = False, gate: Gate | None = None
+) -> DomainReport:
     # every endpoint lookup starts now and runs beside the token call: one round trip, not three
     lookup = clients.endpoints(domain, _needs(domain, registry))
     try:
@@ -103,22 +105,32 @@ def refresh_domain(domain: Domain, clients: Clients, registry: Registry, dry_run
     except Error as e:
         logger.error("%s", e)
         failed = [TargetResult(t, FAILED, "no token") for t in domain.targets]
-        return DomainReport(domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False),
-                            endpoints=lookup.known)
+        return DomainReport(
+            domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False), endpoints=lookup.known
+        )
     with log.secret(token.value):  # forgotten when this block ends, with the token itself
         logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
         gate = gate or Gate()
         try:
             results = [_refresh_target(domain, t, token, lookup, registry, dry_run, gate) for t in domain.targets]
-            report = DomainReport(domain, token.expires_at, targets=results, lifetime=token.lifetime,
-                                  retryable=all(t.retryable for t in results if t.outcome == FAILED),
-                                  endpoints=lookup.known)
+            report = DomainReport(
+                domain,
+                token.expires_at,
+                targets=results,
+                lifetime=token.lifetime,
+                retryable=all(t.retryable for t in results if t.outcome == FAILED),
+                endpoints=lookup.known,
+            )
             if not dry_run:
                 _run_hooks(report)
         except Exception:  # a bug; logged while the token is still known, so it is redacted
             logger.exception("%s: internal error (please report this bug)", domain.label)
-            return DomainReport(domain, error="internal error", retryable=False,
-                                targets=[TargetResult(t, FAILED, "internal error") for t in domain.targets])
+            return DomainReport(
+                domain,
+                error="internal error",
+                retryable=False,
+                targets=[TargetResult(t, FAILED, "internal error") for t in domain.targets],
+            )
     return report
 
 
@@ -133,8 +145,9 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     return needs
 
 
-def refresh_all(config: Config, clients: Clients, registry: Registry, dry_run: bool = False,
-                gate: Gate | None = None) -> list[DomainReport]:
+def refresh_all(
+    config: Config, clients: Clients, registry: Registry, dry_run: bool = False, gate: Gate | None = None
+) -> list[DomainReport]:
     """Refresh every domain, at most ``config.workers`` at once; reports in config order."""
     with ThreadPoolExecutor(min(config.workers, len(config.domains)), "refresh") as pool:
         return list(pool.map(lambda d: refresh_domain(d, clients, registry, dry_run, gate), config.domains))
@@ -154,8 +167,15 @@ def _run_hooks(report: DomainReport) -> None:
         hooks.run(argv, domain.hook_timeout, hooks.environment(domain, report.expires_at, paths), domain.label)
 
 
-def _refresh_target(domain: Domain, target: Target, token: Token, endpoints: EndpointLookup, registry: Registry,
-                    dry_run: bool, gate: Gate) -> TargetResult:
+def _refresh_target(
+    domain: Domain,
+    target: Target,
+    token: Token,
+    endpoints: EndpointLookup,
+    registry: Registry,
+    dry_run: bool,
+    gate: Gate,
+) -> TargetResult:
     what = f"{domain.label}: {target.writer} {target.path}"
     try:
         result = _apply(domain, target, token, endpoints, registry, dry_run, gate)
@@ -183,6 +203,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
                 return writer.render_file(role, text, creds)
             except WriterError as e:
                 raise WriterError(f"cannot parse {output} as a {target.writer} config: {e}; left as it is") from None
+
         return render
 
     if dry_run:
@@ -202,10 +223,15 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
 def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
     """A unified diff of one output (and a line for a mode change) with every secret redacted."""
     name = before.name
-    lines = list(difflib.unified_diff(
-        (before.text or "").splitlines(), (after.text or "").splitlines(),
-        "/dev/null" if before.text is None else name, name, lineterm=""
-    ))
+    lines = list(
+        difflib.unified_diff(
+            (before.text or "").splitlines(),
+            (after.text or "").splitlines(),
+            "/dev/null" if before.text is None else name,
+            name,
+            lineterm="",
+        )
+    )
     if after.mode != before.mode and after.mode is not None:
         old = "none" if before.mode is None else f"{before.mode:04o}"
         lines.insert(0, f"# mode {old} -> {after.mode:04o}: {name}")

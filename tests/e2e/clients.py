@@ -1,4 +1,5 @@
 """Running the real clients and the real CLI as subprocesses, isolated from this machine."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The real ``codeartifact-refresher run`` in a subprocess, its log in a file the test can read."""
+
 from __future__ import annotations
 
 import os

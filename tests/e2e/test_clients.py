@@ -1,4 +1,5 @@
 """The real pip, npm and twine authenticate with what `refresh` wrote, and fail once it is stale."""
+
 import shutil
 import stat
 
@@ -103,7 +104,9 @@ def test_npm_install_then_refused_when_stale(standin, clock, tmp_path, user_file
 
     done = npm(home, "install", "--prefix", "proj", packages.DEMO_NAME)
     assert done.returncode == 0, done.stderr
-    assert (home / "proj" / "node_modules" / packages.DEMO_NAME / "index.js").read_text() == 'module.exports = "1.0.0";\n'
+    assert (
+        home / "proj" / "node_modules" / packages.DEMO_NAME / "index.js"
+    ).read_text() == 'module.exports = "1.0.0";\n'
 
     assert standin.calls["npm:refused"] == 0
     clock.advance(901)
@@ -118,7 +121,9 @@ def test_npm_install_then_refused_when_stale(standin, clock, tmp_path, user_file
 def test_npm_scoped_registry_serves_only_the_scope(standin, tmp_path, home):
     repo = standin.repositories[("acme", standin.account, "npm", "npm-store")]
     repo.publish_npm("@acme/widgets", "2.1.0")
-    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: npm, repository: npm-store, scope: '@acme'}\n")
+    config = write_config(
+        tmp_path / "c.yaml", standin, "      - {writer: npm, repository: npm-store, scope: '@acme'}\n"
+    )
     assert refresher(config).returncode == 0
     done = npm(home, "install", "--prefix", "proj", "@acme/widgets")
     assert done.returncode == 0, done.stderr
@@ -150,8 +155,10 @@ def test_twine_upload_lands_then_refused_when_stale(standin, clock, tmp_path, us
 def test_endpoint_from_aws_endpoint_url_codeartifact(standin, tmp_path, home, monkeypatch):
     """No endpoint_url in the config: botocore's own environment variable points at the stand-in."""
     config = tmp_path / "c.yaml"
-    config.write_text(f'domains:\n  - domain: acme\n    owner: "{standin.account}"\n    region: us-east-1\n'
-                      "    targets: [{writer: pip, repository: pypi-store}]\n")
+    config.write_text(
+        f'domains:\n  - domain: acme\n    owner: "{standin.account}"\n    region: us-east-1\n'
+        "    targets: [{writer: pip, repository: pypi-store}]\n"
+    )
     monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", standin.url)
     assert refresher(config).returncode == 0
     done = pip(home, "download", "--no-deps", "-d", str(tmp_path / "dl"), packages.DEMO_NAME)

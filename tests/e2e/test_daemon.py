@@ -1,4 +1,5 @@
 """The daemon as users run it: a real process, real signals, real pip, the stand-in's real clock."""
+
 import json
 import re
 import signal
@@ -39,7 +40,9 @@ def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
             started, results, on_newest = time.monotonic(), [], 0
             while on_newest < 2:
                 tick = time.monotonic()
-                assert tick - started < 60, f"{standin.calls['GetAuthorizationToken']} token(s) in 60 s of 8-second tokens"
+                assert tick - started < 60, (
+                    f"{standin.calls['GetAuthorizationToken']} token(s) in 60 s of 8-second tokens"
+                )
                 rotated = standin.calls["GetAuthorizationToken"] > ROTATIONS
                 out = tmp_path / f"dl{len(results)}"
                 results.append(pip(home, "download", "--no-deps", "-d", str(out), packages.DEMO_NAME))
@@ -54,7 +57,9 @@ def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
         assert len(results) >= 10 and standin.calls["pypi:refused"] == 0
         tokens = standin.calls["GetAuthorizationToken"]
         # refreshed at about 6 s of each 8: never more often than every 5 s
-        assert ROTATIONS + 1 <= tokens <= span // 5 + 2, f"{tokens} token calls in {span:.0f} seconds of 8-second tokens"
+        assert ROTATIONS + 1 <= tokens <= span // 5 + 2, (
+            f"{tokens} token calls in {span:.0f} seconds of 8-second tokens"
+        )
         print(f"{len(results)} pip downloads in {span:.0f} s, all succeeded, across {tokens} tokens")
         assert status == 0 and took < 5
         assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log})
@@ -108,11 +113,18 @@ def test_signals_notify_health_and_status(tmp_path, home):
         standin.add_repository("beta", "pypi-store", "pypi")
         config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET, extra=extra)
         config.write_text(f"state_file: {state_file}\nhealth: {{port: 0}}\n" + config.read_text())
-        daemon = DaemonProcess(config, tmp_path / "daemon.log", "--log-format", "json",
-                               env={"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "2000000"})
+        daemon = DaemonProcess(
+            config,
+            tmp_path / "daemon.log",
+            "--log-format",
+            "json",
+            env={"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "2000000"},
+        )
         try:
             wait_for(lambda: notify.has("READY=1"), 30, "READY=1")
-            assert any(m.startswith("STATUS=1 of 1 domain(s) OK; soonest token expires in 15m") for m in notify.messages)
+            assert any(
+                m.startswith("STATUS=1 of 1 domain(s) OK; soonest token expires in 15m") for m in notify.messages
+            )
             wait_for(lambda: notify.has("WATCHDOG=1"), 10, "WATCHDOG=1")
             assert (tmp_path / "hooked").read_text() == "x"
 
@@ -124,8 +136,12 @@ def test_signals_notify_health_and_status(tmp_path, home):
             assert re.search(r'codeartifact_refresher_token_expiry_seconds\{domain="acme",.*\} 8\d\d\.', metrics)
             assert re.search(r'codeartifact_refresher_refresh_success_total\{domain="acme",.*\} 1$', metrics, re.M)
 
-            status = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "status", "--json",
-                                     "--config", str(config)], capture_output=True, text=True, timeout=60)
+            status = subprocess.run(
+                [sys.executable, "-m", "codeartifact_refresher", "status", "--json", "--config", str(config)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert status.returncode == 0, status.stdout + status.stderr
             data = json.loads(status.stdout)
             assert data["daemon"]["running"] and data["daemon"]["pid"] == daemon.proc.pid and data["healthy"]
@@ -139,8 +155,12 @@ def test_signals_notify_health_and_status(tmp_path, home):
             wait_for(lambda: "reload refused" in daemon.log, 15, "the refused reload")
             assert daemon.proc.poll() is None
 
-            beta = good + good[good.index("  - domain: acme"):].replace("domain: acme", "domain: beta").replace(
-                PIP_TARGET, "      - writer: pip\n        repository: pypi-store\n        path: " + str(tmp_path / "beta.conf") + "\n")
+            beta = good + good[good.index("  - domain: acme") :].replace("domain: acme", "domain: beta").replace(
+                PIP_TARGET,
+                "      - writer: pip\n        repository: pypi-store\n        path: "
+                + str(tmp_path / "beta.conf")
+                + "\n",
+            )
             config.write_text(beta)
             daemon.signal(signal.SIGHUP)
             wait_for((tmp_path / "beta.conf").exists, 15, "the added domain's file")
@@ -154,14 +174,21 @@ def test_signals_notify_health_and_status(tmp_path, home):
         lines = daemon.log.splitlines()
         entries = [json.loads(line) for line in lines]  # every line is one JSON object
         assert any(e["level"] == "error" and "reload refused" in e["message"] for e in entries)
-        assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log, "state file": state_file.read_text(), "metrics": metrics})
+        assert_no_token(
+            standin.issued_tokens(),
+            {"daemon log": daemon.log, "state file": state_file.read_text(), "metrics": metrics},
+        )
 
 
 def test_a_bad_config_at_start_exits_2(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text("domains: []\n")
-    result = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "run", "--config", str(config)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "codeartifact_refresher", "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().endswith("expected 'domains:', a list of at least one domain")
 

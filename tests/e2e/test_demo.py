@@ -1,4 +1,5 @@
 """The README's first quick-start command: the demo runs a real pip install through the stand-in."""
+
 import re
 import sys
 
@@ -15,7 +16,9 @@ def test_demo_succeeds_and_shows_files_with_tokens_redacted(home):
     out = done.stdout
     assert out.rstrip().endswith("Demo succeeded.")
     assert out.count("Successfully installed ca-demo-pkg-1.0.0") == 2 and "No matching distribution" in out
-    assert re.findall(r"_authToken=(\S+)", out) == ["<redacted>"] and re.findall(r"password = (\S+)", out) == ["<redacted>"]
+    assert re.findall(r"_authToken=(\S+)", out) == ["<redacted>"] and re.findall(r"password = (\S+)", out) == [
+        "<redacted>"
+    ]
     assert "index-url = http://aws:<redacted>@127.0.0.1:" in out
 
 

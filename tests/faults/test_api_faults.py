@@ -2,6 +2,7 @@
 injected clocks: an hour of each fault. Where retrying helps the daemon backs off from about a
 second to five minutes; where it cannot it logs one clear reason and waits about five minutes
 each time. The old files stay as they were, and the first answer after the fault is used."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,11 +41,17 @@ def _keys(code):
 
 
 def _inject(code, status):
-    return (lambda c: c.standin.inject("GetAuthorizationToken", code, status, times=10_000), lambda c: c.standin.clear_faults())
+    return (
+        lambda c: c.standin.inject("GetAuthorizationToken", code, status, times=10_000),
+        lambda c: c.standin.clear_faults(),
+    )
 
 
 def _answer(body):
-    return (lambda c: c.standin.inject_answer("GetAuthorizationToken", body, times=10_000), lambda c: c.standin.clear_faults())
+    return (
+        lambda c: c.standin.inject_answer("GetAuthorizationToken", body, times=10_000),
+        lambda c: c.standin.clear_faults(),
+    )
 
 
 def _no_credentials(c):
@@ -66,29 +73,90 @@ def _fast(c):
 
 
 FAULTS = [
-    Fault("throttling", *_inject("ThrottlingException", 429), r"GetAuthorizationToken failed with ThrottlingException; will retry", True),
-    Fault("server error 500", *_inject("InternalServerException", 500), r"failed with InternalServerException; will retry", True),
-    Fault("service unavailable 503", *_inject("ServiceUnavailableException", 503), r"failed with ServiceUnavailableException; will retry", True),
+    Fault(
+        "throttling",
+        *_inject("ThrottlingException", 429),
+        r"GetAuthorizationToken failed with ThrottlingException; will retry",
+        True,
+    ),
+    Fault(
+        "server error 500",
+        *_inject("InternalServerException", 500),
+        r"failed with InternalServerException; will retry",
+        True,
+    ),
+    Fault(
+        "service unavailable 503",
+        *_inject("ServiceUnavailableException", 503),
+        r"failed with ServiceUnavailableException; will retry",
+        True,
+    ),
     Fault("read timeout", _slow, _fast, r"GetAuthorizationToken: cannot reach .* \(ReadTimeoutError\)", True),
-    Fault("connection refused", lambda c: c.standin.stop(), lambda c: c.standin.start(),
-          r"GetAuthorizationToken: cannot reach .* \(EndpointConnectionError\)", True),
-    Fault("empty token", *_answer({"authorizationToken": "", "expiration": 4102444800}), r"returned no usable token", True),
-    Fault("expiry in the past", *_answer({"authorizationToken": "tok", "expiration": 1}), r"returned no usable token", True),
-    Fault("access denied", *_keys("AccessDeniedException"),
-          r"GetAuthorizationToken was denied; the caller needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken", False),
-    Fault("expired credentials", *_keys("ExpiredTokenException"), r"the AWS credentials have expired \(ExpiredTokenException\); renew them", False),
-    Fault("unrecognised credentials", *_keys("UnrecognizedClientException"), r"AWS does not accept these credentials", False),
-    Fault("missing credentials", _no_credentials, _credentials_back, r"no AWS credentials found; set AWS_ACCESS_KEY_ID", False,
-          at_start=True),
-    Fault("DNS failure", lambda c: None, None, r"GetAuthorizationToken: cannot reach http://codeartifact\.invalid:9/v1/authorization-token \(EndpointConnectionError\)$", True,
-          config={"endpoint": "http://codeartifact.invalid:9"}),
-    Fault("unknown domain", lambda c: None, None, r"domain ghost \(\d+\): domain not found \(check 'domain', 'owner' and 'region'", False,
-          config={"domain": "ghost"}),
+    Fault(
+        "connection refused",
+        lambda c: c.standin.stop(),
+        lambda c: c.standin.start(),
+        r"GetAuthorizationToken: cannot reach .* \(EndpointConnectionError\)",
+        True,
+    ),
+    Fault(
+        "empty token", *_answer({"authorizationToken": "", "expiration": 4102444800}), r"returned no usable token", True
+    ),
+    Fault(
+        "expiry in the past",
+        *_answer({"authorizationToken": "tok", "expiration": 1}),
+        r"returned no usable token",
+        True,
+    ),
+    Fault(
+        "access denied",
+        *_keys("AccessDeniedException"),
+        r"GetAuthorizationToken was denied; the caller needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken",
+        False,
+    ),
+    Fault(
+        "expired credentials",
+        *_keys("ExpiredTokenException"),
+        r"the AWS credentials have expired \(ExpiredTokenException\); renew them",
+        False,
+    ),
+    Fault(
+        "unrecognised credentials",
+        *_keys("UnrecognizedClientException"),
+        r"AWS does not accept these credentials",
+        False,
+    ),
+    Fault(
+        "missing credentials",
+        _no_credentials,
+        _credentials_back,
+        r"no AWS credentials found; set AWS_ACCESS_KEY_ID",
+        False,
+        at_start=True,
+    ),
+    Fault(
+        "DNS failure",
+        lambda c: None,
+        None,
+        r"GetAuthorizationToken: cannot reach http://codeartifact\.invalid:9/v1/authorization-token \(EndpointConnectionError\)$",
+        True,
+        config={"endpoint": "http://codeartifact.invalid:9"},
+    ),
+    Fault(
+        "unknown domain",
+        lambda c: None,
+        None,
+        r"domain ghost \(\d+\): domain not found \(check 'domain', 'owner' and 'region'",
+        False,
+        config={"domain": "ghost"},
+    ),
 ]
 
 
 def make(tmp_path, standin, clocks, fault: Fault) -> Daemon:
-    config = write_config(tmp_path / "config.yaml", standin, ALL_TARGETS, domain=(fault.config or {}).get("domain", "acme"))
+    config = write_config(
+        tmp_path / "config.yaml", standin, ALL_TARGETS, domain=(fault.config or {}).get("domain", "acme")
+    )
     if fault.config and "endpoint" in fault.config:
         config.write_text(config.read_text().replace(standin.url, fault.config["endpoint"]))
     clients = Clients(clock=clocks.utcnow, attempts=1, timeouts=(1, 0.1))

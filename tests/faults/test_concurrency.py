@@ -1,5 +1,6 @@
 """Two daemons on the same files while a person keeps editing them: the flock serialises the
 daemons' writes, and every edit the person made is still there at the end."""
+
 from __future__ import annotations
 
 import configparser
@@ -39,7 +40,8 @@ def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
 
             def both_refreshed_enough():  # by the stand-in's count, and by each daemon's own log
                 return standin.calls["GetAuthorizationToken"] >= TOKENS and all(
-                    d.log.count(": written") >= WRITES for d in daemons)
+                    d.log.count(": written") >= WRITES for d in daemons
+                )
 
             edits, started = 0, time.monotonic()
             while edits < 100 or edits % 20 or not both_refreshed_enough():  # edits all through the refreshes

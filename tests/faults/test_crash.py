@@ -1,5 +1,6 @@
 """Crash consistency: a writer killed with SIGKILL at random moments, many times over. Every target
 file afterwards is whole: the old version or the new one, never a mix, and it parses."""
+
 import configparser
 import contextlib
 import os
@@ -73,8 +74,9 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(standin, tmp
     rendered = {p: expected_after_a_write(standin, p, t) for p, t in targets.items()}
     rng = random.Random(4)
     seen_versions = set()
-    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE, str(config)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    zygote = subprocess.Popen(
+        [sys.executable, "-c", ZYGOTE, str(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     child = None
     try:
         for _ in range(KILLS):

@@ -4,6 +4,7 @@ disk, a read-only directory, a killed writer's leftovers, links into someone els
 Every test runs under both ways of putting the new file in place (tests/renames.py): the
 ``renameat2`` exchange and the ``os.replace`` fallback; those that make sense under one only say so.
 """
+
 import errno
 import multiprocessing
 import os
@@ -394,7 +395,10 @@ def test_a_symlink_into_another_users_directory_is_refused_even_when_following(d
     link = d / "pip.conf"
     link.symlink_to(theirs / "pip.conf")
     before = (theirs / "pip.conf").read_bytes() if (theirs / "pip.conf").exists() else None
-    with pytest.raises(UnsafeFileError, match=rf"^{link} is a symlink to {theirs}/pip.conf, in a place owned by another user \(uid {owner}\); refusing"):
+    with pytest.raises(
+        UnsafeFileError,
+        match=rf"^{link} is a symlink to {theirs}/pip.conf, in a place owned by another user \(uid {owner}\); refusing",
+    ):
         files.update(link, append_line("x\n"), follow_symlinks=True)
     after = (theirs / "pip.conf").read_bytes() if (theirs / "pip.conf").exists() else None
     assert after == before

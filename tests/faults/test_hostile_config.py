@@ -1,6 +1,7 @@
 """Broken and hostile configs: whatever the file holds, the answer is a Config or one clear line
 naming the file (and the line when there is one), never a traceback. Property-based: hypothesis
 writes random bytes, truncations, random structures and single wrong values."""
+
 from __future__ import annotations
 
 import contextlib
@@ -49,12 +50,20 @@ domains:
 
 KEYS = sorted({*loader.TOP_KEYS, *loader.DOMAIN_KEYS, *loader.COMMON_TARGET_KEYS, "index", "scope", "port", "address"})
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**20, max_value=10**40),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40), st.sampled_from(["~/x", "/a/../b", "0640", "pip", ""]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**20, max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(["~/x", "/a/../b", "0640", "pip", ""]),
 )
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), inner, max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), inner, max_size=5),
+    ),
     max_leaves=25,
 )
 
@@ -151,7 +160,10 @@ def test_deep_nesting_is_a_clear_error(tmp_path):
 def test_huge_numbers_and_long_strings_are_refused_by_range(tmp_path):
     path = tmp_path / "c.yaml"
     status, err = outcome(path, VALID.replace("workers: 8", "workers: 1" + "0" * 400))
-    assert (status, err) == (2, f"ERROR {path}:4: workers: expected a whole number from 1 to 256, got a number of over 30 digits\n")
+    assert (status, err) == (
+        2,
+        f"ERROR {path}:4: workers: expected a whole number from 1 to 256, got a number of over 30 digits\n",
+    )
     status, err = outcome(path, VALID.replace("workers: 8", "workers: 1" + "0" * 5000))
     assert_one_line_error(status, err, path)
     status, err = outcome(path, VALID.replace("workers: 8", "workers: 1e400"))
@@ -176,25 +188,37 @@ def stat_of(mode, uid=0, gid=0, kind=stat.S_IFREG):
     return os.stat_result((kind | mode, 0, 0, 0, uid, gid, 0, 0, 0, 0))
 
 
-@pytest.mark.parametrize("file, parent, problem", [
-    (stat_of(0o666), ROOT_DIR, "is writable by every user"),
-    (stat_of(0o664, gid=100), ROOT_DIR, "is writable by group 100"),
-    (stat_of(0o644, uid=1000), ROOT_DIR, "is owned by uid 1000, not root"),
-    (stat_of(0o644), stat_of(0o777, kind=stat.S_IFDIR), "its directory /etc/x is writable by every user"),
-    (stat_of(0o644), stat_of(0o755, uid=1000, kind=stat.S_IFDIR), "its directory /etc/x is owned by uid 1000, not root"),
-])
+@pytest.mark.parametrize(
+    "file, parent, problem",
+    [
+        (stat_of(0o666), ROOT_DIR, "is writable by every user"),
+        (stat_of(0o664, gid=100), ROOT_DIR, "is writable by group 100"),
+        (stat_of(0o644, uid=1000), ROOT_DIR, "is owned by uid 1000, not root"),
+        (stat_of(0o644), stat_of(0o777, kind=stat.S_IFDIR), "its directory /etc/x is writable by every user"),
+        (
+            stat_of(0o644),
+            stat_of(0o755, uid=1000, kind=stat.S_IFDIR),
+            "its directory /etc/x is owned by uid 1000, not root",
+        ),
+    ],
+)
 def test_as_root_a_config_others_could_write_is_refused_like_ssh(file, parent, problem):
     with pytest.raises(ConfigError) as e:
         yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent)
-    assert str(e.value) == (f"/etc/x/config.yaml: {problem}; running as root, the config must be writable by root "
-                            "alone (chown root: and chmod go-w)")
+    assert str(e.value) == (
+        f"/etc/x/config.yaml: {problem}; running as root, the config must be writable by root "
+        "alone (chown root: and chmod go-w)"
+    )
 
 
-@pytest.mark.parametrize("file, parent", [
-    (stat_of(0o644), ROOT_DIR),
-    (stat_of(0o664, gid=0), ROOT_DIR),  # root's own group, as a umask of 002 makes it
-    (stat_of(0o600), stat_of(0o1777, kind=stat.S_IFDIR)),  # a sticky directory such as /tmp
-])
+@pytest.mark.parametrize(
+    "file, parent",
+    [
+        (stat_of(0o644), ROOT_DIR),
+        (stat_of(0o664, gid=0), ROOT_DIR),  # root's own group, as a umask of 002 makes it
+        (stat_of(0o600), stat_of(0o1777, kind=stat.S_IFDIR)),  # a sticky directory such as /tmp
+    ],
+)
 def test_as_root_a_config_only_root_can_write_is_accepted(file, parent):
     yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent)
 

@@ -1,6 +1,7 @@
 """Broken and hostile target files, through the real `refresh` against the stand-in: a file we
 cannot safely rewrite is left byte for byte as it was with one line naming it and saying why,
 the other targets are still written, and a file we can rewrite keeps every foreign byte."""
+
 from __future__ import annotations
 
 import os
@@ -41,12 +42,24 @@ def _own_by_nobody(path):
 
 
 REFUSED = {
-    "section header never closed": (b"[global\nindex-url = https://mine.example/simple/\n", "cannot parse {path} as a pip config: "),
-    "option outside any section": (b"index-url = https://mine.example/simple/\n", "cannot parse {path} as a pip config: "),
+    "section header never closed": (
+        b"[global\nindex-url = https://mine.example/simple/\n",
+        "cannot parse {path} as a pip config: ",
+    ),
+    "option outside any section": (
+        b"index-url = https://mine.example/simple/\n",
+        "cannot parse {path} as a pip config: ",
+    ),
     "duplicate section": (b"[global]\na = 1\n[global]\nb = 2\n", "cannot parse {path} as a pip config: "),
     "binary junk, not UTF-8": (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "{path} is not UTF-8 text (byte 0); left as it is"),
-    "NUL bytes in UTF-8": (b"[global]\n\x00\x01\x02\n", "cannot parse {path} as a pip config: contains NUL bytes: not a text file; left as it is"),
-    "larger than a config can be": (b"#" * (files.MAX_BYTES + 1), "{path} is larger than 16 MiB, too big for a config file; left as it is"),
+    "NUL bytes in UTF-8": (
+        b"[global]\n\x00\x01\x02\n",
+        "cannot parse {path} as a pip config: contains NUL bytes: not a text file; left as it is",
+    ),
+    "larger than a config can be": (
+        b"#" * (files.MAX_BYTES + 1),
+        "{path} is larger than 16 MiB, too big for a config file; left as it is",
+    ),
 }
 
 
@@ -58,7 +71,9 @@ def test_a_file_that_cannot_be_parsed_is_left_as_it_is(name, standin, tmp_path, 
     path.write_bytes(data)
     status, err = refresh(standin, tmp_path, capsys)
     assert status == 1
-    assert [e for e in errors(err)] == [e for e in errors(err) if e.startswith(f"ERROR acme (111122223333): pip {path}: ")]
+    assert [e for e in errors(err)] == [
+        e for e in errors(err) if e.startswith(f"ERROR acme (111122223333): pip {path}: ")
+    ]
     assert len(errors(err)) == 1 and message.format(path=path) in errors(err)[0], err
     assert "Traceback" not in err and "internal error" not in err
     assert path.read_bytes() == data  # byte for byte
@@ -90,7 +105,9 @@ def test_a_symlink_into_another_users_directory_is_refused(standin, tmp_path, ho
     (home / ".npmrc").symlink_to(theirs / ".npmrc")
     targets = ALL_TARGETS.replace("repository: npm-store\n", "repository: npm-store\n        follow_symlinks: true\n")
     status, err = refresh(standin, tmp_path, capsys, targets)
-    if owner == os.geteuid():  # not root: cannot make a directory another user's; the rule is tested in test_file_faults
+    if (
+        owner == os.geteuid()
+    ):  # not root: cannot make a directory another user's; the rule is tested in test_file_faults
         assert status == 0
         return
     assert status == 1 and errors(err) == [
@@ -126,7 +143,7 @@ def test_foreign_bytes_survive_a_successful_write(name, before, standin, tmp_pat
     added = [i for i, line in enumerate(new_lines) if line.startswith(b"index-url = ")]
     assert len(added) == 1 and new_lines[added[0]].startswith(b"index-url = http://aws:" + token)
     # every foreign byte is still there, in order: the only change is the one added line
-    assert new_lines[: added[0]] + new_lines[added[0] + 1:] == old_lines
+    assert new_lines[: added[0]] + new_lines[added[0] + 1 :] == old_lines
     assert after.endswith(newline) == before.endswith(newline)  # even a missing last newline is kept
     assert took < 20, f"{name}: {took:.1f} s"
 
@@ -136,13 +153,21 @@ def clients():
     return Clients()  # one botocore client for every example
 
 
-WRITERS = {"pip": lambda home: pip_conf(home), "npm": lambda home: home / ".npmrc", "twine": lambda home: home / ".pypirc"}
+WRITERS = {
+    "pip": lambda home: pip_conf(home),
+    "npm": lambda home: home / ".npmrc",
+    "twine": lambda home: home / ".pypirc",
+}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(writer=st.sampled_from(sorted(WRITERS)),
-       data=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
-def test_any_bytes_in_a_target_are_written_around_or_refused_never_a_bug(standin, clients, tmp_path, home, writer, data):
+@given(
+    writer=st.sampled_from(sorted(WRITERS)),
+    data=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
+def test_any_bytes_in_a_target_are_written_around_or_refused_never_a_bug(
+    standin, clients, tmp_path, home, writer, data
+):
     """The whole refresh path, not just the writer: whatever bytes a target holds, the outcome is
     written (or unchanged) or a failure with a reason; a failed file keeps its bytes."""
     cfg = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS))

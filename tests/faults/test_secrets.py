@@ -1,6 +1,7 @@
 """The token goes into the target files and nowhere else. Every command, and the daemon, run at
 debug level through successes and failures; then every place a token could escape to is searched
 for every token the stand-in ever issued (and their URL-quoted forms)."""
+
 from __future__ import annotations
 
 import gc
@@ -90,8 +91,9 @@ def test_no_token_outlives_its_refresh_in_memory(standin, tmp_path, home):
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, Token)]
     assert not log._secrets
-    holders = [type(o).__name__ for o in gc.get_objects()
-               if isinstance(o, (dict, list, tuple, set)) and _holds(o, token)]
+    holders = [
+        type(o).__name__ for o in gc.get_objects() if isinstance(o, (dict, list, tuple, set)) and _holds(o, token)
+    ]
     assert holders == [], f"still referenced from: {holders}"
     assert token in (home / ".npmrc").read_text()  # it is in the file, where it belongs
 
@@ -127,10 +129,14 @@ def test_the_daemon_through_faults_and_signals(tmp_path, home):
         try:
             wait_for(lambda: spy_out.exists() and standin.calls["GetAuthorizationToken"] >= 2, 30, "two refreshes")
             proc = Path(f"/proc/{daemon.proc.pid}")
-            core = next(line for line in (proc / "limits").read_text().splitlines() if line.startswith("Max core file size"))
+            core = next(
+                line for line in (proc / "limits").read_text().splitlines() if line.startswith("Max core file size")
+            )
             assert core.split()[4:6] == ["0", "0"], core  # no core dump can hold a token
-            own = {"daemon cmdline": (proc / "cmdline").read_text(),
-                   "daemon environ": (proc / "environ").read_text(errors="replace")}
+            own = {
+                "daemon cmdline": (proc / "cmdline").read_text(),
+                "daemon environ": (proc / "environ").read_text(errors="replace"),
+            }
             standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=6)
             wait_for(lambda: "ThrottlingException" in daemon.log, 30, "a throttled call")
             (home / ".pypirc").write_text("[distutils\nbroken")
@@ -147,5 +153,12 @@ def test_the_daemon_through_faults_and_signals(tmp_path, home):
         state = next((home / ".local" / "state").rglob("state.json")).read_text()
         assert "<redacted>" in daemon.log  # the failing hook printed a token line, and it was redacted
         assert len(standin.issued_tokens()) >= 4
-        assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log, "state file": state,
-                                                  "hook's cmdline and environment": spy_out.read_text(), **own})
+        assert_no_token(
+            standin.issued_tokens(),
+            {
+                "daemon log": daemon.log,
+                "state file": state,
+                "hook's cmdline and environment": spy_out.read_text(),
+                **own,
+            },
+        )

@@ -1,4 +1,5 @@
 """The state file when two processes write it: a one-shot `refresh` beside a running daemon."""
+
 import json
 
 from codeartifact_refresher.config import load

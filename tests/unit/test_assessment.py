@@ -1,4 +1,5 @@
 """One set of facts, each consumer's view of it: the meanings the README documents."""
+
 from codeartifact_refresher.service.assessment import Assessment
 from codeartifact_refresher.service.state import DomainState
 
@@ -19,8 +20,10 @@ def test_a_failing_domain_with_a_live_token_is_serving_but_not_healthy():
 def test_an_expired_token_is_neither_healthy_nor_serving():
     views = assess(DomainState("acme", expires_at=NOW - 1), DomainState("beta", expires_at=NOW + 7200))
     assert not views.healthy and not views.serving
-    assert views.healthz() == (503, "unhealthy\nacme: no live token, 0 failure(s) in a row\n"
-                                     "beta: expires in 2h 00m, 0 failure(s) in a row\n")
+    assert views.healthz() == (
+        503,
+        "unhealthy\nacme: no live token, 0 failure(s) in a row\nbeta: expires in 2h 00m, 0 failure(s) in a row\n",
+    )
     assert views.status_line() == "2 of 2 domain(s) OK; soonest token expires in 2h 00m (beta)"
 
 

@@ -107,7 +107,9 @@ def test_the_daemon_protects_its_memory_from_core_files_and_debuggers():
 def test_check_and_help_load_neither_botocore_nor_apscheduler(standin, tmp_path):
     """The commands that need no AWS call stay quick: the heavy libraries load only where used."""
     path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
-    script = ("import sys; from codeartifact_refresher import cli; status = cli.main(['check', '--config', sys.argv[1]]); "
-              "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'apscheduler')))")
+    script = (
+        "import sys; from codeartifact_refresher import cli; status = cli.main(['check', '--config', sys.argv[1]]); "
+        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'apscheduler')))"
+    )
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
     assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr

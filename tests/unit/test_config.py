@@ -61,7 +61,9 @@ def load_text(tmp_path, text: str, **kw):
 
 
 def test_defaults_apply_and_domains_override(tmp_path, home):
-    cfg = load_text(tmp_path, """\
+    cfg = load_text(
+        tmp_path,
+        """\
 defaults: {region: eu-west-1, duration: 900, profile: build}
 domains:
   - domain: acme
@@ -70,7 +72,8 @@ domains:
     region: us-east-2
     owner: 111122223333
     targets: [{writer: npm, repository: store, path: ~/custom/.npmrc}]
-""")
+""",
+    )
     acme, other = cfg.domains
     assert (acme.region, acme.duration, acme.profile, acme.owner) == ("eu-west-1", 900, "build", None)
     assert (other.region, other.owner) == ("us-east-2", "111122223333")
@@ -80,22 +83,31 @@ domains:
 
 
 def test_duration_defaults_to_twelve_hours_and_accepts_zero(tmp_path):
-    cfg = load_text(tmp_path, "domains:\n  - {domain: acme, targets: [{writer: pip, repository: store}]}\n"
-                              "  - {domain: zero, duration: 0, targets: [{writer: npm, repository: store}]}\n")
+    cfg = load_text(
+        tmp_path,
+        "domains:\n  - {domain: acme, targets: [{writer: pip, repository: store}]}\n"
+        "  - {domain: zero, duration: 0, targets: [{writer: npm, repository: store}]}\n",
+    )
     assert [d.duration for d in cfg.domains] == [43200, 0]
 
 
 def test_mode_accepts_octal_string_and_yaml_octal(tmp_path):
-    cfg = load_text(tmp_path, "domains:\n  - domain: acme\n    targets:\n"
-                              "      - {writer: pip, repository: store, mode: '0640'}\n"
-                              "      - {writer: npm, repository: store, mode: 0400}\n")
+    cfg = load_text(
+        tmp_path,
+        "domains:\n  - domain: acme\n    targets:\n"
+        "      - {writer: pip, repository: store, mode: '0640'}\n"
+        "      - {writer: npm, repository: store, mode: 0400}\n",
+    )
     assert [t.mode for t in cfg.domains[0].targets] == [0o640, 0o400]
 
 
 def test_writer_options_reach_the_target(tmp_path):
-    cfg = load_text(tmp_path, "domains:\n  - domain: acme\n    targets:\n"
-                              "      - {writer: npm, repository: store, scope: '@acme'}\n"
-                              "      - {writer: twine, repository: store, name: prod}\n")
+    cfg = load_text(
+        tmp_path,
+        "domains:\n  - domain: acme\n    targets:\n"
+        "      - {writer: npm, repository: store, scope: '@acme'}\n"
+        "      - {writer: twine, repository: store, name: prod}\n",
+    )
     assert [t.options for t in cfg.domains[0].targets] == [(("scope", "@acme"),), (("name", "prod"),)]
 
 
@@ -125,7 +137,9 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 
 def test_targets_sharing_a_file_without_sharing_an_entry_are_fine(tmp_path):
-    cfg = load_text(tmp_path, """\
+    cfg = load_text(
+        tmp_path,
+        """\
 domains:
   - domain: acme
     targets:
@@ -136,5 +150,6 @@ domains:
       - {writer: npm, repository: rb, path: /tmp/npmrc, scope: "@b"}
       - {writer: twine, repository: ra, path: /tmp/pypirc}
       - {writer: twine, repository: rb, path: /tmp/pypirc, name: other}
-""")
+""",
+    )
     assert len(cfg.domains[0].targets) == 7

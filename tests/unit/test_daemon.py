@@ -1,5 +1,6 @@
 """The daemon's decisions, driven by hand: fake clocks, a scheduler that runs jobs when told,
 a notifier that records messages, and the real refresh path against the stand-in."""
+
 import json
 import random
 import threading
@@ -83,8 +84,17 @@ def build(path, state_path, clocks, clients, seed) -> Daemon:
     config = configuration.load(path, registry)
     state = State.load(state_path)
     state.keep_only(config)
-    return Daemon(config, state, registry, clients, loader=lambda: configuration.load(path, registry), clock=clocks,
-                  notifier=FakeNotifier(), scheduler=FakeScheduler(), rng=random.Random(seed))
+    return Daemon(
+        config,
+        state,
+        registry,
+        clients,
+        loader=lambda: configuration.load(path, registry),
+        clock=clocks,
+        notifier=FakeNotifier(),
+        scheduler=FakeScheduler(),
+        rng=random.Random(seed),
+    )
 
 
 def make(tmp_path, server, clocks, targets=ALL_TARGETS, extra=""):
@@ -121,8 +131,11 @@ def test_ready_comes_after_the_first_round_with_a_status_then_the_watchdog(tmp_p
     daemon.scheduler.run_due(daemon)
     daemon.tick()
     messages = daemon.notifier.messages[1:]
-    assert messages == ["READY=1", "STATUS=1 of 1 domain(s) OK; soonest token expires in 1h 00m (acme (111122223333))",
-                        "WATCHDOG=1"]
+    assert messages == [
+        "READY=1",
+        "STATUS=1 of 1 domain(s) OK; soonest token expires in 1h 00m (acme (111122223333))",
+        "WATCHDOG=1",
+    ]
     daemon.scheduler.shutdown()
     sent = len(daemon.notifier.messages)
     daemon.tick()
@@ -136,7 +149,12 @@ def test_the_daemon_never_widens_a_file_mode_and_tightens_a_wide_one(tmp_path, s
     (home / ".npmrc").chmod(0o400)  # the user made it read-only for themselves
     (home / ".pypirc").write_text("[distutils]\n")
     (home / ".pypirc").chmod(0o666)
-    daemon = make(tmp_path, server, clocks, targets=ALL_TARGETS.replace("repository: npm-store\n", "repository: npm-store\n        mode: \"0640\"\n"))
+    daemon = make(
+        tmp_path,
+        server,
+        clocks,
+        targets=ALL_TARGETS.replace("repository: npm-store\n", 'repository: npm-store\n        mode: "0640"\n'),
+    )
     for _ in range(2):
         daemon.scheduler.run_due(daemon)
         clocks.run(daemon.scheduler.pending[key_of(daemon)] - clocks.wall())
@@ -263,7 +281,9 @@ def test_reload_adds_removes_and_refuses_a_bad_config(tmp_path, server, clocks, 
     acme = key_of(daemon)
     daemon.scheduler.run_due(daemon)
     path = tmp_path / "config.yaml"
-    good = write_config(path, server, "      - writer: pip\n        repository: pypi-store\n", domain="beta").read_text()
+    good = write_config(
+        path, server, "      - writer: pip\n        repository: pypi-store\n", domain="beta"
+    ).read_text()
     path.write_text(good.replace("targets:", "targtes:"))
     daemon.reload()
     assert "reload refused, still running the previous config" in caplog.text
@@ -341,14 +361,24 @@ def test_a_sleep_during_the_wait_is_noticed_within_a_minute_of_waking(tmp_path, 
 UNWRITABLE_NPMRC = ALL_TARGETS.replace("npm-store\n", "npm-store\n        path: /dev/null/npmrc\n")
 
 
-@pytest.mark.parametrize("targets,fault,within,outcomes", [
-    # cannot be mended soon: the long backoff, still not the token's time
-    (UNWRITABLE_NPMRC, None, RETRY_CAP, ["failed", "written", "written"]),
-    # the first, short backoff; pip and twine share the one pypi endpoint lookup, which failed
-    (ALL_TARGETS, ("GetRepositoryEndpoint", "InternalServerException", 500), RETRY_FIRST, ["failed", "failed", "written"]),
-], ids=["unwritable file", "endpoint error"])
-def test_a_failing_target_with_a_new_token_is_retried_after_the_backoff(tmp_path, server, clocks, targets, fault, within,
-                                                                         outcomes):
+@pytest.mark.parametrize(
+    "targets,fault,within,outcomes",
+    [
+        # cannot be mended soon: the long backoff, still not the token's time
+        (UNWRITABLE_NPMRC, None, RETRY_CAP, ["failed", "written", "written"]),
+        # the first, short backoff; pip and twine share the one pypi endpoint lookup, which failed
+        (
+            ALL_TARGETS,
+            ("GetRepositoryEndpoint", "InternalServerException", 500),
+            RETRY_FIRST,
+            ["failed", "failed", "written"],
+        ),
+    ],
+    ids=["unwritable file", "endpoint error"],
+)
+def test_a_failing_target_with_a_new_token_is_retried_after_the_backoff(
+    tmp_path, server, clocks, targets, fault, within, outcomes
+):
     daemon = make(tmp_path, server, clocks, targets=targets)
     key = key_of(daemon)
     if fault:
@@ -375,7 +405,9 @@ def test_stop_waits_for_the_write_in_flight_and_then_refuses_writes(tmp_path, se
     assert {t["outcome"] for t in entry.targets.values()} == {"skipped"}
 
 
-def test_a_domain_changed_by_a_reload_while_it_refreshes_runs_again_with_the_new_settings(tmp_path, server, clocks, monkeypatch):
+def test_a_domain_changed_by_a_reload_while_it_refreshes_runs_again_with_the_new_settings(
+    tmp_path, server, clocks, monkeypatch
+):
     import codeartifact_refresher.service.daemon as daemon_module
 
     daemon = make(tmp_path, server, clocks)
@@ -433,8 +465,7 @@ def test_after_a_restart_the_backoff_starts_again_from_seconds(tmp_path, server,
     assert second.state.get(second.domains[key]).failures == 9  # status still counts them all
 
 
-def test_a_restarted_daemon_asks_only_for_tokens_and_a_changed_domain_looks_its_endpoints_up(
-        tmp_path, server, clocks):
+def test_a_restarted_daemon_asks_only_for_tokens_and_a_changed_domain_looks_its_endpoints_up(tmp_path, server, clocks):
     daemon = make(tmp_path, server, clocks)
     daemon.scheduler.run_due(daemon)
     daemon.stop()

@@ -1,5 +1,6 @@
 """Repository endpoints: looked up beside the token, remembered in the state file, looked up again
 daily, and never kept (or read back) unless they are one clean URL."""
+
 import json
 import os
 import subprocess
@@ -22,33 +23,39 @@ def domain(standin, **kw):
     return config.Domain("acme", (), owner=standin.account, region="us-east-1", endpoint_url=standin.url, **kw)
 
 
-@pytest.mark.parametrize("url", [
-    "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/",
-    "https://acme-111122223333.codeartifact.us-east-1.on.aws/npm/store/",
-    "https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/",
-    "http://127.0.0.1:8080/acme-111122223333/pypi/store/",
-    "http://[::1]:8080/acme-111122223333/npm/store/",
-    "http://localhost:9/x/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/",
+        "https://acme-111122223333.codeartifact.us-east-1.on.aws/npm/store/",
+        "https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/",
+        "http://127.0.0.1:8080/acme-111122223333/pypi/store/",
+        "http://[::1]:8080/acme-111122223333/npm/store/",
+        "http://localhost:9/x/",
+    ],
+)
 def test_endpoints_we_keep(url):
     assert valid_endpoint(url)
 
 
-@pytest.mark.parametrize("url", [
-    "http://codeartifact.example/pypi/store/",  # plain http beyond this machine
-    "https://host/pypi/store/\nregistry=https://evil.example/",  # a line of its own in a config file
-    "https://host/pypi/store/ extra",
-    "https://user:password@host/pypi/store/",
-    "https://host/pypi/store/?q=1",
-    "https://host/pypi/store",  # we always keep the trailing slash
-    "https://host:99999/pypi/",
-    "https://" + "a" * 3000 + "/",
-    "https://hôst/pypi/",
-    "ftp://host/pypi/",
-    "",
-    None,
-    42,
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://codeartifact.example/pypi/store/",  # plain http beyond this machine
+        "https://host/pypi/store/\nregistry=https://evil.example/",  # a line of its own in a config file
+        "https://host/pypi/store/ extra",
+        "https://user:password@host/pypi/store/",
+        "https://host/pypi/store/?q=1",
+        "https://host/pypi/store",  # we always keep the trailing slash
+        "https://host:99999/pypi/",
+        "https://" + "a" * 3000 + "/",
+        "https://hôst/pypi/",
+        "ftp://host/pypi/",
+        "",
+        None,
+        42,
+    ],
+)
 def test_endpoints_we_refuse(url):
     assert not valid_endpoint(url)
 
@@ -125,15 +132,18 @@ def test_endpoints_are_looked_up_again_after_a_day_and_the_old_one_serves_meanwh
         clients.endpoint(d, "pypi-store", "pypi")
 
 
-@pytest.mark.parametrize(("url", "ok"), [
-    ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", True),
-    ("https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/store/", True),
-    ("https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/", True),
-    ("https://proxy.internal/pypi/store/", True),  # the configured endpoint_url's host
-    ("https://other-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", False),
-    ("https://acme-111122223333.evil.example/pypi/store/", False),
-    ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com.evil.example/pypi/", False),
-])
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", True),
+        ("https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/store/", True),
+        ("https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/", True),
+        ("https://proxy.internal/pypi/store/", True),  # the configured endpoint_url's host
+        ("https://other-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", False),
+        ("https://acme-111122223333.evil.example/pypi/store/", False),
+        ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com.evil.example/pypi/", False),
+    ],
+)
 def test_a_remembered_endpoint_must_be_the_domains_own(url, ok):
     assert plausible(url, "acme", "https://proxy.internal") is ok
 
@@ -152,11 +162,14 @@ def test_remembered_endpoints_yield_to_younger_ones(standin, clock):
     assert clients.endpoint(d, "pypi-store", "pypi") == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
 
 
-@pytest.mark.parametrize("answer", [
-    "https://host/pypi/store/\nregistry=https://evil.example/",
-    "http://evil.example/pypi/store/",
-    "https://user:pass@host/pypi/store/",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "https://host/pypi/store/\nregistry=https://evil.example/",
+        "http://evil.example/pypi/store/",
+        "https://user:pass@host/pypi/store/",
+    ],
+)
 def test_an_unusable_endpoint_from_the_server_is_refused(standin, answer):
     standin.inject_answer("GetRepositoryEndpoint", {"repositoryEndpoint": answer})
     with pytest.raises(TransientError) as e:
@@ -189,8 +202,13 @@ def test_a_fifo_or_device_at_the_state_path_hangs_nothing(standin, tmp_path, hom
     else:
         os.symlink("/dev/zero", state_file)
     env = {**os.environ, "HOME": str(home)}
-    done = subprocess.run([sys.executable, "-m", "codeartifact_refresher", "status", "--config", str(path)],
-                          capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "codeartifact_refresher", "status", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 1  # no token yet: unhealthy, but answered
     assert f"{state_file}: cannot read the state file" in done.stderr and "starting afresh" in done.stderr
 

@@ -64,7 +64,9 @@ def test_temporary_file_is_created_with_the_final_mode(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", spy)
     fchmods = []
     real_fchmod = os.fchmod
-    monkeypatch.setattr(os, "fchmod", lambda fd, mode: (fchmods.append((os.fstat(fd).st_size, mode)), real_fchmod(fd, mode)))
+    monkeypatch.setattr(
+        os, "fchmod", lambda fd, mode: (fchmods.append((os.fstat(fd).st_size, mode)), real_fchmod(fd, mode))
+    )
     write(tmp_path / "f", "secret", wanted=0o640)
     assert opened and opened[0][1] == 0o600 and opened[0][0] & os.O_EXCL and opened[0][0] & os.O_NOFOLLOW
     assert fchmods == [(0, 0o640)]  # the final mode is set while the file is still empty

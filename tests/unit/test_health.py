@@ -18,7 +18,9 @@ def state_with(*entries) -> State:
 
 
 def live(label="acme", **kw):
-    return DomainState(label, label, "111122223333", expires_at=NOW + 3600, last_success=NOW - 60, successes_total=3, **kw)
+    return DomainState(
+        label, label, "111122223333", expires_at=NOW + 3600, last_success=NOW - 60, successes_total=3, **kw
+    )
 
 
 def test_healthz_is_200_while_every_token_lives_even_if_a_refresh_failed():

@@ -29,8 +29,10 @@ def run(path):
 
 def targets(hook_for_pip: str = "", hook_for_npm: str = "") -> str:
     return (
-        "      - writer: pip\n        repository: pypi-store\n" + hook_for_pip
-        + "      - writer: npm\n        repository: npm-store\n" + hook_for_npm
+        "      - writer: pip\n        repository: pypi-store\n"
+        + hook_for_pip
+        + "      - writer: npm\n        repository: npm-store\n"
+        + hook_for_npm
     )
 
 
@@ -73,9 +75,11 @@ def test_a_failing_hook_is_logged_with_its_last_line_and_is_not_fatal(standin, t
 
 def test_a_hook_that_hangs_is_killed_with_its_children(standin, tmp_path, home, caplog):
     pidfile = tmp_path / "child.pid"
-    script = (f"import subprocess, time; p = subprocess.Popen([{PY!r}, '-c', 'import time; time.sleep(60)']); "
-              f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)")
-    hook = f"        on_change: [{PY}, -c, \"{script}\"]\n"
+    script = (
+        f"import subprocess, time; p = subprocess.Popen([{PY!r}, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
+    hook = f'        on_change: [{PY}, -c, "{script}"]\n'
     path = write_config(tmp_path / "c.yaml", standin, targets(hook), extra="    hook_timeout: 1\n")
     started = time.monotonic()
     [report] = run(path)

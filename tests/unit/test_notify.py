@@ -55,12 +55,15 @@ def test_a_missing_socket_is_not_fatal(tmp_path):
     assert Notifier({"NOTIFY_SOCKET": str(tmp_path / "gone")}).watchdog() is False
 
 
-@pytest.mark.parametrize("environ,expected", [
-    ({"WATCHDOG_USEC": "30000000"}, 30.0),
-    ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getpid())}, 30.0),
-    ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}, None),  # meant for another process
-    ({"WATCHDOG_USEC": "junk"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    "environ,expected",
+    [
+        ({"WATCHDOG_USEC": "30000000"}, 30.0),
+        ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getpid())}, 30.0),
+        ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}, None),  # meant for another process
+        ({"WATCHDOG_USEC": "junk"}, None),
+        ({}, None),
+    ],
+)
 def test_watchdog_interval(environ, expected):
     assert Notifier(environ).watchdog_seconds == expected

@@ -104,7 +104,13 @@ def test_the_watch_sees_a_sleep_and_clock_jumps_but_not_normal_time():
 
 def test_durations_read_well():
     assert [duration(s) for s in (0, 7.4, 61, 3599, 3600, 11 * 3600 + 5 * 60)] == [
-        "0s", "7s", "1m 01s", "59m 59s", "1h 00m", "11h 05m"]
+        "0s",
+        "7s",
+        "1m 01s",
+        "59m 59s",
+        "1h 00m",
+        "11h 05m",
+    ]
 
 
 @pytest.mark.parametrize("failures", [1, 2, 5, 9, 20])

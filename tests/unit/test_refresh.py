@@ -47,7 +47,10 @@ def test_unparseable_file_is_left_byte_for_byte_and_the_others_are_written(stand
     [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
     pip_result, npm_result, twine_result = report.targets
     assert pip_result.outcome == "failed" and not report.ok
-    assert pip_result.error == f"cannot parse {pip_conf} as a pip config: line 1: an option before any [section] header; left as it is"
+    assert (
+        pip_result.error
+        == f"cannot parse {pip_conf} as a pip config: line 1: an option before any [section] header; left as it is"
+    )
     assert pip_conf.read_bytes() == broken and stat.S_IMODE(os.stat(pip_conf).st_mode) == 0o644
     assert (npm_result.outcome, twine_result.outcome) == ("written", "written")
 
@@ -134,10 +137,14 @@ def test_summary_counts_outcomes(standin, tmp_path):
 
 
 def test_two_targets_in_one_file_both_land(standin, tmp_path, home):
-    path = write_config(tmp_path / "c.yaml", standin, (
-        "      - {writer: npm, repository: npm-store}\n"
-        "      - {writer: npm, repository: npm-store, scope: '@acme'}\n"
-    ))
+    path = write_config(
+        tmp_path / "c.yaml",
+        standin,
+        (
+            "      - {writer: npm, repository: npm-store}\n"
+            "      - {writer: npm, repository: npm-store, scope: '@acme'}\n"
+        ),
+    )
     [report] = run(path)
     text = (home / ".npmrc").read_text()
     assert report.ok and "\nregistry=" in "\n" + text and "@acme:registry=" in text
@@ -145,12 +152,18 @@ def test_two_targets_in_one_file_both_land(standin, tmp_path, home):
 
 
 def many_domains(standin, n: int, workers: int) -> str:
-    lines = [f"workers: {workers}",
-             f'defaults: {{region: us-east-1, endpoint_url: "{standin.url}", owner: "{standin.account}"}}', "domains:"]
+    lines = [
+        f"workers: {workers}",
+        f'defaults: {{region: us-east-1, endpoint_url: "{standin.url}", owner: "{standin.account}"}}',
+        "domains:",
+    ]
     for i in range(n):
         standin.add_repository(f"d{i}", "pypi-store", "pypi", demo=False)
-        lines += [f"  - domain: d{i}", "    targets:",
-                  f"      - {{writer: pip, repository: pypi-store, path: /tmp/unused/{i}}}"]
+        lines += [
+            f"  - domain: d{i}",
+            "    targets:",
+            f"      - {{writer: pip, repository: pypi-store, path: /tmp/unused/{i}}}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -34,7 +34,11 @@ def test_installed_registry_has_the_builtin_writers_sorted():
     registry = Registry()
     assert registry.names()[:3] == ["npm", "pip", "twine"] or {"npm", "pip", "twine"} <= set(registry.names())
     assert registry.names() == sorted(registry.names())
-    assert registry.get("pip") is pip.Writer and registry.get("npm") is npm.Writer and registry.get("twine") is twine.Writer
+    assert (
+        registry.get("pip") is pip.Writer
+        and registry.get("npm") is npm.Writer
+        and registry.get("twine") is twine.Writer
+    )
 
 
 def test_unknown_writer_lists_the_available_ones():
@@ -44,8 +48,10 @@ def test_unknown_writer_lists_the_available_ones():
 
 
 def test_duplicate_name_from_two_packages_names_both():
-    eps = [FakeEntryPoint("pip", "codeartifact_refresher.writers.pip:Writer", target=pip.Writer),
-           FakeEntryPoint("pip", "evil_writers:Pip", package="evil-writers", target=Custom)]
+    eps = [
+        FakeEntryPoint("pip", "codeartifact_refresher.writers.pip:Writer", target=pip.Writer),
+        FakeEntryPoint("pip", "evil_writers:Pip", package="evil-writers", target=Custom),
+    ]
     with pytest.raises(RegistryError) as e:
         Registry(eps)
     assert str(e.value) == (
@@ -60,11 +66,16 @@ def test_same_package_seen_twice_on_the_path_is_not_a_conflict():
 
 
 def test_load_failure_names_the_module_and_package():
-    ep = FakeEntryPoint("broken", "broken_writer.module:Writer", package="broken-writer", error=ImportError("no module named yaml2"))
+    ep = FakeEntryPoint(
+        "broken", "broken_writer.module:Writer", package="broken-writer", error=ImportError("no module named yaml2")
+    )
     registry = Registry([ep, FakeEntryPoint("ok", "ok:W", target=Custom)])
     assert registry.get("ok") is Custom  # one broken plugin does not break the others
-    with pytest.raises(RegistryError, match=r"writer 'broken' from broken-writer failed to load from "
-                                            r"broken_writer.module:Writer: ImportError: no module named yaml2"):
+    with pytest.raises(
+        RegistryError,
+        match=r"writer 'broken' from broken-writer failed to load from "
+        r"broken_writer.module:Writer: ImportError: no module named yaml2",
+    ):
         registry.get("broken")
 
 

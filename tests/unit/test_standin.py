@@ -1,4 +1,5 @@
 """The stand-in itself: the tests and the demo rely on it refusing what CodeArtifact refuses."""
+
 import base64
 import json
 import urllib.error
@@ -80,8 +81,10 @@ def test_upload_with_a_wrong_digest_is_refused(standin):
     body = "".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
         for k, v in {":action": "file_upload", "name": "evil", "sha256_digest": "00"}.items()
-    ) + (f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="evil-1.whl"\r\n'
-         f"Content-Type: application/octet-stream\r\n\r\nDATA\r\n--{boundary}--\r\n")
+    ) + (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="evil-1.whl"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\nDATA\r\n--{boundary}--\r\n"
+    )
     status, _, message = uploads.handle(repo, f"multipart/form-data; boundary={boundary}", body.encode())
     assert status == 400 and b"sha256_digest does not match" in message and "evil" not in repo.files
 
@@ -102,8 +105,9 @@ def test_the_stand_in_runs_as_a_command(home):
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "codeartifact_refresher.testing", "--lifetime", "60"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codeartifact_refresher.testing", "--lifetime", "60"], stdout=subprocess.PIPE, text=True
+    )
     try:
         first = proc.stdout.readline()
         url = re.search(r"at (http://127\.0\.0\.1:\d+):", first).group(1)

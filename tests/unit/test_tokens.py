@@ -32,7 +32,9 @@ def test_endpoint_is_asked_once_then_cached(standin):
     d = domain(owner=standin.account, endpoint_url=standin.url)
     clients = tokens.Clients()
     first = clients.endpoint(d, "pypi-store", "pypi")
-    assert clients.endpoint(d, "pypi-store", "pypi") == first == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
+    assert (
+        clients.endpoint(d, "pypi-store", "pypi") == first == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
+    )
     assert standin.calls["GetRepositoryEndpoint"] == 1
 
 
@@ -58,11 +60,14 @@ def test_naive_expiration_is_taken_as_utc():
         assert clients.token(d).expires_at.tzinfo is not None
 
 
-@pytest.mark.parametrize("response", [
-    {"authorizationToken": "", "expiration": datetime(2099, 1, 1, tzinfo=timezone.utc)},
-    {"authorizationToken": "t", "expiration": datetime(2000, 1, 1, tzinfo=timezone.utc)},
-    {"authorizationToken": "t"},
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"authorizationToken": "", "expiration": datetime(2099, 1, 1, tzinfo=timezone.utc)},
+        {"authorizationToken": "t", "expiration": datetime(2000, 1, 1, tzinfo=timezone.utc)},
+        {"authorizationToken": "t"},
+    ],
+)
 def test_useless_token_responses_are_transient_errors(response):
     d = domain()
     clients, stub = stubbed(d)
@@ -71,15 +76,23 @@ def test_useless_token_responses_are_transient_errors(response):
         clients.token(d)
 
 
-@pytest.mark.parametrize("code,status,error,advice", [
-    ("AccessDeniedException", 403, AccessDeniedError, "needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"),
-    ("ResourceNotFoundException", 404, NotFoundError, "domain not found (check 'domain', 'owner' and 'region'"),
-    ("ThrottlingException", 429, TransientError, "will retry"),
-    ("InternalServerException", 500, TransientError, "will retry"),
-    ("ExpiredTokenException", 403, CredentialsError, "the AWS credentials have expired"),
-    ("UnrecognizedClientException", 403, CredentialsError, "does not accept these credentials"),
-    ("ValidationException", 400, AwsError, "failed: ValidationException"),
-])
+@pytest.mark.parametrize(
+    "code,status,error,advice",
+    [
+        (
+            "AccessDeniedException",
+            403,
+            AccessDeniedError,
+            "needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken",
+        ),
+        ("ResourceNotFoundException", 404, NotFoundError, "domain not found (check 'domain', 'owner' and 'region'"),
+        ("ThrottlingException", 429, TransientError, "will retry"),
+        ("InternalServerException", 500, TransientError, "will retry"),
+        ("ExpiredTokenException", 403, CredentialsError, "the AWS credentials have expired"),
+        ("UnrecognizedClientException", 403, CredentialsError, "does not accept these credentials"),
+        ("ValidationException", 400, AwsError, "failed: ValidationException"),
+    ],
+)
 def test_api_errors_become_advice(code, status, error, advice):
     d = domain()
     clients, stub = stubbed(d)
@@ -106,7 +119,10 @@ def test_access_denied_for_a_key_through_the_stand_in(standin, monkeypatch):
 def test_no_credentials_says_what_to_set(standin, monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    with pytest.raises(CredentialsError, match="no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"):
+    with pytest.raises(
+        CredentialsError,
+        match="no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+    ):
         tokens.Clients().token(domain(endpoint_url=standin.url))
 
 
@@ -155,12 +171,22 @@ def test_role_is_assumed_and_its_keys_sign_the_call(standin, monkeypatch):
             client = original(self, service, *a, **kw)
             if service == "sts":
                 stub = Stubber(client)
-                stub.add_response("assume_role", {
-                    "Credentials": {"AccessKeyId": "ASIAROLEKEY00001", "SecretAccessKey": "s", "SessionToken": "t",
-                                    "Expiration": datetime.now(timezone.utc) + timedelta(hours=1)},
-                    "AssumedRoleUser": {"AssumedRoleId": "AROA:codeartifact-refresher",
-                                        "Arn": "arn:aws:sts::111122223333:assumed-role/reader/codeartifact-refresher"},
-                }, {"RoleArn": d.role_arn, "RoleSessionName": "codeartifact-refresher"})
+                stub.add_response(
+                    "assume_role",
+                    {
+                        "Credentials": {
+                            "AccessKeyId": "ASIAROLEKEY00001",
+                            "SecretAccessKey": "s",
+                            "SessionToken": "t",
+                            "Expiration": datetime.now(timezone.utc) + timedelta(hours=1),
+                        },
+                        "AssumedRoleUser": {
+                            "AssumedRoleId": "AROA:codeartifact-refresher",
+                            "Arn": "arn:aws:sts::111122223333:assumed-role/reader/codeartifact-refresher",
+                        },
+                    },
+                    {"RoleArn": d.role_arn, "RoleSessionName": "codeartifact-refresher"},
+                )
                 stub.activate()
                 sts_stubs.append(stub)
             return client

@@ -1,4 +1,5 @@
 """The shipped service definitions: systemd units checked by systemd's own tools, and the plist."""
+
 import plistlib
 import re
 import shutil
@@ -35,7 +36,9 @@ def analyze(tmp_path, mode: str, *args) -> subprocess.CompletedProcess:
     tool = shutil.which("systemd-analyze")
     assert tool, "systemd-analyze is needed (Debian: apt-get install systemd)"
     cmd = [tool, *(["--user"] if mode == "user" else []), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={"XDG_RUNTIME_DIR": str(runtime), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=60, env={"XDG_RUNTIME_DIR": str(runtime), "PATH": "/usr/bin:/bin"}
+    )
 
 
 @pytest.mark.parametrize("name", UNITS)
@@ -93,5 +96,7 @@ def test_the_package_ships_the_same_units_and_plist_as_systemd():
         assert copy.is_file(), f"{relative} is not shipped in the package"
         assert copy.read_bytes() == (ROOT / "systemd" / relative).read_bytes(), f"{relative} differs from systemd/"
     names = {str(p.relative_to(ROOT / "systemd")) for p in (ROOT / "systemd").rglob("*") if p.is_file()}
-    packaged = {str(Path(*p.relative_to(Path(str(shipped))).parts)) for p in Path(str(shipped)).rglob("*") if p.is_file()}
+    packaged = {
+        str(Path(*p.relative_to(Path(str(shipped))).parts)) for p in Path(str(shipped)).rglob("*") if p.is_file()
+    }
     assert packaged == names

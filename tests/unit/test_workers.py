@@ -1,5 +1,6 @@
 """``workers`` bounds the refreshes that run at once, in the daemon (APScheduler's pool) and in a
 one-shot ``refresh`` (``refresh_all``'s pool): counted with refreshes that block until released."""
+
 from __future__ import annotations
 
 import threading

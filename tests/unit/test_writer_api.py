@@ -1,6 +1,7 @@
 """The writer API for what comes next, proven with toy writers: typed options and the schema,
 several files per writer, entries shared by one domain's targets, whole-file writers, and the
 0.x options table still accepted."""
+
 import dataclasses
 import json
 import re
@@ -83,9 +84,16 @@ class EntryPoint(SimpleNamespace):
 
 
 def registry():
-    eps = [EntryPoint(name=n, value=f"x:{n}", dist=None, target=c)
-           for n, c in (("pip", pip.Writer), ("npm", npm.Writer), ("twine", twine.Writer),
-                        ("netrcpip", NetrcPip), ("token", TokenFile))]
+    eps = [
+        EntryPoint(name=n, value=f"x:{n}", dist=None, target=c)
+        for n, c in (
+            ("pip", pip.Writer),
+            ("npm", npm.Writer),
+            ("twine", twine.Writer),
+            ("netrcpip", NetrcPip),
+            ("token", TokenFile),
+        )
+    ]
     return Registry(eps)
 
 
@@ -104,9 +112,12 @@ def test_schema_json_holds_each_writers_options_as_its_dataclass_declares_them(m
     name = module.__name__.rsplit(".", 1)[1]
     expected = options.schema(module.Writer.Options)
     assert schema["$defs"][f"options-{name}"]["properties"] == expected, (
-        f"configs/schema.json is out of date; $defs/options-{name}/properties should be {json.dumps(expected)}")
-    assert {"if": {"required": ["writer"], "properties": {"writer": {"const": name}}},
-            "then": {"$ref": f"#/$defs/options-{name}"}} in schema["$defs"]["target"]["allOf"]
+        f"configs/schema.json is out of date; $defs/options-{name}/properties should be {json.dumps(expected)}"
+    )
+    assert {
+        "if": {"required": ["writer"], "properties": {"writer": {"const": name}}},
+        "then": {"$ref": f"#/$defs/options-{name}"},
+    } in schema["$defs"]["target"]["allOf"]
 
 
 def test_schema_refuses_an_option_of_another_writer():
@@ -135,6 +146,7 @@ def test_a_legacy_options_table_still_works_with_a_deprecation_warning(tmp_path)
         return value.upper()
 
     with pytest.warns(DeprecationWarning, match="deprecated; declare an Options dataclass"):
+
         class Legacy(base.Writer):
             format = "generic"
             options = {"word": (upper, "none")}
@@ -150,55 +162,87 @@ def test_a_legacy_options_table_still_works_with_a_deprecation_warning(tmp_path)
 
 def test_a_multi_file_writer_gets_an_output_per_role_in_its_order(tmp_path):
     [t] = load(tmp_path, "      - {writer: netrcpip, repository: store, path: /tmp/p.conf}\n").domains[0].targets
-    assert [(role, out.path) for role, out in t.outputs] == [("netrc", Path("/home/u/.netrc")), ("main", Path("/tmp/p.conf"))]
+    assert [(role, out.path) for role, out in t.outputs] == [
+        ("netrc", Path("/home/u/.netrc")),
+        ("main", Path("/tmp/p.conf")),
+    ]
     [t] = load(tmp_path, "      - {writer: netrcpip, repository: store, netrc: ~/n}\n").domains[0].targets
     assert t.outputs[0][1].path == Path.home() / "n" and t.path == Path("/home/u/.config/pip/pip.conf")
 
 
 def test_a_path_option_is_checked_as_a_path(tmp_path):
-    with pytest.raises(ConfigError, match=r":4: netrc: 'n' is relative; give an absolute path or one starting with ~/$"):
+    with pytest.raises(
+        ConfigError, match=r":4: netrc: 'n' is relative; give an absolute path or one starting with ~/$"
+    ):
         load(tmp_path, "      - {writer: netrcpip, repository: store, netrc: n}\n")
 
 
 def test_one_domain_entry_may_share_a_netrc_line(tmp_path):
-    cfg = load(tmp_path, "      - {writer: netrcpip, repository: ra, path: /tmp/a.conf}\n"
-                         "      - {writer: netrcpip, repository: rb, path: /tmp/b.conf}\n")
+    cfg = load(
+        tmp_path,
+        "      - {writer: netrcpip, repository: ra, path: /tmp/a.conf}\n"
+        "      - {writer: netrcpip, repository: rb, path: /tmp/b.conf}\n",
+    )
     assert len(cfg.domains[0].targets) == 2
 
 
 def test_two_domain_entries_with_different_tokens_may_not_share_a_netrc_line(tmp_path):
     with pytest.raises(ConfigError) as e:
-        load(tmp_path, "      - {writer: netrcpip, repository: ra, path: /tmp/a.conf}\n",
-             "  - domain: acme\n    profile: other\n    targets:\n"
-             "      - {writer: netrcpip, repository: rb, path: /tmp/b.conf}\n")
-    assert str(e.value).endswith(":8: this netrcpip target and the one on line 4 would both write machine for the "
-                                 "domain's host in /home/u/.netrc; give one of them another path or option")
+        load(
+            tmp_path,
+            "      - {writer: netrcpip, repository: ra, path: /tmp/a.conf}\n",
+            "  - domain: acme\n    profile: other\n    targets:\n"
+            "      - {writer: netrcpip, repository: rb, path: /tmp/b.conf}\n",
+        )
+    assert str(e.value).endswith(
+        ":8: this netrcpip target and the one on line 4 would both write machine for the "
+        "domain's host in /home/u/.netrc; give one of them another path or option"
+    )
 
 
 def test_another_domain_has_another_host_and_its_own_netrc_line(tmp_path):
-    cfg = load(tmp_path, "      - {writer: netrcpip, repository: ra, path: /tmp/a.conf}\n",
-               "  - domain: other\n    targets:\n      - {writer: netrcpip, repository: rb, path: /tmp/b.conf}\n")
+    cfg = load(
+        tmp_path,
+        "      - {writer: netrcpip, repository: ra, path: /tmp/a.conf}\n",
+        "  - domain: other\n    targets:\n      - {writer: netrcpip, repository: rb, path: /tmp/b.conf}\n",
+    )
     assert len(cfg.domains) == 2
 
 
 def test_a_whole_file_is_owned_by_one_target(tmp_path):
-    with pytest.raises(ConfigError, match=r":5: this npm target and the one on line 4 would both write the whole "
-                                          r"file in /tmp/t; give one of them another path or option$"):
-        load(tmp_path, "      - {writer: token, repository: ra, path: /tmp/t}\n      - {writer: npm, repository: rb, path: /tmp/t}\n")
-    with pytest.raises(ConfigError, match=r":5: this token target and the one on line 4 would both write the whole file"):
-        load(tmp_path, "      - {writer: npm, repository: rb, path: /tmp/t}\n      - {writer: token, repository: ra, path: /tmp/t}\n")
+    with pytest.raises(
+        ConfigError,
+        match=r":5: this npm target and the one on line 4 would both write the whole "
+        r"file in /tmp/t; give one of them another path or option$",
+    ):
+        load(
+            tmp_path,
+            "      - {writer: token, repository: ra, path: /tmp/t}\n      - {writer: npm, repository: rb, path: /tmp/t}\n",
+        )
+    with pytest.raises(
+        ConfigError, match=r":5: this token target and the one on line 4 would both write the whole file"
+    ):
+        load(
+            tmp_path,
+            "      - {writer: npm, repository: rb, path: /tmp/t}\n      - {writer: token, repository: ra, path: /tmp/t}\n",
+        )
 
 
 def test_refresh_writes_every_file_credentials_first_and_redacts_all_of_them(standin, tmp_path, home):
     reg = registry()
-    path = write_config(tmp_path / "c.yaml", standin,
-                        f"      - {{writer: netrcpip, repository: pypi-store, path: {tmp_path}/pip.conf, netrc: {tmp_path}/netrc}}\n"
-                        f"      - {{writer: token, repository: pypi-store, path: {tmp_path}/token}}\n")
+    path = write_config(
+        tmp_path / "c.yaml",
+        standin,
+        f"      - {{writer: netrcpip, repository: pypi-store, path: {tmp_path}/pip.conf, netrc: {tmp_path}/netrc}}\n"
+        f"      - {{writer: token, repository: pypi-store, path: {tmp_path}/token}}\n",
+    )
     cfg = config.load(path, reg)
     order = []
     for _, out in cfg.domains[0].targets[0].outputs:
         update = out.update
-        object.__setattr__(out, "update", lambda render, guard, u=update, o=out: order.append(o.path.name) or u(render, guard))
+        object.__setattr__(
+            out, "update", lambda render, guard, u=update, o=out: order.append(o.path.name) or u(render, guard)
+        )
     [report] = refresh.refresh_all(cfg, Clients(), reg)
     assert [t.outcome for t in report.targets] == ["written", "written"] and order == ["netrc", "pip.conf"]
     token = (tmp_path / "token").read_text().strip()
@@ -222,7 +266,8 @@ class TestNetrcRoleContract(WriterContract):
 
     def foreign_texts(self):
         return st.lists(st.sampled_from(["machine a.example login x password y", "# note", "default login z"])).map(
-            lambda lines: "".join(f"{line}\n" for line in lines))
+            lambda lines: "".join(f"{line}\n" for line in lines)
+        )
 
     def read_back(self, text):
         match = re.search(rf"^machine {re.escape(HOST)} login aws password (\S+)$", text, re.M)

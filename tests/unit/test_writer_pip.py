@@ -45,7 +45,12 @@ def split_url(url: str) -> tuple[str, str]:
 
 class TestPrimaryIndex(WriterContract):
     foreign = FOREIGN
-    corrupt = ("no section header = 1\n", "[global]\nindex-url = a\nindex-url = b\n", "[global]\njunk line\n", "\x00\x01")
+    corrupt = (
+        "no section header = 1\n",
+        "[global]\nindex-url = a\nindex-url = b\n",
+        "[global]\njunk line\n",
+        "\x00\x01",
+    )
 
     def make_writer(self):
         return Writer()
@@ -155,7 +160,9 @@ def test_default_path_follows_pips_rules(home, monkeypatch, tmp_path):
 
 
 def test_replacing_a_multi_line_value_keeps_comments_inside_it():
-    current = "[global]\nindex-url =\n    # the old mirror, retired in May\n    https://old.example/simple\ntimeout = 5\n"
+    current = (
+        "[global]\nindex-url =\n    # the old mirror, retired in May\n    https://old.example/simple\ntimeout = 5\n"
+    )
     text = Writer().render(current, CREDS)
     assert text.splitlines()[1].startswith("index-url = https://aws:")
     assert text.splitlines()[2:] == ["    # the old mirror, retired in May", "timeout = 5"]

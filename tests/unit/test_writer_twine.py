@@ -70,7 +70,9 @@ def test_file_without_distutils_keeps_twines_implicit_servers(tmp_path):
     assert after["testpypi"] == before["testpypi"]
 
 
-@pytest.mark.parametrize("servers", ["index-servers = pypi", "index-servers =\n    pypi\n", "index-servers=pypi codeartifact"])
+@pytest.mark.parametrize(
+    "servers", ["index-servers = pypi", "index-servers =\n    pypi\n", "index-servers=pypi codeartifact"]
+)
 def test_our_name_is_listed_exactly_once(servers, tmp_path):
     text = Writer().render(f"[distutils]\n{servers}\n", CREDS)
     listed = text.split("[codeartifact]")[0]

@@ -10,6 +10,7 @@ clients' 404 if a repository moves); while that lookup fails for a reason that m
 (throttling, the network), the old one is used. A change to a domain's AWS settings (region,
 profile, role, endpoint_url) makes a new cache key, and so a new lookup.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -100,7 +101,10 @@ def from_state(entries: Any) -> dict[str, Endpoint]:
 
 def to_state(endpoints: Mapping[str, Endpoint]) -> dict[str, dict]:
     return {
-        key: {"url": e.url, "resolved_at": datetime.fromtimestamp(e.resolved_at, timezone.utc).isoformat(timespec="seconds")}
+        key: {
+            "url": e.url,
+            "resolved_at": datetime.fromtimestamp(e.resolved_at, timezone.utc).isoformat(timespec="seconds"),
+        }
         for key, e in sorted(endpoints.items())
         if valid_endpoint(e.url)
     }
@@ -117,8 +121,9 @@ def _timestamp(value: Any) -> float | None:
 class EndpointLookup:
     """The endpoints one refresh needs, some known, the rest being looked up meanwhile."""
 
-    def __init__(self, label: str, known: Mapping[str, Endpoint], pending: Mapping[str, Future],
-                 stale: Mapping[str, Endpoint]) -> None:
+    def __init__(
+        self, label: str, known: Mapping[str, Endpoint], pending: Mapping[str, Future], stale: Mapping[str, Endpoint]
+    ) -> None:
         self.label = label
         self._known = dict(known)
         self._pending = dict(pending)

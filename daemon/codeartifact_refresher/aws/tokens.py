@@ -9,6 +9,7 @@ into :mod:`codeartifact_refresher.errors` with advice on what to do.
 botocore is imported on first use (it is boto3's core; going to it directly skips boto3's import
 cost), so ``check`` and ``--help`` never pay for it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,13 @@ ROLE_SESSION_NAME = "codeartifact-refresher"
 PERMISSIONS = "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
 THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
-UNRECOGNISED = {"UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
-                "SignatureDoesNotMatch", "IncompleteSignature"}
+UNRECOGNISED = {
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+}
 
 
 def utcnow() -> datetime:
@@ -50,8 +56,14 @@ class Token:
 class Clients:
     """botocore clients and the endpoint cache, shared by every refresh in this process."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow, connections: int = 10, attempts: int = 3,
-                 timeouts: tuple[float, float] = (5, 15), credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = utcnow,
+        connections: int = 10,
+        attempts: int = 3,
+        timeouts: tuple[float, float] = (5, 15),
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self.clock = clock
         # (access key id, secret): these and nothing else, no AWS config or credentials file read
         # (the demo's stand-in); None: the AWS default chain, as botocore finds it
@@ -83,7 +95,9 @@ class Clients:
             kwargs["domainOwner"] = domain.owner
         issued_at = self.clock()
         try:
-            response = _call(domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs))
+            response = _call(
+                domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs)
+            )
         except CredentialsError:
             self.forget(domain)  # the next try reads the credentials afresh: `aws sso login` or new keys take effect
             raise
@@ -154,7 +168,9 @@ class Clients:
             kwargs["domainOwner"] = domain.owner
         resolved_at = self.clock().timestamp()
         response = _call(
-            domain, "GetRepositoryEndpoint", lambda: self.client(domain).get_repository_endpoint(**kwargs),
+            domain,
+            "GetRepositoryEndpoint",
+            lambda: self.client(domain).get_repository_endpoint(**kwargs),
             repository=repository,
         )
         url = response.get("repositoryEndpoint") or ""
@@ -190,7 +206,8 @@ def _make_client(domain: Domain, settings: Clients):
             _assume_role(session, domain.role_arn)
         config = BotoConfig(
             retries={"mode": "standard", "total_max_attempts": settings.attempts},
-            connect_timeout=settings.timeouts[0], read_timeout=settings.timeouts[1],
+            connect_timeout=settings.timeouts[0],
+            read_timeout=settings.timeouts[1],
             max_pool_connections=settings.connections,
         )
         return session.create_client(
@@ -212,9 +229,7 @@ def _assume_role(session, role_arn: str) -> None:
     )
     # botocore has no public setter for a session's credentials; this is the attribute
     # get_credentials() returns, and assigning it is the documented-by-practice way.
-    session._credentials = DeferredRefreshableCredentials(
-        method="assume-role", refresh_using=fetcher.fetch_credentials
-    )
+    session._credentials = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
 
 
 def _call(domain: Domain, operation: str, fn, repository: str | None = None):
@@ -259,9 +274,13 @@ def _client_error(domain: Domain, operation: str, e, repository: str | None) -> 
     if code in THROTTLING or status >= 500 or code in {"InternalServerException", "ServiceUnavailableException"}:
         return TransientError(f"{where}: {operation} failed with {code or status}; will retry")
     if code in EXPIRED:
-        return CredentialsError(f"{where}: the AWS credentials have expired ({code}); renew them (for SSO: `aws sso login`)")
+        return CredentialsError(
+            f"{where}: the AWS credentials have expired ({code}); renew them (for SSO: `aws sso login`)"
+        )
     if code in UNRECOGNISED:
-        return CredentialsError(f"{where}: AWS does not accept these credentials ({code}); check the access key and secret")
+        return CredentialsError(
+            f"{where}: AWS does not accept these credentials ({code}); check the access key and secret"
+        )
     if code in {"AccessDeniedException", "AccessDenied"}:
         need = PERMISSIONS if operation == "GetAuthorizationToken" else "codeartifact:GetRepositoryEndpoint"
         return AccessDeniedError(f"{where}: {operation} was denied; the caller needs {need}")

@@ -3,6 +3,7 @@
 Each module has ``add_arguments(parser)`` and ``run(args, clock) -> int`` (an exit status); the
 module is imported only when its command runs, so ``check`` never loads botocore or APScheduler.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,9 @@ COMMANDS: dict[str, CommandInfo] = {
     "refresh": CommandInfo("refresh", "refresh every domain once and exit"),
     "check": CommandInfo("check", "validate the config and exit"),
     "run": CommandInfo("run", "the daemon: refresh every domain before its token expires, until stopped"),
-    "status": CommandInfo("status", "show each domain's token expiry, next refresh and last result; "
-                                    "exit 1 when one is expired or failing"),
+    "status": CommandInfo(
+        "status", "show each domain's token expiry, next refresh and last result; exit 1 when one is expired or failing"
+    ),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
 }
 

@@ -1,4 +1,5 @@
 """``check``: validate the config and show where each target writes."""
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ It starts the stand-in with short-lived tokens, writes pip, npm and twine config
 temporary home, runs a real ``pip install`` through the written ``pip.conf``, lets the token lapse
 (pip is then refused), refreshes, and installs again.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -43,9 +44,15 @@ domains:
 def client_env(home: Path) -> dict:
     """An environment in which pip sees only the demo's config (nothing of this machine's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "AWS_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CONFIG_DIRS=str(home / "xdg"),
-               PIP_CONFIG_FILE=str(home / ".config" / "pip" / "pip.conf"), PIP_NO_INPUT="1",
-               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_ROOT_USER_ACTION="ignore")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CONFIG_DIRS=str(home / "xdg"),
+        PIP_CONFIG_FILE=str(home / ".config" / "pip" / "pip.conf"),
+        PIP_NO_INPUT="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_ROOT_USER_ACTION="ignore",
+    )
     return env
 
 

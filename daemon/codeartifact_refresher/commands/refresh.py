@@ -1,4 +1,5 @@
 """``refresh``: every domain once, then exit (``--dry-run``: the diffs, tokens redacted)."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,9 @@ logger = logging.getLogger("codeartifact_refresher.cli")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print the diff of each file instead of writing (tokens redacted)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the diff of each file instead of writing (tokens redacted)"
+    )
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:

@@ -1,4 +1,5 @@
 """``run``: the daemon, in the foreground, until SIGTERM or SIGINT."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """``status``: the state file, for a person (a table) or a script (``--json``)."""
+
 from __future__ import annotations
 
 import argparse

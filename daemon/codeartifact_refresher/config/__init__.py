@@ -1,4 +1,5 @@
 """The config: its model, where it lives, and how a file becomes a :class:`Config`."""
+
 from .loader import load, parse
 from .locations import default_path
 from .model import Config, Domain, Health, Target

@@ -4,6 +4,7 @@ A :class:`Checker` belongs to one file. Each method takes a :class:`~.yamlfile.M
 returns the value in the form the program wants (or ``None`` when the key is absent) and raises
 a one-line :class:`~.errors.ConfigError` that says what was expected when the value is wrong.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -34,7 +35,9 @@ class Checker:
             if key in allowed:
                 continue
             near = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-            advice = f"; did you mean {near[0]!r}?" if near else hint(key) or f"; valid keys: {', '.join(sorted(allowed))}"
+            advice = (
+                f"; did you mean {near[0]!r}?" if near else hint(key) or f"; valid keys: {', '.join(sorted(allowed))}"
+            )
             raise self.fail(f"unknown key {shown(key)} in {where}{advice}", mapping.line_of(key))
 
     def string(self, mapping: Map, key: str, pattern: re.Pattern | None = None, expected: str = "") -> str | None:
@@ -49,7 +52,9 @@ class Checker:
             raise self.fail(f"{key}: {shown(value)} is not valid: expected {expected}", mapping.line_of(key))
         return value
 
-    def number(self, mapping: Map, key: str, low: float, high: float, integer: bool = False, unit: str = "") -> float | None:
+    def number(
+        self, mapping: Map, key: str, low: float, high: float, integer: bool = False, unit: str = ""
+    ) -> float | None:
         """A number in ``low..high`` (an int when ``integer``)."""
         if key not in mapping:
             return None

@@ -12,6 +12,7 @@ at once), ``health`` (the HTTP listener) and ``state_file``.
 Every mistake is a :class:`ConfigError` naming the file, the line and the key, and saying what
 was expected; an unknown key suggests the nearest valid one.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,18 @@ ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 # -- validation ------------------------------------------------------------------------------------
 
 
-DOMAIN_SETTINGS = ("owner", "region", "profile", "role_arn", "endpoint_url", "duration",
-                   "refresh_at", "jitter", "on_change", "hook_timeout")
+DOMAIN_SETTINGS = (
+    "owner",
+    "region",
+    "profile",
+    "role_arn",
+    "endpoint_url",
+    "duration",
+    "refresh_at",
+    "jitter",
+    "on_change",
+    "hook_timeout",
+)
 DOMAIN_KEYS = ("domain", "targets") + DOMAIN_SETTINGS
 COMMON_TARGET_KEYS = ("writer", "repository", "path", "follow_symlinks", "mode", "on_change")
 TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
@@ -55,7 +66,7 @@ def _owner(check: Checker, m: Map) -> str | None:
     value = m.get("owner")
     if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
         return str(value)  # unquoted in YAML; unambiguous when it has no leading zero
-    return check.string(m, "owner", OWNER_RE, "a 12-digit AWS account ID, quoted (\"011122223333\")")
+    return check.string(m, "owner", OWNER_RE, 'a 12-digit AWS account ID, quoted ("011122223333")')
 
 
 def _duration(check: Checker, m: Map) -> int:
@@ -106,7 +117,9 @@ def _mode(check: Checker, m: Map) -> int:
     except ValueError:
         mode = None
     if not isinstance(mode, int) or isinstance(mode, bool) or mode & ~0o644 or not mode & 0o400:
-        got = f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) and value < 8**8 else shown(value)
+        got = (
+            f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) and value < 8**8 else shown(value)
+        )
         raise check.fail(
             f"mode: expected an octal file mode such as 0600 or 0640 (owner-readable, writable by "
             f"nobody else), got {got}",
@@ -123,7 +136,9 @@ def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path")
         value = expand_user(value, environ)
     path = Path(value)
     if not path.is_absolute():
-        raise check.fail(f"{key}: {shown(value)} is relative; give an absolute path or one starting with ~/", m.line_of(key))
+        raise check.fail(
+            f"{key}: {shown(value)} is relative; give an absolute path or one starting with ~/", m.line_of(key)
+        )
     if ".." in path.parts:
         raise check.fail(f"{key}: {shown(raw)} contains '..'; give the path without it", m.line_of(key))
     if len(value) > 4096:
@@ -157,7 +172,9 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
         raise check.fail(f"writer: {e}", t.line_of("writer")) from None
     option_names = writer_options.names(cls.Options)
     check.keys(t, COMMON_TARGET_KEYS + option_names, f"a {writer} target", _other_writer_hint(registry, writer))
-    repository = check.string(t, "repository", REPOSITORY_RE, "a CodeArtifact repository name (2-100 letters, digits, '.', '_', '-')")
+    repository = check.string(
+        t, "repository", REPOSITORY_RE, "a CodeArtifact repository name (2-100 letters, digits, '.', '_', '-')"
+    )
     if repository is None:
         raise check.fail(f"the {writer} target needs 'repository:'", t.line)
     path_roles = writer_options.path_roles(cls.Options)
@@ -174,8 +191,17 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
     moved: dict[str, Path] = {path_roles[k]: v for k, v in options.items() if k in path_roles}
     paths = _paths(cls(**options), _path(check, t, environ), moved, environ)
     outputs = tuple((role, FileOutput(p, mode, follow)) for role, p in paths.items())
-    return Target(writer, repository, paths[MAIN], tuple(sorted(options.items())), follow, mode,
-                  check.argv(t, "on_change"), t.line, outputs)
+    return Target(
+        writer,
+        repository,
+        paths[MAIN],
+        tuple(sorted(options.items())),
+        follow,
+        mode,
+        check.argv(t, "on_change"),
+        t.line,
+        outputs,
+    )
 
 
 def _paths(writer: Writer, path: Path | None, given: Mapping[str, Path], environ: Mapping[str, str]) -> dict[str, Path]:
@@ -204,7 +230,10 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
     for d in domains:
         key = (d.domain, d.owner, d.session_key)
         if key in seen:
-            raise check.fail(f"domain {d.domain!r} appears twice (first on line {seen[key]}); list all its targets under one entry", d.line)
+            raise check.fail(
+                f"domain {d.domain!r} appears twice (first on line {seen[key]}); list all its targets under one entry",
+                d.line,
+            )
         seen[key] = d.line
     targets: dict[tuple, int] = {}
     owners: dict = {}  # (output key, entry, host key of a shared claim) -> (line, domain)
@@ -261,7 +290,9 @@ def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.
     domains = [_domain(check, registry, d, line, defaults, environ) for d in raw_domains]
     _no_duplicates(check, registry, domains)
     workers = check.number(top, "workers", 1, 256, integer=True)
-    return Config(path, tuple(domains), int(workers or WORKERS), _health(check, top), _path(check, top, environ, "state_file"))
+    return Config(
+        path, tuple(domains), int(workers or WORKERS), _health(check, top), _path(check, top, environ, "state_file")
+    )
 
 
 def _health(check: Checker, top: Map) -> Health | None:
@@ -276,8 +307,12 @@ def _health(check: Checker, top: Map) -> Health | None:
     return Health(int(port), address or "127.0.0.1")
 
 
-def load(path: Path | None = None, registry: Registry | None = None, environ: Mapping[str, str] = os.environ,
-         euid: int | None = None) -> Config:
+def load(
+    path: Path | None = None,
+    registry: Registry | None = None,
+    environ: Mapping[str, str] = os.environ,
+    euid: int | None = None,
+) -> Config:
     """Read, parse and validate the config at ``path`` (default: :func:`default_path`).
 
     As root (``euid`` 0), a config that anyone else could have written is refused."""

@@ -1,4 +1,5 @@
 """Where the config lives: ``$CODEARTIFACT_REFRESHER_CONFIG``, else the user's config, else the system one."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ A *config* lists *domains*; each domain has the AWS settings to get its token an
 writes and the writer's own *options*. A target's *outputs* are where each of the writer's files
 goes, by role, in the writer's order; ``path``, ``mode`` and ``follow_symlinks`` describe the main
 one as the config gave it. See :mod:`.loader` for the file format."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,7 +72,9 @@ class Domain:
     @property
     def key(self) -> str:
         """Names this domain in the state file and the scheduler: unique within a config."""
-        extra = [f"{k}={v}" for k, v in zip(("profile", "region", "role", "endpoint"), self.session_key, strict=True) if v]
+        extra = [
+            f"{k}={v}" for k, v in zip(("profile", "region", "role", "endpoint"), self.session_key, strict=True) if v
+        ]
         return " ".join([self.label, *extra])
 
 

@@ -3,6 +3,7 @@
 Mappings load as :class:`Map` (a dict that knows its line and each key's line), sequences as
 :class:`Seq`. Duplicate keys, which PyYAML silently lets the last one win, are errors here.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,9 @@ class Seq(list):
     line = 0
 
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where built: 1,000 domains load in 0.18 s, not 1.5 s
+_Base: type = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)  # libyaml where built: 1,000 domains load in 0.18 s, not 1.5 s
 
 
 class _Loader(_Base):  # a base class chosen at run time
@@ -71,8 +74,14 @@ def kind(value) -> str:
     """How a value reads in a message: 'a string', 'a list', ..."""
     if value is None:
         return "nothing"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-            Seq: "a list", Map: "a mapping"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        Seq: "a list",
+        Map: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 def shown(value) -> str:
@@ -138,5 +147,8 @@ def check_owner(path: Path, st: os.stat_result, parent: os.stat_result) -> None:
             problem = f"is writable by group {info.st_gid}"
         else:
             continue
-        raise ConfigError(f"{subject}{problem}; running as root, the config must be writable by root alone "
-                          "(chown root: and chmod go-w)", path)
+        raise ConfigError(
+            f"{subject}{problem}; running as root, the config must be writable by root alone "
+            "(chown root: and chmod go-w)",
+            path,
+        )

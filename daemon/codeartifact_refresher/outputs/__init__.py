@@ -1,4 +1,5 @@
 """Outputs: where rendered credentials go (see :mod:`.base`); files are the one kind today."""
+
 from .base import Output, Snapshot
 from .file_output import FileOutput
 

@@ -7,6 +7,7 @@ pure, from the destination's current text (None when there is none) to the new t
 output may call more than once (after losing a race, it reads again and renders again). A *snapshot*
 is what a destination holds at one moment, as a dry run shows it.
 """
+
 from __future__ import annotations
 
 import abc

@@ -1,4 +1,5 @@
 """A file as an output: :mod:`.files`' locked, atomic update behind the :class:`.base.Output` seam."""
+
 from __future__ import annotations
 
 import contextlib

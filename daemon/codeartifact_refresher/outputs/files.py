@@ -15,6 +15,7 @@ old file in place during the replace itself is seen afterwards (its inode is sti
 carried into a second write. Temporary files that a killed writer left behind are removed under
 the lock.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -74,8 +75,7 @@ def resolve(path: Path, follow_symlinks: bool) -> Path:
         return path
     if not follow_symlinks:
         raise UnsafeFileError(
-            f"{path} is a symlink; refusing to replace it "
-            "(set follow_symlinks: true on the target to write through it)"
+            f"{path} is a symlink; refusing to replace it (set follow_symlinks: true on the target to write through it)"
         )
     real = Path(os.path.realpath(path))
     trusted = {st.st_uid, os.geteuid()}  # the link's owner and us: never a third user's directory
@@ -165,7 +165,9 @@ def locked(directory: Path, wait: float | None = None):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise FileBusyError(f"{directory} is locked by another codeartifact-refresher for over {wait:g} s") from None
+                    raise FileBusyError(
+                        f"{directory} is locked by another codeartifact-refresher for over {wait:g} s"
+                    ) from None
                 time.sleep(0.01)
                 continue
             except OSError:
@@ -176,8 +178,13 @@ def locked(directory: Path, wait: float | None = None):
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def update(path: Path, render: Callable[[str | None], str], wanted: int = DEFAULT_MODE,
-           follow_symlinks: bool = False, guard=contextlib.nullcontext) -> bool:
+def update(
+    path: Path,
+    render: Callable[[str | None], str],
+    wanted: int = DEFAULT_MODE,
+    follow_symlinks: bool = False,
+    guard=contextlib.nullcontext,
+) -> bool:
     """Rewrite ``path`` as ``render(its text)`` under the directory lock; True if it changed.
 
     ``render`` must be pure: it runs again when the file changed under us. ``guard`` wraps each

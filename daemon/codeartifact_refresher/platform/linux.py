@@ -1,6 +1,7 @@
 """Calls that only some systems have, each with its fallback: ``renameat2`` (Linux 3.15+ with
 glibc 2.28+), ``prctl(PR_SET_DUMPABLE)`` (Linux), and a clock that counts time asleep
 (``CLOCK_BOOTTIME`` on Linux, ``CLOCK_MONOTONIC`` on macOS)."""
+
 from __future__ import annotations
 
 import contextlib

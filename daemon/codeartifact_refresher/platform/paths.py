@@ -3,6 +3,7 @@
 Every lookup takes the environment as a mapping (``os.environ`` by default), so a test or a
 writer's ``default_path(environ)`` can ask about another user's world without touching ours.
 """
+
 from __future__ import annotations
 
 import os

@@ -18,6 +18,7 @@ And the views, each for one consumer (the README's "Status", "systemd" and "Heal
 A Kubernetes readiness probe is :attr:`~Assessment.serving` again. Liveness (the loop runs) is
 not a fact of the state: the daemon's loop vouches for it, as it does for systemd's watchdog.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

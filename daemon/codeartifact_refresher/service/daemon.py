@@ -9,6 +9,7 @@ when). A domain is one APScheduler job, and the daemon's own set of running doma
 of one domain from overlapping. :func:`run` loads the config and the state; the :class:`Daemon`
 is given them.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -58,9 +59,20 @@ class Daemon:
     """The loop and the refresh jobs, given a loaded ``config`` and ``state``; ``loader`` reads the
     config again for a reload (SIGHUP)."""
 
-    def __init__(self, config: Config, state: State, registry: Registry, clients: Clients | None = None, *,
-                 loader: Callable[[], Config], clock: Clocks | None = None, notifier: Notifier | None = None,
-                 scheduler: Any = None, rng: random.Random | None = None, health_factory: Any = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        state: State,
+        registry: Registry,
+        clients: Clients | None = None,
+        *,
+        loader: Callable[[], Config],
+        clock: Clocks | None = None,
+        notifier: Notifier | None = None,
+        scheduler: Any = None,
+        rng: random.Random | None = None,
+        health_factory: Any = None,
+    ) -> None:
         self.config, self.state, self.registry, self.loader = config, state, registry, loader
         if clients is None:
             from ..aws.tokens import Clients
@@ -106,8 +118,11 @@ class Daemon:
 
             self.scheduler = Scheduler(self.refresh_job, self.config.workers)
         self.health = _start_health(self.config, self.state, self.health_factory)
-        self.state.daemon = {"pid": os.getpid(), "config": str(self.config.path.resolve()),
-                             "health": self.health.address if self.health else None}
+        self.state.daemon = {
+            "pid": os.getpid(),
+            "config": str(self.config.path.resolve()),
+            "health": self.health.address if self.health else None,
+        }
         logger.info("starting: %d domain(s) from %s; state in %s", len(self.domains), self.config.path, self.state.path)
         self.scheduler.start()
         now = self.clock.wall()
@@ -196,8 +211,13 @@ class Daemon:
         for setting in ("workers", "health", "state_file"):
             if getattr(new, setting) != getattr(old_config, setting):
                 logger.warning("reload: %s changed; it takes effect when the daemon restarts", setting)
-        logger.info("reloaded %s: %d domain(s); %d added or changed, %d removed",
-                    new.path, len(fresh), len(changed), len(removed))
+        logger.info(
+            "reloaded %s: %d domain(s); %d added or changed, %d removed",
+            new.path,
+            len(fresh),
+            len(changed),
+            len(removed),
+        )
 
     def stop(self) -> bool:
         """Finish the writes in flight, start nothing new; True when no refresh was left running."""

@@ -5,6 +5,7 @@ with a live token is still serving builds; its failures show in the metrics and 
 503 otherwise, with one line per domain. ``/metrics`` is the Prometheus text format. Neither ever
 shows a token: they read only the :class:`~.state.State`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,16 +33,31 @@ def _labels(key: str, entry) -> str:
 
 
 METRICS = (
-    ("token_expiry_seconds", "gauge", "Seconds until the domain's current token expires (negative once it has).",
-     lambda e, now: None if e.expires_at is None else e.expires_at - now),
-    ("refresh_success_total", "counter", "Refreshes that wrote or confirmed every target.",
-     lambda e, now: e.successes_total),
-    ("refresh_failure_total", "counter", "Refreshes that failed, in whole or in part.",
-     lambda e, now: e.failures_total),
-    ("consecutive_failures", "gauge", "Failed refreshes in a row (0 after a success).",
-     lambda e, now: e.failures),
-    ("last_success_timestamp_seconds", "gauge", "When the last successful refresh finished.",
-     lambda e, now: e.last_success),
+    (
+        "token_expiry_seconds",
+        "gauge",
+        "Seconds until the domain's current token expires (negative once it has).",
+        lambda e, now: None if e.expires_at is None else e.expires_at - now,
+    ),
+    (
+        "refresh_success_total",
+        "counter",
+        "Refreshes that wrote or confirmed every target.",
+        lambda e, now: e.successes_total,
+    ),
+    (
+        "refresh_failure_total",
+        "counter",
+        "Refreshes that failed, in whole or in part.",
+        lambda e, now: e.failures_total,
+    ),
+    ("consecutive_failures", "gauge", "Failed refreshes in a row (0 after a success).", lambda e, now: e.failures),
+    (
+        "last_success_timestamp_seconds",
+        "gauge",
+        "When the last successful refresh finished.",
+        lambda e, now: e.last_success,
+    ),
 )
 
 

@@ -6,6 +6,7 @@ a token) plus ``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT
 and ``..._FILES`` (the changed files, joined with ``os.pathsep``). Its failure is logged, with the
 last line it printed, and never stops the daemon.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,12 +24,14 @@ PREFIX = "CODEARTIFACT_REFRESHER_"
 
 def environment(domain, expires_at, paths: Iterable) -> dict:
     env = dict(os.environ)
-    env.update({
-        PREFIX + "DOMAIN": domain.domain,
-        PREFIX + "OWNER": domain.owner or "",
-        PREFIX + "EXPIRES_AT": expires_at.isoformat() if expires_at else "",
-        PREFIX + "FILES": os.pathsep.join(str(p) for p in paths),
-    })
+    env.update(
+        {
+            PREFIX + "DOMAIN": domain.domain,
+            PREFIX + "OWNER": domain.owner or "",
+            PREFIX + "EXPIRES_AT": expires_at.isoformat() if expires_at else "",
+            PREFIX + "FILES": os.pathsep.join(str(p) for p in paths),
+        }
+    )
     return env
 
 
@@ -37,8 +40,13 @@ def run(argv: tuple[str, ...], timeout: float, env: dict, label: str) -> bool:
     name = f"{label}: hook {argv[0]}"
     try:
         proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env=env, start_new_session=True, close_fds=True,
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
         )
     except OSError as e:
         logger.error("%s: cannot start: %s", name, e.strerror or e)

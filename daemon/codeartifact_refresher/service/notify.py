@@ -4,6 +4,7 @@ Without ``$NOTIFY_SOCKET`` every call does nothing. A socket name starting with 
 abstract namespace. ``$WATCHDOG_USEC`` (for our own ``$WATCHDOG_PID``, or with no pid given)
 says how often systemd wants ``WATCHDOG=1``.
 """
+
 from __future__ import annotations
 
 import logging

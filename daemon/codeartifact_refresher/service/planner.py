@@ -11,6 +11,7 @@ The daemon's loop looks at the clocks every *tick* (:func:`tick_seconds`), so a 
 is noticed within a minute; :func:`next_delay` and :func:`failures_after` decide, from a
 refresh's report, when the domain runs next.
 """
+
 from __future__ import annotations
 
 import random
@@ -79,8 +80,7 @@ class Plan:
         return clock.wall() >= self.wall + late_by or clock.elapsed() >= self.elapsed + late_by
 
 
-def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: float,
-                  rng: Uniform = random) -> float:
+def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: float, rng: Uniform = random) -> float:
     """Seconds from now until the next refresh of a token that has ``remaining`` seconds left.
 
     The target is ``refresh_at`` of the lifetime, moved by up to ``jitter`` of it either way,

@@ -1,5 +1,6 @@
 """What the daemon tells systemd about itself: ``READY=1`` once every domain has had its first
 refresh, then a new ``STATUS=`` line whenever it changes."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """When the daemon writes the state file: at most every :data:`SAVE_EVERY` seconds while refreshes
 end, gathering the refreshes that end together into one write."""
+
 from __future__ import annotations
 
 from .planner import Clocks

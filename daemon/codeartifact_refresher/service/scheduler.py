@@ -5,6 +5,7 @@ the pending run. Runs that come late (after a sleep, say) run once, as soon as p
 (``coalesce``, no misfire grace limit), never several times in a row. APScheduler is imported
 here only, so commands other than ``run`` never load it.
 """
+
 from __future__ import annotations
 
 import contextlib

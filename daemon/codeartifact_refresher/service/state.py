@@ -11,6 +11,7 @@ systemd's ``StateDirectory=``, so ``/var/lib/codeartifact-refresher`` for the sy
 else the user's state directory (``$XDG_STATE_HOME`` or ``~/.local/state``; on macOS
 ``~/Library/Application Support``).
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -3,6 +3,7 @@
 A domain is *healthy* when its current token has not expired and its last refresh succeeded;
 ``status`` exits 1 when any domain is not, so it doubles as a health check.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,18 +42,31 @@ def report(config: Config, state: State, now: float) -> dict:
     assessment = Assessment.of(entries, now)
     domains = []
     for d, entry, facts in zip(config.domains, entries, assessment.domains, strict=True):
-        domains.append({
-            "key": d.key, "label": d.label, "domain": d.domain, "owner": d.owner, "healthy": facts.healthy,
-            "expires_at": iso(entry.expires_at),
-            "expires_in": None if facts.expires_in is None else round(facts.expires_in),
-            "next_refresh": iso(entry.next_refresh), "last_success": iso(entry.last_success),
-            "last_error": entry.last_error, "failures": entry.failures,
-            "targets": [{"writer": t.writer, "repository": t.repository, "path": str(t.path),
-                         **{k: v for k, v in entry.targets.get(str(t.path), {}).items() if k != "writer"}}
-                        for t in d.targets],
-        })
-    return {"healthy": assessment.healthy, "state_file": str(state.path),
-            "daemon": _daemon(state), "domains": domains}
+        domains.append(
+            {
+                "key": d.key,
+                "label": d.label,
+                "domain": d.domain,
+                "owner": d.owner,
+                "healthy": facts.healthy,
+                "expires_at": iso(entry.expires_at),
+                "expires_in": None if facts.expires_in is None else round(facts.expires_in),
+                "next_refresh": iso(entry.next_refresh),
+                "last_success": iso(entry.last_success),
+                "last_error": entry.last_error,
+                "failures": entry.failures,
+                "targets": [
+                    {
+                        "writer": t.writer,
+                        "repository": t.repository,
+                        "path": str(t.path),
+                        **{k: v for k, v in entry.targets.get(str(t.path), {}).items() if k != "writer"},
+                    }
+                    for t in d.targets
+                ],
+            }
+        )
+    return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": _daemon(state), "domains": domains}
 
 
 def table(data: dict, now: float) -> str:
@@ -65,9 +79,21 @@ def table(data: dict, now: float) -> str:
     rows = [("DOMAIN", "TOKEN", "NEXT REFRESH", "LAST SUCCESS", "FAILURES", "LAST ERROR")]
     for d in data["domains"]:
         exp = timestamp(d["expires_at"])
-        token = "none yet" if exp is None else ("expired " + _when(exp, now) if exp <= now else "expires " + _when(exp, now))
-        rows.append((d["label"], token, _when(timestamp(d["next_refresh"]), now), _when(timestamp(d["last_success"]), now),
-                     str(d["failures"]), d["last_error"] or "-"))
+        token = (
+            "none yet"
+            if exp is None
+            else ("expired " + _when(exp, now) if exp <= now else "expires " + _when(exp, now))
+        )
+        rows.append(
+            (
+                d["label"],
+                token,
+                _when(timestamp(d["next_refresh"]), now),
+                _when(timestamp(d["last_success"]), now),
+                str(d["failures"]),
+                d["last_error"] or "-",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[5] for r in rows]
     for d in data["domains"]:

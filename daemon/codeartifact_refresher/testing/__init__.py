@@ -1,4 +1,5 @@
 """Test support shipped with the package: the local CodeArtifact stand-in."""
+
 from .repository import Repository
 from .standin import DEFAULT_ACCOUNT, StandIn
 

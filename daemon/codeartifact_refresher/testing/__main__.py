@@ -1,4 +1,5 @@
 """``python -m codeartifact_refresher.testing``: run the stand-in until interrupted."""
+
 import argparse
 import time
 
@@ -16,8 +17,10 @@ def main() -> None:
     standin.add_repository(args.domain, "pypi-store", "pypi")
     standin.add_repository(args.domain, "npm-store", "npm")
     with standin:
-        print(f"CodeArtifact stand-in at {standin.url}: domain {args.domain!r}, owner {standin.account}, "
-              "repositories pypi-store (pypi) and npm-store (npm)")
+        print(
+            f"CodeArtifact stand-in at {standin.url}: domain {args.domain!r}, owner {standin.account}, "
+            "repositories pypi-store (pypi) and npm-store (npm)"
+        )
         print(f"Use endpoint_url: {standin.url} with any AWS access key. Ctrl-C stops it.", flush=True)
         try:
             while True:

@@ -1,4 +1,5 @@
 """Tiny, valid, reproducible packages for the stand-in's repositories: a wheel and an npm tarball."""
+
 from __future__ import annotations
 
 import base64
@@ -34,9 +35,7 @@ def wheel(name: str = DEMO_NAME, version: str = DEMO_VERSION) -> tuple[str, byte
         ),
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: codeartifact-refresher\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
-    record = "".join(
-        f"{path},{_record_hash(text.encode())},{len(text.encode())}\n" for path, text in contents.items()
-    )
+    record = "".join(f"{path},{_record_hash(text.encode())},{len(text.encode())}\n" for path, text in contents.items())
     contents[f"{info}/RECORD"] = record + f"{info}/RECORD,,\n"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

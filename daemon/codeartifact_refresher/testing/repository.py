@@ -1,4 +1,5 @@
 """A stand-in repository: what it holds and how it serves it to clients with a live token."""
+
 from __future__ import annotations
 
 import html
@@ -46,15 +47,17 @@ class Repository:
             links = "".join(f'<a href="{p}/">{p}</a>\n' for p in sorted(self.files))
             return _html(links)
         if rest.startswith("simple/"):
-            files = self.files.get(packages.normalize(rest[len("simple/"):].strip("/")))
+            files = self.files.get(packages.normalize(rest[len("simple/") :].strip("/")))
             if files is None:
                 return _not_found("no such project")
-            return _html("".join(
-                f'<a href="../../files/{html.escape(n)}#sha256={uploads.sha256(d)}">{html.escape(n)}</a>\n'
-                for n, d in sorted(files.items())
-            ))
+            return _html(
+                "".join(
+                    f'<a href="../../files/{html.escape(n)}#sha256={uploads.sha256(d)}">{html.escape(n)}</a>\n'
+                    for n, d in sorted(files.items())
+                )
+            )
         if rest.startswith("files/"):
-            name = rest[len("files/"):]
+            name = rest[len("files/") :]
             for files in self.files.values():
                 if name in files:
                     return 200, {"Content-Type": "application/octet-stream"}, files[name]
@@ -74,11 +77,14 @@ class Repository:
                     return 200, {"Content-Type": "application/octet-stream"}, data
             return json_response(404, {"error": "not found"})
         latest = sorted(versions)[-1]
-        return json_response(200, {
-            "name": name,
-            "dist-tags": {"latest": latest},
-            "versions": {
-                v: {"name": name, "version": v, "dist": packages.npm_dist(d, f"{base}-{v}.tgz")}
-                for v, d in versions.items()
+        return json_response(
+            200,
+            {
+                "name": name,
+                "dist-tags": {"latest": latest},
+                "versions": {
+                    v: {"name": name, "version": v, "dist": packages.npm_dist(d, f"{base}-{v}.tgz")}
+                    for v, d in versions.items()
+                },
             },
-        })
+        )

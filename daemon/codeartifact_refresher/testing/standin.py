@@ -10,6 +10,7 @@ server errors, ...); ``calls`` counts every operation served.
 Repository endpoints look like ``http://127.0.0.1:PORT/{domain}-{owner}/{format}/{repo}/``:
 the real service's shape with the host name moved into the path.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,7 +30,9 @@ from .repository import Repository, Response, json_response
 
 DEFAULT_ACCOUNT = "111122223333"
 _SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/codeartifact/aws4_request,")
-_DATA_PATH = re.compile(r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>pypi|npm)/(?P<repo>[^/]+)/(?P<rest>.*)$")
+_DATA_PATH = re.compile(
+    r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>pypi|npm)/(?P<repo>[^/]+)/(?P<rest>.*)$"
+)
 
 
 def _aws_error(status: int, code: str, message: str) -> Response:
@@ -37,14 +40,26 @@ def _aws_error(status: int, code: str, message: str) -> Response:
 
 
 def _unauthorized(realm: str) -> Response:
-    return 401, {"WWW-Authenticate": f'Basic realm="{realm}"', "Content-Type": "text/plain"}, b"token missing, unknown or expired\n"
+    return (
+        401,
+        {"WWW-Authenticate": f'Basic realm="{realm}"', "Content-Type": "text/plain"},
+        b"token missing, unknown or expired\n",
+    )
 
 
 class StandIn:
     """The server. Use as a context manager, or call :meth:`start` and :meth:`stop`."""
 
-    def __init__(self, token_lifetime: float = 43200, clock=time.time, account: str = DEFAULT_ACCOUNT,
-                 host: str = "127.0.0.1", port: int = 0, key_errors: dict | None = None, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        token_lifetime: float = 43200,
+        clock=time.time,
+        account: str = DEFAULT_ACCOUNT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        key_errors: dict | None = None,
+        latency: float = 0.0,
+    ) -> None:
         self.token_lifetime = token_lifetime
         self.clock = clock
         self.account = account
@@ -66,7 +81,9 @@ class StandIn:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def add_repository(self, domain: str, name: str, fmt: str, owner: str | None = None, demo: bool = True) -> Repository:
+    def add_repository(
+        self, domain: str, name: str, fmt: str, owner: str | None = None, demo: bool = True
+    ) -> Repository:
         repo = Repository(domain, owner or self.account, name, fmt)
         if demo and fmt == "pypi":
             filename, data = packages.wheel()
@@ -134,8 +151,10 @@ class StandIn:
     # -- control plane -----------------------------------------------------------------------
 
     def control(self, method: str, path: str, query: dict, headers) -> Response:
-        operation = {("POST", "/v1/authorization-token"): "GetAuthorizationToken",
-                     ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint"}.get((method, path))
+        operation = {
+            ("POST", "/v1/authorization-token"): "GetAuthorizationToken",
+            ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint",
+        }.get((method, path))
         if operation is None:
             return _aws_error(404, "UnknownOperationException", f"{method} {path} is not served here")
         with self._lock:

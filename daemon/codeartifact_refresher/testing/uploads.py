@@ -1,4 +1,5 @@
 """twine uploads: the ``multipart/form-data`` POST of the legacy PyPI upload API."""
+
 from __future__ import annotations
 
 import hashlib

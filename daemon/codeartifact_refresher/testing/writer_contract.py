@@ -9,6 +9,7 @@ A writer with several files is tested once per file: set ``role`` (and ``expecte
 does not hold the endpoint, as a netrc holds only the host). A whole-file writer (a bare token
 file) subclasses :class:`WholeFileWriterContract`, which asks for no foreign content to be kept.
 """
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -129,10 +130,14 @@ class WriterContract:
     def test_property_any_text_is_refused_or_rewritten_keeping_comments(self):
         """Whatever the file holds (NULs, CRs, stray brackets): a WriterError, or a file the tool
         reads back, that renders to itself again and keeps every comment line."""
+
         @settings(max_examples=150, deadline=None)
-        @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
-               | st.lists(st.sampled_from(self.foreign.splitlines() + ["[", "]", "=", "#", "\r", "\x00", "\ufeff"]),
-                          max_size=12).map("\n".join))
+        @given(
+            st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+            | st.lists(
+                st.sampled_from(self.foreign.splitlines() + ["[", "]", "=", "#", "\r", "\x00", "\ufeff"]), max_size=12
+            ).map("\n".join)
+        )
         def check(text: str):
             writer = self.make_writer()
             try:

@@ -25,6 +25,7 @@ same token, may share it.
 
 Writers are registered as entry points in the group ``codeartifact_refresher.writers``.
 """
+
 from __future__ import annotations
 
 import os
@@ -95,7 +96,8 @@ class Writer(Generic[OptionsT]):
             warnings.warn(
                 f"{cls.__module__}.{cls.__qualname__}: 'options = {{name: (validator, default)}}' is "
                 "deprecated; declare an Options dataclass (see 'For writer plugin authors' in CHANGELOG.md)",
-                DeprecationWarning, stacklevel=2,
+                DeprecationWarning,
+                stacklevel=2,
             )
             cls.Options = _options.from_legacy(cls.__name__, legacy)
             cls._legacy_attributes = True

@@ -5,6 +5,7 @@ repository, ``//host/path/:_authToken=``. Both live at the top level of the file
 ``[section]``, which is where npm reads them. Lines follow npm's ``ini`` grammar: ``key=value``,
 comments start with ``#`` or ``;``, and a line ``[name]`` at column 0 opens a section.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,11 @@ _SECRET_KEYS = ("_authToken", "_auth", "_password")
 @dataclass(frozen=True)
 class Options(base.Options):
     scope: str | None = option(
-        None, pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
+        None,
+        pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
         expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
-        description="npm only: a scoped registry (@scope:registry) instead of the default one")
+        description="npm only: a scoped registry (@scope:registry) instead of the default one",
+    )
 
 
 class Writer(base.Writer[Options]):

@@ -8,6 +8,7 @@ match, the ``expected`` text of the error ("expected an npm scope such as ..."),
 Validation runs in ``__post_init__``, so ``Options(index="bogus")`` fails as a config would; the
 checker calls :func:`validate` field by field to name the line of a bad value.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,8 +30,14 @@ PATH_SCHEMA: dict[str, Any] = {
 }
 
 
-def option(default: Any = None, *, pattern: str | None = None, expected: str | None = None,
-           check: Check | None = None, description: str = "") -> Any:
+def option(
+    default: Any = None,
+    *,
+    pattern: str | None = None,
+    expected: str | None = None,
+    check: Check | None = None,
+    description: str = "",
+) -> Any:
     """A field of an ``Options`` dataclass, with what validates it and describes it."""
     meta = {"pattern": pattern, "expected": expected, "check": check, "description": description}
     return dataclasses.field(default=default, metadata=meta)

@@ -4,6 +4,7 @@ By default the target owns ``[global] index-url``. With ``index: extra`` it owns
 whitespace-separated ``extra-index-url`` values (the one on our repository's host and path), and
 the user's default index and other extra indexes stay as they are.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,8 @@ def index_url(creds: base.Credentials) -> str:
 @dataclass(frozen=True)
 class Options(base.Options):
     index: Literal["primary", "extra"] = option(
-        "primary", description="pip only: primary sets index-url, extra adds to extra-index-url")
+        "primary", description="pip only: primary sets index-url, extra adds to extra-index-url"
+    )
 
 
 class Writer(base.Writer[Options]):

@@ -4,6 +4,7 @@ Each entry point names a writer class. Names are listed sorted; two packages dec
 name is an error naming both; a class is loaded only when a config uses it, so a broken plugin
 only matters to configs that name it, and then the error names its module.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -50,13 +51,11 @@ class Registry:
             cls = ep.load()
         except Exception as e:  # a plugin's import can fail in any way
             raise RegistryError(
-                f"writer {name!r} from {_package(ep)} failed to load from {ep.value}: "
-                f"{type(e).__name__}: {e}"
+                f"writer {name!r} from {_package(ep)} failed to load from {ep.value}: {type(e).__name__}: {e}"
             ) from None
         if not (inspect.isclass(cls) and issubclass(cls, Writer)):
             raise RegistryError(
-                f"writer {name!r} ({ep.value}) is not a subclass of "
-                "codeartifact_refresher.writers.base.Writer"
+                f"writer {name!r} ({ep.value}) is not a subclass of codeartifact_refresher.writers.base.Writer"
             )
         self._classes[name] = cls
         return cls

@@ -5,6 +5,7 @@ The target owns its section (``codeartifact`` unless ``name`` says otherwise) wi
 ``index-servers`` gets one that keeps twine's implicit ``pypi testpypi`` before our name, so that
 adding us changes nothing else twine sees.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -33,8 +34,12 @@ def _not_reserved(value: str) -> str:
 @dataclass(frozen=True)
 class Options(base.Options):
     name: str = option(
-        DEFAULT_NAME, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", expected=_EXPECTED_NAME, check=_not_reserved,
-        description="twine only: the .pypirc section")
+        DEFAULT_NAME,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        expected=_EXPECTED_NAME,
+        check=_not_reserved,
+        description="twine only: the .pypirc section",
+    )
 
 
 class Writer(base.Writer[Options]):

@@ -6,6 +6,7 @@ the file as a list of *lines* and locates *entries* (an option line plus its ind
 lines) with configparser's own regular expressions, so it agrees with the tools on what the file
 says. Text configparser refuses is refused here, before anything is changed.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -59,9 +60,7 @@ def validate(text: str) -> None:
     except configparser.DuplicateSectionError as e:
         raise WriterError(f"line {e.lineno}: section [{e.section}] appears twice") from None
     except configparser.DuplicateOptionError as e:
-        raise WriterError(
-            f"line {e.lineno}: option {e.option!r} appears twice in [{e.section}]"
-        ) from None
+        raise WriterError(f"line {e.lineno}: option {e.option!r} appears twice in [{e.section}]") from None
     except configparser.ParsingError as e:
         lines = ", ".join(str(lineno) for lineno, _ in e.errors)
         raise WriterError(f"line {lines}: not a 'key = value' line, section or comment") from None
@@ -155,7 +154,7 @@ class IniDocument:
         for entry in reversed(entries):
             line = self.lines[entry.start]
             _, value_start, value_end = self.value_lines(entry)[0]
-            ending = line[len(line.rstrip("\r\n")):] or self.newline
+            ending = line[len(line.rstrip("\r\n")) :] or self.newline
             head = line[:value_start] if value_end > value_start else line[:value_start].rstrip() + " "
             kept = [c for c in self.lines[entry.start + 1 : entry.end] if _is_blank_or_comment(c)]
             self.lines[entry.start : entry.end] = [head + value + ending, *kept]

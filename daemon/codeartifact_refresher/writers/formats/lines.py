@@ -1,4 +1,5 @@
 """Text as the tools read it: lines split where they split them, endings kept."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Lines are ``key=value``; comments start with ``#`` or ``;``; a line ``[name]`` a
 section. Only top-level lines (before any section) are edited, which is where the tools read
 registries and auth lines.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,7 @@ class NpmrcDocument:
             if _key_of(line) != key:
                 continue
             body = line.rstrip("\r\n")
-            ending = line[len(body):] or self.newline
+            ending = line[len(body) :] or self.newline
             head = _HEAD.match(body).group()  # type: ignore[union-attr]  # matches any text
             head = head if "=" in head else head.rstrip() + "="
             self.lines[i] = head + value + ending
