@@ -50,6 +50,8 @@ def test_endpoints_we_keep(url):
         "https://host:99999/pypi/",
         "https://" + "a" * 3000 + "/",
         "https://hôst/pypi/",
+        "https://host_name/pypi/",
+        "https://host;evil/pypi/",
         "ftp://host/pypi/",
         "",
         None,
@@ -132,20 +134,45 @@ def test_endpoints_are_looked_up_again_after_a_day_and_the_old_one_serves_meanwh
         clients.endpoint(d, "pypi-store", "pypi")
 
 
+OWN = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
+
+
 @pytest.mark.parametrize(
     ("url", "ok"),
     [
-        ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", True),
+        (f"https://{OWN}/pypi/store/", True),
+        ("https://acme-111122223333.d.codeartifact.cn-north-1.amazonaws.com.cn/pypi/store/", "cn-north-1"),
         ("https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/store/", True),
         ("https://vpce-0abc-xyz.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/store/", True),
-        ("https://proxy.internal/pypi/store/", True),  # the configured endpoint_url's host
-        ("https://other-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", False),
-        ("https://acme-111122223333.evil.example/pypi/store/", False),
-        ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com.evil.example/pypi/", False),
+        ("https://proxy.internal/acme-111122223333/pypi/store/", True),  # the configured endpoint_url's host
+        (f"https://{OWN}/pypi/other-repo/", False),  # another repository
+        (f"https://{OWN}/npm/store/", False),  # another format
+        ("https://acme-999999999999.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", False),  # another account
+        ("https://acme-111122223333.d.codeartifact.eu-west-1.amazonaws.com/pypi/store/", False),  # another region
+        ("https://other-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/store/", False),  # another domain
+        ("https://vpce-0abc.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/other-111122223333/store/", False),
+        ("https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com.evil.example/pypi/store/", False),
+        (f"http://{OWN}/pypi/store/", False),
+        ("https://proxy.internal/x/../pypi/store/", False),
     ],
 )
 def test_a_remembered_endpoint_must_be_the_domains_own(url, ok):
-    assert plausible(url, "acme", "https://proxy.internal") is ok
+    region = ok if isinstance(ok, str) else "us-east-1"
+    assert plausible(url, "pypi/store", "acme", "111122223333", region, "https://proxy.internal") is bool(ok)
+
+
+def test_without_owner_or_region_any_account_and_region_of_the_domain_will_do():
+    url = "https://acme-444455556666.d.codeartifact.ap-south-1.amazonaws.com/pypi/store/"
+    assert plausible(url, "pypi/store", "acme", None, None, None)
+    assert not plausible(url.replace("acme-", "other-"), "pypi/store", "acme", None, None, None)
+
+
+def test_a_url_that_parsers_read_differently_is_neither_kept_nor_believed():
+    """urlsplit takes the host of this URL to end in .amazonaws.com; urllib3 (pip, twine) stops at
+    the backslash and sends the token to codeartifact.evil.example."""
+    url = "https://acme-111122223333.codeartifact.evil.example\\x.d.codeartifact.us-east-1.amazonaws.com/pypi/store/"
+    assert not valid_endpoint(url)
+    assert from_state({"pypi/store": {"url": url, "resolved_at": "2026-01-01T00:00:00+00:00"}}) == {}
 
 
 def test_remembered_endpoints_yield_to_younger_ones(standin, clock):
@@ -221,3 +248,15 @@ def test_a_clock_before_the_recorded_lookup_does_not_trust_it(standin, clock):
     clients.remember(d, {"pypi/pypi-store": Endpoint(f"{standin.url}/later/pypi/pypi-store/", future)})
     assert clients.endpoint(d, "pypi-store", "pypi") == f"{standin.url}/acme-{standin.account}/pypi/pypi-store/"
     assert standin.calls["GetRepositoryEndpoint"] == 1
+
+
+def test_endpoints_from_a_state_file_another_user_owns_are_not_believed(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    state_file = home / ".local/state/codeartifact-refresher/state.json"
+    os.chown(state_file, 12345, 12345)  # we run as root in CI; any uid but ours (or root) will do
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert standin.calls["GetRepositoryEndpoint"] == 4  # looked up again
+    os.chown(state_file, os.geteuid(), os.getegid())
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    assert standin.calls["GetRepositoryEndpoint"] == 4  # ours again: believed

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -45,10 +46,8 @@ def valid_endpoint(url: Any) -> bool:
     """An endpoint we may keep and read back: an https URL (or http on loopback, for a local
     stand-in), one line of printable ASCII without whitespace, userinfo, query or fragment, of
     bounded length."""
-    if not isinstance(url, str) or not 0 < len(url) <= MAX_LENGTH or not url.isascii():
-        return False
-    if any(c <= " " or c == "\x7f" for c in url):
-        return False
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_LENGTH or not _URL_CHARACTERS.fullmatch(url):
+        return False  # one line of RFC 3986 characters: no blank, control, "\\" or non-ASCII
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -57,23 +56,47 @@ def valid_endpoint(url: Any) -> bool:
         return False
     if not host or "@" in parts.netloc or parts.query or parts.fragment or not url.endswith("/"):
         return False
+    if not (re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", host) or _ip_address(host)):
+        return False  # a DNS name or an IP address, read the same way by every URL parser
     if parts.scheme == "https":
         return True
     return parts.scheme == "http" and _loopback(host)
 
 
-AWS_SUFFIXES = (".amazonaws.com", ".on.aws", ".amazonaws.com.cn")
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/@!$&'()*+,;=%\[\]]+")  # RFC 3986, less "?" and "#"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]+"
 
 
-def plausible(url: str, domain: str, endpoint_url: str | None) -> bool:
-    """Whether a remembered endpoint could be one the API gave for ``domain``: on the domain's
-    own host (``DOMAIN-OWNER.d.codeartifact...`` or the dualstack form), a VPC endpoint, or the
-    host of the configured ``endpoint_url``. A state file edited to send the token elsewhere is
-    not believed."""
-    host = urlsplit(url).hostname or ""
+def plausible(url: str, key: str, domain: str, owner: str | None, region: str | None, endpoint_url: str | None) -> bool:
+    """Whether a remembered endpoint for ``key`` (``format/repository``) is one the API could
+    have given for this domain: the repository's own path on the domain's own host
+    (``DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com`` or the dualstack
+    ``DOMAIN-OWNER.codeartifact.REGION.on.aws``), a VPC endpoint's path for the domain, or the
+    repository's path on the configured ``endpoint_url``'s host. A state file edited to send the
+    token elsewhere is not believed."""
+    fmt, _, repository = key.partition("/")
+    parts = urlsplit(url)
+    host, path = parts.hostname or "", parts.path
+    d, o = re.escape(domain), re.escape(owner) if owner else "[0-9]{12}"
+    r = re.escape(region) if region else _REGION
+    own = f"/{fmt}/{repository}/"
     if endpoint_url and host == urlsplit(endpoint_url).hostname:
-        return True
-    return host.startswith((f"{domain}-", "vpce-")) and ".codeartifact." in host and host.endswith(AWS_SUFFIXES)
+        return path.endswith(own) and "/../" not in path
+    if parts.scheme != "https":
+        return False
+    if re.fullmatch(rf"{d}-{o}\.(?:d\.codeartifact\.{r}\.amazonaws\.com(?:\.cn)?|codeartifact\.{r}\.on\.aws)", host):
+        return path == own
+    if re.fullmatch(rf"vpce-[a-z0-9-]+\.d\.codeartifact\.{r}\.vpce\.amazonaws\.com(?:\.cn)?", host):
+        return re.fullmatch(rf"/{re.escape(fmt)}/d/{d}-{o}/{re.escape(repository)}/", path) is not None
+    return False
+
+
+def _ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _loopback(host: str) -> bool:
@@ -113,9 +136,9 @@ def to_state(endpoints: Mapping[str, Endpoint]) -> dict[str, dict]:
 def _timestamp(value: Any) -> float | None:
     try:
         when = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        return None if when is None or when.tzinfo is None else when.timestamp()
+    except (ValueError, OverflowError):
         return None
-    return None if when is None or when.tzinfo is None else when.timestamp()
 
 
 class EndpointLookup:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,8 +39,22 @@ UNRECOGNISED = {
 }
 
 
+TOKEN_MAX = 16384  # characters; a real token is about 1,200
+_TOKEN = re.compile(r"[A-Za-z0-9_\-.=]+")  # base64url, with JWE's "." separators and "=" padding
+
+
+def valid_token(value: object) -> bool:
+    """A token we may write into a file: base64url text, one line, of bounded length."""
+    return isinstance(value, str) and 0 < len(value) <= TOKEN_MAX and _TOKEN.fullmatch(value) is not None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def utc_clock(wall: Callable[[], float]) -> Callable[[], datetime]:
+    """A :class:`Clients` clock reading ``wall`` (seconds since the epoch), as the CLI's is."""
+    return lambda: datetime.fromtimestamp(wall(), timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,11 @@ class Clients:
                 f"domain {domain.label}: GetAuthorizationToken returned no usable token "
                 f"(empty, or already expired at {expires_at})"
             )
+        if not valid_token(value):  # it goes into files other programs parse: never a line of its own
+            raise TransientError(
+                f"domain {domain.label}: GetAuthorizationToken returned no usable token "
+                f"(expected base64url text of at most {TOKEN_MAX} characters)"
+            )
         return Token(value, expires_at, issued_at)
 
     def endpoint(self, domain: Domain, repository: str, fmt: str) -> str:
@@ -139,7 +159,7 @@ class Clients:
         those that could be this domain's (:func:`~.endpoints.plausible`)."""
         with self._lock:
             for key, endpoint in found.items():
-                if not plausible(endpoint.url, domain.domain, domain.endpoint_url):
+                if not plausible(endpoint.url, key, domain.domain, domain.owner, domain.region, domain.endpoint_url):
                     continue
                 ours = self._endpoints.get(self._endpoint_key(domain, key))
                 if ours is None or ours.resolved_at < endpoint.resolved_at:
@@ -261,6 +281,10 @@ def _call(domain: Domain, operation: str, fn, repository: str | None = None):
         raise TransientError(f"domain {domain.label}: {operation}: cannot reach {where} ({type(e).__name__})") from None
     except bx.BotoCoreError as e:
         raise AwsError(f"domain {domain.label}: {operation}: {type(e).__name__}: {e}") from None
+    except (ValueError, OverflowError, RuntimeError) as e:  # botocore could not parse the answer
+        raise TransientError(
+            f"domain {domain.label}: {operation}: the answer could not be read ({type(e).__name__})"
+        ) from None
 
 
 def _client_error(domain: Domain, operation: str, e, repository: str | None) -> AwsError:

@@ -20,12 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
-    from ..aws.tokens import Clients
+    from ..aws.tokens import Clients, utc_clock
     from ..refresh import refresh_all, summary
     from ..service.state import State, default_path
 
     cfg, registry = load_config(args)
-    state, clients = State.load(default_path(cfg)), Clients(connections=cfg.workers)
+    state, clients = State.load(default_path(cfg)), Clients(utc_clock(clock), connections=cfg.workers)
     for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
         clients.remember(domain, state.endpoints_of(domain))
     reports = refresh_all(cfg, clients, registry, dry_run=args.dry_run)

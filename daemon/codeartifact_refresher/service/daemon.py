@@ -74,14 +74,14 @@ class Daemon:
         health_factory: Any = None,
     ) -> None:
         self.config, self.state, self.registry, self.loader = config, state, registry, loader
+        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()
         if clients is None:
-            from ..aws.tokens import Clients
+            from ..aws.tokens import Clients, utc_clock
 
-            clients = Clients(connections=config.workers)
+            clients = Clients(utc_clock(self.clock.wall), connections=config.workers)
         for domain in config.domains:  # endpoints an earlier run found: one AWS call per domain, not three
             clients.remember(domain, state.endpoints_of(domain))
         self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
-        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), threading.Event()

@@ -53,7 +53,7 @@ def timestamp(value) -> float | None:
     """The inverse of :func:`iso`; None for anything that is not such a string."""
     try:
         return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else None
-    except ValueError:
+    except (ValueError, OverflowError):  # not ISO 8601, or out of range ("0001-01-01T00:00+14:00")
         return None
 
 
@@ -83,11 +83,33 @@ class DomainState:
 
     @classmethod
     def from_json(cls, data: dict) -> DomainState:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values.update({k: timestamp(data.get(k)) for k in TIMES})
+        """An entry as the file holds it, each value checked: what another program (or a person)
+        wrote is input too, and a value of the wrong kind is dropped, not trusted."""
+        values: dict = {k: timestamp(data.get(k)) for k in TIMES}
+        values.update({k: _text(data.get(k)) or "" for k in ("label", "domain")})
+        values.update({k: _text(data.get(k)) for k in ("owner", "last_error")})
+        for name in ("failures", "successes_total", "failures_total"):
+            number = data.get(name)
+            values[name] = number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else 0
+        targets = data.get("targets")
+        values["targets"] = {
+            path: {k: _text(v) for k, v in outcome.items() if k in ("writer", "outcome", "error")}
+            for path, outcome in (targets.items() if isinstance(targets, dict) else ())
+            if isinstance(path, str) and isinstance(outcome, dict)
+        }
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
+
+
+MAX_TEXT = 1000  # characters of a message read back from the state file
+
+
+def _text(value: object) -> str | None:
+    """A string from the state file, cut to one bounded line; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    line = " ".join(value.split())
+    return line if len(line) <= MAX_TEXT else line[: MAX_TEXT - 3] + "..."
 
 
 class State:
@@ -97,6 +119,7 @@ class State:
         self.path = path
         self.domains: dict[str, DomainState] = {}
         self.daemon: dict = {}
+        self.trusted = True  # whether the file read was ours (or root's): see endpoints_of
         self._lock = threading.RLock()
 
     @classmethod
@@ -105,13 +128,17 @@ class State:
         try:
             # as targets are read: O_NONBLOCK, a regular file only, bounded, so a FIFO or
             # /dev/zero at this path cannot hang `status` or the daemon
-            text = files.read(path).text
-            if text is None:
+            current = files.read(path)
+            if current.text is None:
                 return state
-            data = json.loads(text)
-            state.domains = {k: DomainState.from_json(v) for k, v in data.get("domains", {}).items()}
+            # endpoints decide where the token is sent: believe them only from a file that no one
+            # but us (or root) can have written
+            state.trusted = current.uid in (os.geteuid(), 0)
+            data = json.loads(current.text)
+            domains = data.get("domains") or {}
+            state.domains = {k: DomainState.from_json(v) for k, v in domains.items() if isinstance(v, dict)}
             state.daemon = dict(data.get("daemon") or {})
-        except (TargetError, OSError, ValueError, TypeError, AttributeError) as e:
+        except (TargetError, OSError, ValueError, TypeError, AttributeError, RecursionError) as e:
             logger.warning("%s: cannot read the state file (%s); starting afresh", path, type(e).__name__)
         return state
 
@@ -123,10 +150,11 @@ class State:
             return entry
 
     def endpoints_of(self, domain: Domain) -> dict[str, endpoints.Endpoint]:
-        """The repository endpoints recorded for ``domain``, each checked again."""
+        """The repository endpoints recorded for ``domain``, each checked again; none from a
+        state file that another user owns."""
         with self._lock:
             entry = self.domains.get(domain.key)
-            return endpoints.from_state(entry.endpoints) if entry else {}
+            return endpoints.from_state(entry.endpoints) if entry and self.trusted else {}
 
     def record(self, report, now: float, next_refresh: float | None = None) -> None:
         """Take in a :class:`~.refresh.DomainReport` finished at ``now``."""
@@ -185,6 +213,6 @@ class State:
                     ours = self.domains.get(key)
                     if ours is not None and (timestamp(entry.get("last_attempt")) or 0) > (ours.last_attempt or 0):
                         self.domains[key] = DomainState.from_json(entry)
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, RecursionError):
                 pass  # unreadable: ours replaces it
             return json.dumps(self.to_json(now), indent=2) + "\n"
