@@ -10,6 +10,7 @@ import pytest
 from codeartifact_refresher import config as configuration
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.service.daemon import OVERDUE, Daemon
+from codeartifact_refresher.service.health import healthz
 from codeartifact_refresher.service.planner import RETRY_CAP, RETRY_FIRST
 from codeartifact_refresher.service.state import State
 from codeartifact_refresher.writers.registry import Registry
@@ -288,6 +289,14 @@ def test_reload_adds_removes_and_refuses_a_bad_config(tmp_path, server, clocks, 
     daemon.reload()
     assert "reload refused, still running the previous config" in caplog.text
     assert list(daemon.domains) == [acme]
+    where = f'owner: "{server.account}"\n    region: us-east-1\n    endpoint_url: {server.url}\n    targets:\n'
+    path.write_text(
+        f"domains:\n  - domain: acme\n    {where}      - {{writer: pip, repository: pypi-store}}\n"
+        f"  - domain: beta\n    {where}      - {{writer: pip, repository: pypi-store, path: {tmp_path / 'b.conf'}}}\n"
+    )
+    daemon.reload()  # beta added, not yet refreshed: /healthz does not vouch for it
+    assert healthz(daemon.state, clocks.wall())[0] == 503
+    assert f"beta ({server.account}): no live token" in healthz(daemon.state, clocks.wall())[1]
     path.write_text(good)
     daemon.reload()
     beta = key_of(daemon, "beta")
@@ -479,3 +488,16 @@ def test_a_restarted_daemon_asks_only_for_tokens_and_a_changed_domain_looks_its_
     restarted.reload()
     restarted.scheduler.run_due(restarted)
     assert server.calls == {"GetAuthorizationToken": 3, "GetRepositoryEndpoint": 4}
+
+
+def test_a_domain_added_while_the_daemon_was_down_is_not_vouched_for_before_its_refresh(tmp_path, server, clocks):
+    daemon = make(tmp_path, server, clocks)
+    daemon.scheduler.run_due(daemon)
+    daemon.stop()
+    where = f'owner: "{server.account}"\n    region: us-east-1\n    endpoint_url: {server.url}\n    targets:\n'
+    (tmp_path / "config.yaml").write_text(
+        f"domains:\n  - domain: acme\n    {where}      - {{writer: pip, repository: pypi-store}}\n"
+        f"  - domain: beta\n    {where}      - {{writer: pip, repository: pypi-store, path: {tmp_path / 'b.conf'}}}\n"
+    )
+    restarted = build(tmp_path / "config.yaml", tmp_path / "state.json", clocks, Clients(clock=clocks.utcnow), seed=7)
+    assert healthz(restarted.state, clocks.wall())[0] == 503  # acme's token is live; beta has none yet

@@ -79,8 +79,9 @@ class Daemon:
             from ..aws.tokens import Clients, utc_clock
 
             clients = Clients(utc_clock(self.clock.wall), connections=config.workers)
-        for domain in config.domains:  # endpoints an earlier run found: one AWS call per domain, not three
-            clients.remember(domain, state.endpoints_of(domain))
+        for domain in config.domains:
+            state.get(domain)  # an entry from the start: /healthz counts a domain not yet refreshed
+            clients.remember(domain, state.endpoints_of(domain))  # one AWS call per domain, not three
         self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
@@ -207,6 +208,8 @@ class Daemon:
         for key in changed:
             self.scheduler.at(key, self.clock.wall())
         self.state.keep_only(new)
+        for domain in new.domains:
+            self.state.get(domain)
         self.saver.save()
         for setting in ("workers", "health", "state_file"):
             if getattr(new, setting) != getattr(old_config, setting):
