@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher.errors import TargetError, UnsafeFileError
-from codeartifact_refresher.outputs import files
+from codeartifact_refresher.outputs import files, locks
 from codeartifact_refresher.platform import linux
 
 from .. import renames
@@ -223,7 +223,7 @@ def test_two_processes_writing_one_file_never_lose_an_update(d):
 
 
 def test_a_held_lock_makes_a_writer_give_up_with_a_clear_error(d, monkeypatch):
-    monkeypatch.setattr(files, "LOCK_WAIT", 0.05)
+    monkeypatch.setattr(locks, "LOCK_WAIT", 0.05)
     path = d / "pip.conf"
     with files.locked(d), pytest.raises(TargetError, match=rf"{d} is locked by another codeartifact-refresher") as e:
         files.update(path, append_line("x\n"))
@@ -235,7 +235,7 @@ def test_a_file_system_that_cannot_lock_a_directory_still_gets_written(d, monkey
     def no_locks(fd, op):
         raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
 
-    monkeypatch.setattr(files.fcntl, "flock", no_locks)
+    monkeypatch.setattr(locks.fcntl, "flock", no_locks)
     assert files.update(d / "pip.conf", append_line("x\n"))
     assert (d / "pip.conf").read_text() == "x\n"
 
@@ -305,7 +305,7 @@ def test_a_real_file_size_limit_mid_write_keeps_the_old_file(d, strategy):
     script = textwrap.dedent(f"""
         import resource, signal, sys
         from pathlib import Path
-        from codeartifact_refresher.outputs import files
+        from codeartifact_refresher.outputs import files, locks
         from codeartifact_refresher.platform import linux
         from codeartifact_refresher.errors import TargetError
         if {strategy!r} == "rename":

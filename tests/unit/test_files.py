@@ -2,12 +2,13 @@ import ctypes
 import errno
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
 from codeartifact_refresher.errors import TargetError, UnsafeFileError
-from codeartifact_refresher.outputs import files
-from codeartifact_refresher.platform import linux
+from codeartifact_refresher.outputs import files, locks, owners
+from codeartifact_refresher.platform import linux, paths
 
 from .. import renames
 from ..renames import only
@@ -225,12 +226,19 @@ def test_the_directory_is_fsynced_after_the_new_file_is_in_place(tmp_path, monke
     assert synced == [("file", "old"), ("directory", "new")]
 
 
-@both
-def test_root_rewriting_a_users_file_keeps_its_owner_and_group(tmp_path):
+def as_root():
     if os.geteuid() != 0:
-        pytest.skip("only root can give a file to another user")
-    path = tmp_path / "f"
+        pytest.skip("only root can give a file to another user (the suite runs as root in CI)")
+
+
+@both
+def test_root_rewriting_a_users_file_in_their_own_directory_keeps_its_owner_and_group(tmp_path):
+    as_root()
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    path = theirs / "f"
     path.write_text("old")
+    os.chown(theirs, 12345, 23456)
     os.chown(path, 12345, 23456)
     write(path, "new")
     st = os.stat(path)
@@ -239,9 +247,116 @@ def test_root_rewriting_a_users_file_keeps_its_owner_and_group(tmp_path):
 
 @both
 def test_root_writing_a_new_file_or_its_own_keeps_it_roots(tmp_path):
-    if os.geteuid() != 0:
-        pytest.skip("runs as root")
+    as_root()
     path = tmp_path / "f"
     write(path, "new")
     write(path, "newer")
     assert (os.stat(path).st_uid, os.stat(path).st_gid) == (0, 0)
+
+
+@both
+def test_root_keeps_the_group_of_its_own_shared_file(tmp_path):
+    """A ``root:builders 0640`` file stays ``root:builders 0640``, so the build users still read it."""
+    as_root()
+    path = tmp_path / "pip.conf"
+    path.write_text("old")
+    os.chown(path, 0, 23456)
+    os.chmod(path, 0o640)
+    write(path, "new", wanted=0o640)
+    st = os.stat(path)
+    assert path.read_text() == "new" and (st.st_uid, st.st_gid, mode_of(path)) == (0, 23456, 0o640)
+
+
+@both
+def test_root_refuses_a_file_owned_by_neither_root_nor_its_directorys_owner(tmp_path):
+    as_root()
+    path = tmp_path / "pip.conf"  # in root's own 0700 directory
+    path.write_text("old")
+    os.chown(path, 12345, 12345)
+    with pytest.raises(
+        UnsafeFileError,
+        match=rf"^{path} belongs to uid 12345: neither root nor {tmp_path}'s owner, root \(uid 0\), owns it; "
+        "refusing to give that user a token, left as it is$",
+    ):
+        write(path, "token")
+    assert path.read_text() == "old" and os.stat(path).st_uid == 12345
+
+
+@pytest.mark.parametrize(
+    ("mode", "gid", "shared"),
+    [(0o755, 23456, False), (0o1777, 0, True), (0o777, 0, True), (0o775, 0, False), (0o775, 23456, True)],
+)
+def test_a_directory_is_shared_when_others_than_its_owner_and_root_can_write_it(tmp_path, mode, gid, shared):
+    as_root()
+    os.chown(tmp_path, 12345, gid)
+    os.chmod(tmp_path, mode)
+    assert owners.is_shared(os.stat(tmp_path)) is shared
+
+
+def test_lock_directories_root_first_under_run_then_the_state_directory():
+    environ = {"HOME": "/home/u", "XDG_RUNTIME_DIR": "relative"}
+    assert paths.lock_dirs(environ, euid=0) == [
+        Path("/run/codeartifact-refresher"),
+        Path("/home/u/.local/state/codeartifact-refresher/locks"),
+    ]
+    assert paths.lock_dirs({**environ, "XDG_STATE_HOME": "/s"}, euid=1000) == [Path("/s/codeartifact-refresher/locks")]
+
+
+@pytest.mark.parametrize(("mode", "used"), [(0o700, True), (0o755, False)])
+def test_the_runtime_directory_is_a_last_resort_and_only_when_private(tmp_path, mode, used):
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode)
+    os.chmod(runtime, mode)
+    found = paths.lock_dirs({"HOME": "/h", "XDG_RUNTIME_DIR": str(runtime)}, euid=os.geteuid())
+    assert found[-1] == (
+        runtime / "codeartifact-refresher" if used else Path("/h/.local/state/codeartifact-refresher/locks")
+    )
+
+
+@pytest.fixture
+def lock_dir(tmp_path, monkeypatch):
+    """Our lock directory, where a test can see it."""
+    where = tmp_path / "locks"
+    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid: [where])
+    return where
+
+
+@both
+def test_no_lock_file_is_left_in_the_target_directory_or_ours(tmp_path, lock_dir):
+    directory = tmp_path / "d"
+    directory.mkdir()
+    seen = []
+    files.update(directory / "pip.conf", lambda text: seen.append(sorted(os.listdir(lock_dir))) or "x\n")
+    st = os.stat(directory)
+    assert seen == [[f"{st.st_dev:x}-{st.st_ino:x}.lock"]], "the lock file is named by the directory's device and inode"
+    assert os.listdir(directory) == ["pip.conf"] and os.listdir(lock_dir) == []
+    assert mode_of(lock_dir) == 0o700
+
+
+def test_a_lock_directory_open_to_others_is_closed(lock_dir):
+    lock_dir.mkdir(0o755)
+    os.chmod(lock_dir, 0o755)
+    with files.locked(lock_dir.parent):
+        assert mode_of(lock_dir) == 0o700
+
+
+def test_a_lock_directory_of_another_users_is_passed_over(tmp_path, monkeypatch):
+    as_root()
+    theirs, ours = tmp_path / "theirs", tmp_path / "ours"
+    theirs.mkdir(0o700)
+    os.chown(theirs, 12345, 12345)
+    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid: [theirs, ours])
+    with files.locked(tmp_path):
+        assert os.listdir(theirs) == [] and len(os.listdir(ours)) == 1
+
+
+def test_without_any_lock_directory_writes_go_on_unlocked_with_one_warning(tmp_path, monkeypatch, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid: [blocked / "locks"])
+    monkeypatch.setattr(locks, "_warned", set())
+    write(tmp_path / "one", "x")
+    write(tmp_path / "two", "y")
+    assert (tmp_path / "one").read_text() == "x" and (tmp_path / "two").read_text() == "y"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and f"no private directory for lock files (tried {blocked / 'locks'})" in warnings[0]

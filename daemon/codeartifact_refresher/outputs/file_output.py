@@ -29,6 +29,7 @@ class FileOutput(Output):
 
     def preview(self, render: Render) -> tuple[Snapshot, Snapshot]:
         current = files.read(self.path, self.follow_symlinks)
+        files.check_recipient(current.path, current.uid)  # --dry-run says what the write would refuse
         new = render(current.text)
         before = Snapshot(str(current.path), current.text, current.mode)
         return before, Snapshot(before.name, new, files.target_mode(current, self.mode))

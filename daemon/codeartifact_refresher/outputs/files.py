@@ -1,42 +1,42 @@
 """Safe reads and atomic writes of target files.
 
 A write goes to a temporary file in the target's directory (a random name, created 0600, given its
-final mode and owner before the first byte), flushed and fsynced, then moved over the target with
+final mode and the old file's owner and group before the first byte: :mod:`.owners`, which also
+says whom root may give a token), flushed and fsynced, then moved over the target with
 ``os.replace``, and the directory fsynced: a crash at any moment leaves the old file or the new
 one. Targets that are symlinks are refused unless the target allows following them; then the file
 the link points to is replaced and the link stays, unless the link leads into a directory that
 belongs to someone else. Missing parent directories are created 0700.
 
-:func:`update` is the whole cycle, read, render, write, under an exclusive ``flock`` on the
-target's directory, so that two instances of this program take turns. A person editing the file
-takes no lock, so just before the replace the file is read again and compared with what was
-rendered from; if it changed, the cycle starts again from the new text. An edit written into the
-old file in place during the replace itself is seen afterwards (its inode is still open) and is
-carried into a second write. Temporary files that a killed writer left behind are removed under
-the lock.
+:func:`update` is the whole cycle, read, render, write, under our lock on the target's
+directory (:mod:`.locks`: a lock file of ours, in a directory only our user can open), so that two
+instances of this program take turns. A person editing the file takes no lock, so just before
+the replace the file is read again and compared with what was rendered from; if it changed, the
+cycle starts again from the new text. An edit written into the old file in place during the
+replace itself is seen afterwards (its inode is still open) and is carried into a second write.
+Temporary files that a killed writer left behind are removed under the lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import stat
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import FileBusyError, TargetError, UnsafeFileError
 from ..platform import linux
+from .locks import locked as locked  # handed on: files.locked is the lock update takes
+from .owners import check_recipient, keep_owner
 
 DEFAULT_MODE = 0o600
 BOM = "\ufeff"
 MAX_BYTES = 16 * 1024 * 1024  # a package manager's config is a few KiB; anything this big is not one
-LOCK_WAIT = 10.0  # seconds to wait for another instance's write in the same directory
 ATTEMPTS = 5  # read-render-write cycles before giving up on a file that keeps changing
 
 
@@ -149,35 +149,6 @@ def make_parents(path: Path) -> None:
         os.chmod(directory, 0o700)
 
 
-@contextlib.contextmanager
-def locked(directory: Path, wait: float | None = None):
-    """Hold an exclusive ``flock`` on ``directory`` (no lock file is left behind), waiting at
-    most ``wait`` seconds (:data:`LOCK_WAIT`) for another holder."""
-    wait = LOCK_WAIT if wait is None else wait
-    try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as e:
-        raise TargetError(f"cannot use directory {directory}: {e.strerror}") from None
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise FileBusyError(
-                        f"{directory} is locked by another codeartifact-refresher for over {wait:g} s"
-                    ) from None
-                time.sleep(0.01)
-                continue
-            except OSError:
-                pass  # a file system that cannot lock a directory (some NFS): the re-read still guards
-            break
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
 def update(
     path: Path,
     render: Callable[[str | None], str],
@@ -185,7 +156,7 @@ def update(
     follow_symlinks: bool = False,
     guard=contextlib.nullcontext,
 ) -> bool:
-    """Rewrite ``path`` as ``render(its text)`` under the directory lock; True if it changed.
+    """Rewrite ``path`` as ``render(its text)`` under our lock on its directory; True if it changed.
 
     ``render`` must be pure: it runs again when the file changed under us. ``guard`` wraps each
     write (a stopping program uses it to refuse new ones).
@@ -200,6 +171,7 @@ def update(
             if lost is not None:  # our last write is in place, but without an edit made during it
                 text, bom = decode(current.path, lost)
                 current = replace(current, text=text, bom=bom)
+            check_recipient(current.path, current.uid)
             new = render(current.text)
             mode = target_mode(current, wanted)
             if lost is None and new == current.text and mode == current.mode:
@@ -230,9 +202,8 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
     lost = None
     try:
         with os.fdopen(fd, "wb") as f:
+            keep_owner(fd, current.uid, current.gid)  # while empty: the old file's owner and group
             os.fchmod(fd, mode)  # 0600 so far; the final mode is set while the file is still empty
-            if os.geteuid() == 0 and current.uid not in (None, 0) and current.gid is not None:
-                os.fchown(fd, current.uid, current.gid)  # keep a user's file theirs
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -7,6 +7,7 @@ writer's ``default_path(environ)`` can ask about another user's world without to
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,3 +51,33 @@ def user_state_dir(environ: Mapping[str, str] = os.environ) -> Path:
     if is_macos():
         return application_support(environ)
     return Path(environ.get("XDG_STATE_HOME") or home(environ) / ".local" / "state")
+
+
+APP = "codeartifact-refresher"
+
+
+def lock_dirs(environ: Mapping[str, str] = os.environ, euid: int | None = None) -> list[Path]:
+    """Where this program may keep its lock files, best first: a directory only its user can open.
+
+    Root: ``/run/codeartifact-refresher``. Everyone (root when ``/run`` is read-only): the user's
+    state directory (:func:`user_state_dir`, ``/locks`` under this program's), which systemd units,
+    cron, ``sudo -u`` and a login shell all find through ``$HOME``; so the daemon and a one-shot
+    ``refresh`` of the same user lock the same files. Last, ``$XDG_RUNTIME_DIR`` when it is set and
+    private (owned by the user, closed to others), for a user whose home cannot be written.
+    """
+    euid = os.geteuid() if euid is None else euid
+    found = [Path("/run") / APP] if euid == 0 else []
+    found.append(user_state_dir(environ) / APP / "locks")
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime) and is_private(Path(runtime), euid):
+        found.append(Path(runtime) / APP)
+    return found
+
+
+def is_private(directory: Path, euid: int) -> bool:
+    """Whether ``directory`` is a real directory (not a link) of ``euid``'s that no one else can open."""
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == euid and not st.st_mode & 0o077
