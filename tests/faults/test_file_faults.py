@@ -372,6 +372,35 @@ def test_a_read_only_directory_gives_a_clear_error_and_keeps_the_old_file(shared
     assert path.read_text() == "old\n" and listing(directory) == ["pip.conf"]
 
 
+def test_an_ordinary_user_keeps_the_group_of_a_file_when_it_is_one_of_theirs(shared):
+    """A ``0640`` file of ours shared with a group we are in stays that group's (root: test_files)."""
+    if os.geteuid() != 0:
+        pytest.skip("making a user of a second group needs root")
+    directory = shared / "ours"
+    directory.mkdir()
+    path = directory / "pip.conf"
+    path.write_text("old\n")
+    os.chown(directory, NOBODY, NOBODY)
+    os.chown(path, NOBODY, 23456)
+    os.chmod(path, 0o640)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([23456])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            files.update(path, append_line("new\n"), wanted=0o640)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    assert os.waitpid(pid, 0)[1] >> 8 == 0, "the write failed in the unprivileged child (its traceback is above)"
+    st = os.stat(path)
+    assert path.read_text() == "old\nnew\n" and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (NOBODY, 23456, 0o640)
+
+
 def test_a_symlink_into_another_users_directory_is_refused_even_when_following(d):
     if os.geteuid() == 0:  # make a directory that belongs to somebody else
         theirs, owner = d / "theirs", NOBODY
