@@ -2,14 +2,15 @@
 
 A URL's *host* here is its host and port spelled the way WHATWG URL parsers (npm's ``new URL``,
 which builds the ``//host/path/:_authToken`` keys npm looks up) and HTTP clients treat them: the
-name lower-cased and IDNA-encoded, an IPv6 address in brackets, and the port left out when it is
-the scheme's default. Two URLs are at the same *location* when their schemes (case-insensitive),
+name lower-cased and IDNA-encoded, an IPv6 address in brackets and canonical form, and the port
+left out when it is the scheme's default. Two URLs are at the same *location* when their schemes (case-insensitive),
 hosts and paths (without trailing slashes) agree; userinfo, query and fragment do not count, so a
 URL holding an old token is at the same location as one holding the new one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import SplitResult, urlsplit
 
 #: the ports a URL may leave out, by scheme
@@ -27,9 +28,17 @@ def host_name(name: str) -> str:
         return name
 
 
+def _ipv6(address: str) -> str:
+    """An IPv6 address in brackets, in its canonical (compressed, lower-case) form."""
+    try:
+        return f"[{ipaddress.IPv6Address(address).compressed}]"
+    except ValueError:
+        return f"[{address}]"
+
+
 def _host(parts: SplitResult) -> str:
     name = parts.hostname or ""
-    name = f"[{name}]" if ":" in name else host_name(name)
+    name = _ipv6(name) if ":" in name else host_name(name)
     try:
         port = parts.port
     except ValueError:  # an out-of-range or non-numeric port: keep what was written
