@@ -1,12 +1,17 @@
 """The real pip, npm and twine authenticate with what `refresh` wrote, and fail once it is stale."""
 
+import json
 import shutil
 import stat
+import subprocess
 
 import pytest
 
 from codeartifact_refresher.testing import packages
 from codeartifact_refresher.testing.writer_contract import is_subsequence
+from codeartifact_refresher.writers import pip as pip_writer
+from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.npm import Writer as NpmWriter
 
 from ..conftest import ALL_TARGETS, write_config
 from .clients import npm, pip, refresher, twine
@@ -163,6 +168,103 @@ def test_endpoint_from_aws_endpoint_url_codeartifact(standin, tmp_path, home, mo
     assert refresher(config).returncode == 0
     done = pip(home, "download", "--no-deps", "-d", str(tmp_path / "dl"), packages.DEMO_NAME)
     assert done.returncode == 0, done.stderr
+
+
+def endpoint(standin, fmt: str, name: str, host: str = "127.0.0.1") -> str:
+    """The stand-in's endpoint for a repository, with its host spelled ``host``."""
+    url = standin.endpoint(standin.repositories[("acme", standin.account, fmt, name)])
+    return url.replace("127.0.0.1", host, 1)
+
+
+def pip_conf(home, text: str):
+    path = home / ".config" / "pip" / "pip.conf"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return path
+
+
+def test_pip_command_sections_that_point_at_our_repository_get_the_token(standin, tmp_path, home):
+    """pip reads [install] and [download] after [global]: an old token there must not survive."""
+    stale = endpoint(standin, "pypi", "pypi-store").replace("http://", "http://aws:stale-token@") + "simple/"
+    conf = pip_conf(home, f"[global]\ntimeout = 30\n[install]\nindex-url = {stale}\n[download]\nindex_url = {stale}\n")
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: pip, repository: pypi-store}\n")
+    assert refresher(config).returncode == 0
+    assert "stale-token" not in conf.read_text()
+    done = pip(home, "install", "--no-deps", "--target", str(tmp_path / "site"), packages.DEMO_NAME)
+    assert done.returncode == 0, done.stderr
+    done = pip(home, "download", "--no-deps", "-d", str(tmp_path / "dl"), packages.DEMO_NAME)
+    assert done.returncode == 0, done.stderr
+    assert standin.calls["pypi:GET"] >= 4 and standin.calls["pypi:refused"] == 0
+
+
+def test_pip_command_section_naming_another_index_is_refused_and_left_alone(standin, tmp_path, home):
+    own = tmp_path / "own-index"
+    own.mkdir()
+    text = f"[global]\ntimeout = 30\n[download]\nindex-url = {own.as_uri()}\n"
+    conf = pip_conf(home, text)
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: pip, repository: pypi-store}\n")
+    done = refresher(config)
+    assert done.returncode == 1 and "[download] index-url" in done.stderr and "'pip download'" in done.stderr
+    assert conf.read_text() == text
+
+
+def test_pip_extra_replaces_our_old_url_spelled_with_another_host_case(standin, tmp_path, home):
+    own = tmp_path / "own-index"
+    own.mkdir()
+    port = standin.port
+    old = endpoint(standin, "pypi", "pypi-store", "localhost").replace("http://", "http://aws:stale-token@")
+    conf = pip_conf(home, f"[global]\nindex-url = {own.as_uri()}\nextra-index-url = {old}simple/\n")
+    standin.inject_answer(
+        "GetRepositoryEndpoint", {"repositoryEndpoint": endpoint(standin, "pypi", "pypi-store", "LOCALHOST")}
+    )
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: pip, repository: pypi-store, index: extra}\n")
+    assert refresher(config).returncode == 0
+    written = conf.read_text()
+    assert "stale-token" not in written and written.count(f"localhost:{port}") == 1
+    done = pip(home, "download", "--no-deps", "-d", str(tmp_path / "dl"), packages.DEMO_NAME)
+    assert done.returncode == 0, done.stderr
+    assert standin.calls["pypi:GET"] >= 2 and standin.calls["pypi:refused"] == 0
+
+
+def test_the_pip_writers_command_sections_are_the_commands_that_take_an_index():
+    """COMMANDS against the installed pip's own table (newer pips add commands, such as lock)."""
+    from pip._internal.commands import commands_dict, create_command
+
+    takes_index = {name for name in commands_dict if create_command(name).parser.get_option("--index-url")}
+    assert takes_index <= set(pip_writer.COMMANDS)
+    assert {"install", "download", "wheel"} <= takes_index
+
+
+def test_npm_token_reaches_npm_for_an_endpoint_with_an_uppercase_host(standin, tmp_path, home):
+    standin.inject_answer(
+        "GetRepositoryEndpoint", {"repositoryEndpoint": endpoint(standin, "npm", "npm-store", "LOCALHOST")}
+    )
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: npm, repository: npm-store}\n")
+    assert refresher(config).returncode == 0
+    done = npm(home, "view", packages.DEMO_NAME, "version", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == packages.DEMO_VERSION
+    assert standin.calls["npm:GET"] >= 1 and standin.calls["npm:refused"] == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ACME-111122223333.D.CODEARTIFACT.US-EAST-1.AMAZONAWS.COM/npm/store/",
+        "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com:443/npm/store/",
+        "http://LocalHost:80/npm/store/",
+        "http://LOCALHOST:8080/npm/store/",
+        "https://Bücher.example/npm/store/",
+        "http://[0:0::1]:80/npm/store/",
+    ],
+)
+def test_npm_auth_key_is_npms_own_nerf_dart(url):
+    """The key we write is the one npm's @npmcli/config nerfDart computes for the registry."""
+    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True).stdout.strip()
+    script = f"process.stdout.write(require({json.dumps(root + '/npm/node_modules/@npmcli/config/lib/nerf-dart.js')})(process.argv[1]))"
+    nerfed = subprocess.run(["node", "-e", script, url], capture_output=True, text=True, check=True).stdout
+    text = NpmWriter().render(None, Credentials(url, "t0ken"))
+    assert f"{nerfed}:_authToken=t0ken" in text.splitlines()
 
 
 def test_npm_and_node_are_present():

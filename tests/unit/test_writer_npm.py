@@ -98,3 +98,40 @@ def test_default_path_follows_npm_userconfig(home, monkeypatch, tmp_path):
 
 def test_find_secrets_includes_other_registries_tokens():
     assert set(Writer().find_secrets(Writer().render(FOREIGN, CREDS))) == {"other-secret", TOKEN_1}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "key"),
+    [
+        (f"https://{HOST.upper()}/npm/store/", f"//{HOST}/npm/store/:_authToken"),
+        (f"HTTPS://{HOST}:443/npm/store/", f"//{HOST}/npm/store/:_authToken"),
+        ("http://LocalHost:80/npm/store/", "//localhost/npm/store/:_authToken"),
+        ("http://LOCALHOST:8080/npm/store/", "//localhost:8080/npm/store/:_authToken"),
+        ("https://Bücher.Example/npm/store/", "//xn--bcher-kva.example/npm/store/:_authToken"),
+        ("http://[::1]:80/npm/store/", "//[::1]/npm/store/:_authToken"),
+    ],
+)
+def test_auth_line_names_the_host_as_npm_looks_it_up(endpoint, key):
+    """npm's nerfDart: WHATWG URL host (lower-case, IDNA, no default port); keys match as strings."""
+    values = npm_reads(Writer().render(None, Credentials(endpoint, TOKEN_1)))
+    assert values[key] == TOKEN_1
+    assert [k for k in values if k.endswith(":_authToken")] == [key]
+
+
+@pytest.mark.parametrize("old_host", [HOST.upper(), HOST.title()])
+def test_an_auth_line_with_our_host_in_another_case_is_ours(old_host):
+    current = f"//{old_host}/npm/store/:_authToken = old-token\nsave-exact=true\n"
+    text = Writer().render(current, CREDS)
+    assert text.splitlines()[0] == f"//{HOST}/npm/store/:_authToken = {TOKEN_1}"
+    assert "old-token" not in text and text.count(":_authToken") == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [f"//{HOST}:443/npm/store/:_authToken", f"//{HOST.upper()}/npm/other/:_authToken", "//other.example/:_authToken"],
+)
+def test_auth_lines_for_other_locations_are_left_alone(other):
+    """An explicit :443 line is one pnpm may ask for; another path is another repository."""
+    current = f"{other}=theirs\n"
+    text = Writer().render(current, CREDS)
+    assert text.startswith(current) and npm_reads(text)[f"//{HOST}/npm/store/:_authToken"] == TOKEN_1

@@ -49,6 +49,7 @@ class TestPrimaryIndex(WriterContract):
         "no section header = 1\n",
         "[global]\nindex-url = a\nindex-url = b\n",
         "[global]\njunk line\n",
+        "[global]\nindex-url = a\nindex_url = b\n",
         "\x00\x01",
     )
 
@@ -111,11 +112,135 @@ def test_underscore_spelling_of_the_key_is_replaced_not_duplicated():
     assert text.count("index") == 1 and text.startswith("[global]\nindex_url = https://aws:")
 
 
-def test_other_sections_index_url_is_not_ours():
-    current = "[install]\nindex-url = https://other.example/simple\n"
-    values = pip_values(Writer().render(current, CREDS))
-    assert values["install.index-url"] == "https://other.example/simple"
-    assert split_url(values["global.index-url"]) == (CREDS.endpoint, TOKEN_1)
+def pip_reads(text: str, command: str, key: str) -> str:
+    """What ``pip COMMAND`` takes for ``key`` from one file: pip reads [global], then the
+    command's section (configparser fills it from [DEFAULT]); empty values do not count."""
+    parser = configparser.RawConfigParser()
+    parser.read_file(io.StringIO(text, newline=None))
+    found = ""
+    for section in ("global", command):
+        if parser.has_section(section):
+            values = {k.replace("_", "-").removeprefix("--"): v for k, v in parser.items(section)}
+            found = values.get(key) or found
+    return found
+
+
+OLD = f"https://aws:old-token@{HOST}/pypi/store/simple/"
+OURS_SPELLED_OTHERWISE = [
+    OLD,
+    f"https://aws:old-token@{HOST.upper()}/pypi/store/simple/",
+    f"HTTPS://aws:old-token@{HOST}:443/pypi/store/simple",
+    f"https://{HOST.title()}/pypi/store/simple",
+]
+
+
+@pytest.mark.parametrize("command", ["install", "download", "wheel", "index", "list", "lock"])
+def test_a_commands_own_index_url_naming_another_index_is_refused_naming_its_section(command):
+    current = f"[global]\ntimeout = 5\n[{command}]\nindex-url = https://other.example/simple\n"
+    with pytest.raises(WriterError, match=rf"^\[{command}\] index-url .*'pip {command}'") as e:
+        Writer().render(current, CREDS)
+    assert "other.example" not in str(e.value)
+
+
+def test_default_sections_index_url_overrides_global_for_each_command_section_present():
+    current = "[DEFAULT]\nindex-url = https://other.example/simple\n[install]\nuser = yes\n"
+    with pytest.raises(WriterError, match=r"^\[DEFAULT\] index-url .*'pip install' reads it \(through \[install\]\)"):
+        Writer().render(current, CREDS)
+    # with no command section to carry it, [DEFAULT] only fills [global], whose own value wins
+    text = Writer().render("[DEFAULT]\nindex-url = https://other.example/simple\n", CREDS)
+    assert split_url(pip_reads(text, "install", "index-url")) == (CREDS.endpoint, TOKEN_1)
+
+
+@pytest.mark.parametrize("section", ["freeze", "uninstall", "Install"])
+def test_sections_pip_never_reads_for_an_index_are_not_overrides(section):
+    current = f"[{section}]\nindex-url = https://other.example/simple\n"
+    text = Writer().render(current, CREDS)
+    assert text.startswith(current) and split_url(pip_values(text)["global.index-url"]) == (CREDS.endpoint, TOKEN_1)
+
+
+def test_an_empty_override_is_one_pip_ignores():
+    text = Writer().render("[install]\nindex-url =\n", CREDS)
+    assert text.startswith("[install]\nindex-url =\n")
+    assert split_url(pip_reads(text, "install", "index-url")) == (CREDS.endpoint, TOKEN_1)
+
+
+@pytest.mark.parametrize("old", OURS_SPELLED_OTHERWISE)
+@pytest.mark.parametrize("holder", ["install", "DEFAULT"])
+def test_an_override_at_our_repository_gets_the_new_token(old, holder):
+    current = f"[global]\nindex-url = {OLD}\n[{holder}]\nindex-url = {old}\n[download]\nno-deps = yes\n"
+    text = Writer().render(current, CREDS)
+    assert "old-token" not in text
+    for command in ("install", "download", "wheel"):
+        assert split_url(pip_reads(text, command, "index-url")) == (CREDS.endpoint, TOKEN_1)
+
+
+@pytest.mark.parametrize("holder", ["install", "DEFAULT"])
+def test_extra_joins_every_list_that_overrides_globals(holder):
+    current = (
+        "[global]\nextra-index-url = https://g.example/simple\n"
+        f"[{holder}]\nextra-index-url = https://i.example/simple {OLD}\n"
+    )
+    current += "[install]\nuser = yes\n" if holder == "DEFAULT" else ""
+    text = Writer(index="extra").render(current, CREDS)
+    assert "old-token" not in text
+    for command, theirs in (("install", "https://i.example/simple"), ("download", "https://g.example/simple")):
+        urls = pip_reads(text, command, "extra-index-url").split()
+        assert urls[0] == theirs and [split_url(u) for u in urls[1:]] == [(CREDS.endpoint, TOKEN_1)]
+
+
+def test_extra_goes_into_defaults_list_when_global_takes_that_one():
+    current = "[DEFAULT]\nextra-index-url = https://d.example/simple\n[global]\ntimeout = 5\n"
+    text = Writer(index="extra").render(current, CREDS)
+    assert text.count("extra-index-url") == 1  # [global] still takes [DEFAULT]'s list, now with ours
+    urls = pip_reads(text, "install", "extra-index-url").split()
+    assert urls[0] == "https://d.example/simple" and split_url(urls[1]) == (CREDS.endpoint, TOKEN_1)
+
+
+@pytest.mark.parametrize("old", OURS_SPELLED_OTHERWISE)
+def test_extra_recognises_our_old_url_however_its_host_is_spelled(old):
+    current = f"[global]\nextra-index-url =\n    https://a.example/simple\n    {old}\n"
+    urls = pip_values(Writer(index="extra").render(current, CREDS))["global.extra-index-url"].split()
+    assert urls[0] == "https://a.example/simple" and [split_url(u) for u in urls[1:]] == [(CREDS.endpoint, TOKEN_1)]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        f"https://{HOST}/pypi/other/simple/",
+        f"https://{HOST}:8443/pypi/store/simple/",
+        f"http://{HOST}/pypi/store/simple/",
+    ],
+)
+def test_extra_keeps_urls_at_other_locations_on_our_host(other):
+    current = f"[global]\nextra-index-url = {other}\n"
+    urls = pip_values(Writer(index="extra").render(current, CREDS))["global.extra-index-url"].split()
+    assert urls[0] == other and split_url(urls[1]) == (CREDS.endpoint, TOKEN_1)
+
+
+def test_the_index_url_is_written_with_the_host_as_clients_spell_it():
+    creds = Credentials(f"HTTPS://{HOST.upper()}:443/pypi/store/", TOKEN_1)
+    assert split_url(pip_values(Writer().render(None, creds))["global.index-url"]) == (CREDS.endpoint, TOKEN_1)
+
+
+@pytest.mark.parametrize(
+    "current",
+    [
+        "[global]\nindex-url = https://a.example/simple\nindex_url = https://b.example/simple\n",
+        "[install]\n--index-url = https://a.example/simple\nINDEX-URL = https://b.example/simple\n",
+        "[wheel]\nextra_index_url = https://a.example/simple\nextra-index-url = https://b.example/simple\n",
+    ],
+)
+def test_one_option_spelled_twice_in_a_section_is_refused(current):
+    with pytest.raises(
+        WriterError, match=r"^line 3: option '[^']+' in \[\w+\] is another spelling of '[^']+' \(line 2\)"
+    ) as e:
+        Writer().render(current, CREDS)
+    assert "example" not in str(e.value)
+
+
+def test_one_option_in_two_sections_is_not_spelled_twice():
+    current = "[global]\nindex_url = https://old.example/simple\n[freeze]\nindex-url = x\n"
+    assert split_url(pip_values(Writer().render(current, CREDS))["global.index-url"]) == (CREDS.endpoint, TOKEN_1)
 
 
 def test_crlf_file_gets_crlf_lines_and_missing_final_newline_is_handled():

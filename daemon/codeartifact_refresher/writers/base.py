@@ -38,6 +38,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from . import options as _options
+from . import urls
 from .options import Options
 
 #: The role of the file a target's ``path`` names; a single-file writer's only file.
@@ -67,7 +68,9 @@ class Credentials:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.endpoint).netloc
+        """The endpoint's host as clients compare and look it up (:func:`.urls.host`): lower-case,
+        IDNA-encoded, without a default port."""
+        return urls.host(self.endpoint)
 
     @property
     def path(self) -> str:

@@ -1,8 +1,11 @@
 """npm: the registry and its ``_authToken`` line in ``.npmrc``.
 
 The target owns ``registry=`` (or ``@scope:registry=`` with ``scope``) and the auth line for our
-repository, ``//host/path/:_authToken=``. Both live at the top level of the file, before any
-``[section]``, which is where npm reads them. Lines follow npm's ``ini`` grammar: ``key=value``,
+repository, ``//host/path/:_authToken=``, with the host spelled as npm looks it up (its
+``nerfDart``: WHATWG ``new URL(...).host``, lower-case, IDNA-encoded, no default port; see
+:mod:`.urls`). npm compares these keys as plain strings, so an auth line whose host differs from
+ours only in case or IDNA spelling (one npm never uses) is ours, and is rewritten in our spelling.
+Both live at the top level of the file, before any ``[section]``, which is where npm reads them. Lines follow npm's ``ini`` grammar: ``key=value``,
 comments start with ``#`` or ``;``, and a line ``[name]`` at column 0 opens a section.
 """
 
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..platform import paths
-from . import base
+from . import base, urls
 from .formats.npmrc import NpmrcDocument
 from .options import option
 
@@ -29,6 +32,17 @@ class Options(base.Options):
         expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
         description="npm only: a scoped registry (@scope:registry) instead of the default one",
     )
+
+
+def _auth_key(host: str, path: str) -> str:
+    return f"//{host}{path}:_authToken"
+
+
+def _respelled(key: str, creds: base.Credentials) -> bool:
+    """Whether ``key`` is our auth line's key with its host spelled in another case or script
+    (its port, if any, as written: ``//host:443/`` is a line pnpm may need, not a misspelling)."""
+    host, slash, rest = key.removeprefix("//").partition("/")
+    return key.startswith("//") and f"//{urls.host_name(host)}{slash}{rest}" == _auth_key(creds.host, creds.path)
 
 
 class Writer(base.Writer[Options]):
@@ -51,7 +65,7 @@ class Writer(base.Writer[Options]):
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = NpmrcDocument(current)
         doc.set(self.registry_key, creds.endpoint)
-        doc.set(f"//{creds.host}{creds.path}:_authToken", creds.token)
+        doc.set(_auth_key(creds.host, creds.path), creds.token, same=lambda key: _respelled(key, creds))
         return doc.text()
 
     def find_secrets(self, text: str) -> Iterable[str]:

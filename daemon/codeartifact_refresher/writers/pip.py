@@ -1,46 +1,81 @@
 """pip: the index URL, with the token as its password, in ``pip.conf``.
 
 By default the target owns ``[global] index-url``. With ``index: extra`` it owns one URL among the
-whitespace-separated ``extra-index-url`` values (the one on our repository's host and path), and
-the user's default index and other extra indexes stay as they are.
+whitespace-separated ``extra-index-url`` values (the one at our repository's location, see
+:mod:`.urls`), and the user's default index and other extra indexes stay as they are.
+
+pip reads ``[global]`` and then the section named for the command it runs (``[install]``,
+``[download]``...; :data:`COMMANDS` lists those that take index options), and configparser gives
+every section the ``[DEFAULT]`` section's options it does not set itself. A command section's
+non-empty value (its own or ``[DEFAULT]``'s) therefore *overrides* ``[global]`` for that command.
+So that the token reaches every command pip runs:
+
+- primary: an overriding ``index-url`` at our repository's location gets the new token too; one
+  naming another index is refused with an error naming its section (pip would not use ours);
+- extra: every overriding ``extra-index-url`` list gets our URL too (pip takes the command's list
+  instead of ``[global]``'s, not in addition to it).
+
+Option names are read as pip reads them (``index_url`` and ``--index-url`` are ``index-url``); a
+section that spells one option twice is refused rather than guessed at. ``PIP_*`` environment
+variables, which override every file, belong to the environment pip runs in, not to the file.
 """
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ..errors import WriterError
 from ..platform import paths
-from . import base
-from .formats.ini import IniDocument
+from . import base, urls
+from .formats.ini import Entry, IniDocument
 from .options import option
 
 SECTION = "global"
+DEFAULT = configparser.DEFAULTSECT
+#: pip's commands that take index options (``index_group``), each reading its own section
+COMMANDS = ("install", "download", "wheel", "index", "list", "lock")
 _URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")
 
 
 def _pip_key(key: str) -> str:
-    """pip's own normalisation of option names (``index_url`` is ``index-url``)."""
-    return key.lower().replace("_", "-")
-
-
-def _without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+    """pip's own normalisation of option names (``index_url`` and ``--index-url`` are ``index-url``)."""
+    key = key.lower().replace("_", "-")
+    return key[2:] if key.startswith("--") else key
 
 
 def index_url(creds: base.Credentials) -> str:
     """``https://aws:TOKEN@host/pypi/repo/simple/`` from the repository endpoint."""
     parts = urlsplit(creds.endpoint)
-    netloc = f"aws:{quote(creds.token, safe='')}@{parts.netloc}"
+    netloc = f"aws:{quote(creds.token, safe='')}@{creds.host}"
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urlunsplit((parts.scheme, netloc, path + "simple/", "", ""))
+
+
+def _overrides(doc: IniDocument, key: str) -> Iterator[tuple[str, str, Entry]]:
+    """(command, section holding the value, entry) for each command section of the file that
+    gives ``key`` a non-empty value of its own or from ``[DEFAULT]``: what pip takes instead of
+    ``[global]``'s value when it runs that command."""
+    present = doc.sections()
+    for command in (c for c in COMMANDS if c in present):
+        own = doc.find(command, key)
+        holder, entries = (command, own) if own else (DEFAULT, doc.find(DEFAULT, key))
+        if entries and doc.value(entries[-1]):
+            yield command, holder, entries[-1]
+
+
+def _foreign_override(command: str, holder: str, key: str) -> WriterError:
+    via = "" if holder == command else f" (through [{command}])"
+    return WriterError(
+        f"[{holder}] {key} names another index, and 'pip {command}' reads it{via} instead of "
+        f"[{SECTION}] {key}: remove it, or point it at this repository"
+    )
 
 
 @dataclass(frozen=True)
@@ -67,19 +102,12 @@ class Writer(base.Writer[Options]):
         return legacy if legacy.exists() and not xdg.exists() else xdg
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
-        doc = IniDocument(current)
+        doc = IniDocument(current, normalize=_pip_key)
         url = index_url(creds)
         if self.options.index == "primary":
-            doc.set(SECTION, "index-url", url, normalize=_pip_key)
+            _set_primary(doc, url)
         else:
-            ours = _without_userinfo(url)
-            doc.add_to_list(
-                SECTION,
-                "extra-index-url",
-                url,
-                same=lambda word: _without_userinfo(word) == ours,
-                normalize=_pip_key,
-            )
+            _add_extra(doc, url)
         return doc.text()
 
     def claims(self) -> Iterable[str]:
@@ -87,3 +115,29 @@ class Writer(base.Writer[Options]):
 
     def find_secrets(self, text: str) -> Iterable[str]:
         return _URL_PASSWORD.findall(text)
+
+
+def _set_primary(doc: IniDocument, url: str) -> None:
+    """``[global] index-url`` and every override of it at our location become ``url``; an
+    override naming another index is refused."""
+    key = "index-url"
+    doc.set(SECTION, key, url)
+    holders = []
+    for command, holder, entry in _overrides(doc, key):
+        if not urls.same_location(doc.value(entry), url):
+            raise _foreign_override(command, holder, key)
+        holders.append(holder)
+    for holder in dict.fromkeys(holders):
+        doc.set(holder, key, url)
+
+
+def _add_extra(doc: IniDocument, url: str) -> None:
+    """``url`` joins ``[global]``'s extra-index-url list (or ``[DEFAULT]``'s, when ``[global]``
+    takes that one) and every list that overrides it, replacing an old URL at our location."""
+    key = "extra-index-url"
+    holders = [SECTION]
+    if not doc.find(SECTION, key) and any(doc.value(e) for e in doc.find(DEFAULT, key)):
+        holders = [DEFAULT]
+    holders += [holder for _, holder, _ in _overrides(doc, key) if holder not in holders]
+    for holder in holders:
+        doc.add_to_list(holder, key, url, same=lambda word: urls.same_location(word, url))

@@ -69,13 +69,20 @@ def validate(text: str) -> None:
 
 
 class IniDocument:
-    """An INI file as lines, with just the edits the writers need."""
+    """An INI file as lines, with just the edits the writers need.
 
-    def __init__(self, text: str | None) -> None:
+    ``normalize`` is the reading tool's spelling of option names (configparser lower-cases them;
+    pip also reads ``index_url`` as ``index-url``): keys are found with it, and a section that
+    spells one option twice under it is refused, as configparser refuses an option written twice.
+    """
+
+    def __init__(self, text: str | None, normalize: Callable[[str], str] = str.lower) -> None:
         text = text or ""
         validate(text)
         self.newline = newline_of(text)
         self.lines = split_lines(text)
+        self.normalize = normalize
+        self._refuse_respelled_options()
 
     def text(self) -> str:
         return "".join(self.lines)
@@ -109,6 +116,29 @@ class IniDocument:
                 in_option = True
         return kinds
 
+    def _refuse_respelled_options(self) -> None:
+        """Raise WriterError when a section holds two spellings of one option (under ``normalize``)."""
+        seen: dict[str, tuple[str, int]] = {}
+        section = None
+        for i, (kind, name, _) in enumerate(self._scan()):
+            if kind == "header":
+                section, seen = name, {}
+            elif kind == "option" and name is not None:
+                first = seen.setdefault(self.normalize(name), (name, i + 1))
+                if first[1] != i + 1:
+                    raise WriterError(
+                        f"line {i + 1}: option {name!r} in [{section}] is another spelling of "
+                        f"{first[0]!r} (line {first[1]}): the option is set twice"
+                    )
+
+    def sections(self) -> list[str]:
+        """The section names, in file order (``DEFAULT`` included when the file has it)."""
+        return [name for kind, name, _ in self._scan() if kind == "header" and name is not None]
+
+    def value(self, entry: Entry) -> str:
+        """The entry's value as configparser reads it (continuation lines joined by newlines)."""
+        return "\n".join(self.lines[i][a:b] for i, a, b in self.value_lines(entry)).strip()
+
     def _section_start(self, section: str) -> int | None:
         """The index of the line after ``section``'s header, or None when there is none."""
         for i, (kind, name, _) in enumerate(self._scan()):
@@ -130,8 +160,9 @@ class IniDocument:
                 found[-1].end = i + 1
         return found
 
-    def find(self, section: str, key: str, normalize: Callable[[str], str] = str.lower):
-        return [e for e in self.entries(section) if normalize(e.key) == normalize(key)]
+    def find(self, section: str, key: str) -> list[Entry]:
+        """The entries of ``section`` whose key is ``key`` under :attr:`normalize`."""
+        return [e for e in self.entries(section) if self.normalize(e.key) == self.normalize(key)]
 
     def value_lines(self, entry: Entry) -> list[tuple[int, int, int]]:
         """(line index, start, end) of each piece of the entry's value text."""
@@ -148,9 +179,9 @@ class IniDocument:
 
     # -- editing -----------------------------------------------------------------------------
 
-    def set(self, section: str, key: str, value: str, normalize=str.lower) -> None:
+    def set(self, section: str, key: str, value: str) -> None:
         """Give ``key`` the single-line ``value``, in place when present, else appended."""
-        entries = self.find(section, key, normalize)
+        entries = self.find(section, key)
         for entry in reversed(entries):
             line = self.lines[entry.start]
             _, value_start, value_end = self.value_lines(entry)[0]
@@ -168,7 +199,6 @@ class IniDocument:
         item: str,
         same: Callable[[str], bool],
         initial: Iterable[str] = (),
-        normalize=str.lower,
     ) -> None:
         """Make ``item`` one of the whitespace-separated values of ``key``.
 
@@ -176,7 +206,7 @@ class IniDocument:
         is appended on the entry's last line or, for a multi-line value, on a new line. A missing
         key is created holding ``initial`` followed by ``item``.
         """
-        entries = self.find(section, key, normalize)
+        entries = self.find(section, key)
         if not entries:
             items = [*initial, item]
             if len(items) == 1:

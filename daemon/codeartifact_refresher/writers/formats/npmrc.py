@@ -8,7 +8,7 @@ registries and auth lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .lines import check_text, insert_lines, newline_of, split_lines
 
@@ -46,16 +46,19 @@ class NpmrcDocument:
             if key is not None and "=" in line:
                 yield key, line.split("=", 1)[1].strip().strip("\"'")
 
-    def set(self, key: str, value: str) -> None:
+    def set(self, key: str, value: str, same: Callable[[str], bool] | None = None) -> None:
+        """Give top-level ``key`` the ``value``, in place when present, else appended. A line whose
+        key ``same`` holds for is the same entry spelled differently: it becomes ``key``'s line."""
         found = False
         for i in range(self.top_end):
             line = self.lines[i]
-            if _key_of(line) != key:
+            old = _key_of(line)
+            if old is None or not (old == key or (same is not None and same(old))):
                 continue
             body = line.rstrip("\r\n")
             ending = line[len(body) :] or self.newline
             head = _HEAD.match(body).group()  # type: ignore[union-attr]  # matches any text
-            head = head if "=" in head else head.rstrip() + "="
+            head = (head if "=" in head else head.rstrip() + "=").replace(old, key, 1)
             self.lines[i] = head + value + ending
             found = True
         if not found:

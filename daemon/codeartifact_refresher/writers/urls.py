@@ -1,0 +1,64 @@
+"""URLs as the clients compare them.
+
+A URL's *host* here is its host and port spelled the way WHATWG URL parsers (npm's ``new URL``,
+which builds the ``//host/path/:_authToken`` keys npm looks up) and HTTP clients treat them: the
+name lower-cased and IDNA-encoded, an IPv6 address in brackets and canonical form, and the port
+left out when it is the scheme's default. Two URLs are at the same *location* when their schemes (case-insensitive),
+hosts and paths (without trailing slashes) agree; userinfo, query and fragment do not count, so a
+URL holding an old token is at the same location as one holding the new one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import SplitResult, urlsplit
+
+#: the ports a URL may leave out, by scheme
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def host_name(name: str) -> str:
+    """A host name (or ``name:port`` text, the port kept as written) lower-cased and IDNA-encoded."""
+    name = name.lower()
+    if name.isascii():
+        return name
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:  # not a name IDNA can encode: no client can reach it by this spelling either
+        return name
+
+
+def _ipv6(address: str) -> str:
+    """An IPv6 address in brackets, in its canonical (compressed, lower-case) form."""
+    try:
+        return f"[{ipaddress.IPv6Address(address).compressed}]"
+    except ValueError:
+        return f"[{address}]"
+
+
+def _host(parts: SplitResult) -> str:
+    name = parts.hostname or ""
+    name = _ipv6(name) if ":" in name else host_name(name)
+    try:
+        port = parts.port
+    except ValueError:  # an out-of-range or non-numeric port: keep what was written
+        return host_name(parts.netloc.rpartition("@")[2])
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        return name
+    return f"{name}:{port}"
+
+
+def host(url: str) -> str:
+    """The URL's host as clients compare it (see the module doc): ``HOST.Example:443`` is ``host.example``."""
+    return _host(urlsplit(url))
+
+
+def location(url: str) -> tuple[str, str, str]:
+    """(scheme, host, path without trailing slashes): what makes two URLs the same location."""
+    parts = urlsplit(url)
+    return parts.scheme.lower(), _host(parts), parts.path.rstrip("/")
+
+
+def same_location(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are the same location, whatever their userinfo."""
+    return location(a) == location(b)
