@@ -41,6 +41,11 @@ class WriterError(TargetError):
     """A writer could not parse the current text of its file."""
 
 
+class WriterRefusedError(WriterError):
+    """The file parses, but something in it would keep the tool from using what we write (a
+    foreign override): the writer refuses rather than report a write the tool would ignore."""
+
+
 class FileBusyError(TargetError):
     """Another writer holds the file's directory, or someone keeps changing the file: try again soon."""
 

@@ -23,7 +23,7 @@ from . import log
 from .aws.endpoints import Endpoint, EndpointLookup
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
-from .errors import Error, WriterError
+from .errors import Error, WriterError, WriterRefusedError
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .service import hooks
@@ -201,6 +201,8 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
         def render(text: str | None) -> str:
             try:
                 return writer.render_file(role, text, creds)
+            except WriterRefusedError as e:
+                raise WriterRefusedError(f"{output}: {e}; left as it is") from None
             except WriterError as e:
                 raise WriterError(f"cannot parse {output} as a {target.writer} config: {e}; left as it is") from None
 

@@ -205,6 +205,8 @@ def test_pip_command_section_naming_another_index_is_refused_and_left_alone(stan
     config = write_config(tmp_path / "c.yaml", standin, "      - {writer: pip, repository: pypi-store}\n")
     done = refresher(config)
     assert done.returncode == 1 and "[download] index-url" in done.stderr and "'pip download'" in done.stderr
+    assert f"{conf}: [download] index-url names another index" in done.stderr  # a refusal, not "cannot parse"
+    assert "cannot parse" not in done.stderr
     assert conf.read_text() == text
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from ..errors import WriterError
+from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base, urls
 from .formats.ini import Entry, IniDocument
@@ -70,9 +70,9 @@ def _overrides(doc: IniDocument, key: str) -> Iterator[tuple[str, str, Entry]]:
             yield command, holder, entries[-1]
 
 
-def _foreign_override(command: str, holder: str, key: str) -> WriterError:
+def _foreign_override(command: str, holder: str, key: str) -> WriterRefusedError:
     via = "" if holder == command else f" (through [{command}])"
-    return WriterError(
+    return WriterRefusedError(
         f"[{holder}] {key} names another index, and 'pip {command}' reads it{via} instead of "
         f"[{SECTION}] {key}: remove it, or point it at this repository"
     )
