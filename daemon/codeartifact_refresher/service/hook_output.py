@@ -88,7 +88,10 @@ class Reader:
 
     def _take(self) -> bool:
         """Read what is there; False at the end of the output."""
-        chunk = os.read(self._fd, 65536)
+        try:
+            chunk = os.read(self._fd, 65536)
+        except OSError:
+            return False
         self.tail.add(chunk)
         return bool(chunk)
 

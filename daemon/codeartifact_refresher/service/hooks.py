@@ -76,7 +76,8 @@ class Pending:
     """The hooks each domain still owes: they failed, and run again on its next refresh."""
 
     def __init__(self) -> None:
-        self._lock, self._owed = threading.Lock(), {}  # type: ignore[var-annotated]
+        self._lock = threading.Lock()
+        self._owed: dict[str, Jobs] = {}  # domain key -> jobs
 
     def take(self, domain) -> Jobs:
         """The jobs ``domain`` owes (forgotten here), leaving out hooks its config no longer has."""
@@ -98,7 +99,8 @@ class Running:
     """The hooks running now. :meth:`stop` ends them and lets no other start."""
 
     def __init__(self) -> None:
-        self._lock, self._procs, self.stopped = threading.Lock(), set(), False  # type: ignore[var-annotated]
+        self._lock, self.stopped = threading.Lock(), False
+        self._procs: set[subprocess.Popen] = set()
 
     def start(self, argv: Argv, env: dict) -> tuple[subprocess.Popen, hook_output.Reader] | None:
         """Start a hook; None when stopping. Raises OSError when it cannot start."""
