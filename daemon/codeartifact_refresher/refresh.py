@@ -5,14 +5,17 @@ write`` (a dry run), ``skipped`` (the program is stopping) or ``failed``. A fail
 never stops the others; a domain whose token cannot be had fails all its targets and leaves their
 files as they were. Each domain yields a :class:`DomainReport`; :func:`summary` turns a round of
 them into one line. Domains are refreshed in parallel on a bounded pool of threads; a
-:class:`Gate` lets a stopping program finish the writes in flight and start no new ones. After a
-domain's files changed, its hooks run (:mod:`.hooks`).
+:class:`Gate` lets a stopping program finish the writes in flight and start no new ones, and ends
+the hooks running. After a domain's files changed, its hooks run (:mod:`.service.hooks`), with those
+it still owes from an earlier refresh; a hook that fails fails the report (``hooks_failed``) and
+is owed until it succeeds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +29,7 @@ from .config import Config, Domain, Target
 from .errors import Error, WriterError, WriterRefusedError
 from .outputs import Output, Snapshot
 from .outputs.base import Render
-from .service import hooks
+from .service import hook_output, hooks
 from .writers.base import Credentials
 from .writers.registry import Registry
 
@@ -53,10 +56,17 @@ class DomainReport:
     targets: list[TargetResult] = field(default_factory=list)
     retryable: bool = True
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # known for certain, for the state file
+    hooks_failed: list[str] = field(default_factory=list)  # one line per failed hook, redacted
 
     @property
     def ok(self) -> bool:
-        return self.error is None and all(t.outcome != FAILED for t in self.targets)
+        return self.error is None and all(t.outcome != FAILED for t in self.targets) and not self.hooks_failed
+
+    @property
+    def failure(self) -> str | None:
+        """The first thing that went wrong, as one line; None when nothing did."""
+        errors = [self.error, *(t.error for t in self.targets), *self.hooks_failed]
+        return next((e for e in errors if e), None)
 
     @property
     def changed(self) -> list[TargetResult]:
@@ -70,10 +80,11 @@ class Stopping(Exception):
 class Gate:
     """Lets file writes through until closed; closing waits for the writes in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, hook_grace: float = hooks.STOP_GRACE) -> None:
         self._cond = threading.Condition()
         self._busy = 0
         self._closed = False
+        self.hooks, self._hook_grace = hooks.Running(), hook_grace
 
     @contextlib.contextmanager
     def hold(self):
@@ -89,15 +100,25 @@ class Gate:
                 self._cond.notify_all()
 
     def close(self, timeout: float | None = None) -> bool:
-        """Refuse new writes; True once none is in flight (False if ``timeout`` passed first)."""
+        """Refuse new writes and hooks, end the hooks running (:meth:`.hooks.Running.stop`); True
+        once no write is in flight (False if ``timeout`` passed first)."""
         with self._cond:
             self._closed = True
+        self.hooks.stop(self._hook_grace)
+        with self._cond:
             return self._cond.wait_for(lambda: self._busy == 0, timeout)
 
 
 def refresh_domain(
-    domain: Domain, clients: Clients, registry: Registry, dry_run: bool = False, gate: Gate | None = None
+    domain: Domain,
+    clients: Clients,
+    registry: Registry,
+    dry_run: bool = False,
+    gate: Gate | None = None,
+    pending: hooks.Pending | None = None,
 ) -> DomainReport:
+    """Refresh one domain; ``pending`` holds the hooks it owes from earlier refreshes (the daemon
+    keeps one for all its refreshes)."""
     # every endpoint lookup starts now and runs beside the token call: one round trip, not three
     lookup = clients.endpoints(domain, _needs(domain, registry))
     try:
@@ -122,7 +143,8 @@ def refresh_domain(
                 endpoints=lookup.known,
             )
             if not dry_run:
-                _run_hooks(report)
+                hook_output.LIVE.remember(token.value, token.expires_at.timestamp())
+                _run_hooks(report, registry, pending or hooks.Pending(), gate.hooks)
         except Exception:  # a bug; logged while the token is still known, so it is redacted
             logger.exception("%s: internal error (please report this bug)", domain.label)
             return DomainReport(
@@ -153,18 +175,30 @@ def refresh_all(
         return list(pool.map(lambda d: refresh_domain(d, clients, registry, dry_run, gate), config.domains))
 
 
-def _run_hooks(report: DomainReport) -> None:
-    """Each changed target's hook, then the domain's, each command once per refresh."""
-    domain, done = report.domain, set()
-    changed = report.changed
-    jobs = [(t.target.on_change, [t.target.path]) for t in changed if t.target.on_change]
-    if changed and domain.on_change:
-        jobs.append((domain.on_change, [t.target.path for t in changed]))
-    for argv, paths in jobs:
-        if argv in done:
+def _run_hooks(report: DomainReport, registry: Registry, pending: hooks.Pending, running: hooks.Running) -> None:
+    """The hooks of the changed targets and of the domain, and those it owes (:func:`.hooks.jobs`);
+    each that fails is owed again and named in the report."""
+    domain = report.domain
+    jobs = hooks.jobs(domain, [t.target for t in report.changed], pending.take(domain))
+    finders = _secret_finders(domain, registry) if jobs else []
+    for argv, paths in jobs.items():
+        env = hooks.environment(domain, report.expires_at, paths)
+        failure = hooks.run(argv, domain.hook_timeout, env, domain.label, running, finders)
+        if failure:
+            report.hooks_failed.append(failure)
+            pending.owe(domain, argv, paths)
+
+
+def _secret_finders(domain: Domain, registry: Registry) -> list[hook_output.SecretFinder]:
+    """Each file role's ``find_file_secrets`` of the writers the domain's targets use."""
+    finders: list[hook_output.SecretFinder] = []
+    for target in domain.targets:
+        try:
+            writer = registry.get(target.writer)(**dict(target.options))
+        except Exception:  # the target failed on its own already
             continue
-        done.add(argv)
-        hooks.run(argv, domain.hook_timeout, hooks.environment(domain, report.expires_at, paths), domain.label)
+        finders.extend(functools.partial(writer.find_file_secrets, role) for role in writer.files)
+    return finders
 
 
 def _refresh_target(
@@ -246,6 +280,9 @@ def summary(reports: list[DomainReport]) -> str:
         for t in report.targets:
             counts[t.outcome] = counts.get(t.outcome, 0) + 1
     parts = [f"{n} {outcome}" for outcome, n in counts.items()]
+    hooks_failed = sum(len(r.hooks_failed) for r in reports)
+    if hooks_failed:
+        parts.append(f"{hooks_failed} hook(s) failed")
     failed_domains = sum(1 for r in reports if not r.ok)
     tail = f"; {failed_domains} of {len(reports)} domains had failures" if failed_domains else ""
     return f"{len(reports)} domain(s): {', '.join(parts) or 'no targets'}{tail}"

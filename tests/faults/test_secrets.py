@@ -54,7 +54,7 @@ def test_every_command_through_success_and_failure(standin, tmp_path, home, caps
         return status
 
     assert run("check", "check", "--config", config) == 0
-    assert run("refresh", "refresh", "--config", config) == 0  # writes, and the hook fails
+    assert run("refresh", "refresh", "--config", config) == 1  # writes, and the hook fails: a failed run
     assert run("dry run", "refresh", "--dry-run", "--config", config) == 0  # diffs against the written token
     assert "<redacted>" in out["dry run: stdout"]
     standin.inject("GetAuthorizationToken", "ThrottlingException", 429, times=3)
@@ -66,7 +66,7 @@ def test_every_command_through_success_and_failure(standin, tmp_path, home, caps
     assert run("bad target", "refresh", "--config", config) == 1
     assert run("bad target dry run", "refresh", "--dry-run", "--config", config) == 1
 
-    def boom(report):
+    def boom(report, *_):
         raise RuntimeError(f"a bug holding {standin.issued_tokens()[-1]}")
 
     monkeypatch.setattr("codeartifact_refresher.refresh._run_hooks", boom)

@@ -64,7 +64,7 @@ def test_usage_error_exits_2(capsys):
 
 
 def test_a_bug_gets_a_traceback_with_tokens_redacted(standin, tmp_path, monkeypatch, capsys):
-    def boom(report):
+    def boom(report, *_):
         raise RuntimeError(f"something held {standin.issued_tokens()[-1]}")
 
     monkeypatch.setattr("codeartifact_refresher.refresh._run_hooks", boom)

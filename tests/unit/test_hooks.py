@@ -1,9 +1,16 @@
+import json
+import logging
 import os
+import signal
 import sys
+import threading
 import time
+import tracemalloc
 
-from codeartifact_refresher import config, refresh
+from codeartifact_refresher import cli, config, refresh
 from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.service import hook_output
+from codeartifact_refresher.service import hooks as hooks_module
 from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import write_config
@@ -66,37 +73,162 @@ def test_a_hook_is_not_run_when_nothing_changed(standin, tmp_path, home, monkeyp
     assert token_file.read_text() == before and len(log.read_text().splitlines()) == 2
 
 
-def test_a_failing_hook_is_logged_with_its_last_line_and_is_not_fatal(standin, tmp_path, home, caplog):
-    hook = f"        on_change: [{PY}, -c, \"import sys; print('first'); print('reload failed: no such unit'); sys.exit(3)\"]\n"
-    [report] = run(write_config(tmp_path / "c.yaml", standin, targets(hook)))
-    assert report.ok
-    assert f"acme ({standin.account}): hook {PY}: exited with status 3: reload failed: no such unit" in caplog.text
+def script(tmp_path, name: str, code: str, *args) -> str:
+    """A Python hook as a YAML flow list: the script ``code`` in a file, then ``args``."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(code)
+    return "[" + ", ".join([PY, str(path), *map(str, args)]) + "]"
 
 
-def test_a_hook_that_hangs_is_killed_with_its_children(standin, tmp_path, home, caplog):
+def test_a_failing_hook_fails_the_refresh_with_its_last_line(standin, tmp_path, home, capsys):
+    code = "import sys; print('first'); print('reload failed: no such unit'); sys.exit(3)\n"
+    hook = f"        on_change: {script(tmp_path, 'fail', code)}\n"
+    path = write_config(tmp_path / "c.yaml", standin, targets(hook))
+    assert cli.main(["refresh", "--config", str(path)]) == 1  # as certbot fails a run whose deploy hook failed
+    shown = f"acme ({standin.account}): hook {PY} {tmp_path}/fail.py: exited with status 3: reload failed: no such unit"
+    err = capsys.readouterr().err
+    assert shown in err and "1 hook(s) failed; 1 of 1 domains had failures" in err
+    state = json.loads(next((home / ".local" / "state").rglob("state.json")).read_text())
+    [entry] = state["domains"].values()
+    assert entry["last_error"] == shown.split("): ", 1)[1] and entry["failures"] == 1
+
+
+def test_two_hooks_of_one_program_are_told_apart_in_the_log(standin, tmp_path, home, caplog):
+    hooks = targets("        on_change: [/bin/sh, -c, 'exit 3']\n", "        on_change: [/bin/sh, -c, 'exit 4']\n")
+    [report] = run(write_config(tmp_path / "c.yaml", standin, hooks))
+    assert "hook /bin/sh -c 'exit 3': exited with status 3" in caplog.text
+    assert "hook /bin/sh -c 'exit 4': exited with status 4" in caplog.text
+    long = hooks_module.describe(("/bin/sh", "-c", "x" * 5000))
+    assert len(long) == hooks_module.ARGV_CHARS and long.endswith("...")
+
+
+def test_a_hook_that_hangs_is_killed_with_its_children_and_its_last_output_shown(standin, tmp_path, home, caplog):
     pidfile = tmp_path / "child.pid"
-    script = (
-        f"import subprocess, time; p = subprocess.Popen([{PY!r}, '-c', 'import time; time.sleep(60)']); "
-        f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    code = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([{PY!r}, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "print('waiting for the lock', flush=True)\n"
+        "time.sleep(60)\n"
     )
-    hook = f'        on_change: [{PY}, -c, "{script}"]\n'
+    hook = f"        on_change: {script(tmp_path, 'hang', code)}\n"
     path = write_config(tmp_path / "c.yaml", standin, targets(hook), extra="    hook_timeout: 1\n")
     started = time.monotonic()
     [report] = run(path)
-    assert report.ok and time.monotonic() - started < 10
-    assert f"hook {PY}: killed after 1s without finishing" in caplog.text
-    child = int(pidfile.read_text())
-    for _ in range(100):
+    assert not report.ok and time.monotonic() - started < 10
+    assert "hang.py: killed after 1s without finishing: waiting for the lock" in caplog.text
+    assert_gone(int(pidfile.read_text()))
+
+
+def assert_gone(pid: int) -> None:
+    for _ in range(250):
         try:
-            os.kill(child, 0)
+            os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return
         time.sleep(0.02)  # the kernel reaps the orphan; poll briefly
-    else:
-        raise AssertionError("the hook's child outlived the timeout")
+    raise AssertionError(f"process {pid} is still there")
 
 
-def test_a_hook_that_cannot_start_is_logged(standin, tmp_path, home, caplog):
-    hook = "        on_change: [/nonexistent/reload-me]\n"
-    [report] = run(write_config(tmp_path / "c.yaml", standin, targets(hook)))
-    assert report.ok and "hook /nonexistent/reload-me: cannot start: No such file or directory" in caplog.text
+def test_a_hook_that_leaves_a_service_running_is_done_and_the_service_lives(standin, tmp_path, home, caplog):
+    """The service inherits the output pipe and keeps printing: the hook is still done when its
+    own process exits, and the service's writes do not fail."""
+    pidfile = tmp_path / "service.pid"
+    service = "import time\nwhile True:\n    print('serving', flush=True)\n    time.sleep(0.01)\n"
+    (tmp_path / "service.py").write_text(service)
+    code = (
+        "import subprocess\n"
+        f"p = subprocess.Popen([{PY!r}, {str(tmp_path / 'service.py')!r}])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "print('started')\n"
+    )
+    hook = f"        on_change: {script(tmp_path, 'start', code)}\n"
+    path = write_config(tmp_path / "c.yaml", standin, targets(hook), extra="    hook_timeout: 5\n")
+    caplog.set_level(logging.INFO, "codeartifact_refresher")
+    started = time.monotonic()
+    [report] = run(path)
+    pid = int(pidfile.read_text())
+    try:
+        assert report.ok and time.monotonic() - started < 4, caplog.text
+        assert "start.py: done" in caplog.text and "killed" not in caplog.text
+        time.sleep(0.3)  # the service prints a few more lines into the pipe we still drain
+        assert _alive(pid), "the hook's service was killed"
+    finally:
+        os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_a_hook_that_keeps_printing_is_kept_to_a_bounded_tail(tmp_path, caplog):
+    """20 MB of output, then a last line: memory stays bounded, and the last line is shown."""
+    code = "import sys\nfor _ in range(20 * 1024):\n    sys.stdout.write('y' * 1023 + '\\n')\nprint('the end')\nsys.exit(1)\n"
+    (tmp_path / "yes.py").write_text(code)
+    tracemalloc.start()
+    try:
+        failure = hooks_module.run((PY, str(tmp_path / "yes.py")), 30, dict(os.environ), "t", hooks_module.Running())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert failure is not None and failure.endswith("exited with status 1: the end")
+    assert peak < 4 * hook_output.TAIL_BYTES + 1024 * 1024, f"{peak} bytes at the peak"
+
+
+def test_a_hook_that_cannot_start_fails_the_refresh(standin, tmp_path, home, caplog):
+    program = tmp_path / "reload-me"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    registry = Registry()
+    cfg = config.load(
+        write_config(tmp_path / "c.yaml", standin, targets(f"        on_change: [{program}]\n")), registry
+    )
+    program.unlink()  # removed after the config was checked
+    [report] = refresh.refresh_all(cfg, Clients(), registry)
+    assert not report.ok and f"hook {program}: cannot start: No such file or directory" in caplog.text
+
+
+def test_a_failed_hook_runs_again_on_the_next_refresh_until_it_succeeds(standin, tmp_path, home, monkeypatch):
+    log, marker = tmp_path / "runs.log", tmp_path / "fixed"
+    code = (
+        "import os, sys\n"
+        f"open({str(log)!r}, 'a').write(os.environ['CODEARTIFACT_REFRESHER_FILES'] + '\\n')\n"
+        f"sys.exit(0 if os.path.exists({str(marker)!r}) else 5)\n"
+    )
+    hook = f"        on_change: {script(tmp_path, 'flaky', code)}\n"
+    registry = Registry()
+    cfg = config.load(write_config(tmp_path / "c.yaml", standin, targets(hook)), registry)
+    [domain], clients, pending = cfg.domains, Clients(), hooks_module.Pending()
+    assert not refresh.refresh_domain(domain, clients, registry, pending=pending).ok
+    monkeypatch.setattr(refresh, "_apply", lambda d, t, *a: refresh.TargetResult(t, refresh.UNCHANGED))
+    assert not refresh.refresh_domain(domain, clients, registry, pending=pending).ok  # nothing changed: owed still
+    marker.touch()
+    assert refresh.refresh_domain(domain, clients, registry, pending=pending).ok
+    assert refresh.refresh_domain(domain, clients, registry, pending=pending).ok  # paid: not run again
+    pip_conf = str(home / ".config" / "pip" / "pip.conf")
+    assert log.read_text().splitlines() == [pip_conf] * 3 and not pending.owed(domain)
+
+
+def test_a_stopping_program_ends_a_hook_that_ignores_sigterm(tmp_path):
+    pidfile = tmp_path / "hook.pid"
+    argv = ("/bin/sh", "-c", f"trap '' TERM; echo $$ > {pidfile}; echo waiting; exec sleep 60")
+    gate, result = refresh.Gate(hook_grace=0.5), []
+    worker = threading.Thread(
+        target=lambda: result.append(hooks_module.run(argv, 60, dict(os.environ), "t", gate.hooks))
+    )
+    worker.start()
+    for _ in range(250):
+        if pidfile.exists() and pidfile.read_text().strip():
+            break
+        time.sleep(0.02)
+    started = time.monotonic()
+    assert gate.close(5)
+    worker.join(5)
+    assert not worker.is_alive() and time.monotonic() - started < 4
+    assert result[0].endswith("stopped with the daemon: waiting")
+    assert_gone(int(pidfile.read_text()))
+    assert hooks_module.run(argv, 60, dict(os.environ), "t", gate.hooks).endswith("not run: stopping")

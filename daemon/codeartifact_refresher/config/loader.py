@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,26 @@ def _endpoint_url(check: Checker, m: Map) -> str | None:
     return check.string(m, "endpoint_url", re.compile(r"^https?://[^/\s]+(/\S*)?$"), "an http(s):// URL")
 
 
-def _settings(check: Checker, m: Map) -> dict:
+def _hook(check: Checker, m: Map, environ: Mapping[str, str]) -> tuple[str, ...] | None:
+    """``on_change``: a command whose program exists and may be run (a name without ``/`` is
+    looked up in ``PATH``, as the hook will be)."""
+    argv = check.argv(m, "on_change")
+    if argv is None:
+        return None
+    program, problem = argv[0], ""
+    if "/" not in program:
+        if shutil.which(program, path=environ.get("PATH", os.defpath)) is None:
+            problem = "is not an executable file in PATH; give its full path"
+    elif not os.path.exists(program):
+        problem = "does not exist"
+    elif not os.path.isfile(program) or not os.access(program, os.X_OK):
+        problem = "is not an executable file"
+    if problem:
+        raise check.fail(f"on_change: the program {shown(program)} {problem}", m.line_of("on_change"))
+    return argv
+
+
+def _settings(check: Checker, m: Map, environ: Mapping[str, str]) -> dict:
     settings: dict[str, object] = {
         "owner": _owner(check, m),
         "region": check.string(m, "region", REGION_RE, "an AWS region such as 'us-east-1'"),
@@ -101,7 +121,7 @@ def _settings(check: Checker, m: Map) -> dict:
     timing = {
         "refresh_at": check.number(m, "refresh_at", 0.1, 0.95, unit=" (a fraction of the token's lifetime)"),
         "jitter": check.number(m, "jitter", 0, 0.25, unit=" (a fraction of the token's lifetime)"),
-        "on_change": check.argv(m, "on_change"),
+        "on_change": _hook(check, m, environ),
         "hook_timeout": check.number(m, "hook_timeout", 1, 3600, unit=" seconds"),
     }
     settings.update({k: v for k, v in timing.items() if k in m})
@@ -198,7 +218,7 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
         tuple(sorted(options.items())),
         follow,
         mode,
-        check.argv(t, "on_change"),
+        _hook(check, t, environ),
         t.line,
         outputs,
     )
@@ -222,7 +242,7 @@ def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, 
     if not isinstance(targets, list) or not targets:
         raise check.fail(f"domain {name!r} needs 'targets:', a list of at least one target", d.line_of("targets"))
     built = tuple(_target(check, registry, t, d.line_of("targets"), environ) for t in targets)
-    return Domain(name, built, **{**defaults, **_settings(check, d)}, line=d.line)
+    return Domain(name, built, **{**defaults, **_settings(check, d, environ)}, line=d.line)
 
 
 def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) -> None:
@@ -282,7 +302,7 @@ def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.
     if "defaults" in top:
         d = check.mapping(top["defaults"], "defaults", top.line_of("defaults"))
         check.keys(d, DOMAIN_SETTINGS, "defaults")
-        defaults = _settings(check, d)
+        defaults = _settings(check, d, environ)
     raw_domains = top.get("domains")
     if not isinstance(raw_domains, list) or not raw_domains:
         raise check.fail("expected 'domains:', a list of at least one domain", top.line_of("domains"))

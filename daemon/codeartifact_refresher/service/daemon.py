@@ -25,6 +25,7 @@ from .. import config as configuration
 from ..errors import ConfigError, Error
 from ..refresh import DomainReport, Gate, refresh_domain
 from .assessment import Assessment
+from .hooks import Pending
 from .notify import Notifier
 from .planner import (
     OVERDUE,
@@ -86,6 +87,7 @@ class Daemon:
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), threading.Event()
+        self.pending_hooks = Pending()  # hooks that failed, run again on the domain's next refresh
         self.requests: set[str] = set()
         self.stop_requested = self.stopping = False
         self._lock = threading.Lock()
@@ -250,7 +252,7 @@ class Daemon:
             self.running.add(key)
             self.kicked.discard(key)
         try:
-            report = refresh_domain(domain, self.clients, self.registry, gate=self.gate)
+            report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=self.pending_hooks)
         except Exception:  # a bug: log it, and keep the domain scheduled
             logger.exception("%s: internal error (please report this bug)", domain.label)
             report = DomainReport(domain, error="internal error", retryable=False)

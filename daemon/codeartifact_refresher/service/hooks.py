@@ -1,10 +1,17 @@
 """Commands run after a refresh changed files: ``on_change`` on a target or a domain.
 
-A hook is an argv list (no shell), started in its own process group with stdin closed, and
-killed with its children when it outlives its timeout. Its environment is ours (which never holds
-a token) plus ``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT`` (ISO 8601)
-and ``..._FILES`` (the changed files, joined with ``os.pathsep``). Its failure is logged, with the
-last line it printed, and never stops the daemon.
+A *hook* is an argv list (no shell), started in its own process group with stdin closed. It is
+*done* when its own process exits 0: a service it starts in the background may keep running, and
+keep the output pipe open (:mod:`.hook_output` goes on draining it). A hook that outlives its
+timeout is killed with its process group. Its environment is ours (which never holds a token)
+plus ``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT`` (ISO 8601) and
+``..._FILES`` (the changed files, joined with ``os.pathsep``).
+
+A *job* is a hook to run with the files it is told about. A hook that fails (cannot start, exits
+non-zero, is killed) is logged with its last output line, fails its domain's refresh, and stays
+*pending* (:class:`Pending`): it runs again on the domain's next refresh, changed files or not,
+until it succeeds. :class:`Running` holds the hooks running now, so that a stopping program can
+end them (SIGTERM to the group, then SIGKILL).
 """
 
 from __future__ import annotations
@@ -12,14 +19,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import subprocess
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Sequence
 
-from .. import log
+from . import hook_output
 
 logger = logging.getLogger(__name__)
 PREFIX = "CODEARTIFACT_REFRESHER_"
+DRAIN = 0.5  # seconds to wait, once a hook has exited, for the end of its output
+STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for the hooks running when we stop
+ARGV_CHARS = 120  # the most of a hook's command line that a log line shows
+
+Argv = tuple[str, ...]
+Jobs = dict[Argv, list[str]]  # hook -> the files it is told about, in the order they run
 
 
 def environment(domain, expires_at, paths: Iterable) -> dict:
@@ -35,45 +51,156 @@ def environment(domain, expires_at, paths: Iterable) -> dict:
     return env
 
 
-def run(argv: tuple[str, ...], timeout: float, env: dict, label: str) -> bool:
-    """Run one hook; True when it exited 0. Never raises for the hook's own failure."""
-    name = f"{label}: hook {argv[0]}"
+def describe(argv: Sequence[str]) -> str:
+    """The command line as a shell would show it, at most :data:`ARGV_CHARS` characters."""
+    text = hook_output.redact(shlex.join(argv))
+    return text if len(text) <= ARGV_CHARS else text[: ARGV_CHARS - 3] + "..."
+
+
+def jobs(domain, changed: Iterable, pending: Jobs) -> Jobs:
+    """Each changed target's hook, then the domain's, then those ``pending``: each command once,
+    told about every file it is run for."""
+    changed = list(changed)
+    wanted: list[tuple[Argv, list[str]]] = [(t.on_change, [str(t.path)]) for t in changed if t.on_change]
+    if changed and domain.on_change:
+        wanted.append((domain.on_change, [str(t.path) for t in changed]))
+    wanted.extend(pending.items())
+    out: Jobs = {}
+    for argv, paths in wanted:
+        known = out.setdefault(argv, [])
+        known.extend(p for p in paths if p not in known)
+    return out
+
+
+class Pending:
+    """The hooks each domain still owes: they failed, and run again on its next refresh."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owed: dict[str, Jobs] = {}  # domain key -> jobs
+
+    def take(self, domain) -> Jobs:
+        """The jobs ``domain`` owes (forgotten here), leaving out hooks its config no longer has."""
+        with self._lock:
+            owed: Jobs = self._owed.pop(domain.key, {})
+        configured = {domain.on_change, *(t.on_change for t in domain.targets)}
+        return {argv: paths for argv, paths in owed.items() if argv in configured}
+
+    def owe(self, domain, argv: Argv, paths: list[str]) -> None:
+        with self._lock:
+            self._owed.setdefault(domain.key, {})[argv] = list(paths)
+
+    def owed(self, domain) -> Jobs:
+        with self._lock:
+            return dict(self._owed.get(domain.key, {}))
+
+
+class Running:
+    """The hooks running now. :meth:`stop` ends them and lets no other start."""
+
+    def __init__(self) -> None:
+        self._lock, self.stopped = threading.Lock(), False
+        self._procs: set[subprocess.Popen] = set()
+
+    def start(self, argv: Argv, env: dict) -> tuple[subprocess.Popen, hook_output.Reader] | None:
+        """Start a hook; None when stopping. Raises OSError when it cannot start."""
+        with self._lock:
+            if self.stopped:
+                return None
+            read, write = os.pipe()
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=write,
+                    stderr=write,
+                    env=env,
+                    start_new_session=True,
+                    close_fds=True,
+                )
+            except BaseException:
+                os.close(read)
+                raise
+            finally:
+                os.close(write)
+            self._procs.add(proc)
+        return proc, hook_output.Reader(read)
+
+    def done(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """SIGTERM to each running hook's process group; SIGKILL to those still there after ``grace``."""
+        with self._lock:
+            self.stopped, procs = True, list(self._procs)
+        for proc in procs:
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in procs:
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+
+
+def run(argv: Argv, timeout: float, env: dict, label: str, running: Running, finders=()) -> str | None:
+    """Run one hook; None when it succeeded, else one line that names it, says how it failed and
+    shows its last output line (redacted, with ``finders`` too), as logged after ``label``. Never
+    raises for the hook's own failure."""
+    name = f"hook {describe(argv)}"
     try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
+        started = running.start(argv, env)
     except OSError as e:
-        logger.error("%s: cannot start: %s", name, e.strerror or e)
-        return False
+        return _failed(label, f"{name}: cannot start: {e.strerror or e}")
+    if started is None:
+        return _failed(label, f"{name}: not run: stopping")
+    proc, reader = started
     try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        logger.error("%s: killed after %gs without finishing", name, timeout)
-        return False
-    last = _last_line(output)
-    if proc.returncode != 0:
-        logger.error("%s: exited with status %s%s", name, proc.returncode, f": {last}" if last else "")
-        return False
-    logger.info("%s: done", name)
-    return True
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+            return _failed(label, f"{name}: killed after {timeout:g}s without finishing" + _last(reader, finders))
+    finally:
+        running.done(proc)
+    if proc.returncode == 0:
+        if not reader.finish(DRAIN):
+            reader.linger()
+        logger.info("%s: %s: done", label, name)
+        return None
+    how = f"exited with status {proc.returncode}"
+    if proc.returncode < 0:
+        how = "stopped with the daemon" if running.stopped else f"killed by {_signal_name(-proc.returncode)}"
+    return _failed(label, f"{name}: {how}" + _last(reader, finders))
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _last(reader: hook_output.Reader, finders) -> str:
+    """': ' and the last line the hook printed, or nothing."""
+    if not reader.finish(DRAIN):
+        reader.linger()
+    line = hook_output.shown_line(reader.tail, finders)
+    return f": {line}" if line else ""
+
+
+def _failed(label: str, message: str) -> str:
+    logger.error("%s: %s", label, message)
+    return message
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    if proc.returncode is not None:
+        return
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signum)
     except OSError:
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):  # a grandchild left the group, holding the pipe
-        proc.communicate(timeout=5)
+        with contextlib.suppress(OSError):
+            proc.send_signal(signum)
 
 
-def _last_line(output: bytes) -> str:
-    lines = output.decode("utf-8", "replace").strip().splitlines()
-    return log.redact(lines[-1][:200]) if lines else ""
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"

@@ -175,7 +175,7 @@ class State:
                 entry.last_success, entry.last_error, entry.failures = now, None, 0
                 entry.successes_total += 1
             else:
-                entry.last_error = report.error or next(t.error for t in report.targets if t.error)
+                entry.last_error = report.failure
                 entry.failures += 1
                 entry.failures_total += 1
 
