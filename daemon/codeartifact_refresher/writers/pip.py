@@ -8,7 +8,6 @@ the user's default index and other extra indexes stay as they are.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..platform import paths
 from . import base
+from .formats import urls
 from .formats.ini import IniDocument
 from .options import option
 
 SECTION = "global"
-_URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")
 
 
 def _pip_key(key: str) -> str:
@@ -86,4 +85,6 @@ class Writer(base.Writer[Options]):
         return [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
 
     def find_secrets(self, text: str) -> Iterable[str]:
-        return _URL_PASSWORD.findall(text)
+        """pip.conf holds credentials only inside URLs (index-url, extra-index-url, find-links,
+        proxy...): the secret part of each one's userinfo, ours or the user's."""
+        return urls.secrets(text)
