@@ -235,3 +235,29 @@ def test_a_world_writable_config_file_on_disk(tmp_path):
         with contextlib.redirect_stderr(err):
             assert cli.main(["check", "--config", str(path)]) == 2
         assert "c.yaml: is writable by every user; running as root" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:99999",
+        "http://[::1",
+        "http://host:abc",
+        "http://:80",
+        "https://user:s3cret-pass@vpce.example.com/",
+        "https://s3cret-token:@vpce.example.com/",
+        "https://ghp_s3cret@vpce.example.com/",
+        "user:s3cret@vpce.example.com:443",
+    ],
+)
+@pytest.mark.parametrize("command", [["check"], ["refresh"], ["refresh", "--dry-run"], ["status"]])
+def test_an_endpoint_url_botocore_cannot_use_or_that_holds_a_password_is_a_config_error(tmp_path, capsys, url, command):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"domains:\n  - domain: acme\n    region: us-east-1\n    endpoint_url: '{url}'\n"
+        "    targets: [{writer: pip, repository: store}]\n"
+    )
+    assert cli.main([*command, "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ERROR {path}:4: endpoint_url: ") and err.count("\n") == 1, err
+    assert "s3cret" not in err
