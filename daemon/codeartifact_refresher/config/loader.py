@@ -147,16 +147,28 @@ def _mode(check: Checker, m: Map) -> int:
         mode = int(value, 8) if isinstance(value, str) else value
     except ValueError:
         mode = None
-    if not isinstance(mode, int) or isinstance(mode, bool) or mode & ~0o644 or not mode & 0o400:
-        got = (
-            f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) and value < 8**8 else shown(value)
-        )
+    if not _good_mode(mode):
         raise check.fail(
             f"mode: expected an octal file mode such as 0600 or 0640 (owner-readable, writable by "
-            f"nobody else), got {got}",
+            f"nobody else), got {_shown_mode(value)}",
             m.line_of("mode"),
         )
     return mode
+
+
+def _good_mode(mode: object) -> bool:
+    return isinstance(mode, int) and not isinstance(mode, bool) and not mode & ~0o644 and bool(mode & 0o400)
+
+
+def _shown_mode(value: object) -> str:
+    """A refused mode as the file wrote it. YAML reads ``644`` (no leading 0) as the decimal
+    number 644, which is not the octal 0644 meant: that gets the fix spelled out."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 8**8:
+        return shown(value)
+    digits = str(value)
+    if set(digits) <= set("01234567") and _good_mode(int(digits, 8)):
+        return f'{digits}, a decimal number in YAML; write 0{digits} or quote it: "0{digits}"'
+    return f"{value:04o}"
 
 
 def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path") -> Path | None:
