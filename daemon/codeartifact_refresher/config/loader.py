@@ -147,7 +147,7 @@ def _mode(check: Checker, m: Map) -> int:
         mode = int(value, 8) if isinstance(value, str) else value
     except ValueError:
         mode = None
-    if not _good_mode(mode):
+    if not isinstance(mode, int) or not _good_mode(mode):
         raise check.fail(
             f"mode: expected an octal file mode such as 0600 or 0640 (owner-readable, writable by "
             f"nobody else), got {_shown_mode(value)}",
