@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import __version__, commands, log
 from .commands.common import EXIT_BUG, EXIT_FAILED, EXIT_USAGE
@@ -20,18 +21,16 @@ from .errors import ConfigError, Error, RegistryError
 logger = logging.getLogger("codeartifact_refresher.cli")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="codeartifact-refresher",
-        description="Keep AWS CodeArtifact tokens fresh in pip, npm and twine config files.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+def _add_global_options(parser: argparse._ActionsContainer, default: Callable[[Any], Any]) -> None:
+    """-v, -q and --log-format; ``default`` is each option's value when it is not given (a
+    subcommand's copy uses ``argparse.SUPPRESS``, so it does not undo the one before it)."""
     parser.add_argument(
         "-v",
         "--verbose",
         action="store_const",
         const=logging.DEBUG,
         dest="log_level",
+        default=default(logging.INFO),
         help="log debug detail (never tokens)",
     )
     parser.add_argument(
@@ -40,18 +39,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=logging.WARNING,
         dest="log_level",
+        default=default(logging.INFO),
         help="log only warnings and errors",
     )
     parser.add_argument(
         "--log-format",
         choices=("text", "json"),
-        default="text",
+        default=default("text"),
         help="text (default; timestamped except under systemd's journal) or one JSON object per line",
     )
-    parser.set_defaults(log_level=logging.INFO)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser; the global options work before the command and after it (``refresh -v``)."""
+    parser = argparse.ArgumentParser(
+        prog="codeartifact-refresher",
+        description="Keep AWS CodeArtifact tokens fresh in pip, npm and twine config files.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_global_options(parser, default=lambda value: value)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, info in commands.COMMANDS.items():
         sub = subparsers.add_parser(name, help=info.summary, description=info.summary)
+        _add_global_options(sub.add_argument_group("global options"), default=lambda value: argparse.SUPPRESS)
         commands.load(name).add_arguments(sub)
     return parser
 

@@ -4,6 +4,10 @@ Tokens are never passed to a logger on purpose; :func:`secret` registers a token
 it is in use, and :class:`RedactingFormatter` replaces any that slip into a formatted line
 (message, exception text or traceback) with ``<redacted>``. A token is forgotten when its block
 ends: nothing here outlives the refresh that needed it.
+
+Every message is also kept to *one line*: a string another program supplied (an AWS error message,
+a hook's output) cannot start a log line of its own. :func:`one_line` does the same for text that
+goes into an error or the state file, and bounds its length.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import collections
 import contextlib
 import json
 import logging
+import re
 import sys
 import threading
 from datetime import datetime, timezone
@@ -20,6 +25,30 @@ from urllib.parse import quote
 REDACTED = "<redacted>"
 _secrets: collections.Counter[str] = collections.Counter()  # in use now -> how many blocks use it
 _lock = threading.Lock()
+#: characters that end or rewrite a line on a terminal or in a log reader: C0, DEL, C1, U+2028/9
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_LINE = 300  # characters of another program's text shown in one message
+MAX_ERROR = 1000  # characters of a whole error message kept (in a report, the state file)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+
+
+def one_line(text: object, limit: int | None = MAX_LINE) -> str:
+    """``text`` as one line: each control character (a newline too) as its escape, such as
+    ``\\n``; longer than ``limit`` characters, cut there with "...". Looks at no more than it
+    keeps: a string of megabytes costs no more than one of ``limit`` characters."""
+    text = str(text)
+    if limit is None:
+        return _CONTROL.sub(_escape, text)
+    line = _CONTROL.sub(_escape, text[: limit + 1])
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 @contextlib.contextmanager
@@ -48,6 +77,12 @@ def redact(text: str, extra=()) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
+    """Text lines: the message on one line (a traceback keeps its own lines), then redacted."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = one_line(record.message, limit=None)
+        return super().formatMessage(record)
+
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 

@@ -31,6 +31,7 @@ from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .service import hook_output, hooks
 from .writers.base import Credentials
+from .writers.formats import urls
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,11 @@ def refresh_domain(
         logger.error("%s", e)
         failed = [TargetResult(t, FAILED, "no token") for t in domain.targets]
         return DomainReport(
-            domain, error=str(e), targets=failed, retryable=getattr(e, "retryable", False), endpoints=lookup.known
+            domain,
+            error=_error_text(e),
+            targets=failed,
+            retryable=getattr(e, "retryable", False),
+            endpoints=lookup.known,
         )
     with log.secret(token.value):  # forgotten when this block ends, with the token itself
         logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
@@ -154,6 +159,11 @@ def refresh_domain(
                 targets=[TargetResult(t, FAILED, "internal error") for t in domain.targets],
             )
     return report
+
+
+def _error_text(e: Exception) -> str:
+    """An error as the report (and so the state file and ``status``) keeps it: one bounded line."""
+    return log.one_line(e, log.MAX_ERROR)
 
 
 def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
@@ -218,7 +228,7 @@ def _refresh_target(
         return TargetResult(target, SKIPPED)
     except Error as e:
         logger.error("%s: %s", what, e)
-        return TargetResult(target, FAILED, str(e), retryable=getattr(e, "retryable", False))
+        return TargetResult(target, FAILED, _error_text(e), retryable=getattr(e, "retryable", False))
     except Exception as e:  # a bug, most likely in a writer plugin: report it, go on with the rest
         logger.exception("%s: internal error (please report this bug)", what)
         return TargetResult(target, FAILED, f"internal error: {type(e).__name__}")
@@ -257,7 +267,9 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
 
 
 def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
-    """A unified diff of one output (and a line for a mode change) with every secret redacted."""
+    """A unified diff of one output (and a line for a mode change) with every secret redacted:
+    each of ``secrets`` (the token, and what the writer's ``find_secrets`` found in either text;
+    a value over several lines, line by line) and, whatever the format, the userinfo of every URL."""
     name = before.name
     lines = list(
         difflib.unified_diff(
@@ -271,7 +283,10 @@ def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
     if after.mode != before.mode and after.mode is not None:
         old = "none" if before.mode is None else f"{before.mode:04o}"
         lines.insert(0, f"# mode {old} -> {after.mode:04o}: {name}")
-    return log.redact("\n".join(lines) + "\n", secrets) if lines else ""
+    if not lines:
+        return ""
+    pieces = {piece.strip() for s in secrets for piece in str(s).splitlines()}
+    return urls.redact(log.redact("\n".join(lines) + "\n", [*secrets, *pieces]))
 
 
 def summary(reports: list[DomainReport]) -> str:

@@ -1,7 +1,9 @@
 """A hostile or broken server and a damaged state file: one clear line and the old files kept,
 never a traceback (exit 70), never a line of the server's choosing in a config file."""
 
+import http.server
 import json
+import threading
 
 import pytest
 
@@ -57,3 +59,60 @@ def test_a_damaged_state_file_is_survived_by_every_command(standin, tmp_path, ho
     assert cli.main(["refresh", "--config", str(path)]) == 0
     assert cli.main(["status", "--config", str(path)]) == 0  # the refresh wrote a good state file again
     assert "Traceback" not in capsys.readouterr().err
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    """Answers every call with an AWS error whose message forges a log line and fills a page."""
+
+    MESSAGE = "denied\nERROR forged: every domain is fine\r\x1b[2K" + "x" * 5000
+
+    def do_POST(self) -> None:
+        body = json.dumps({"message": self.MESSAGE}).encode()
+        self.send_response(400)
+        self.send_header("x-amzn-ErrorType", "ValidationException")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+def test_a_servers_error_message_is_one_bounded_line_in_the_log_and_the_state_file(tmp_path, home, capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "domains:\n  - domain: acme\n    region: us-east-1\n"
+            f"    endpoint_url: http://127.0.0.1:{server.server_address[1]}\n"
+            "    targets: [{writer: npm, repository: npm-store}]\n"
+        )
+        assert cli.main(["refresh", "--config", str(path)]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert lines and all(line.startswith(("ERROR ", "WARNING ", "INFO ")) for line in lines), err
+    assert not any("ERROR forged" in line.split(":", 1)[0] or line.startswith("ERROR forged") for line in lines)
+    assert "\x1b" not in err and "\r" not in err and "denied\\nERROR forged" in err
+    assert max(len(line) for line in lines) < 1200  # the message is cut, not copied whole
+    entry = next(iter(json.loads((home / STATE).read_text())["domains"].values()))
+    assert "denied\\nERROR forged" in entry["last_error"] and len(entry["last_error"]) <= 1000
+    assert all(len(t["error"] or "") <= 1000 for t in entry["targets"].values())
+
+
+@pytest.mark.parametrize("expiration", ["soon", [1, 2], {"at": 1}])
+def test_an_expiration_that_is_not_a_time_fails_that_domain_and_the_state_is_saved(
+    standin, tmp_path, home, capsys, expiration
+):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    standin.inject_answer("GetAuthorizationToken", {"authorizationToken": "tok", "expiration": expiration}, times=3)
+    assert cli.main(["refresh", "--config", str(path)]) == 1  # that domain's failure, not a crash (70)
+    assert "Traceback" not in capsys.readouterr().err
+    (entry,) = json.loads((home / STATE).read_text())["domains"].values()
+    assert entry["failures"] == 1 and "GetAuthorizationToken" in entry["last_error"]

@@ -8,6 +8,7 @@ import contextlib
 import io
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,116 @@ def test_a_world_writable_config_file_on_disk(tmp_path):
         with contextlib.redirect_stderr(err):
             assert cli.main(["check", "--config", str(path)]) == 2
         assert "c.yaml: is writable by every user; running as root" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:99999",
+        "http://[::1",
+        "http://host:abc",
+        "http://:80",
+        "https://user:s3cret-pass@vpce.example.com/",
+        "https://s3cret-token:@vpce.example.com/",
+        "https://ghp_s3cret@vpce.example.com/",
+        "user:s3cret@vpce.example.com:443",
+    ],
+)
+@pytest.mark.parametrize("command", [["check"], ["refresh"], ["refresh", "--dry-run"], ["status"]])
+def test_an_endpoint_url_botocore_cannot_use_or_that_holds_a_password_is_a_config_error(tmp_path, capsys, url, command):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"domains:\n  - domain: acme\n    region: us-east-1\n    endpoint_url: '{url}'\n"
+        "    targets: [{writer: pip, repository: store}]\n"
+    )
+    assert cli.main([*command, "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ERROR {path}:4: endpoint_url: ") and err.count("\n") == 1, err
+    assert "s3cret" not in err
+
+
+def alias_bomb(levels: int = 8) -> str:
+    """A flow list of ``levels`` anchors, each nine aliases of the one before: 9**levels strings in
+    a few hundred bytes (the value of one key, at any indentation: a flow collection)."""
+    items = ['&a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    items += [f"&a{n} [{','.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return f"[{', '.join(items)}]"
+
+
+BOMBED = {  # a key whose value a message shows -> the config with the bomb there
+    "mode": "domains:\n  - domain: acme\n    targets:\n      - {writer: pip, repository: store, mode: BOMB}\n",
+    "index": "domains:\n  - domain: acme\n    targets:\n      - {writer: pip, repository: store, index: BOMB}\n",
+    "duration": "domains:\n  - domain: acme\n    duration: BOMB\n    targets: [{writer: pip, repository: store}]\n",
+    "owner": "domains:\n  - domain: acme\n    owner: BOMB\n    targets: [{writer: pip, repository: store}]\n",
+    "workers": "workers: BOMB\ndomains:\n  - domain: acme\n    targets: [{writer: pip, repository: store}]\n",
+    "key": "domains:\n  - domain: acme\n    ? BOMB\n    : 1\n    targets: [{writer: pip, repository: store}]\n",
+}
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("where", sorted(BOMBED))
+def test_an_alias_bomb_is_refused_at_once_wherever_it_is(tmp_path, where):
+    path = tmp_path / "c.yaml"
+    path.write_text(BOMBED[where].replace("BOMB", alias_bomb()))
+    assert path.stat().st_size < 800
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as e:
+        config.load(path)
+    assert time.monotonic() - started < 1.0  # it took 5 s (and GBs) with 8 levels, 40 s with 9
+    assert len(str(e.value)) < 400 and "\n" not in str(e.value)
+
+
+@pytest.mark.timing
+def test_a_reload_of_an_alias_bomb_is_refused_without_stalling_the_daemon(tmp_path, standin, clock, caplog):
+    from codeartifact_refresher.service.daemon import Daemon
+    from codeartifact_refresher.service.state import State
+    from codeartifact_refresher.writers.registry import Registry
+
+    from ..conftest import ALL_TARGETS, write_config
+
+    path = write_config(tmp_path / "config.yaml", standin, ALL_TARGETS)
+    registry = Registry()
+    daemon = Daemon(
+        config.load(path, registry),
+        State(tmp_path / "state.json"),
+        registry,
+        loader=lambda: config.load(path, registry),
+    )
+    before = dict(daemon.domains)
+    path.write_text(path.read_text().replace("pypi-store\n", f"pypi-store\n        mode: {alias_bomb()}\n", 1))
+    started = time.monotonic()
+    daemon.reload()
+    assert time.monotonic() - started < 1.0
+    assert "reload refused, still running the previous config" in caplog.text
+    assert daemon.domains == before
+
+
+@pytest.mark.parametrize(("written", "advice"), [("644", "write 0644 or quote it"), ("600", "write 0600 or quote it")])
+def test_a_mode_written_without_its_leading_zero_gets_the_fix_spelled_out(tmp_path, written, advice):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"domains:\n  - domain: acme\n    targets:\n      - {{writer: pip, repository: store, mode: {written}}}\n"
+    )
+    with pytest.raises(ConfigError, match=f"mode: .*got {written}, a decimal number in YAML; {advice}"):
+        config.load(path)
+    path.write_text(path.read_text().replace(f"mode: {written}", f'mode: "0{written}"'))
+    assert config.load(path).domains[0].targets[0].mode == int(written, 8)  # the advice works
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("domains:\n  - domain: acme\n    targets:\n      - writer: pip\n       repository: x\n", 5),
+        ("domains:\n  - domain: acme\n    targets:\n      - writer: pip\n          repository: x\n", 5),
+        ("domains:\n  - domain: acme\n    targets:\n    - writer: pip\n     repository: x\n", 5),
+        ("domains:\n - domain: acme\n  targets: []\n", 3),
+    ],
+    ids=["key left of its item", "key right of its item", "list item key", "domain key"],
+)
+def test_an_indentation_mistake_says_what_to_fix_and_where(tmp_path, text, line):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        config.load(path)
+    assert e.value.line == line
+    assert f"check the indentation of line {line}" in str(e.value) and "\n" not in str(e.value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
 import signal
 import sys
 from pathlib import Path
@@ -162,3 +163,57 @@ def test_the_daemon_through_faults_and_signals(tmp_path, home):
                 **own,
             },
         )
+
+
+# the user's own credentials, in the lines our entries sit beside (so in every diff's context),
+# in each form the formats allow: a URL's user:password, a token alone as the user name (with and
+# without a colon), every credential key
+USERS_FILES = {
+    ".config/pip/pip.conf": (
+        "[global]\n"
+        "extra-index-url = https://PIPTOKENONLY:@tokens.example.com/simple/\n"
+        "    https://ghp_PIPGITHUBTOKEN@git.example.com/simple/\n"
+        "    https://bob:PIPPASSWORD@other.example.com/simple/\n"
+        "index-url = https://old.example.com/simple/\n"
+        "find-links = https://dave:PIPFINDLINKS@links.example.com/\n"
+        "proxy = http://erin:PIPPROXY@proxy.example.com:3128\n"
+    ),
+    ".npmrc": (
+        "https-proxy=http://alice:NPMPROXYPASS@proxy.example.com:3128/\n"
+        "proxy=http://NPMPROXYTOKEN:@proxy.example.com:3128/\n"
+        "@other:registry=https://frank:NPMREGISTRYPASS@other.example.com/npm/\n"
+        "registry=https://registry.npmjs.org/\n"
+        "//other.example.com/npm/:_authToken=NPMOTHERTOKEN\n"
+        "//third.example.com/:_auth=NPMBASICAUTH\n"
+        "//fourth.example.com/:_password=NPMPASSWORD\n"
+    ),
+    ".pypirc": (
+        "[distutils]\n"
+        "index-servers = private\n"
+        "[private]\n"
+        "repository = https://carol:PYPIRCURLPASS@pypi.private.example/\n"
+        "username = carol\n"
+        "password = PYPIRCPASSWORD\n"
+    ),
+}
+
+
+SECRET = r"\b(?:PIP|NPM|PYPIRC|ghp_)[A-Z_]+"
+
+
+def test_dry_run_redacts_every_credential_the_users_files_hold(standin, tmp_path, home, capsys):
+    for name, text in USERS_FILES.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text(text)
+    config = write_config(tmp_path / "config.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--dry-run", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    users = [w for text in USERS_FILES.values() for w in re.findall(SECRET, text)]
+    assert len(users) == 13
+    for line in "".join(USERS_FILES.values()).splitlines():
+        secret = re.search(SECRET, line)
+        if secret:  # the line was shown (as context), with the secret and nothing else redacted
+            assert line.replace(secret.group(), "<redacted>") in out
+    leaked = [w for w in users if w in out]
+    assert not leaked, f"the user's own credentials were printed: {leaked}"
+    assert_no_token(standin.issued_tokens(), {"dry run": out})

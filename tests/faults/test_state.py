@@ -2,6 +2,7 @@
 
 import json
 
+from codeartifact_refresher import cli
 from codeartifact_refresher.config import load
 from codeartifact_refresher.service.state import State, iso
 
@@ -43,3 +44,19 @@ def test_an_unreadable_state_file_is_replaced(standin, tmp_path):
     state.save(600.0)
     assert json.loads(path.read_text())["domains"][domain.key]["expires_at"] == iso(5.0)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_symlinked_state_file_is_refused_without_advice_that_does_not_apply(standin, tmp_path, home, capsys):
+    """``follow_symlinks`` is a target's setting: the state file has none, so its refusal must not
+    suggest it (and the line still says what to do)."""
+    real = tmp_path / "elsewhere.json"
+    real.write_text("{}")
+    state_file = home / ".local" / "state" / "codeartifact-refresher" / "state.json"
+    state_file.parent.mkdir(parents=True)
+    state_file.symlink_to(real)
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "is a symlink" in x]
+    assert f"{state_file} is a symlink; refusing to replace it" in line
+    assert "follow_symlinks" not in line and "give the path of the file itself" in line
+    assert real.read_text() == "{}" and state_file.is_symlink()

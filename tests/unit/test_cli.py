@@ -1,3 +1,4 @@
+import logging
 import subprocess
 import sys
 
@@ -113,3 +114,25 @@ def test_check_and_help_load_neither_botocore_nor_apscheduler(standin, tmp_path)
     )
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
     assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "level", "fmt"),
+    [
+        (["refresh", "-v"], logging.DEBUG, "text"),
+        (["-v", "refresh"], logging.DEBUG, "text"),
+        (["status", "-q"], logging.WARNING, "text"),
+        (["run", "--log-format", "json"], logging.INFO, "json"),
+        (["--log-format", "json", "check", "--verbose"], logging.DEBUG, "json"),
+        (["check"], logging.INFO, "text"),
+    ],
+)
+def test_global_options_work_before_and_after_the_command(argv, level, fmt):
+    args = cli.build_parser().parse_args(argv)
+    assert (args.log_level, args.log_format) == (level, fmt)
+
+
+def test_verbose_after_the_command_logs_debug(standin, tmp_path, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert cli.main(["refresh", "--config", str(path), "-v"]) == 0
+    assert "DEBUG " in capsys.readouterr().err

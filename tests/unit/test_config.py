@@ -48,7 +48,15 @@ def test_shipped_examples_match_the_json_schema(path):
 
 def test_schema_refuses_what_check_refuses():
     schema = json.loads((ROOT / "configs" / "schema.json").read_text())
-    for name in ("unknown-domain-key", "duration-range", "bad-scope", "no-domains", "dotdot-path", "control-character"):
+    for name in (
+        "unknown-domain-key",
+        "duration-range",
+        "bad-scope",
+        "no-domains",
+        "dotdot-path",
+        "control-character",
+        "endpoint-userinfo",
+    ):
         data = yaml.safe_load((ROOT / "tests" / "fixtures" / "bad-config" / f"{name}.yaml").read_text())
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(data, schema)

@@ -42,7 +42,7 @@ def test_healthz_is_503_before_anything_is_known():
 
 def test_metrics_are_prometheus_text():
     text = metrics(state_with(("acme (111122223333)", live())), NOW)
-    labels = 'domain="acme",owner="111122223333",key="acme (111122223333)"'
+    labels = 'domain="acme",owner="111122223333"'
     assert f"codeartifact_refresher_token_expiry_seconds{{{labels}}} 3600.000" in text
     assert f"codeartifact_refresher_refresh_success_total{{{labels}}} 3" in text
     assert f"codeartifact_refresher_refresh_failure_total{{{labels}}} 0" in text
@@ -53,8 +53,31 @@ def test_metrics_are_prometheus_text():
 
 
 def test_label_values_are_escaped():
-    text = metrics(state_with(('we"ird\\key', live())), NOW)
-    assert 'key="we\\"ird\\\\key"' in text
+    text = metrics(state_with(("k", DomainState("x", 'we"ird\\dom', expires_at=NOW))), NOW)
+    assert 'domain="we\\"ird\\\\dom",owner=""' in text
+
+
+def test_metrics_are_labelled_by_domain_and_owner_only_one_series_per_domain():
+    """The state's key (profile, region, role ARN, endpoint) is no label: it changes with the
+    config and multiplies series. A domain listed twice, with two profiles, is one series."""
+    soon = live()
+    soon.expires_at = NOW + 60
+    state = state_with(
+        ("acme (111122223333) profile=a endpoint=https://vpce-1.example/", live(failures=2, failures_total=5)),
+        ("acme (111122223333) profile=b role=arn:aws:iam::111122223333:role/r", soon),
+        ("beta", DomainState("beta", "beta", None, successes_total=1)),
+    )
+    text = metrics(state, NOW)
+    samples = [line for line in text.splitlines() if not line.startswith("#")]
+    assert {tuple(re.findall(r'(\w+)="', line)) for line in samples} == {("domain", "owner")}
+    assert "profile" not in text and "vpce" not in text and "arn:" not in text
+    acme = '{domain="acme",owner="111122223333"}'
+    assert f"codeartifact_refresher_token_expiry_seconds{acme} 60.000" in samples  # the soonest
+    assert f"codeartifact_refresher_refresh_success_total{acme} 6" in samples  # summed
+    assert f"codeartifact_refresher_refresh_failure_total{acme} 5" in samples
+    assert f"codeartifact_refresher_consecutive_failures{acme} 2" in samples  # the worst
+    assert 'codeartifact_refresher_refresh_success_total{domain="beta",owner=""} 1' in samples
+    assert len({line.rsplit(" ", 1)[0] for line in samples}) == len(samples)  # no series twice
 
 
 def test_the_listener_serves_both_paths_on_loopback():

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -215,3 +216,13 @@ def test_a_transient_error_keeps_the_client(standin):
     with pytest.raises(TransientError):
         clients.token(d)
     assert clients.client(d) is client
+
+
+def test_the_no_region_advice_names_a_variable_this_botocore_reads(monkeypatch):
+    d = config.Domain("acme", targets=())  # no region: botocore's default chain decides
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # not read by botocore for the client's region
+    with pytest.raises(AwsError, match="no AWS region") as e:
+        tokens.Clients().client(d)
+    (variable,) = re.findall(r"\bAWS_[A-Z_]+", str(e.value))
+    monkeypatch.setenv(variable, "eu-west-1")  # following the advice works
+    assert tokens.Clients().client(d).meta.region_name == "eu-west-1"

@@ -4,7 +4,9 @@ A :class:`Token` is what ``GetAuthorizationToken`` returned: the secret *value* 
 when it *expires* (from the API, not from the duration asked for) and when it was *issued*.
 :class:`Clients` keeps one botocore client per distinct (profile, region, role_arn, endpoint_url)
 and remembers repository endpoints, which rarely change. botocore's exceptions are translated here
-into :mod:`codeartifact_refresher.errors` with advice on what to do.
+into :mod:`codeartifact_refresher.errors` with advice on what to do. What the server said (an error
+code, a message) is shown as one bounded line (:func:`~codeartifact_refresher.log.one_line`): it
+cannot start a log line of its own, nor fill the state file.
 
 botocore is imported on first use (it is boto3's core; going to it directly skips boto3's import
 cost), so ``check`` and ``--help`` never pay for it.
@@ -24,6 +26,7 @@ from datetime import datetime, timezone
 from .. import __version__
 from ..config import Domain
 from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
+from ..log import one_line
 from .endpoints import MAX_AGE, Endpoint, EndpointLookup, plausible, state_key, valid_endpoint
 
 ROLE_SESSION_NAME = "codeartifact-refresher"
@@ -275,12 +278,18 @@ def _call(domain: Domain, operation: str, fn, repository: str | None = None):
             f"`aws sso login --profile {domain.profile or 'default'}`"
         ) from None
     except bx.NoRegionError:
-        raise AwsError(f"domain {domain.label}: no AWS region; set 'region:' in the config or AWS_REGION") from None
+        raise AwsError(
+            f"domain {domain.label}: no AWS region; set 'region:' in the config, AWS_DEFAULT_REGION, "
+            "or 'region' in the AWS profile"
+        ) from None
     except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as e:
-        where = getattr(e, "kwargs", {}).get("endpoint_url", "the endpoint").split("?")[0]  # the query says nothing new
-        raise TransientError(f"domain {domain.label}: {operation}: cannot reach {where} ({type(e).__name__})") from None
+        # the query says nothing new
+        where = str(getattr(e, "kwargs", {}).get("endpoint_url", "the endpoint")).split("?")[0]
+        raise TransientError(
+            f"domain {domain.label}: {operation}: cannot reach {one_line(where)} ({type(e).__name__})"
+        ) from None
     except bx.BotoCoreError as e:
-        raise AwsError(f"domain {domain.label}: {operation}: {type(e).__name__}: {e}") from None
+        raise AwsError(f"domain {domain.label}: {operation}: {type(e).__name__}: {one_line(e)}") from None
     except (ValueError, OverflowError, RuntimeError) as e:  # botocore could not parse the answer
         raise TransientError(
             f"domain {domain.label}: {operation}: the answer could not be read ({type(e).__name__})"
@@ -289,9 +298,9 @@ def _call(domain: Domain, operation: str, fn, repository: str | None = None):
 
 def _client_error(domain: Domain, operation: str, e, repository: str | None) -> AwsError:
     error = e.response.get("Error", {})
-    code = error.get("Code", "")
+    code = one_line(error.get("Code", ""), 100)  # the server's words: one bounded line each
     status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    operation = e.operation_name or operation
+    operation = one_line(e.operation_name or operation, 100)
     where = f"domain {domain.label}"
     if operation == "AssumeRole":
         return CredentialsError(f"{where}: cannot assume role {domain.role_arn} ({code}); check its trust policy")
@@ -314,4 +323,5 @@ def _client_error(domain: Domain, operation: str, e, repository: str | None) -> 
         return NotFoundError(
             f"{where}: domain not found (check 'domain', 'owner' and 'region': {domain.region or 'default region'})"
         )
-    return AwsError(f"{where}: {operation} failed: {code or status}: {error.get('Message', '')}".rstrip(": "))
+    message = one_line(error.get("Message", ""))
+    return AwsError(f"{where}: {operation} failed: {code or status}: {message}".rstrip(": "))

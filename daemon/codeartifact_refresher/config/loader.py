@@ -15,6 +15,7 @@ was expected; an unknown key suggests the nearest valid one.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
@@ -84,8 +85,38 @@ def _duration(check: Checker, m: Map) -> int:
     return value
 
 
+ENDPOINT_URL_RE = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+_AUTHORITY = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://)?([^/?#]*)")
+_HOST_PORT = re.compile(r"^(?P<host>\[[^\]]*\]|[^:\[\]]+)(?::(?P<port>[^:]*))?$")
+
+
 def _endpoint_url(check: Checker, m: Map) -> str | None:
-    return check.string(m, "endpoint_url", re.compile(r"^https?://[^/\s]+(/\S*)?$"), "an http(s):// URL")
+    """An ``http(s)://host[:port][/path]`` URL that botocore can use, without a user or password:
+    the URL is shown in logs, ``status`` and the state file (credentials come from the AWS chain)."""
+    value = check.string(m, "endpoint_url", expected="an http(s):// URL")
+    if value is None:
+        return None
+    fail = lambda problem: check.fail(f"endpoint_url: {problem}", m.line_of("endpoint_url"))  # noqa: E731
+    authority = _AUTHORITY.match(value).group(1)  # type: ignore[union-attr]  # matches any text
+    if "@" in authority:  # the value is not shown: it holds a password
+        raise fail("holds a user name or password ('user:password@'); give the URL without them")
+    if not ENDPOINT_URL_RE.match(value):
+        raise fail(f"{shown(value)} is not valid: expected an http(s):// URL")
+    host_port = _HOST_PORT.match(authority)
+    if host_port is None or (host_port["host"].startswith("[") and not _ipv6(host_port["host"][1:-1])):
+        raise fail(f"{shown(value)} has no valid host: expected a name, an IPv4 address or an IPv6 one in [brackets]")
+    port = host_port["port"]
+    if port is not None and not (port.isdigit() and port.isascii() and 1 <= int(port) <= 65535):
+        raise fail(f"{shown(value)} has no valid port: expected a number from 1 to 65535 after the ':'")
+    return value
+
+
+def _ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _hook(check: Checker, m: Map, environ: Mapping[str, str]) -> tuple[str, ...] | None:
@@ -136,16 +167,28 @@ def _mode(check: Checker, m: Map) -> int:
         mode = int(value, 8) if isinstance(value, str) else value
     except ValueError:
         mode = None
-    if not isinstance(mode, int) or isinstance(mode, bool) or mode & ~0o644 or not mode & 0o400:
-        got = (
-            f"{value:04o}" if isinstance(value, int) and not isinstance(value, bool) and value < 8**8 else shown(value)
-        )
+    if not isinstance(mode, int) or not _good_mode(mode):
         raise check.fail(
             f"mode: expected an octal file mode such as 0600 or 0640 (owner-readable, writable by "
-            f"nobody else), got {got}",
+            f"nobody else), got {_shown_mode(value)}",
             m.line_of("mode"),
         )
     return mode
+
+
+def _good_mode(mode: object) -> bool:
+    return isinstance(mode, int) and not isinstance(mode, bool) and not mode & ~0o644 and bool(mode & 0o400)
+
+
+def _shown_mode(value: object) -> str:
+    """A refused mode as the file wrote it. YAML reads ``644`` (no leading 0) as the decimal
+    number 644, which is not the octal 0644 meant: that gets the fix spelled out."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 8**8:
+        return shown(value)
+    digits = str(value)
+    if set(digits) <= set("01234567") and _good_mode(int(digits, 8)):
+        return f'{digits}, a decimal number in YAML; write 0{digits} or quote it: "0{digits}"'
+    return f"{value:04o}"
 
 
 def _path(check: Checker, m: Map, environ: Mapping[str, str], key: str = "path") -> Path | None:

@@ -6,6 +6,7 @@ Mappings load as :class:`Map` (a dict that knows its line and each key's line), 
 
 from __future__ import annotations
 
+import datetime
 import os
 import stat
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..log import one_line
 
 MAX_BYTES = 4 * 1024 * 1024  # a thousand domains with three targets each take about 300 KiB
 
@@ -84,12 +86,58 @@ def kind(value) -> str:
     }.get(type(value), type(value).__name__)
 
 
+SHOWN_MAX = 80  # characters of a value shown in a message
+
+
+class _Full(Exception):
+    """The shown text has reached :data:`SHOWN_MAX`: stop walking the value."""
+
+
 def shown(value) -> str:
-    """``repr(value)`` for a message, kept short whatever the file held."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
-        return "a number of over 30 digits"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """How a value reads in a message: like ``repr(value)``, cut to :data:`SHOWN_MAX` characters.
+
+    The value is walked only as far as it is shown: YAML aliases can make a 600-byte file hold a
+    list of a billion strings, and ``repr`` would build all of it first."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size > SHOWN_MAX:
+            raise _Full
+
+    def walk(v) -> None:
+        if isinstance(v, dict):
+            put("{")
+            for i, (k, x) in enumerate(v.items()):
+                put(", " if i else "")
+                walk(k)
+                put(": ")
+                walk(x)
+            put("}")
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            put("[")
+            for i, x in enumerate(v):
+                put(", " if i else "")
+                walk(x)
+            put("]")
+        elif isinstance(v, (str, bytes)):
+            put(repr(v[: SHOWN_MAX + 1]))
+        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**30:
+            put("a number of over 30 digits")
+        elif v is None or isinstance(v, (bool, int, float, datetime.date)):
+            put(repr(v))
+        else:
+            put(f"<{type(v).__name__}>")
+
+    try:
+        walk(value)
+    except (_Full, RecursionError):
+        text = "".join(parts)
+        return text[: SHOWN_MAX - 3] + "..."
+    return "".join(parts)
 
 
 def read(path: Path, strict_owner: bool = False) -> Any:
@@ -122,16 +170,43 @@ def read(path: Path, strict_owner: bool = False) -> Any:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
-        message = f"not valid YAML: {e.problem or e.context}"
-        if e.problem and e.context and e.context_mark and e.context_mark.line + 1 != line:
-            message += f" ({e.context} on line {e.context_mark.line + 1})"
-        raise ConfigError(message, path, line) from None
+        raise ConfigError(_yaml_message(e, text, line), path, line) from None
     except yaml.YAMLError as e:
         raise ConfigError(f"not valid YAML: {type(e).__name__}", path) from None
     except (ValueError, OverflowError) as e:  # a scalar PyYAML cannot build: a 5,000-digit number, 2024-13-45
-        raise ConfigError(f"not valid YAML: a value cannot be read ({str(e)[:80]})", path) from None
+        raise ConfigError(f"not valid YAML: a value cannot be read ({one_line(e, 80)})", path) from None
     except RecursionError:
         raise ConfigError("not a config: nested too deeply (or an alias that contains itself)", path) from None
+
+
+#: PyYAML's and libyaml's words for a line that is not where the structure expects it
+INDENTATION_PROBLEMS = (
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "mapping values are not allowed",
+    "expected <block end>",
+)
+INDENTATION_HINT = (
+    "check the indentation of line {line} and the lines above it: the keys of one mapping start in "
+    "the same column, and a list item's keys line up after its '- '"
+)
+
+
+def _yaml_message(e: yaml.MarkedYAMLError, text: str, line: int | None) -> str:
+    """PyYAML's complaint as one bounded line, with what to fix when we can tell."""
+    problem = one_line(e.problem or e.context or "", 150)
+    message = f"not valid YAML: {problem}"
+    context_line = e.context_mark.line + 1 if e.context_mark else None
+    if e.problem and e.context and context_line != line:
+        message += f" ({one_line(e.context, 150)} on line {context_line})"
+    source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+    if "\t" in source[: len(source) - len(source.lstrip())]:
+        return f"{message}; line {line} is indented with a tab: YAML indents with spaces only"
+    if any(p in problem for p in INDENTATION_PROBLEMS):
+        return f"{message}; {INDENTATION_HINT.format(line=line)}"
+    if "could not find expected ':'" in problem:
+        return f"{message}; a key needs ':' after it (check line {context_line or line})"
+    return message
 
 
 def check_owner(path: Path, st: os.stat_result, parent: os.stat_result) -> None:

@@ -63,8 +63,9 @@ class FileChanged(FileBusyError):
         self.lost = lost
 
 
-def resolve(path: Path, follow_symlinks: bool) -> Path:
-    """The path to read and replace, refusing links we were not told to follow."""
+def resolve(path: Path, follow_symlinks: bool | None) -> Path:
+    """The path to read and replace, refusing links we were not told to follow. ``None``: the file
+    has no ``follow_symlinks`` setting (the state file), so the refusal does not suggest one."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -74,9 +75,12 @@ def resolve(path: Path, follow_symlinks: bool) -> Path:
     if not stat.S_ISLNK(st.st_mode):
         return path
     if not follow_symlinks:
-        raise UnsafeFileError(
-            f"{path} is a symlink; refusing to replace it (set follow_symlinks: true on the target to write through it)"
+        advice = (
+            "give the path of the file itself, not of a link to it"
+            if follow_symlinks is None
+            else "set follow_symlinks: true on the target to write through it"
         )
+        raise UnsafeFileError(f"{path} is a symlink; refusing to replace it ({advice})")
     real = Path(os.path.realpath(path))
     trusted = {st.st_uid, os.geteuid()}  # the link's owner and us: never a third user's directory
     for place in (real.parent, real):
@@ -100,7 +104,7 @@ def decode(real: Path, data: bytes) -> tuple[str, bool]:
     return (text[1:], True) if text.startswith(BOM) else (text, False)
 
 
-def read(path: Path, follow_symlinks: bool = False) -> Current:
+def read(path: Path, follow_symlinks: bool | None = None) -> Current:
     real = resolve(path, follow_symlinks)
     try:
         # O_NOFOLLOW: a link swapped in since resolve() is refused; O_NONBLOCK: a FIFO can't hang us
@@ -153,7 +157,7 @@ def update(
     path: Path,
     render: Callable[[str | None], str],
     wanted: int = DEFAULT_MODE,
-    follow_symlinks: bool = False,
+    follow_symlinks: bool | None = None,
     guard=contextlib.nullcontext,
 ) -> bool:
     """Rewrite ``path`` as ``render(its text)`` under our lock on its directory; True if it changed.

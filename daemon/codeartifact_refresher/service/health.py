@@ -2,8 +2,9 @@
 
 ``/healthz`` answers 200 while every domain holds a token that has not expired (a failing refresh
 with a live token is still serving builds; its failures show in the metrics and in ``status``),
-503 otherwise, with one line per domain. ``/metrics`` is the Prometheus text format. Neither ever
-shows a token: they read only the :class:`~.state.State`.
+503 otherwise, with one line per domain. ``/metrics`` is the Prometheus text format, labelled by
+domain and owner only (see :func:`metrics`). Neither ever shows a token: they read only the
+:class:`~.state.State`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,18 @@ def healthz(state: State, now: float) -> tuple[int, str]:
     return Assessment.of(list(state.domains.values()), now).healthz()
 
 
-def _labels(key: str, entry) -> str:
-    pairs = {"domain": entry.domain, "owner": entry.owner or "", "key": key}
+LABELS = ("domain", "owner")  # and nothing else: a series is a domain, whatever its AWS settings
+
+
+def _labels(domain: str, owner: str) -> str:
+    pairs = {"domain": domain, "owner": owner}
     escaped = {k: v.replace("\\", r"\\").replace('"', r"\"").replace("\n", r"\n") for k, v in pairs.items()}
     return ",".join(f'{k}="{v}"' for k, v in escaped.items())
+
+
+def _worst(values: list, pick) -> float | int | None:
+    known = [v for v in values if v is not None]
+    return pick(known) if known else None
 
 
 METRICS = (
@@ -38,38 +47,47 @@ METRICS = (
         "gauge",
         "Seconds until the domain's current token expires (negative once it has).",
         lambda e, now: None if e.expires_at is None else e.expires_at - now,
+        min,  # the soonest to expire
     ),
     (
         "refresh_success_total",
         "counter",
         "Refreshes that wrote or confirmed every target.",
         lambda e, now: e.successes_total,
+        sum,
     ),
     (
         "refresh_failure_total",
         "counter",
         "Refreshes that failed, in whole or in part.",
         lambda e, now: e.failures_total,
+        sum,
     ),
-    ("consecutive_failures", "gauge", "Failed refreshes in a row (0 after a success).", lambda e, now: e.failures),
+    ("consecutive_failures", "gauge", "Failed refreshes in a row (0 after a success).", lambda e, now: e.failures, max),
     (
         "last_success_timestamp_seconds",
         "gauge",
         "When the last successful refresh finished.",
         lambda e, now: e.last_success,
+        min,  # the oldest
     ),
 )
 
 
 def metrics(state: State, now: float) -> str:
+    """The Prometheus text of every domain, labelled by :data:`LABELS` only. A domain that the
+    config lists twice (with other AWS settings) is one series: the worst of its entries for a
+    gauge, the sum for a counter."""
+    series: dict[tuple[str, str], list] = {}
+    for _, entry in sorted(state.domains.items()):
+        series.setdefault((entry.domain or entry.label, entry.owner or ""), []).append(entry)
     out = []
-    entries = sorted(state.domains.items())
-    for name, kind, help, value in METRICS:
+    for name, kind, help, value, combine in METRICS:
         out += [f"# HELP {PREFIX}_{name} {help}", f"# TYPE {PREFIX}_{name} {kind}"]
-        for key, entry in entries:
-            v = value(entry, now)
+        for (domain, owner), entries in sorted(series.items()):
+            v = _worst([value(e, now) for e in entries], combine)
             if v is not None:
-                out.append(f"{PREFIX}_{name}{{{_labels(key, entry)}}} {f'{v:.3f}' if isinstance(v, float) else v}")
+                out.append(f"{PREFIX}_{name}{{{_labels(domain, owner)}}} {f'{v:.3f}' if isinstance(v, float) else v}")
     return "\n".join(out) + "\n"
 
 

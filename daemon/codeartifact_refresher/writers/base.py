@@ -38,7 +38,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from . import options as _options
-from . import urls
+from .formats import urls
 from .options import Options
 
 #: The role of the file a target's ``path`` names; a single-file writer's only file.

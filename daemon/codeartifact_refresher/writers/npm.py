@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..platform import paths
-from . import base, urls
+from . import base
+from .formats import urls
 from .formats.npmrc import NpmrcDocument
 from .options import option
 
-_SECRET_KEYS = ("_authToken", "_auth", "_password")
+#: keys (or, for the per-registry ``//host/path/:KEY`` form, key endings) whose value is a credential:
+#: tokens, base64 user:password, passwords, an inline client key (PEM), a one-time password
+_SECRET_KEYS = ("_authtoken", "_auth", "_password", "key", "otp")
 
 
 @dataclass(frozen=True)
@@ -69,4 +72,12 @@ class Writer(base.Writer[Options]):
         return doc.text()
 
     def find_secrets(self, text: str) -> Iterable[str]:
-        return [v for k, v in NpmrcDocument(text).items() if k.endswith(_SECRET_KEYS) and v]
+        """Every credential key's value, in any section, and the userinfo of every URL (a
+        ``proxy``, ``https-proxy`` or ``registry`` with ``user:password@``)."""
+        found = [v for k, v in NpmrcDocument(text).items() if _is_secret_key(k) and v]
+        return found + urls.secrets(text)
+
+
+def _is_secret_key(key: str) -> bool:
+    name = key.rsplit(":", 1)[-1].lower()  # "//host/path/:_authToken" -> "_authtoken"
+    return name in _SECRET_KEYS

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import configparser
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..errors import WriterRefusedError
 from ..platform import paths
-from . import base, urls
+from . import base
+from .formats import urls
 from .formats.ini import Entry, IniDocument
 from .options import option
 
@@ -41,7 +41,6 @@ SECTION = "global"
 DEFAULT = configparser.DEFAULTSECT
 #: pip's commands that take index options (``index_group``), each reading its own section
 COMMANDS = ("install", "download", "wheel", "index", "list", "lock")
-_URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")
 
 
 def _pip_key(key: str) -> str:
@@ -114,7 +113,9 @@ class Writer(base.Writer[Options]):
         return [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
 
     def find_secrets(self, text: str) -> Iterable[str]:
-        return _URL_PASSWORD.findall(text)
+        """pip.conf holds credentials only inside URLs (index-url, extra-index-url, find-links,
+        proxy...): the secret part of each one's userinfo, ours or the user's."""
+        return urls.secrets(text)
 
 
 def _set_primary(doc: IniDocument, url: str) -> None:

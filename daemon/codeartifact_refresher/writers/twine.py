@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..platform import paths
 from . import base
+from .formats import urls
 from .formats.ini import IniDocument
 from .options import option
 
@@ -66,6 +67,10 @@ class Writer(base.Writer[Options]):
         return [f"section [{self.options.name}]"]
 
     def find_secrets(self, text: str) -> Iterable[str]:
+        """Every ``password`` (in any section, ``[DEFAULT]`` and ``[server-login]`` too) and the
+        userinfo of every URL (``repository = https://user:password@host/``)."""
         parser = configparser.RawConfigParser()
         parser.read_string(text)
-        return [parser.get(s, "password") for s in parser.sections() if parser.has_option(s, "password")]
+        found = [parser.get(s, "password") for s in parser.sections() if parser.has_option(s, "password")]
+        found += [v for k, v in parser.defaults().items() if k == "password"]
+        return [*found, *urls.secrets(text)]

@@ -1,4 +1,5 @@
-"""URLs as the clients compare them.
+"""URLs in config files, as the clients read them: hosts and locations compared as clients compare
+them, and the credentials a URL's userinfo holds.
 
 A URL's *host* here is its host and port spelled the way WHATWG URL parsers (npm's ``new URL``,
 which builds the ``//host/path/:_authToken`` keys npm looks up) and HTTP clients treat them: the
@@ -6,12 +7,19 @@ name lower-cased and IDNA-encoded, an IPv6 address in brackets and canonical for
 left out when it is the scheme's default. Two URLs are at the same *location* when their schemes (case-insensitive),
 hosts and paths (without trailing slashes) agree; userinfo, query and fragment do not count, so a
 URL holding an old token is at the same location as one holding the new one.
+
+A URL's *authority* runs from ``//`` to the first ``/``, ``?``, ``#`` or blank, as Python's
+``urlsplit`` and npm's WHATWG parser read it; its *userinfo* is what comes before the last ``@``
+in it. The *secret* part of a userinfo is judged as pip's ``redact_auth_from_url`` judges it: the
+password when there is one (``user:PASSWORD@``), else the whole user name, which then is a token
+(``TOKEN:@``, ``ghp_...@``).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import SplitResult, urlsplit
+import re
+from urllib.parse import SplitResult, unquote, urlsplit
 
 #: the ports a URL may leave out, by scheme
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -62,3 +70,37 @@ def location(url: str) -> tuple[str, str, str]:
 def same_location(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are the same location, whatever their userinfo."""
     return location(a) == location(b)
+
+
+REDACTED = "<redacted>"
+# scheme "://" then the userinfo: the authority's text up to its last "@"
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s@]*(?:@[^/?#\s@]*)*)@")
+
+
+def _split(userinfo: str) -> tuple[str, str | None]:
+    user, colon, password = userinfo.partition(":")
+    return user, (password if colon and password else None)
+
+
+def secrets(text: str) -> list[str]:
+    """The secret part of every URL's userinfo in ``text``, as written and percent-decoded."""
+    found = []
+    for match in _USERINFO.finditer(text):
+        user, password = _split(match.group(2))
+        secret = password if password is not None else user.rstrip(":")
+        found += [s for s in {secret, unquote(secret)} if s]
+    return found
+
+
+def redact(text: str) -> str:
+    """``text`` with the secret part of every URL's userinfo replaced by ``<redacted>``:
+    ``https://user:<redacted>@host/``, ``https://<redacted>:@host/``, ``https://<redacted>@host/``."""
+
+    def replace(match: re.Match[str]) -> str:
+        user, password = _split(match.group(2))
+        if password is not None:
+            return f"{match.group(1)}{user}:{REDACTED}@"
+        tail = ":" if match.group(2).endswith(":") else ""
+        return f"{match.group(1)}{REDACTED}{tail}@" if user else match.group(0)
+
+    return _USERINFO.sub(replace, text)
