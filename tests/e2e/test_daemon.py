@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from codeartifact_refresher.service.planner import MANUAL_EVERY
 from codeartifact_refresher.testing import StandIn, packages
 
 from ..conftest import write_config
@@ -207,3 +208,29 @@ def test_sigterm_does_not_wait_for_a_hanging_aws_call(tmp_path, home):
     assert status == 0 and took < 10, (status, took)
     assert "left 1 refresh(es) waiting on AWS; no file write was in progress" in daemon.log
     assert not (home / ".config" / "pip" / "pip.conf").exists()
+
+
+@pytest.mark.timing
+def test_a_flood_of_sighup_and_sigusr1_neither_kills_the_daemon_nor_floods_aws(tmp_path, home):
+    """Signals as fast as one process can send them for two seconds (a handler interrupting
+    another, and the loop's wait): the daemon lives on, refreshes each domain at most once every
+    few seconds, and stops cleanly on SIGTERM."""
+    with StandIn(token_lifetime=900) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+        daemon = DaemonProcess(config, tmp_path / "daemon.log")
+        try:
+            wait_for(lambda: "ready:" in daemon.log, 30, "the first round")
+            sent, started = 0, time.monotonic()
+            while time.monotonic() - started < 2 and daemon.proc.poll() is None:
+                daemon.signal(signal.SIGUSR1 if sent % 2 else signal.SIGHUP)
+                sent += 1
+            alive = daemon.proc.poll() is None
+            assert alive, f"the daemon died after {sent} signals:\n{daemon.log[-2000:]}"
+            wait_for(lambda: standin.calls["GetAuthorizationToken"] >= 2, 15, "the refresh SIGUSR1 asked for")
+            calls, span = standin.calls["GetAuthorizationToken"], time.monotonic() - started
+            status, _ = daemon.stop()
+        finally:
+            daemon.close()
+    assert status == 0 and "Traceback" not in daemon.log and "reloaded" in daemon.log
+    assert calls <= 2 + span // MANUAL_EVERY, f"{calls} token calls for {sent} signals in {span:.1f} s"
