@@ -234,3 +234,31 @@ def test_a_flood_of_sighup_and_sigusr1_neither_kills_the_daemon_nor_floods_aws(t
             daemon.close()
     assert status == 0 and "Traceback" not in daemon.log and "reloaded" in daemon.log
     assert calls <= 2 + span // MANUAL_EVERY, f"{calls} token calls for {sent} signals in {span:.1f} s"
+
+
+@pytest.mark.timing
+def test_a_second_daemon_for_the_same_state_file_refuses_to_start_naming_the_first(tmp_path, home):
+    with StandIn(token_lifetime=900) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+        first = DaemonProcess(config, tmp_path / "first.log")
+        try:
+            wait_for(lambda: "ready:" in first.log, 30, "the first daemon's first round")
+            second = subprocess.run(
+                [sys.executable, "-m", "codeartifact_refresher", "run", "--config", str(config)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert second.returncode == 1 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+            assert f"another codeartifact-refresher daemon (pid {first.proc.pid}) already runs" in second.stderr
+            assert first.proc.poll() is None and first.stop()[0] == 0
+        finally:
+            first.close()
+        again = DaemonProcess(config, tmp_path / "again.log")  # the lock went with the first process
+        try:
+            wait_for(lambda: "ready:" in again.log, 30, "a daemon after the first stopped")
+            assert again.stop()[0] == 0
+        finally:
+            again.close()
+    assert standin.calls["GetAuthorizationToken"] == 2
