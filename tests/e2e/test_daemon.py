@@ -130,8 +130,9 @@ def test_signals_notify_health_and_status(tmp_path, home):
             assert (tmp_path / "hooked").read_text() == "x"
 
             address = read_state(state_file)["daemon"]["health"]
-            with urllib.request.urlopen(f"http://{address}/healthz", timeout=5) as r:
-                assert r.status == 200
+            for probe in ("/healthz", "/livez", "/readyz"):
+                with urllib.request.urlopen(f"http://{address}{probe}", timeout=5) as r:
+                    assert r.status == 200, probe
             with urllib.request.urlopen(f"http://{address}/metrics", timeout=5) as r:
                 metrics = r.read().decode()
             assert re.search(r'codeartifact_refresher_token_expiry_seconds\{domain="acme",.*\} 8\d\d\.', metrics)
