@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from codeartifact_refresher.service.planner import MANUAL_EVERY
 from codeartifact_refresher.testing import StandIn, packages
 
 from ..conftest import write_config
@@ -129,8 +130,9 @@ def test_signals_notify_health_and_status(tmp_path, home):
             assert (tmp_path / "hooked").read_text() == "x"
 
             address = read_state(state_file)["daemon"]["health"]
-            with urllib.request.urlopen(f"http://{address}/healthz", timeout=5) as r:
-                assert r.status == 200
+            for probe in ("/healthz", "/livez", "/readyz"):
+                with urllib.request.urlopen(f"http://{address}{probe}", timeout=5) as r:
+                    assert r.status == 200, probe
             with urllib.request.urlopen(f"http://{address}/metrics", timeout=5) as r:
                 metrics = r.read().decode()
             assert re.search(r'codeartifact_refresher_token_expiry_seconds\{domain="acme",.*\} 8\d\d\.', metrics)
@@ -207,3 +209,57 @@ def test_sigterm_does_not_wait_for_a_hanging_aws_call(tmp_path, home):
     assert status == 0 and took < 10, (status, took)
     assert "left 1 refresh(es) waiting on AWS; no file write was in progress" in daemon.log
     assert not (home / ".config" / "pip" / "pip.conf").exists()
+
+
+@pytest.mark.timing
+def test_a_flood_of_sighup_and_sigusr1_neither_kills_the_daemon_nor_floods_aws(tmp_path, home):
+    """Signals as fast as one process can send them for two seconds (a handler interrupting
+    another, and the loop's wait): the daemon lives on, refreshes each domain at most once every
+    few seconds, and stops cleanly on SIGTERM."""
+    with StandIn(token_lifetime=900) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+        daemon = DaemonProcess(config, tmp_path / "daemon.log")
+        try:
+            wait_for(lambda: "ready:" in daemon.log, 30, "the first round")
+            sent, started = 0, time.monotonic()
+            while time.monotonic() - started < 2 and daemon.proc.poll() is None:
+                daemon.signal(signal.SIGUSR1 if sent % 2 else signal.SIGHUP)
+                sent += 1
+            alive = daemon.proc.poll() is None
+            assert alive, f"the daemon died after {sent} signals:\n{daemon.log[-2000:]}"
+            wait_for(lambda: standin.calls["GetAuthorizationToken"] >= 2, 15, "the refresh SIGUSR1 asked for")
+            calls, span = standin.calls["GetAuthorizationToken"], time.monotonic() - started
+            status, _ = daemon.stop()
+        finally:
+            daemon.close()
+    assert status == 0 and "Traceback" not in daemon.log and "reloaded" in daemon.log
+    assert calls <= 2 + span // MANUAL_EVERY, f"{calls} token calls for {sent} signals in {span:.1f} s"
+
+
+@pytest.mark.timing
+def test_a_second_daemon_for_the_same_state_file_refuses_to_start_naming_the_first(tmp_path, home):
+    with StandIn(token_lifetime=900) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, PIP_TARGET)
+        first = DaemonProcess(config, tmp_path / "first.log")
+        try:
+            wait_for(lambda: "ready:" in first.log, 30, "the first daemon's first round")
+            second = subprocess.run(
+                [sys.executable, "-m", "codeartifact_refresher", "run", "--config", str(config)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert second.returncode == 1 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+            assert f"another codeartifact-refresher daemon (pid {first.proc.pid}) already runs" in second.stderr
+            assert first.proc.poll() is None and first.stop()[0] == 0
+        finally:
+            first.close()
+        again = DaemonProcess(config, tmp_path / "again.log")  # the lock went with the first process
+        try:
+            wait_for(lambda: "ready:" in again.log, 30, "a daemon after the first stopped")
+            assert again.stop()[0] == 0
+        finally:
+            again.close()
+    assert standin.calls["GetAuthorizationToken"] == 2

@@ -5,6 +5,7 @@ each time. The old files stay as they were, and the first answer after the fault
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ import pytest
 
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.service.daemon import Daemon
-from codeartifact_refresher.service.planner import RETRY_CAP
+from codeartifact_refresher.service.planner import RETRY_CAP, URGENT_CAP
 
 from ..conftest import ALL_TARGETS, write_config
 from ..unit.test_daemon import build
@@ -62,6 +63,19 @@ def _no_credentials(c):
 def _credentials_back(c):
     c.monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
     c.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+
+
+def _no_such_host(c):
+    """The resolver answers at once that ``codeartifact.invalid`` does not exist (a real lookup
+    can take half a second, and a domain with no token yet tries again every few seconds)."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "codeartifact.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    c.monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 def _slow(c):
@@ -136,7 +150,7 @@ FAULTS = [
     ),
     Fault(
         "DNS failure",
-        lambda c: None,
+        _no_such_host,
         None,
         r"GetAuthorizationToken: cannot reach http://codeartifact\.invalid:9/v1/authorization-token \(EndpointConnectionError\)$",
         True,
@@ -202,10 +216,15 @@ def test_an_hour_of_each_fault(fault, standin, clock, home, tmp_path, monkeypatc
     assert all(__import__("re").search(fault.reason, r) for r in reasons), reasons[0]
     assert all("\n" not in r and "Traceback" not in r for r in reasons)
     assert {p: p.read_bytes() if p.exists() else None for p in before} == before, "the files were left as they were"
-    if fault.retryable:  # back off from a second, doubling (with jitter) to the cap: about 20 tries in the hour
+    urgent = fault.end is None or fault.at_start  # no token was ever had: nothing works until one is
+    if fault.retryable and not urgent:  # back off from a second, doubling (with jitter) to the cap: about 20 tries
         ceilings = [min(RETRY_CAP, 2.0**i) for i in range(len(delays))]
         assert all(c / 2 - 1e-6 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
         assert 12 <= len(delays) <= 25
+    elif fault.retryable:  # the same, but never more than URGENT_CAP apart
+        ceilings = [min(URGENT_CAP, 2.0**i) for i in range(len(delays))]
+        assert all(c / 2 - 1e-6 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
+        assert HOUR / URGENT_CAP <= len(delays) <= 2 * HOUR / URGENT_CAP + 10
     else:  # no retry storm: one try about every five minutes
         assert all(d >= RETRY_CAP * 0.8 for d in delays) and len(delays) <= HOUR / (RETRY_CAP * 0.8) + 1
 

@@ -1,5 +1,6 @@
 """Two daemons on the same files while a person keeps editing them: the flock serialises the
-daemons' writes, and every edit the person made is still there at the end."""
+daemons' writes, and every edit the person made is still there at the end. (Two daemons need
+two state files: a second daemon for one state file refuses to start.)"""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
     with StandIn(token_lifetime=2) as standin:  # a refresh about every 1.5 s, by each daemon
         standin.add_repository("acme", "pypi-store", "pypi")
         standin.add_repository("acme", "npm-store", "npm")
-        config = write_config(tmp_path / "config.yaml", standin, TARGETS)
-        daemons = [DaemonProcess(config, tmp_path / f"daemon{i}.log") for i in range(2)]
+        configs = [write_config(tmp_path / f"config{i}.yaml", standin, TARGETS) for i in range(2)]
+        for i, config in enumerate(configs):  # each its own state file: one daemon per state file
+            config.write_text(f"state_file: {tmp_path / f'state{i}.json'}\n" + config.read_text())
+        daemons = [DaemonProcess(config, tmp_path / f"daemon{i}.log") for i, config in enumerate(configs)]
         try:
             wait_for(lambda: pip_conf.exists() and npmrc.exists(), 30, "the first files")
 

@@ -2,16 +2,19 @@
 a notifier that records messages, and the real refresh path against the stand-in."""
 
 import json
+import os
 import random
+import signal
 import threading
 
 import pytest
 
 from codeartifact_refresher import config as configuration
 from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.daemon import OVERDUE, Daemon
-from codeartifact_refresher.service.health import healthz
-from codeartifact_refresher.service.planner import RETRY_CAP, RETRY_FIRST
+from codeartifact_refresher.service.health import healthz, metrics
+from codeartifact_refresher.service.planner import MANUAL_EVERY, RETRY_CAP, RETRY_FIRST, URGENT_CAP
 from codeartifact_refresher.service.state import State
 from codeartifact_refresher.writers.registry import Registry
 
@@ -143,6 +146,20 @@ def test_ready_comes_after_the_first_round_with_a_status_then_the_watchdog(tmp_p
     assert "WATCHDOG=1" not in daemon.notifier.messages[sent:]  # the scheduler died: let systemd restart us
     daemon.stop()
     assert daemon.notifier.messages[-1] == "STOPPING=1"
+
+
+def test_the_loop_vouches_for_liveness_while_it_runs_with_its_scheduler(tmp_path, server, clocks):
+    """What /livez reads: the loop's age, reset by each tick while the scheduler runs."""
+    daemon = make(tmp_path, server, clocks)
+    assert daemon.loop_age() == 0 and daemon.assessment().alive  # from the start
+    clocks.run(LIVE_WITHIN + 1)
+    assert not daemon.assessment().alive  # no tick for too long: stuck
+    daemon.tick()
+    assert daemon.loop_age() == 0 and daemon.assessment().alive
+    daemon.scheduler.shutdown()  # the scheduler died: the loop no longer vouches
+    clocks.run(LIVE_WITHIN + 1)
+    daemon.tick()
+    assert not daemon.assessment().alive
 
 
 def test_the_daemon_never_widens_a_file_mode_and_tightens_a_wide_one(tmp_path, server, clocks, home):
@@ -321,6 +338,7 @@ def test_reload_leaves_an_unchanged_domain_alone(tmp_path, server, clocks):
 def test_refresh_now_schedules_every_domain(tmp_path, server, clocks):
     daemon = make(tmp_path, server, clocks)
     daemon.scheduler.run_due(daemon)
+    clocks.run(MANUAL_EVERY)
     daemon.request("refresh")
     daemon.request("stop")
     daemon.loop()  # handles the stop first and returns
@@ -328,6 +346,48 @@ def test_refresh_now_schedules_every_domain(tmp_path, server, clocks):
     daemon.request("refresh")
     daemon.loop_once()
     assert daemon.scheduler.pending[key_of(daemon)] == clocks.wall()
+
+
+def test_a_flood_of_refresh_requests_makes_one_refresh_per_domain_every_few_seconds(tmp_path, server, clocks):
+    """SIGUSR1 in a loop: each domain is refreshed at once, then at most once every MANUAL_EVERY
+    seconds, however many signals come; a request within that time is put off, not lost."""
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)  # the first round
+    clocks.run(MANUAL_EVERY)
+    for _second in range(4 * int(MANUAL_EVERY)):
+        for _ in range(50):  # fifty signals a second, each handled by the loop on its own
+            daemon.request("refresh")
+            daemon.loop_once()
+            daemon.scheduler.run_due(daemon)
+        clocks.run(1)
+    manual = server.calls["GetAuthorizationToken"] - 1
+    assert 4 <= manual <= 5, f"{manual} refreshes for {200 * MANUAL_EVERY:g} signals in {4 * MANUAL_EVERY:g} s"
+    daemon.request("refresh")
+    daemon.loop_once()
+    planned = daemon.scheduler.pending[key] - clocks.wall()
+    assert 0 <= planned <= MANUAL_EVERY  # the last request is kept, for a few seconds on
+
+
+def test_signals_only_wake_the_loop_and_a_flood_of_them_is_one_request(tmp_path, server, clocks):
+    """The handlers take no lock (they may interrupt anything, themselves included): a signal adds
+    its word to the requests, and the interpreter wakes the loop through the self-pipe."""
+    daemon = make(tmp_path, server, clocks)
+    saved = {s: signal.getsignal(s) for s in (signal.SIGHUP, signal.SIGUSR1, signal.SIGTERM, signal.SIGINT)}
+    saved_fd = signal.set_wakeup_fd(-1)
+    try:
+        daemon.install_signals()
+        assert not daemon.wake.is_set()
+        for _ in range(2000):
+            os.kill(os.getpid(), signal.SIGUSR1)
+            os.kill(os.getpid(), signal.SIGHUP)
+        assert daemon.wake.wait(5) and daemon.requests == {"refresh", "reload"}
+    finally:
+        signal.set_wakeup_fd(saved_fd)
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    daemon.loop_once()
+    assert not daemon.wake.is_set() and not daemon.requests
 
 
 class ClockedWake(threading.Event):
@@ -460,8 +520,11 @@ def test_a_second_run_of_a_domain_never_overlaps_the_first(tmp_path, server, clo
 
 
 def test_after_a_restart_the_backoff_starts_again_from_seconds(tmp_path, server, clocks):
+    server.token_lifetime = 12 * 3600  # a live token all through: the backoff is not urgent
     first = make(tmp_path, server, clocks)
     key = key_of(first)
+    first.scheduler.run_due(first)
+    clocks.run(first.scheduler.pending[key] - clocks.wall())
     server.inject("GetAuthorizationToken", times=8)
     for _ in range(8):
         first.scheduler.run_due(first)
@@ -501,3 +564,38 @@ def test_a_domain_added_while_the_daemon_was_down_is_not_vouched_for_before_its_
     )
     restarted = build(tmp_path / "config.yaml", tmp_path / "state.json", clocks, Clients(clock=clocks.utcnow), seed=7)
     assert healthz(restarted.state, clocks.wall())[0] == 503  # acme's token is live; beta has none yet
+
+
+def test_metrics_counters_start_at_zero_with_each_process(tmp_path, server, clocks):
+    """Prometheus counters belong to the process: a restarted daemon counts from zero (the state
+    file keeps no totals), and a one-shot refresh's news merged in does not add to them."""
+    first = make(tmp_path, server, clocks)
+    key = key_of(first)
+    for _ in range(2):
+        first.scheduler.run_due(first)
+        clocks.run(first.scheduler.pending[key] - clocks.wall())
+    first.tick()
+    assert 'refresh_success_total{domain="acme"' in metrics(first.state, clocks.wall())
+    assert first.state.get(first.domains[key]).successes_total == 2
+    first.stop()
+    assert "successes_total" not in (tmp_path / "state.json").read_text()
+    second = make(tmp_path, server, clocks)
+    counters = [line for line in metrics(second.state, clocks.wall()).splitlines() if "_total{" in line]
+    assert counters and all(line.endswith(" 0") for line in counters), counters
+
+
+def test_started_during_an_outage_the_daemon_keeps_trying_every_few_seconds(tmp_path, server, clocks, home):
+    """No token has been had yet (nothing is configured): however many passing failures in a row,
+    the next try is tens of seconds away at most, so the files appear soon after AWS answers."""
+    daemon = make(tmp_path, server, clocks)
+    key = key_of(daemon)
+    server.inject("GetAuthorizationToken", times=12)
+    waits = []
+    for _ in range(12):
+        clocks.run(daemon.scheduler.pending[key] - clocks.wall())
+        assert daemon.scheduler.run_due(daemon) == [key]
+        waits.append(daemon.scheduler.pending[key] - clocks.wall())
+    assert max(waits) <= URGENT_CAP and waits[-1] >= URGENT_CAP / 2, waits
+    clocks.run(waits[-1])
+    daemon.scheduler.run_due(daemon)
+    assert (home / ".npmrc").exists()

@@ -1,10 +1,15 @@
 import re
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
+from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.health import HealthServer, healthz, metrics
+from codeartifact_refresher.service.listener import DEADLINE, MAX_CONNECTIONS, MAX_REQUEST, Listener
 from codeartifact_refresher.service.state import DomainState, State
 
 NOW = 1_800_000_000.0
@@ -92,5 +97,101 @@ def test_the_listener_serves_both_paths_on_loopback():
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(base + "/other", timeout=5)
         assert e.value.code == 404
+    finally:
+        server.stop()
+
+
+def get(address: str, path: str, timeout: float = 5) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://{address}{path}", timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_hundreds_of_idle_connections_neither_starve_the_probes_nor_spend_threads(capfd):
+    """300 connections opened and left silent (anyone on the pod network can): /healthz still
+    answers within a second, no thread is started per connection, and nothing goes to stderr."""
+    server = HealthServer(state_with(("acme", live())), "127.0.0.1", 0, clock=lambda: NOW).start()
+    idle = []
+    try:
+        threads = threading.active_count()
+        host, port = server.address.rsplit(":", 1)
+        for _ in range(300):
+            idle.append(socket.create_connection((host, int(port)), timeout=5))
+        idle[-1].sendall(b"GET /healthz HTTP/1.1\r\n")  # and one that never finishes its request
+        started = time.monotonic()
+        assert get(server.address, "/healthz", timeout=1)[0] == 200
+        assert time.monotonic() - started < 1
+        assert threading.active_count() <= threads
+        assert server._listener.connections <= MAX_CONNECTIONS
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_silent_connection_is_closed_at_its_deadline():
+    """A connection gets DEADLINE seconds from its accept, on the listener's clock, then it is
+    closed (a slow client cannot hold a place for long)."""
+    now = [0.0]
+    listener = Listener("127.0.0.1", 0, lambda method, path: (200, "text/plain", "ok\n"), clock=lambda: now[0])
+    listener.start()
+    try:
+        silent = socket.create_connection(("127.0.0.1", listener.port), timeout=5)
+        assert get(f"127.0.0.1:{listener.port}", "/")[0] == 200
+        assert listener.connections == 1  # the silent one is still waited for
+        now[0] += DEADLINE
+        assert get(f"127.0.0.1:{listener.port}", "/")[0] == 200  # the listener looks at its clock again
+        assert silent.recv(100) == b""  # closed by the listener
+        silent.close()
+    finally:
+        listener.stop()
+
+
+@pytest.mark.parametrize(
+    "request_bytes,status",
+    [
+        (b"POST /healthz HTTP/1.1\r\n\r\n", 405),
+        (b"nonsense\r\n\r\n", 400),
+        (b"GET /" + b"x" * (MAX_REQUEST + 10), 431),
+        (b"HEAD /healthz HTTP/1.0\n\n", 200),
+    ],
+    ids=["post", "garbage", "huge", "head"],
+)
+def test_odd_requests_get_a_status_and_a_close(request_bytes, status):
+    server = HealthServer(state_with(("acme", live())), "127.0.0.1", 0, clock=lambda: NOW).start()
+    try:
+        host, port = server.address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(request_bytes)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(f"HTTP/1.1 {status} ".encode())
+        if request_bytes.startswith(b"HEAD"):
+            assert answer.endswith(b"\r\n\r\n")  # headers only
+    finally:
+        server.stop()
+
+
+def test_livez_follows_the_loop_and_readyz_the_tokens():
+    """/livez: the loop ran lately, whatever AWS does (an outage must not get the daemon
+    restarted); /readyz: every domain holds a live token; /healthz unchanged."""
+    age = [0.0]
+    state = state_with(("acme", live()), ("beta", DomainState("beta", expires_at=NOW - 1)))
+    server = HealthServer(state, "127.0.0.1", 0, clock=lambda: NOW, loop_age=lambda: age[0]).start()
+    try:
+        assert get(server.address, "/livez") == (200, "alive: the loop ran 0s ago\n")
+        status, body = get(server.address, "/readyz")
+        assert status == 503 and body.startswith("not ready\n") and "beta: no live token" in body
+        assert get(server.address, "/healthz")[0] == 503
+        state.domains["beta"] = live("beta")
+        assert get(server.address, "/readyz")[0] == 200 and get(server.address, "/healthz")[0] == 200
+        age[0] = LIVE_WITHIN + 1  # the loop is stuck
+        assert get(server.address, "/livez")[0] == 503 and get(server.address, "/readyz")[0] == 200
+        age[0] = None
+        assert get(server.address, "/livez") == (503, "not alive: the loop has not run\n")
     finally:
         server.stop()

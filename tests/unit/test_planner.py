@@ -10,6 +10,7 @@ from codeartifact_refresher.service.planner import (
     MIN_DELAY,
     RETRY_CAP,
     RETRY_FIRST,
+    URGENT_CAP,
     Plan,
     Watch,
     duration,
@@ -147,6 +148,26 @@ def test_the_next_delay_after_a_failed_target_is_the_backoff_when_that_is_sooner
 def test_the_next_delay_after_a_failed_target_never_outlives_the_token():
     # a token with a minute left: its own schedule (before expiry) comes before a five-minute backoff
     assert next_delay(report(False, 60, retryable=False), 1, NOW, random.Random(1)) < 60
+
+
+@pytest.mark.parametrize("held_until", [None, NOW - 60], ids=["no token yet", "expired"])
+def test_while_no_live_token_exists_a_passing_error_is_retried_within_tens_of_seconds(held_until):
+    """Urgency: a tenth failure in a row, nothing configured yet: tens of seconds, jittered."""
+    delays = [next_delay(report(False, None), 10, NOW, random.Random(seed), held_until) for seed in range(20)]
+    assert all(URGENT_CAP / 2 <= d <= URGENT_CAP for d in delays), delays
+    assert URGENT_CAP <= 60 and len(set(delays)) >= 15
+
+
+def test_an_error_retrying_cannot_mend_keeps_its_long_wait_even_when_urgent():
+    delays = [next_delay(report(False, None, retryable=False), 1, NOW, random.Random(s)) for s in range(20)]
+    assert all(d >= 0.8 * RETRY_CAP for d in delays), delays
+
+
+def test_a_live_token_keeps_the_long_backoff_but_not_past_its_expiry_by_more_than_the_urgent_wait():
+    hours = [next_delay(report(False, None), 10, NOW, random.Random(s), NOW + 3600) for s in range(20)]
+    assert all(d > URGENT_CAP * 4 for d in hours), hours  # minutes apart: the token still serves
+    minute = [next_delay(report(False, None), 10, NOW, random.Random(s), NOW + 60) for s in range(20)]
+    assert all(d <= 60 + URGENT_CAP for d in minute), minute
 
 
 def test_failures_count_in_a_row():

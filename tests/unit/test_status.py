@@ -1,5 +1,15 @@
+import encodings.utf_8_sig
 import json
 import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
 
 from codeartifact_refresher import cli
 from codeartifact_refresher.config import Config
@@ -90,3 +100,73 @@ def test_json_log_format_is_one_object_per_line_without_tokens(standin, tmp_path
     assert all(set(e) >= {"time", "level", "logger", "message"} for e in entries)
     token = (home / ".npmrc").read_text().rsplit("_authToken=", 1)[1].strip()
     assert token not in err
+
+
+@pytest.fixture
+def other_user():
+    """A throw-away local user (deleted afterwards): (name, uid, gid)."""
+    name = f"i10-daemon-{secrets.token_hex(3)}"
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
+    try:
+        entry = pwd.getpwnam(name)
+        yield name, entry.pw_uid, entry.pw_gid
+    finally:
+        subprocess.run(["userdel", name], check=False)
+
+
+def status_as(user, config: Path) -> tuple[int, str, str]:
+    """``status --config CONFIG`` run by ``user`` (uid, gid), in a forked child of this process
+    (this venv and its stdlib are under /root, where another user cannot start Python or import): (exit, out, err)."""
+    _, uid, gid = user
+    cli.main(["status", "--config", str(config)])  # as root first: what it imports, the child has
+    encodings.utf_8_sig  # noqa: B018 - and so is the config's encoding (the stdlib is under /root too)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:  # the child: become the user, then run the command as the CLI does
+            code = 70
+            try:
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the child ends with os._exit
+                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+                code = cli.main(["status", "--config", str(config)])
+            except BaseException as e:
+                print(f"child: {type(e).__name__}: {e}", file=sys.stderr)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        out.seek(0)
+        err.seek(0)
+        return os.waitstatus_to_exitcode(status), out.read().decode(), err.read().decode()
+
+
+@pytest.mark.parametrize("private", ["file", "directory"])
+def test_status_by_a_user_who_cannot_read_the_state_file_says_so_and_who_can(standin, other_user, private):
+    """Not "daemon: not running ... UNHEALTHY": one line that names the file and its readers."""
+    shared = Path(tempfile.mkdtemp(prefix="i10-daemon-status-"))  # a place both users reach
+    try:
+        shared.chmod(0o755)
+        state_dir = shared / "state"
+        state_dir.mkdir(mode=0o700 if private == "directory" else 0o755)
+        state_file = state_dir / "state.json"
+        state_file.write_text('{"version": 1, "domains": {}}\n')
+        state_file.chmod(0o600 if private == "file" else 0o644)
+        config = write_config(
+            shared / "config.yaml", standin, f"      - {{writer: pip, repository: pypi-store, path: {shared}/p}}\n"
+        )
+        config.write_text(f"state_file: {state_file}\n" + config.read_text())
+        config.chmod(0o644)
+        code, out, err = status_as(other_user, config)
+    finally:
+        shutil.rmtree(shared)
+    assert code == 1 and out == "", out + err
+    [line] = err.strip().splitlines()
+    assert f"cannot read the state file {state_file} as {other_user[0]}" in line
+    place = state_file if private == "file" else state_dir
+    assert f"{'' if private == 'file' else f'the directory {place} lets in only '}root (its owner; mode 0" in line
+    assert "UNHEALTHY" not in err and "not running" not in err

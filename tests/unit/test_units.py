@@ -2,7 +2,9 @@
 
 import plistlib
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sysconfig
 from pathlib import Path
@@ -100,3 +102,42 @@ def test_the_package_ships_the_same_units_and_plist_as_systemd():
         str(Path(*p.relative_to(Path(str(shipped))).parts)) for p in Path(str(shipped)).rglob("*") if p.is_file()
     }
     assert packaged == names
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_a_config_error_is_not_restarted_forever(name):
+    text = (ROOT / "systemd" / name).read_text()
+    assert re.findall(r"^RestartPreventExitStatus=(.*)$", text, re.M) == ["2"]  # check's and run's bad-config exit
+
+
+def reload_as_systemd(unit: Path, config: Path, mainpid: int) -> int:
+    """What ``systemctl reload`` does with ``unit``: each ``ExecReload=`` in order, stopping at the
+    first that fails; the exit status of the last one run."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(config.parent), "CODEARTIFACT_REFRESHER_CONFIG": str(config)}
+    for line in re.findall(r"^ExecReload=(.*)$", unit.read_text(), re.M):
+        argv = [a.replace("$MAINPID", str(mainpid)) for a in shlex.split(line)]
+        argv = [str(config) if a == "/etc/codeartifact-refresher/config.yaml" else a for a in argv]
+        status = subprocess.run(argv, env=env, capture_output=True, timeout=60).returncode
+        if status != 0:
+            return status
+    return 0
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_reload_checks_the_config_before_signalling(tmp_path, name):
+    """A bad config fails `systemctl reload` and the daemon gets no SIGHUP; a good one is signalled."""
+    unit = prepared(tmp_path, name)
+    config = tmp_path / "config.yaml"
+    config.write_text("domains: []\n")
+    daemon = subprocess.Popen(["sleep", "60"])  # stands for $MAINPID: SIGHUP ends it
+    try:
+        assert reload_as_systemd(unit, config, daemon.pid) == 2
+        assert daemon.poll() is None, "the daemon was signalled with a bad config"
+        config.write_text(
+            "domains:\n  - domain: acme\n    targets:\n      - {writer: pip, repository: pypi-store, path: ~/p.conf}\n"
+        )
+        assert reload_as_systemd(unit, config, daemon.pid) == 0
+        assert daemon.wait(10) == -signal.SIGHUP
+    finally:
+        daemon.kill()
+        daemon.wait()

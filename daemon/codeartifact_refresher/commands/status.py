@@ -16,11 +16,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
+    from ..errors import Error
     from ..service import status
     from ..service.state import State, default_path
 
     cfg, _ = load_config(args)
     now = clock()
-    data = status.report(cfg, State.load(default_path(cfg)), now)
+    path = default_path(cfg)
+    if (why := status.unreadable(path)) is not None:
+        raise Error(why)  # one line, exit 1: not news of a daemon that is down
+    data = status.report(cfg, State.load(path), now)
     sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.json else status.table(data, now))
     return EXIT_OK if data["healthy"] else EXIT_FAILED

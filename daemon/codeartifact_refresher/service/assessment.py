@@ -1,6 +1,8 @@
 """How the domains are doing: the facts read once from the state at one moment, and each view of them.
 
 A domain's *facts* at ``now`` are its label, when its token expires and its failures in a row.
+The daemon's fact is its *loop age*: seconds since its loop last found itself running, with the
+scheduler (None: never, or not a daemon).
 From them, per domain:
 
 - *live*: it holds a token that has not expired;
@@ -11,12 +13,15 @@ And the views, each for one consumer (the README's "Status", "systemd" and "Heal
 
 - :attr:`Assessment.healthy`, ``status``'s exit code: every domain healthy;
 - :attr:`Assessment.serving` and :meth:`Assessment.healthz`, ``/healthz``: at least one domain,
-  and every one live, even if failing (a restart would not mend an AWS outage);
+  and every one live, even if failing (a restart would not mend an AWS outage); ``/readyz``
+  (:meth:`Assessment.readyz`, a readiness probe) says the same;
+- :attr:`Assessment.alive` and :meth:`Assessment.livez`, ``/livez`` (a liveness probe): the loop
+  ran within :data:`LIVE_WITHIN` seconds, whatever AWS does;
 - :meth:`Assessment.status_line`, systemd's ``STATUS=``: how many are OK, the soonest expiry,
   which are failing.
 
-A Kubernetes readiness probe is :attr:`~Assessment.serving` again. Liveness (the loop runs) is
-not a fact of the state: the daemon's loop vouches for it, as it does for systemd's watchdog.
+Liveness is not a fact of the state: the daemon's loop vouches for it, as it does for systemd's
+watchdog, and the loop age carries it here.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .planner import duration
+from .planner import TICK, duration
 from .state import DomainState
 
 
@@ -56,14 +61,18 @@ class DomainFacts:
         return self.ok and self.live
 
 
+LIVE_WITHIN = 4 * TICK  # seconds: a loop that has not looked at the clocks for longer is stuck
+
+
 @dataclass(frozen=True)
 class Assessment:
     now: float
     domains: tuple[DomainFacts, ...]
+    loop_age: float | None = None
 
     @classmethod
-    def of(cls, entries: Iterable[DomainState], now: float) -> Assessment:
-        return cls(now, tuple(DomainFacts.of(e, now) for e in entries))
+    def of(cls, entries: Iterable[DomainState], now: float, loop_age: float | None = None) -> Assessment:
+        return cls(now, tuple(DomainFacts.of(e, now) for e in entries), loop_age)
 
     @property
     def healthy(self) -> bool:
@@ -75,10 +84,29 @@ class Assessment:
         """``/healthz`` answers 200: there are domains, and every one holds a live token."""
         return bool(self.domains) and all(d.live for d in self.domains)
 
+    @property
+    def alive(self) -> bool:
+        """``/livez`` answers 200: the daemon's loop ran within :data:`LIVE_WITHIN` seconds."""
+        return self.loop_age is not None and self.loop_age <= LIVE_WITHIN
+
     def healthz(self) -> tuple[int, str]:
         """``/healthz``'s HTTP status and body: a verdict, then one line per domain."""
+        return self._serving_view("ok", "unhealthy")
+
+    def readyz(self) -> tuple[int, str]:
+        """``/readyz``'s HTTP status and body: as ``/healthz``, in a readiness probe's words."""
+        return self._serving_view("ready", "not ready")
+
+    def livez(self) -> tuple[int, str]:
+        """``/livez``'s HTTP status and body: whether the loop runs, and when it last did."""
+        if self.loop_age is None:
+            return 503, "not alive: the loop has not run\n"
+        verdict = "alive" if self.alive else "not alive"
+        return (200 if self.alive else 503), f"{verdict}: the loop ran {duration(self.loop_age)} ago\n"
+
+    def _serving_view(self, yes: str, no: str) -> tuple[int, str]:
         lines = [f"{d.label}: {_expiry(d)}, {d.failures} failure(s) in a row" for d in self.domains]
-        return (200 if self.serving else 503), "\n".join(["ok" if self.serving else "unhealthy", *lines]) + "\n"
+        return (200 if self.serving else 503), "\n".join([yes if self.serving else no, *lines]) + "\n"
 
     def status_line(self) -> str:
         """systemd's ``STATUS=``: ``N of M domain(s) OK; soonest token expires in ...; failing: ...``."""

@@ -1,9 +1,10 @@
 """``run``: the long-lived daemon.
 
-The main thread owns the *loop*: it sleeps on an event for at most a *tick*, then, in
-:meth:`Daemon.loop_once`, acts on what the signal handlers asked for (stop, reload, refresh now;
-handlers only set a flag and the event), looks at the clocks, kicks any domain whose refresh is
-overdue, and pings systemd's watchdog. APScheduler's threads run the refreshes themselves
+The main thread owns the *loop*: it sleeps on a :class:`~.wakeup.Wakeup` for at most a *tick*,
+then, in :meth:`Daemon.loop_once`, acts on what the signal handlers asked for (stop, reload,
+refresh now; handlers only add a word to a set, and the interpreter writes the wake-up byte), looks
+at the clocks, kicks any domain whose refresh is overdue, and pings systemd's watchdog (and the
+health listener's ``/livez``). APScheduler's threads run the refreshes themselves
 (:meth:`Daemon.refresh_job`), each of which plans the domain's next run (:mod:`.planner` decides
 when). A domain is one APScheduler job, and the daemon's own set of running domains keeps two runs
 of one domain from overlapping. :func:`run` loads the config and the state; the :class:`Daemon`
@@ -26,8 +27,10 @@ from ..errors import ConfigError, Error
 from ..refresh import DomainReport, Gate, refresh_domain
 from .assessment import Assessment
 from .hooks import Pending
+from .instance import DaemonLock
 from .notify import Notifier
 from .planner import (
+    MANUAL_EVERY,
     OVERDUE,
     TICK,
     Clock,
@@ -43,6 +46,7 @@ from .planner import (
 from .readiness import Announcer
 from .saving import SAVE_EVERY, StateSaver
 from .state import State, default_path
+from .wakeup import Wakeup
 
 if TYPE_CHECKING:
     from ..aws.tokens import Clients
@@ -86,9 +90,12 @@ class Daemon:
         self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
-        self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), threading.Event()
+        self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), Wakeup()
         self.pending_hooks = Pending()  # hooks that failed, run again on the domain's next refresh
-        self.requests: set[str] = set()
+        self.requests: set[str] = set()  # what the signal handlers asked for since the loop last looked
+        self.alive_at: float | None = None  # monotonic: when the loop last found itself alive
+        self.started: dict[str, float] = {}  # monotonic: when each domain's last refresh started
+        self.manual: set[str] = set()  # the domains with a manual refresh planned and not yet started
         self.stop_requested = self.stopping = False
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified whenever a refresh ends
@@ -106,21 +113,21 @@ class Daemon:
     # -- the main thread -----------------------------------------------------------------------
 
     def request(self, what: str) -> None:
-        """Ask the loop to ``stop``, ``reload`` or ``refresh``; safe from a signal handler."""
+        """Ask the loop to ``stop``, ``reload`` or ``refresh`` (as a signal does)."""
         self.requests.add(what)
         self.wake.set()
 
     def install_signals(self) -> None:
         actions = {signal.SIGTERM: "stop", signal.SIGINT: "stop", signal.SIGHUP: "reload", signal.SIGUSR1: "refresh"}
-        for signum, what in actions.items():
-            signal.signal(signum, lambda *_, what=what: self.request(what))
+        self.wake.on_signals(actions, self.requests)
 
     def start(self) -> None:
         if self.scheduler is None:
             from .scheduler import Scheduler
 
             self.scheduler = Scheduler(self.refresh_job, self.config.workers)
-        self.health = _start_health(self.config, self.state, self.health_factory)
+        self.alive_at = self.clock.monotonic()  # /livez vouches from the start; the loop keeps it up
+        self.health = _start_health(self.config, self.state, self.health_factory, self.loop_age)
         self.state.daemon = {
             "pid": os.getpid(),
             "config": str(self.config.path.resolve()),
@@ -141,7 +148,9 @@ class Daemon:
     def loop_once(self) -> None:
         """Act on the requests (a stop ends the loop), then :meth:`tick`."""
         self.wake.clear()
-        requests, self.requests = self.requests, set()
+        requests = set()
+        while self.requests:  # emptied in place: the signal handlers hold this very set
+            requests.add(self.requests.pop())
         if "stop" in requests:
             self.stop_requested = True
             return
@@ -163,6 +172,7 @@ class Daemon:
         self.announcer.update(not self.first_round, self.status_line)
         self.saver.save_if_due()
         if self.alive():
+            self.alive_at = self.clock.monotonic()
             self.notifier.watchdog()
 
     def alive(self) -> bool:
@@ -170,21 +180,32 @@ class Daemon:
         scheduler. A failing refresh is not unhealthy: a restart would not mend an AWS outage."""
         return self.scheduler is not None and self.scheduler.running and not self.stopping
 
+    def loop_age(self) -> float | None:
+        """Seconds since the loop last found itself :meth:`alive` (None: never)."""
+        return None if self.alive_at is None else self.clock.monotonic() - self.alive_at
+
     def assessment(self) -> Assessment:
         now = self.clock.wall()
         with self._lock:
             entries = [self.state.get(d) for d in self.domains.values()]
-        return Assessment.of(entries, now)
+        return Assessment.of(entries, now, self.loop_age())
 
     def status_line(self) -> str:
         return self.assessment().status_line()
 
     def refresh_now(self) -> None:
-        logger.info("refreshing every domain now (SIGUSR1)")
+        """Refresh every domain now (SIGUSR1), each no sooner than :data:`MANUAL_EVERY` seconds
+        after its last refresh started: a request sooner than that is put off to then, and every
+        request until that refresh starts is the same one (so is one while the domain runs)."""
+        now, wall = self.clock.monotonic(), self.clock.wall()
         with self._lock:
-            keys = [k for k in self.domains if k not in self.running]
-        for key in keys:
-            self.scheduler.at(key, self.clock.wall())
+            keys = [k for k in self.domains if k not in self.running and k not in self.manual]
+            self.manual.update(keys)
+            delays = {k: max(0.0, self.started.get(k, float("-inf")) + MANUAL_EVERY - now) for k in keys}
+        for key, delay in delays.items():
+            self.scheduler.at(key, wall + delay)
+        if keys:
+            logger.info("refreshing %d domain(s) (SIGUSR1), within %s", len(keys), duration(max(delays.values())))
 
     def reload(self) -> None:
         try:
@@ -202,6 +223,7 @@ class Daemon:
                 self.plans.pop(key, None)
                 self.failures.pop(key, None)
                 self.first_round.discard(key)
+                self.manual.discard(key)
             changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
@@ -251,6 +273,8 @@ class Daemon:
                 return  # gone, stopping, or being refreshed now (that run plans the next)
             self.running.add(key)
             self.kicked.discard(key)
+            self.manual.discard(key)
+            self.started[key] = self.clock.monotonic()
         try:
             report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=self.pending_hooks)
         except Exception:  # a bug: log it, and keep the domain scheduled
@@ -267,10 +291,11 @@ class Daemon:
         with self._lock:
             if self.stopping or key not in self.domains:
                 return
-            reloaded = self.domains[key] is not domain
+            reloaded = _sans_lines(self.domains[key]) != _sans_lines(domain)  # a SIGHUP alone changes nothing
             if not reloaded:
                 failures = self.failures[key] = failures_after(self.failures.get(key, 0), report.ok)
-                delay = next_delay(report, failures, now, self.rng)
+                held_until = self.state.get(domain).expires_at  # the token before this refresh
+                delay = next_delay(report, failures, now, self.rng, held_until)
                 self.plans[key] = Plan.after(self.clock, delay)
                 self.state.record(report, now, self.plans[key].wall)
                 self.first_round.discard(key)
@@ -291,8 +316,9 @@ def _sans_lines(domain: Domain) -> Domain:
     return dataclasses.replace(domain, line=0, targets=tuple(dataclasses.replace(t, line=0) for t in domain.targets))
 
 
-def _start_health(config: Config, state: State, factory: Any) -> Any:
-    """The health listener that ``config`` asks for, started; None when it asks for none."""
+def _start_health(config: Config, state: State, factory: Any, loop_age: Callable[[], float | None]) -> Any:
+    """The health listener that ``config`` asks for, started; None when it asks for none.
+    ``loop_age`` tells ``/livez`` how long ago the loop last found itself alive."""
     if config.health is None:
         return None
     if factory is None:
@@ -301,7 +327,7 @@ def _start_health(config: Config, state: State, factory: Any) -> Any:
         factory = HealthServer
     h = config.health
     try:
-        return factory(state, h.address, h.port).start()
+        return factory(state, h.address, h.port, loop_age=loop_age).start()
     except OSError as e:
         raise Error(f"{config.path}: health: cannot listen on {h.address}:{h.port}: {e.strerror or e}") from None
 
@@ -310,13 +336,15 @@ def run(config_path: Any, registry: Registry) -> tuple[int, bool]:
     """The ``run`` command: load the config and the state, run the daemon until asked to stop;
     (exit status, whether every refresh finished)."""
     config = configuration.load(config_path, registry)
-    state = State.load(default_path(config))
-    state.keep_only(config)
-    daemon = Daemon(config, state, registry, loader=lambda: configuration.load(config_path, registry))
-    daemon.install_signals()
-    daemon.start()
-    try:
-        daemon.loop()
-    finally:
-        finished = daemon.stop()
+    path = default_path(config)
+    with DaemonLock.hold(path):  # one daemon per state file, for as long as it runs
+        state = State.load(path)
+        state.keep_only(config)
+        daemon = Daemon(config, state, registry, loader=lambda: configuration.load(config_path, registry))
+        daemon.install_signals()
+        daemon.start()
+        try:
+            daemon.loop()
+        finally:
+            finished = daemon.stop()
     return 0, finished

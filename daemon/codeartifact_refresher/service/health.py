@@ -1,21 +1,25 @@
-"""The optional HTTP listener: ``/healthz`` for probes, ``/metrics`` for Prometheus.
+"""The optional HTTP listener: ``/healthz``, ``/livez`` and ``/readyz`` for probes, ``/metrics``
+for Prometheus.
 
 ``/healthz`` answers 200 while every domain holds a token that has not expired (a failing refresh
 with a live token is still serving builds; its failures show in the metrics and in ``status``),
-503 otherwise, with one line per domain. ``/metrics`` is the Prometheus text format, labelled by
-domain and owner only (see :func:`metrics`). Neither ever shows a token: they read only the
-:class:`~.state.State`.
+503 otherwise, with one line per domain; ``/readyz`` is the same verdict for a readiness probe.
+``/livez`` answers 200 while the daemon's loop runs, whatever AWS does: a liveness probe on it
+restarts a stuck daemon, never one riding out an outage. ``/metrics`` is the Prometheus text
+format, labelled by domain and owner only (see :func:`metrics`); its counters count this
+process's refreshes. None ever shows a token: they read only the
+:class:`~.state.State` and the loop's age.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from typing import Any
 
 from .assessment import Assessment
+from .listener import Listener
 from .state import State
 
 logger = logging.getLogger(__name__)
@@ -92,42 +96,40 @@ def metrics(state: State, now: float) -> str:
 
 
 class HealthServer:
-    def __init__(self, state: State, address: str, port: int, clock=time.time) -> None:
-        self.state, self.clock = state, clock
-        handler = type("Handler", (_Handler,), {"health": self})
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        server_class = type("Server", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True})
-        self._server = server_class((address, port), handler)
+    """The listener (:class:`~.listener.Listener`) with the routes: ``/healthz``, ``/readyz`` and
+    ``/metrics`` read the ``state``; ``/livez`` asks ``loop_age`` (the daemon's
+    :meth:`~.daemon.Daemon.loop_age`) how long ago the loop last ran."""
+
+    def __init__(
+        self,
+        state: State,
+        address: str,
+        port: int,
+        clock: Callable[[], float] = time.time,
+        loop_age: Callable[[], float | None] = lambda: None,
+        **limits: Any,
+    ) -> None:
+        self.state, self.clock, self.loop_age = state, clock, loop_age
+        self._listener = Listener(address, port, self.respond, **limits)
         host = f"[{address}]" if ":" in address else address
-        self.address = f"{host}:{self._server.server_address[1]}"
+        self.address = f"{host}:{self._listener.port}"
 
     def start(self) -> HealthServer:
-        threading.Thread(target=self._server.serve_forever, args=(0.5,), name="health", daemon=True).start()
-        logger.info("health endpoint on http://%s/healthz and /metrics", self.address)
+        self._listener.start()
+        logger.info("health endpoint on http://%s/healthz, /livez, /readyz and /metrics", self.address)
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._listener.stop()
 
-
-class _Handler(BaseHTTPRequestHandler):
-    health: HealthServer
-
-    def do_GET(self) -> None:
-        now = self.health.clock()
-        if self.path == "/healthz":
-            status, body, ctype = *healthz(self.health.state, now), "text/plain; charset=utf-8"
-        elif self.path == "/metrics":
-            status, body, ctype = 200, metrics(self.health.state, now), "text/plain; version=0.0.4; charset=utf-8"
-        else:
-            status, body, ctype = 404, "not found: try /healthz or /metrics\n", "text/plain; charset=utf-8"
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args) -> None:
-        logger.debug("health: %s", format % args)
+    def respond(self, method: str, path: str) -> tuple[int, str, str]:
+        """(HTTP status, content type, body) for a GET of ``path``."""
+        now, text = self.clock(), "text/plain; charset=utf-8"
+        if path == "/metrics":
+            return 200, "text/plain; version=0.0.4; charset=utf-8", metrics(self.state, now)
+        views = {"/healthz": Assessment.healthz, "/readyz": Assessment.readyz, "/livez": Assessment.livez}
+        if path not in views:
+            return 404, text, "not found: try /healthz, /livez, /readyz or /metrics\n"
+        assessment = Assessment.of(list(self.state.domains.values()), now, self.loop_age())
+        status, body = views[path](assessment)
+        return status, text, body

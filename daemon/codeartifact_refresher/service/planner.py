@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ..refresh import DomainReport
 
 RETRY_FIRST, RETRY_CAP = 1.0, 300.0  # seconds: first retry within seconds, at most five minutes apart
+URGENT_CAP = 30.0  # seconds: the longest wait between tries of a passing error while no live token exists
+MANUAL_EVERY = 5.0  # seconds: at most one manual refresh (SIGUSR1) of a domain this often
 MIN_DELAY = 1.0  # never refresh more often than this, whatever the token's lifetime
 JUMP = 30.0  # seconds of disagreement between clocks that count as a sleep or a clock jump
 TICK = 15.0  # seconds between looks at the clocks: a sleep is noticed well within a minute
@@ -94,15 +96,17 @@ def refresh_delay(remaining: float, lifetime: float, refresh_at: float, jitter: 
     return max(MIN_DELAY, min(target, latest))
 
 
-def retry_delay(failures: int, retryable: bool, rng: Uniform = random) -> float:
-    """Exponential backoff with jitter after the ``failures``-th failure in a row (1, 2, ...).
+def retry_delay(failures: int, retryable: bool, rng: Uniform = random, cap: float = RETRY_CAP) -> float:
+    """Exponential backoff with jitter after the ``failures``-th failure in a row (1, 2, ...),
+    at most ``cap`` seconds.
 
     A failure that retrying cannot mend soon (access denied, an unknown domain, a file we may
-    not write) waits the full cap from the start, so a permanent error never makes a storm.
+    not write) waits the full :data:`RETRY_CAP` from the start, so a permanent error never makes
+    a storm, however urgent.
     """
     if not retryable:
         return RETRY_CAP * rng.uniform(0.8, 1.0)
-    ceiling = min(RETRY_CAP, RETRY_FIRST * 2 ** max(0, failures - 1))
+    ceiling = min(cap, RETRY_FIRST * 2 ** max(0, failures - 1))
     return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
 
 
@@ -111,13 +115,18 @@ def failures_after(previous: int, ok: bool) -> int:
     return 0 if ok else previous + 1
 
 
-def next_delay(report: DomainReport, failures: int, now: float, rng: Uniform = random) -> float:
+def next_delay(
+    report: DomainReport, failures: int, now: float, rng: Uniform = random, held_until: float | None = None
+) -> float:
     """Seconds from ``now`` until a domain's next refresh, after the refresh that ``report`` tells of
-    (its ``failures``-th failure in a row, or a success).
+    (its ``failures``-th failure in a row, or a success); ``held_until`` is when the token the
+    domain held before it expires (None: it had none).
 
     After a success, the token's own schedule (:func:`refresh_delay`). After a failure, the
     backoff (:func:`retry_delay`), but never later than the token's schedule when a new token
-    was had and only a target failed: the sooner of the two.
+    was had and only a target failed: the sooner of the two. While no live token exists (none
+    yet, or expired) the matter is *urgent*: a passing error is tried again within
+    :data:`URGENT_CAP`; and a live token's backoff never runs more than that past its expiry.
     """
     domain, normal = report.domain, None
     if report.expires_at is not None:
@@ -126,7 +135,12 @@ def next_delay(report: DomainReport, failures: int, now: float, rng: Uniform = r
     if report.ok and normal is not None:
         return normal
     retry = retry_delay(failures, report.retryable, rng)
-    return retry if normal is None else min(retry, normal)
+    if normal is not None:
+        return min(retry, normal)
+    if report.retryable:  # no new token: how long the old one lives decides the urgency
+        lives = max(0.0, held_until - now) if held_until is not None else 0.0
+        retry = min(retry, lives + retry_delay(failures, True, rng, URGENT_CAP))
+    return retry
 
 
 def tick_seconds(watchdog_seconds: float | None) -> float:

@@ -4,7 +4,9 @@ The *state file* is JSON, rewritten atomically after refreshes (the daemon gathe
 refreshes that end together into one write). Per domain (by
 :attr:`~.config.Domain.key`) it holds when the current token *expires*, the *next refresh* the
 daemon planned, the *last success*, the *last error* and the number of *failures* in a row, the
-outcome for each target, and running totals for metrics. Times are ISO 8601 in UTC.
+outcome for each target, and the repository endpoints. Times are ISO 8601 in UTC. The *totals*
+(refreshes that succeeded and failed, for ``/metrics``) are this process's own: kept in memory,
+never written nor read back, so a Prometheus counter starts at zero with the process.
 
 Where it lives, first that applies: ``state_file:`` in the config; ``$STATE_DIRECTORY`` (set by
 systemd's ``StateDirectory=``, so ``/var/lib/codeartifact-refresher`` for the system service);
@@ -58,6 +60,7 @@ def timestamp(value) -> float | None:
 
 
 TIMES = ("expires_at", "next_refresh", "last_success", "last_attempt")
+TOTALS = ("successes_total", "failures_total")  # counted in memory by this process only
 
 
 @dataclass
@@ -71,13 +74,13 @@ class DomainState:
     last_attempt: float | None = None
     last_error: str | None = None
     failures: int = 0  # in a row
-    successes_total: int = 0
+    successes_total: int = 0  # the totals: this process's, never in the file (see TOTALS)
     failures_total: int = 0
     targets: dict = field(default_factory=dict)  # path -> {"writer", "outcome", "error"}
     endpoints: dict = field(default_factory=dict)  # "format/repository" -> {"url", "resolved_at"}
 
     def to_json(self) -> dict:
-        data = dataclasses.asdict(self)
+        data = {k: v for k, v in dataclasses.asdict(self).items() if k not in TOTALS}
         data.update({k: iso(getattr(self, k)) for k in TIMES})
         return data
 
@@ -88,9 +91,8 @@ class DomainState:
         values: dict = {k: timestamp(data.get(k)) for k in TIMES}
         values.update({k: _text(data.get(k)) or "" for k in ("label", "domain")})
         values.update({k: _text(data.get(k)) for k in ("owner", "last_error")})
-        for name in ("failures", "successes_total", "failures_total"):
-            number = data.get(name)
-            values[name] = number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else 0
+        number = data.get("failures")  # the totals a file may hold (older versions wrote them) are not ours
+        values["failures"] = number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else 0
         targets = data.get("targets")
         values["targets"] = {
             path: {k: _text(v) for k, v in outcome.items() if k in ("writer", "outcome", "error")}
@@ -212,7 +214,9 @@ class State:
                 for key, entry in theirs.items():
                     ours = self.domains.get(key)
                     if ours is not None and (timestamp(entry.get("last_attempt")) or 0) > (ours.last_attempt or 0):
-                        self.domains[key] = DomainState.from_json(entry)
+                        news = DomainState.from_json(entry)
+                        news.successes_total, news.failures_total = ours.successes_total, ours.failures_total
+                        self.domains[key] = news
             except (ValueError, TypeError, AttributeError, RecursionError):
                 pass  # unreadable: ours replaces it
             return json.dumps(self.to_json(now), indent=2) + "\n"

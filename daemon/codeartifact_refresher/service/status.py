@@ -1,12 +1,18 @@
 """``status``: the state file, read for a person (a table) or a script (``--json``).
 
 A domain is *healthy* when its current token has not expired and its last refresh succeeded;
-``status`` exits 1 when any domain is not, so it doubles as a health check.
+``status`` exits 1 when any domain is not, so it doubles as a health check. A state file that
+this user may not read is not news of an unhealthy daemon: :func:`unreadable` says so, and who
+can read it.
 """
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
+import stat
+from pathlib import Path
 
 from ..config import Config
 from .assessment import Assessment
@@ -19,6 +25,55 @@ def _when(ts: float | None, now: float) -> str:
         return "-"
     span = duration(abs(ts - now))
     return f"in {span}" if ts >= now else f"{span} ago"
+
+
+def unreadable(path: Path) -> str | None:
+    """Why this user cannot read the state file at ``path``, and who can; None when it can (or
+    when the file is missing, or unreadable for another reason: :meth:`State.load` reports that)."""
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW))
+        return None
+    except PermissionError:
+        pass
+    except OSError:
+        return None
+    me = _user(os.geteuid())
+    for place in (path, *path.parents):  # the file, or the first directory that keeps us out
+        try:
+            st = os.stat(place)
+        except PermissionError:
+            continue
+        except OSError:
+            return None
+        if place == path:
+            return f"cannot read the state file {path} as {me}: {_readers(st)} can; run status as one of them"
+        return (
+            f"cannot read the state file {path} as {me}: the directory {place} lets in only "
+            f"{_readers(st, search=True)}; run status as one of them"
+        )
+    return None
+
+
+def _readers(st: os.stat_result, search: bool = False) -> str:
+    """Who may read a file (or, with ``search``, enter a directory) of this owner and mode."""
+    owner, group, mode = _user(st.st_uid), _group(st.st_gid), stat.S_IMODE(st.st_mode)
+    bit = stat.S_IXGRP if search else stat.S_IRGRP
+    members = f", members of group {group}" if mode & bit else ""
+    return f"{owner} (its owner; mode {mode:04o}){members} and root"
+
+
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return f"gid {gid}"
 
 
 def _daemon(state: State) -> dict:
