@@ -85,7 +85,9 @@ def test_a_failing_hook_fails_the_refresh_with_its_last_line(standin, tmp_path, 
     hook = f"        on_change: {script(tmp_path, 'fail', code)}\n"
     path = write_config(tmp_path / "c.yaml", standin, targets(hook))
     assert cli.main(["refresh", "--config", str(path)]) == 1  # as certbot fails a run whose deploy hook failed
-    shown = f"acme ({standin.account}): hook {PY} {tmp_path}/fail.py: exited with status 3: reload failed: no such unit"
+    command = hooks_module.describe((PY, f"{tmp_path}/fail.py"))
+    assert command.endswith("fail.py")  # however long the directories: the script stays in view
+    shown = f"acme ({standin.account}): hook {command}: exited with status 3: reload failed: no such unit"
     err = capsys.readouterr().err
     assert shown in err and "1 hook(s) failed; 1 of 1 domains had failures" in err
     state = json.loads(next((home / ".local" / "state").rglob("state.json")).read_text())
@@ -99,7 +101,10 @@ def test_two_hooks_of_one_program_are_told_apart_in_the_log(standin, tmp_path, h
     assert "hook /bin/sh -c 'exit 3': exited with status 3" in caplog.text
     assert "hook /bin/sh -c 'exit 4': exited with status 4" in caplog.text
     long = hooks_module.describe(("/bin/sh", "-c", "x" * 5000))
-    assert len(long) == hooks_module.ARGV_CHARS and long.endswith("...")
+    assert len(long) == hooks_module.ARGV_CHARS and long.startswith("/bin/sh -c") and "..." in long
+    deep = "/" + "/".join(["d" * 30] * 6)
+    shown = hooks_module.describe((deep + "/python3", deep + "/hook-a.py", "--name", "x"))
+    assert shown == ".../python3 .../hook-a.py --name x"  # long paths by their last part
 
 
 def test_a_hook_that_hangs_is_killed_with_its_children_and_its_last_output_shown(standin, tmp_path, home, caplog):
@@ -189,7 +194,7 @@ def test_a_hook_that_cannot_start_fails_the_refresh(standin, tmp_path, home, cap
     )
     program.unlink()  # removed after the config was checked
     [report] = refresh.refresh_all(cfg, Clients(), registry)
-    assert not report.ok and f"hook {program}: cannot start: No such file or directory" in caplog.text
+    assert not report.ok and f"hook {hooks_module.describe((str(program),))}: cannot start: No such file" in caplog.text
 
 
 def test_a_failed_hook_runs_again_on_the_next_refresh_until_it_succeeds(standin, tmp_path, home, monkeypatch):

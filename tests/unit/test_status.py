@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from codeartifact_refresher import cli
 from codeartifact_refresher.config import Config
 from codeartifact_refresher.service import state as state_mod
+from codeartifact_refresher.writers import registry
 
 from ..conftest import ALL_TARGETS, write_config
 
@@ -119,6 +121,11 @@ def status_as(user, config: Path) -> tuple[int, str, str]:
     (this venv and its stdlib are under /root, where another user cannot start Python or import): (exit, out, err)."""
     _, uid, gid = user
     cli.main(["status", "--config", str(config)])  # as root first: what it imports, the child has
+    # and the writers' entry points: the venv's metadata may sit where the user cannot read (CI
+    # clones into a 0700 temporary directory), which is not what this test is about
+    writers = metadata.entry_points(group=registry.GROUP)
+    for entry_point in writers:
+        entry_point.load()
     encodings.utf_8_sig  # noqa: B018 - and so is the config's encoding (the stdlib is under /root too)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         pid = os.fork()
@@ -129,6 +136,7 @@ def status_as(user, config: Path) -> tuple[int, str, str]:
                 os.dup2(err.fileno(), 2)
                 sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the child ends with os._exit
                 sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+                metadata.entry_points = lambda **_: writers  # type: ignore[assignment]  # this child only
                 os.setgroups([])
                 os.setgid(gid)
                 os.setuid(uid)

@@ -52,9 +52,24 @@ def environment(domain, expires_at, paths: Iterable) -> dict:
 
 
 def describe(argv: Sequence[str]) -> str:
-    """The command line as a shell would show it, at most :data:`ARGV_CHARS` characters."""
-    text = hook_output.redact(shlex.join(argv))
-    return text if len(text) <= ARGV_CHARS else text[: ARGV_CHARS - 3] + "..."
+    """The command line as a shell would show it, credentials redacted, at most
+    :data:`ARGV_CHARS` characters: a long absolute path shown by its last part (``.../fail.py``),
+    what still does not fit cut from the middle, so that the program and its last arguments,
+    which tell two hooks apart, stay in view whatever directory they live in."""
+    text = hook_output.redact(shlex.join(_short(arg) for arg in argv))
+    if len(text) <= ARGV_CHARS:
+        return text
+    head = ARGV_CHARS // 3
+    return text[:head] + "..." + text[len(text) - (ARGV_CHARS - head - 3) :]
+
+
+PATH_CHARS = 40  # an absolute path longer than this is shown by its last part
+
+
+def _short(arg: str) -> str:
+    if len(arg) <= PATH_CHARS or not arg.startswith("/") or any(c.isspace() for c in arg):
+        return arg
+    return ".../" + arg.rstrip("/").rsplit("/", 1)[-1]
 
 
 def jobs(domain, changed: Iterable, pending: Jobs) -> Jobs:
