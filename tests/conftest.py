@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,15 @@ def reset_logging():
         logger.handlers[:] = []
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+
+
+@pytest.fixture
+def shared():
+    """A directory that other users may enter (pytest's own are 0700); its mode is the test's."""
+    path = Path(tempfile.mkdtemp(prefix="refresher-"))
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ import errno
 import multiprocessing
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import traceback
 from pathlib import Path
@@ -342,15 +340,6 @@ def _as_nobody(fn):
         finally:
             os._exit(code)
     assert os.waitpid(pid, 0)[1] >> 8 == 0, "the check failed in the unprivileged child (its traceback is above)"
-
-
-@pytest.fixture
-def shared():
-    """A directory that another user may enter (pytest's own are 0700)."""
-    path = Path(tempfile.mkdtemp(prefix="refresher-"))
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_a_read_only_directory_gives_a_clear_error_and_keeps_the_old_file(shared):

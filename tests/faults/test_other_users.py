@@ -13,7 +13,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -76,15 +75,6 @@ def builders():
     subprocess.run(["groupdel", group], check=True)
 
 
-@pytest.fixture
-def place():
-    """A directory that every user can enter (pytest's own are 0700); its mode is the test's."""
-    path = Path(tempfile.mkdtemp(prefix="i10-files-"))
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def append_token(text: str | None) -> str:
     return (text or "") + TOKEN_LINE
 
@@ -92,23 +82,23 @@ def append_token(text: str | None) -> str:
 # item 1: root gives a token only to whoever could not have planted the file
 
 
-def test_root_refuses_a_file_another_user_planted_in_a_sticky_directory(place, other):
-    os.chmod(place, 0o1777)  # /tmp, where a CI runner's PIP_CONFIG_FILE points
-    path = place / "pip.conf"
+def test_root_refuses_a_file_another_user_planted_in_a_sticky_directory(shared, other):
+    os.chmod(shared, 0o1777)  # /tmp, where a CI runner's PIP_CONFIG_FILE points
+    path = shared / "pip.conf"
     other.run(f"umask 022; : > {path}")
     with pytest.raises(UnsafeFileError) as e:
         files.update(path, append_token)
     assert str(e.value) == (
-        f"{path} belongs to {other.name} (uid {other.uid}): {place} is writable by other users, and there root "
+        f"{path} belongs to {other.name} (uid {other.uid}): {shared} is writable by other users, and there root "
         "writes only a new file or one of its own; refusing to give that user a token, left as it is"
     )
     assert path.read_text() == "" and os.stat(path).st_uid == other.uid
     assert other.run(f"cat {path}") == ""
 
 
-def test_refresh_as_root_says_so_in_one_line_and_dry_run_too(place, other, standin, tmp_path, capsys):
-    os.chmod(place, 0o1777)
-    path = place / "pip.conf"
+def test_refresh_as_root_says_so_in_one_line_and_dry_run_too(shared, other, standin, tmp_path, capsys):
+    os.chmod(shared, 0o1777)
+    path = shared / "pip.conf"
     other.run(f": > {path}")
     targets = f"      - writer: pip\n        repository: pypi-store\n        path: {path}\n"
     config = write_config(tmp_path / "config.yaml", standin, targets)
@@ -122,10 +112,10 @@ def test_refresh_as_root_says_so_in_one_line_and_dry_run_too(place, other, stand
 
 
 @pytest.mark.parametrize("mode", [0o1777, 0o777])
-def test_root_writes_a_new_file_or_its_own_in_a_shared_directory(place, other, mode):
+def test_root_writes_a_new_file_or_its_own_in_a_shared_directory(shared, other, mode):
     """A root sidecar writing into a shared ``0777`` emptyDir keeps working."""
-    os.chmod(place, mode)
-    new, own = place / "pip.conf", place / ".npmrc"
+    os.chmod(shared, mode)
+    new, own = shared / "pip.conf", shared / ".npmrc"
     own.write_text("mine\n")
     files.update(new, append_token)
     files.update(own, append_token)
@@ -135,9 +125,9 @@ def test_root_writes_a_new_file_or_its_own_in_a_shared_directory(place, other, m
 
 
 @pytest.mark.parametrize("mode", [0o755, 0o775])  # 0775: group-writable by the user's own group only
-def test_root_writes_a_users_own_file_in_their_own_directory_and_it_stays_theirs(place, other, mode):
-    os.chmod(place, 0o1777)
-    home = place / "home"
+def test_root_writes_a_users_own_file_in_their_own_directory_and_it_stays_theirs(shared, other, mode):
+    os.chmod(shared, 0o1777)
+    home = shared / "home"
     other.run(
         f"mkdir {home} && chmod {mode:o} {home} && printf 'mine\\n' > {home}/pip.conf && chmod 600 {home}/pip.conf"
     )
@@ -147,10 +137,10 @@ def test_root_writes_a_users_own_file_in_their_own_directory_and_it_stays_theirs
     assert other.run(f"cat {home}/pip.conf") == "mine\n" + TOKEN_LINE
 
 
-def test_root_refuses_a_users_file_in_a_directory_another_group_can_write(place, other, builders):
+def test_root_refuses_a_users_file_in_a_directory_another_group_can_write(shared, other, builders):
     group, _ = builders
-    os.chmod(place, 0o1777)
-    home = place / "home"
+    os.chmod(shared, 0o1777)
+    home = shared / "home"
     other.run(f"mkdir {home} && : > {home}/pip.conf")
     shutil.chown(home, group=group)
     os.chmod(home, 0o775)
@@ -162,9 +152,9 @@ def test_root_refuses_a_users_file_in_a_directory_another_group_can_write(place,
 # item 12: as root, a shared file keeps its group
 
 
-def test_a_shared_root_file_keeps_its_group_and_its_readers(place, builders):
+def test_a_shared_root_file_keeps_its_group_and_its_readers(shared, builders):
     group, builder = builders
-    path = place / "pip.conf"
+    path = shared / "pip.conf"
     path.write_text("[global]\n")
     shutil.chown(path, "root", group)
     os.chmod(path, 0o640)
@@ -184,12 +174,12 @@ def builder_gid(group: str) -> int:
 
 
 @pytest.fixture
-def held(place, other):
-    """``place`` (0755, ours) with another user holding ``flock`` on it; released afterwards."""
-    holder = other.start("flock", str(place), "sleep", "1000")
+def held(shared, other):
+    """``shared`` (0755, ours) with another user holding ``flock`` on it; released afterwards."""
+    holder = other.start("flock", str(shared), "sleep", "1000")
     try:
-        wait_until_locked(place)
-        yield place
+        wait_until_locked(shared)
+        yield shared
     finally:
         os.killpg(holder.pid, signal.SIGKILL)  # the group of the process we started
         holder.wait(10)
