@@ -12,7 +12,6 @@ import resource
 import subprocess
 import sys
 import textwrap
-import traceback
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from codeartifact_refresher.outputs import files, locks
 from codeartifact_refresher.platform import linux
 
 from .. import renames
+from ..privileges import in_child_as
 from ..renames import only
 
 rename_strategy = renames.rename_strategy  # the fixture, found by pytest in this module
@@ -327,19 +327,7 @@ def _as_nobody(fn):
     """Run ``fn`` in a child that is not root (root ignores directory permissions)."""
     if os.geteuid() != 0:
         return fn()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            fn()
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    assert os.waitpid(pid, 0)[1] >> 8 == 0, "the check failed in the unprivileged child (its traceback is above)"
+    in_child_as(NOBODY, NOBODY, fn)
 
 
 def test_a_read_only_directory_gives_a_clear_error_and_keeps_the_old_file(shared):
@@ -372,20 +360,7 @@ def test_an_ordinary_user_keeps_the_group_of_a_file_when_it_is_one_of_theirs(sha
     os.chown(directory, NOBODY, NOBODY)
     os.chown(path, NOBODY, 23456)
     os.chmod(path, 0o640)
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.setgroups([23456])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            files.update(path, append_line("new\n"), wanted=0o640)
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    assert os.waitpid(pid, 0)[1] >> 8 == 0, "the write failed in the unprivileged child (its traceback is above)"
+    in_child_as(NOBODY, NOBODY, lambda: files.update(path, append_line("new\n"), wanted=0o640), groups=[23456])
     st = os.stat(path)
     assert path.read_text() == "old\nnew\n" and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (NOBODY, 23456, 0o640)
 

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import time
-import traceback
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from codeartifact_refresher.outputs import files, locks
 from codeartifact_refresher.service.state import State
 
 from ..conftest import write_config
+from ..privileges import in_child_as
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="making throw-away users needs root (CI runs as root)")
 
@@ -246,17 +246,4 @@ def test_an_unprivileged_user_of_ours_is_not_stopped_either(held, other, short_w
 
 def run_as(user: User, fn) -> None:
     """Run ``fn`` in a forked child that has become ``user`` (our own code, as an ordinary user)."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.setgroups([])
-            os.setgid(user.gid)
-            os.setuid(user.uid)
-            fn()
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    assert os.waitpid(pid, 0)[1] >> 8 == 0, "the check failed in the child (its traceback is above)"
+    in_child_as(user.uid, user.gid, fn)
