@@ -105,15 +105,22 @@ def test_the_daemon_protects_its_memory_from_core_files_and_debuggers():
     assert done.stdout.strip() == "(0, 0) 0", done.stderr
 
 
-def test_check_and_help_load_neither_botocore_nor_apscheduler(standin, tmp_path):
-    """The commands that need no AWS call stay quick: the heavy libraries load only where used."""
+HEAVY = ("botocore", "boto3", "apscheduler", "tomlkit", "ruamel")
+
+
+def test_check_and_help_load_neither_botocore_nor_apscheduler_nor_a_format_library(standin, tmp_path):
+    """The commands that need no AWS call stay quick: the heavy libraries load only where used.
+    ``check`` loads every writer class a config names; this loads every installed one."""
     path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
     script = (
         "import sys; from codeartifact_refresher import cli; status = cli.main(['check', '--config', sys.argv[1]]); "
-        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'apscheduler')))"
+        "from codeartifact_refresher.writers.registry import Registry; r = Registry(); [r.get(n) for n in r.names()]; "
+        f"print(status, len(r.names()), sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
     )
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
-    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr
+    status, writers, heavy = done.stdout.splitlines()[-1].split(" ", 2)
+    assert (status, heavy) == ("0", "[]"), done.stdout + done.stderr
+    assert int(writers) >= 3
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from .repository import Repository, Response, json_response
 DEFAULT_ACCOUNT = "111122223333"
 _SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/codeartifact/aws4_request,")
 _DATA_PATH = re.compile(
-    r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>pypi|npm)/(?P<repo>[^/]+)/(?P<rest>.*)$"
+    r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>[a-z]+)/(?P<repo>[^/]+)/(?P<rest>.*)$"
 )
 
 
@@ -216,14 +216,20 @@ class StandIn:
         with self._lock:
             self.calls[f"{repo.format}:{method}"] += 1
         rest = match.group("rest")
-        token = _basic_password(headers) if repo.format == "pypi" else _bearer(headers)
-        if not self._live(token, repo):
+        if not self._live(AUTH[repo.format](headers), repo):
             with self._lock:
                 self.calls[f"{repo.format}:refused"] += 1
             return _unauthorized("codeartifact")
+        with self._lock:
+            self.calls[f"{repo.format}:authorized"] += 1
         if repo.format == "pypi":
             return repo.serve_pypi(method, rest, headers.get("Content-Type", ""), body)
-        return repo.serve_npm(method, unquote(rest), self.endpoint(repo))
+        if repo.format == "npm":
+            return repo.serve_npm(method, unquote(rest), self.endpoint(repo))
+        serve = getattr(repo, f"serve_{repo.format}", None)
+        if serve is None:
+            return 404, {"Content-Type": "text/plain"}, f"the stand-in serves no {repo.format} packages\n".encode()
+        return serve(method, unquote(rest), self.endpoint(repo), headers, body)
 
 
 def _basic_password(headers) -> str | None:
@@ -240,6 +246,19 @@ def _basic_password(headers) -> str | None:
 def _bearer(headers) -> str | None:
     auth = headers.get("Authorization", "")
     return auth[7:] if auth.startswith("Bearer ") else None
+
+
+def _either(headers) -> str | None:
+    return _basic_password(headers) or _bearer(headers)
+
+
+#: How each format's clients send the token: pip, twine and Maven send HTTP Basic with the user
+#: ``aws``; npm and its kin, and cargo (``Bearer TOKEN`` in credentials.toml), a bearer token.
+#: A format whose clients differ from one another accepts both.
+AUTH = collections.defaultdict(
+    lambda: _either,
+    {"pypi": _basic_password, "npm": _bearer, "maven": _basic_password, "cargo": _bearer},
+)
 
 
 class _Server(ThreadingHTTPServer):
@@ -287,6 +306,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
 
     def _dispatch(self, method: str) -> None:
         assert isinstance(self.server, _Server)

@@ -40,6 +40,10 @@ class Registry:
     def names(self) -> list[str]:
         return list(self._entry_points)
 
+    def origin(self, name: str) -> str:
+        """The distribution that declares the writer ``name`` (this package for the built-ins)."""
+        return _package(self._entry_points[name])
+
     def get(self, name: str) -> type[Writer]:
         if name in self._classes:
             return self._classes[name]

@@ -1,0 +1,115 @@
+"""TOML files as uv, poetry, pdm, bun and cargo read them, edited in place with tomlkit.
+
+tomlkit keeps every byte it is not asked to change (comments, order, blank lines, quoting), so a
+writer sets only the keys its target owns. Messages name lines and keys, never values.
+
+tomlkit is imported when a document is made, not when this module is: ``check`` loads every
+writer class and must stay light (a test holds it to that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ...errors import WriterError, WriterRefusedError
+from .lines import check_text
+
+
+def dotted(keys: Iterable[str]) -> str:
+    """``keys`` as a TOML dotted key, quoting the parts that need it (``registries."a.b"``)."""
+    import tomlkit
+
+    return ".".join(tomlkit.key(k).as_string() for k in keys)
+
+
+class TomlDocument:
+    """One TOML file. ``text`` None or empty is a new file."""
+
+    def __init__(self, text: str | None) -> None:
+        import tomlkit
+        from tomlkit.exceptions import ParseError
+
+        text = text or ""
+        check_text(text)
+        try:
+            self.doc = tomlkit.parse(text)
+        except ParseError as e:  # its message may quote the offending text: keep only the place
+            raise WriterError(f"not valid TOML (line {e.line}, column {e.col})") from None
+        except Exception as e:  # tomlkit raises other errors on some malformed input
+            raise WriterError(f"not valid TOML ({type(e).__name__})") from None
+
+    def text(self) -> str:
+        return self.doc.as_string()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def get(self, *keys: str) -> Any:
+        """The value at ``keys`` (tomlkit items unwrapped to plain Python), or None."""
+        node: Any = self.doc
+        for key in keys:
+            if not hasattr(node, "get") or key not in node:
+                return None
+            node = node[key]
+        return node.unwrap() if hasattr(node, "unwrap") else node
+
+    def walk_strings(self) -> Iterator[tuple[tuple[str, ...], str]]:
+        """Every string value in the file with its key path (arrays give their parent's key)."""
+
+        def walk(node: Any, where: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    yield from walk(v, (*where, str(k)))
+            elif isinstance(node, list):
+                for v in node:
+                    yield from walk(v, where)
+            elif isinstance(node, str):
+                yield where, node
+
+        yield from walk(self.doc.unwrap(), ())
+
+    # -- editing ----------------------------------------------------------------------------------
+
+    def table(self, *keys: str) -> Any:
+        """The table at ``keys``, made (as ``[a.b]`` headers, or inline inside an inline table)
+        when missing. A key that holds something other than a table is the user's: refused."""
+        import tomlkit
+        from tomlkit.items import InlineTable, Table
+
+        node: Any = self.doc
+        for depth, key in enumerate(keys):
+            if key not in node:
+                made = tomlkit.inline_table() if isinstance(node, InlineTable) else tomlkit.table(is_super_table=None)
+                if not isinstance(made, InlineTable) and depth < len(keys) - 1:
+                    made = tomlkit.table(is_super_table=True)
+                node.append(key, made)
+            child = node[key]
+            if not isinstance(child, (Table, InlineTable, dict)) or isinstance(child, list):
+                raise WriterRefusedError(f"{dotted(keys[: depth + 1])} is not a table; left for you to fix")
+            node = child
+        return node
+
+    def set(self, keys: tuple[str, ...], key: str, value: Any) -> None:
+        """Set ``key`` in the table at ``keys`` to ``value``, keeping the item's comment and the
+        file's bytes when the value is already right."""
+        import tomlkit
+
+        table = self.table(*keys)
+        if key not in table:
+            table[key] = value
+            return
+        current = table[key]
+        plain = current.unwrap() if hasattr(current, "unwrap") else current
+        if plain == value and type(plain) is type(value):
+            return
+        item = tomlkit.item(value)
+        old, new = getattr(current, "trivia", None), getattr(item, "trivia", None)
+        if old is not None and new is not None:  # the line's indent and comment stay as they were
+            new.indent, new.comment_ws, new.comment, new.trail = old.indent, old.comment_ws, old.comment, old.trail
+        table[key] = item
+
+    def remove(self, keys: tuple[str, ...], key: str) -> None:
+        """Remove ``key`` from the table at ``keys`` when it is there."""
+        table = self.get(*keys)
+        if table is not None and key in table:
+            del self.table(*keys)[key]

@@ -1,0 +1,88 @@
+"""The shared TOML editor (uv, poetry, pdm, bun, cargo), checked against Python's own TOML reader
+(tomllib, which follows TOML 1.0 as the tools' readers do)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codeartifact_refresher.errors import WriterError, WriterRefusedError
+from codeartifact_refresher.writers.formats.toml import TomlDocument, dotted
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+FOREIGN = """\
+# my cargo config
+[net]
+retry = 3   # flaky wifi
+
+[registries.crates-mirror]
+index = "sparse+https://mirror.example/index/"  # theirs
+"""
+
+
+def test_a_new_key_is_added_and_every_foreign_byte_kept():
+    doc = TomlDocument(FOREIGN)
+    doc.set(("registries", "acme"), "index", "sparse+https://h/cargo/r/")
+    text = doc.text()
+    assert text.startswith(FOREIGN)
+    assert tomllib.loads(text)["registries"]["acme"] == {"index": "sparse+https://h/cargo/r/"}
+    assert "[registries.acme]" in text and "\n[registries]\n" not in text
+
+
+def test_changing_our_value_keeps_its_line_layout_and_comment():
+    doc = TomlDocument(FOREIGN)
+    doc.set(("registries", "crates-mirror"), "index", "sparse+https://new/")
+    assert doc.text() == FOREIGN.replace("https://mirror.example/index/", "https://new/")
+
+
+def test_setting_the_same_value_changes_nothing():
+    doc = TomlDocument(FOREIGN)
+    doc.set(("net",), "retry", 3)
+    assert doc.text() == FOREIGN
+
+
+def test_a_key_that_holds_a_value_where_we_need_a_table_is_refused():
+    doc = TomlDocument('registries = "oops"\n')
+    with pytest.raises(WriterRefusedError, match="registries is not a table"):
+        doc.set(("registries", "acme"), "index", "x")
+
+
+@pytest.mark.parametrize("text", ["a = = 1\n", "[a]\nb = 1\n[a]\nb = 2\n", 'x = "unterminated\n', "a\x00 = 1"])
+def test_what_toml_readers_refuse_is_refused_without_quoting_it(text):
+    with pytest.raises(WriterError) as caught:
+        TomlDocument(text)
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads(text)
+    assert "oops" not in str(caught.value) and "unterminated" not in str(caught.value)
+
+
+def test_dotted_quotes_what_needs_quoting():
+    assert dotted(["registries", "my.registry"]) == 'registries."my.registry"'
+    assert tomllib.loads(f"{dotted(['a', 'b c'])} = 1\n") == {"a": {"b c": 1}}
+
+
+keys = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
+values = st.one_of(
+    st.integers(-1000, 1000),
+    st.booleans(),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+)
+
+
+@given(st.dictionaries(keys, st.dictionaries(keys, values, max_size=4), max_size=4), values)
+def test_any_foreign_file_keeps_its_values_and_gains_ours(foreign, ours):
+    import tomlkit
+
+    text = tomlkit.dumps(foreign)
+    doc = TomlDocument(text)
+    doc.set(("zz-ours", "acme"), "value", ours)
+    read = tomllib.loads(doc.text())
+    assert read.pop("zz-ours") == {"acme": {"value": ours}}
+    assert read == tomllib.loads(text)
