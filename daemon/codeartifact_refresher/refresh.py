@@ -207,7 +207,7 @@ def _secret_finders(domain: Domain, registry: Registry) -> list[hook_output.Secr
             writer = registry.get(target.writer)(**dict(target.options))
         except Exception:  # the target failed on its own already
             continue
-        finders.extend(functools.partial(writer.find_file_secrets, role) for role in writer.files)
+        finders.extend(functools.partial(writer.find_file_secrets, role) for role in writer.roles())
     return finders
 
 

@@ -271,8 +271,9 @@ def _paths(writer: Writer, path: Path | None, given: Mapping[str, Path], environ
     """Each of the writer's files, in its order: the target's path for MAIN, a path option's for
     another role, else the writer's defaults (asked for only when needed)."""
     given = {**given, MAIN: path} if path is not None else dict(given)
-    defaults = {} if set(writer.files) <= set(given) else writer.default_paths(environ)
-    return {role: given[role] if role in given else defaults[role] for role in writer.files}
+    roles = writer.roles()
+    defaults = {} if set(roles) <= set(given) else writer.default_paths(environ)
+    return {role: given[role] if role in given else defaults[role] for role in roles}
 
 
 def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, environ) -> Domain:

@@ -139,7 +139,7 @@ class Writer(Generic[OptionsT]):
     # -- what the program calls; a multi-file writer overrides these ------------------------------
 
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
-        """Each role's default path (every role in :attr:`files`)."""
+        """Each role's default path (at least every role in :meth:`roles`)."""
         return {MAIN: self.default_path(environ)}
 
     def render_file(self, role: str, current: str | None, creds: Credentials) -> str:
@@ -151,6 +151,11 @@ class Writer(Generic[OptionsT]):
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """:meth:`find_secrets` for the file of ``role``."""
         return self.find_secrets(text) if role == MAIN else ()
+
+    def roles(self) -> tuple[str, ...]:
+        """The roles of the files this target writes, in :attr:`files` order: all of them unless
+        an option leaves some out (pip writes a netrc only with ``credentials: netrc``)."""
+        return self.files
 
     def claims(self) -> Iterable[Claim | str]:
         """Entries that only one target may own (a string is a claim in the MAIN file).
@@ -164,5 +169,5 @@ class Writer(Generic[OptionsT]):
         """:meth:`claims` as :class:`Claim` objects, with a whole-file writer's implicit ones."""
         found = [c if isinstance(c, Claim) else Claim(c) for c in self.claims()]
         if self.whole_file:
-            found += [Claim(WHOLE_FILE, role) for role in self.files]
+            found += [Claim(WHOLE_FILE, role) for role in self.roles()]
         return found
