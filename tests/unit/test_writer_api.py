@@ -17,7 +17,7 @@ from codeartifact_refresher import config, refresh
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.config import schema
 from codeartifact_refresher.errors import ConfigError, WriterError
-from codeartifact_refresher.testing.writer_contract import HOST, WholeFileWriterContract, WriterContract
+from codeartifact_refresher.testing.writer_contract import WholeFileWriterContract, WriterContract
 from codeartifact_refresher.writers import base, npm, options, pip, twine
 from codeartifact_refresher.writers.registry import Registry
 
@@ -268,11 +268,12 @@ class TestNetrcRoleContract(WriterContract):
         )
 
     def read_back(self, text):
-        match = re.search(rf"^machine {re.escape(HOST)} login aws password (\S+)$", text, re.M)
-        return (HOST, match.group(1) if match else "")
+        host = self.creds().host
+        match = re.search(rf"^machine {re.escape(host)} login aws password (\S+)$", text, re.M)
+        return (host, match.group(1) if match else "")
 
     def expected(self, token="eyJ"):
-        return (HOST, token)
+        return (self.creds().host, token)
 
     # contract tests about real parsers' line endings and arbitrary text do not apply to this toy
     # (it splits lines at \n only and is no netrc editor): not collected, rather than skipped

@@ -36,7 +36,13 @@ def npm_reads(text: str) -> dict:
     return values
 
 
-class TestDefaultRegistry(WriterContract):
+class NpmContract(WriterContract):
+    def auth_key(self) -> str:
+        creds = self.creds()
+        return f"//{creds.host}{creds.path}:_authToken"
+
+
+class TestDefaultRegistry(NpmContract):
     foreign = FOREIGN.replace("registry=https://registry.npmjs.org/\n", "")
 
     def make_writer(self):
@@ -47,10 +53,10 @@ class TestDefaultRegistry(WriterContract):
 
     def read_back(self, text):
         values = npm_reads(text)
-        return values["registry"], values[f"//{HOST}/npm/store/:_authToken"]
+        return values["registry"], values[self.auth_key()]
 
 
-class TestScopedRegistry(WriterContract):
+class TestScopedRegistry(NpmContract):
     foreign = FOREIGN
 
     def make_writer(self):
@@ -61,7 +67,7 @@ class TestScopedRegistry(WriterContract):
 
     def read_back(self, text):
         values = npm_reads(text)
-        return values["@acme:registry"], values[f"//{HOST}/npm/store/:_authToken"]
+        return values["@acme:registry"], values[self.auth_key()]
 
 
 def test_scoped_target_leaves_default_registry_and_other_tokens():

@@ -22,6 +22,16 @@ HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
 TOKEN_1 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.first-token_AAAA"
 TOKEN_2 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMzYwMH0.second-token_BBBB"
 
+#: Every shape of repository endpoint the API returns (``{fmt}`` is the writer's format): the
+#: usual host, the dualstack host (no ``.d.``), a VPC endpoint (the domain moves into the path;
+#: two popular tools broke on these), and the usual one as a client must never write it (upper
+#: case, the default port), which must read back as the usual one.
+ENDPOINT_SHAPES = {
+    "ipv4": f"https://{HOST}/{{fmt}}/store/",
+    "dualstack": "https://acme-111122223333.codeartifact.us-east-1.on.aws/{fmt}/store/",
+    "vpce": "https://vpce-0a1b2c3d4e5f67890-abcdefgh.d.codeartifact.us-east-1.vpce.amazonaws.com/{fmt}/d/acme-111122223333/store/",
+}
+
 
 def is_subsequence(small: list[str], big: list[str]) -> bool:
     it = iter(big)
@@ -47,9 +57,14 @@ class WriterContract:
         """(endpoint URL, token) as the tool itself would read them from ``text``."""
         raise NotImplementedError
 
+    #: the endpoint :meth:`creds` hands the writer; the shapes test sets each of ENDPOINT_SHAPES
+    endpoint: str = ENDPOINT_SHAPES["ipv4"]
+
     def creds(self, token: str = TOKEN_1) -> Credentials:
+        """The credentials under test. ``read_back`` finds the entries for ``self.creds().host``
+        and ``.endpoint`` (not the constant HOST): the shapes test changes them."""
         fmt = self.make_writer().format
-        return Credentials(f"https://{HOST}/{fmt}/store/", token, "store")
+        return Credentials(self.endpoint.format(fmt=fmt), token, "store")
 
     def expected(self, token: str = TOKEN_1) -> tuple[str, str]:
         """What :meth:`read_back` must return: (endpoint URL, token) unless the file holds less."""
@@ -94,6 +109,23 @@ class WriterContract:
                 assert TOKEN_1 not in str(e)
             else:
                 raise AssertionError(f"render accepted corrupt input {text!r}")
+
+    def test_every_endpoint_shape_is_written_as_the_tool_looks_it_up(self):
+        """Dualstack and VPC endpoint hosts work like the usual one; for an endpoint spelled in upper
+        case with the default port, the token is where the tool looks for the usual host."""
+        usual = self.endpoint
+        try:
+            for name, shape in ENDPOINT_SHAPES.items():
+                self.endpoint = shape
+                for current in (None, self.foreign):
+                    text = self.render(self.make_writer(), current, self.creds())
+                    assert self.read_back(text) == self.expected(TOKEN_1), name
+            self.endpoint = usual.replace("https://", "HTTPS://").replace(HOST, f"{HOST.upper()}:443")
+            text = self.render(self.make_writer(), None, self.creds())
+            self.endpoint = usual
+            assert self.read_back(text)[1] == TOKEN_1, "the token is not where the tool looks for this host"
+        finally:
+            self.endpoint = usual
 
     def test_find_secrets_covers_the_token(self):
         writer = self.make_writer()
