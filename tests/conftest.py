@@ -15,9 +15,32 @@ from codeartifact_refresher.testing import StandIn
 
 from .clocks import Clocks
 
-LEAKY_PREFIXES = ("PIP_", "AWS_", "NPM_CONFIG_", "npm_config_", "CODEARTIFACT_REFRESHER_", "TWINE_")
+LEAKY_PREFIXES = (
+    "PIP_",
+    "AWS_",
+    "NPM_CONFIG_",
+    "npm_config_",
+    "CODEARTIFACT_REFRESHER_",
+    "TWINE_",
+    # the other clients' settings: each writer honours its tool's variables, as the tool does
+    "UV_",
+    "POETRY_",
+    "PDM_",
+    "PNPM_",
+    "YARN_",
+    "BUN_",
+    "CARGO_",
+    "GRADLE_",
+    "MAVEN_",
+    "NUGET_",
+    "BUNDLE_",
+    "GEM_",
+)
 LEAKY_NAMES = (
     "VIRTUAL_ENV",
+    "NETRC",
+    "GEMRC",
+    "M2_HOME",
     "XDG_CONFIG_DIRS",
     "STATE_DIRECTORY",
     "NOTIFY_SOCKET",
