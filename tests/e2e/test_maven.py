@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher.testing.writer_contract import is_subsequence
-from codeartifact_refresher.writers.maven import Writer
 from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.maven import Writer
 
 from ..conftest import write_config
 from .clients import client_env, refresher, run
@@ -145,7 +145,8 @@ def entries(done: subprocess.CompletedProcess) -> list[list[str]]:
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_mavens_reader_takes_our_server_and_mirror_and_keeps_the_users(maven_reader, tmp_path, newline):
     user = USER_SETTINGS.replace(
-        "  <profiles>", "  <mirrors>\n    <mirror><id>corp</id><mirrorOf>central</mirrorOf><url>https://corp/</url></mirror>\n  </mirrors>\n  <profiles>"
+        "  <profiles>",
+        "  <mirrors>\n    <mirror><id>corp</id><mirrorOf>central</mirrorOf><url>https://corp/</url></mirror>\n  </mirrors>\n  <profiles>",
     ).replace("\n", newline)
     endpoint = "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/maven/store/"
     writer = Writer(mirror=True)

@@ -120,7 +120,10 @@ class Writer(base.Writer[Options]):
         tag = element_name(self.options.name)
         ours = only(section.all(tag), f"<{tag}> in <packageSourceCredentials>")
         if ours is None:
-            lines = ['<add key="Username" value="aws" />', f'<add key="ClearTextPassword" value="{escape(token, quote=True)}" />']
+            lines = [
+                '<add key="Username" value="aws" />',
+                f'<add key="ClearTextPassword" value="{escape(token, quote=True)}" />',
+            ]
             doc.append(section, doc.fragment(tag, lines, doc.child_indent(section)))
             return
         for keys, key, value in ((("username",), "Username", "aws"), (_PASSWORD_KEYS, "ClearTextPassword", token)):

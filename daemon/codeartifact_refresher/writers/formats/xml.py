@@ -153,7 +153,9 @@ class XmlDocument:
     def __init__(self, text: str | None, root: str) -> None:
         self.text = text or ""
         self.root_name = root
-        self.newline = "\r\n" if "\r\n" in self.text else ("\r" if "\r" in self.text and "\n" not in self.text else "\n")
+        self.newline = (
+            "\r\n" if "\r\n" in self.text else ("\r" if "\r" in self.text and "\n" not in self.text else "\n")
+        )
         self.root = self._parse()
 
     def _parse(self) -> Element | None:
