@@ -6,7 +6,7 @@ import html
 import json
 from dataclasses import dataclass, field
 
-from . import packages, uploads
+from . import maven_repo, packages, uploads
 
 Response = tuple[int, dict, bytes]
 
@@ -32,12 +32,19 @@ class Repository:
     format: str
     files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
     packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
+    maven_files: dict = field(default_factory=dict)  # maven: path -> bytes (see maven_repo)
 
     def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
         self.files.setdefault(packages.normalize(project), {})[filename] = data
 
     def publish_npm(self, name: str, version: str, data: bytes | None = None) -> None:
         self.packages.setdefault(name, {})[version] = data or packages.npm_tarball(name, version)
+
+    def publish_maven(self, group: str, artifact: str, version: str, packaging: str = "jar") -> None:
+        maven_repo.publish(self.maven_files, group, artifact, version, packaging)
+
+    def serve_maven(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+        return maven_repo.serve(self.maven_files, method, rest)
 
     def serve_pypi(self, method: str, rest: str, content_type: str, body: bytes) -> Response:
         """PEP 503 pages, file downloads and uploads below the repository URL."""
