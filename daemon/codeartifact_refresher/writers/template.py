@@ -77,9 +77,23 @@ class Writer(base.Writer[Options]):
         return substitute(read_template(path), values(creds), path)
 
     def find_secrets(self, text: str) -> Iterable[str]:
-        """Nothing can be known of a format we do not know: the token itself is redacted by the
-        caller in every diff; a previous token in an old output is not found."""
-        return ()
+        """What stands where the template has ``{{ token }}`` (an old output's token too), line
+        by line; a line that does not match its template line is a secret as a whole, and so is
+        every line when the template is gone or has another number of lines (too much is
+        harmless: it only hides more of a ``--dry-run`` diff)."""
+        lines = text.splitlines()
+        try:
+            template = read_template(Path(paths.expand_user(self.options.template or ""))).splitlines()
+        except TargetError:
+            template = []
+        if len(template) != len(lines):
+            return [line.strip() for line in lines if line.strip()]
+        found: list[str] = []
+        for pattern, line in zip(template, lines, strict=True):
+            if "token" in PLACEHOLDER.findall(pattern):
+                match = _line_pattern(pattern).fullmatch(line)
+                found += match.groups() if match else [line.strip()]
+        return [f for f in found if f]
 
 
 def values(creds: base.Credentials) -> dict[str, str]:
@@ -95,6 +109,16 @@ def values(creds: base.Credentials) -> dict[str, str]:
         "host": creds.host,
         "region": creds.region,
     }
+
+
+def _line_pattern(line: str) -> re.Pattern[str]:
+    """A template line as a regular expression: each ``{{ token }}`` a group, any other
+    placeholder any text, the rest literal."""
+    parts = PLACEHOLDER.split(line)  # literal, name, literal, name, ...
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else "(.*?)" if part == "token" else ".*?" for i, part in enumerate(parts)
+    )
+    return re.compile(regex)
 
 
 def substitute(text: str, known: Mapping[str, str], path: Path) -> str:
