@@ -59,10 +59,11 @@ def check_value(key: str, value: str) -> str:
 
 class EnvFile:
     def __init__(self, text: str | None) -> None:
-        self._lines = (text or "").split("\n")
-        if "\x00" in (text or ""):
-            raise WriterError(f"line {(text or '').split(chr(0))[0].count(chr(10)) + 1}: holds a NUL character")
-        self._keys = []
+        text = text or ""
+        if "\x00" in text:
+            raise WriterError(f"line {text.count(chr(10), 0, text.index(chr(0))) + 1}: holds a NUL character")
+        self._lines = text.split("\n")
+        self._keys: list[str | None] = []
         for number, line in enumerate(self._lines):
             try:
                 self._keys.append(key_of(line, first=number == 0))
@@ -79,15 +80,17 @@ class EnvFile:
 
     def set(self, values: dict[str, str]) -> None:
         """Give each key its (plain) value; ValueError for a value that is not plain."""
-        for key, value in values.items():
-            check_value(key, value)
+        for name, value in values.items():
+            check_value(name, value)
         done: set[str] = set()
-        lines, keys = [], []
+        lines: list[str] = []
+        keys: list[str | None] = []
         for line, key in zip(self._lines, self._keys, strict=True):
-            if key in values:
+            if key is not None and key in values:
                 if key in done:
-                    continue
-                line, _ = f"{key}={values[key]}", done.add(key)
+                    continue  # a later line for the same key: docker would take its value
+                done.add(key)
+                line = f"{key}={values[key]}"
             lines.append(line)
             keys.append(key)
         missing = [k for k in values if k not in done]
