@@ -172,7 +172,7 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     for target in domain.targets:
         try:
             needs.append((target.repository, registry.get(target.writer)(**dict(target.options)).repository_format()))
-        except Error:
+        except Exception:  # a plugin's constructor may fail in any way
             continue  # the target fails on its own, with this error, when it is applied
     return needs
 

@@ -48,13 +48,16 @@ def pip_with_env_file(home, dest) -> object:
 def test_token_env_and_template_hold_the_live_token_and_pip_uses_the_env_file(standin, clock, tmp_path, home):
     (home / "app").mkdir()
     (home / "app" / ".env").write_text("# the app's own settings\nAPP_ENV=test\n")
-    (home / "t.tmpl").write_text("[global]\nindex-url = https://aws:{{ token }}@{{ host }}/x\n# {{ expires_at }}\n")
+    (home / "t.tmpl").write_text(
+        "[global]\nindex-url = https://aws:{{ token }}@{{ host }}/x\n# {{ domain }} {{ owner }} {{ region }}\n"
+    )
     config = write_config(tmp_path / "c.yaml", standin, TARGETS.format(home=home))
     token = refreshed(config, home)
     env_text = (home / "app" / ".env").read_text()
     assert env_text.startswith("# the app's own settings\nAPP_ENV=test\n")
     assert f"CODEARTIFACT_AUTH_TOKEN={token}\n" in env_text and f"TWINE_PASSWORD={token}\n" in env_text
-    assert f"aws:{token}@127.0.0.1:" in (home / "app" / "pip.conf").read_text()
+    rendered = (home / "app" / "pip.conf").read_text()
+    assert f"aws:{token}@127.0.0.1:" in rendered and f"# acme {standin.account} us-east-1\n" in rendered
     for path in (home / ".local/state/codeartifact-refresher/token", home / "app/.env", home / "app/pip.conf"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from codeartifact_refresher import config
 from codeartifact_refresher.errors import ConfigError, TargetError
-from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WholeFileWriterContract
+from codeartifact_refresher.aws.endpoints import endpoint_account_and_region
+from codeartifact_refresher.testing.writer_contract import ENDPOINT_SHAPES, HOST, TOKEN_1, WholeFileWriterContract
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.template import NAMES, Writer, read_template
 
@@ -136,3 +137,9 @@ def test_find_secrets_finds_an_old_token_where_the_template_puts_it(tmp_path):
     assert writer.find_secrets("a=https://h/\nb=xOLD-TOKENy us-east-1\n") == ["OLD-TOKEN"]
     assert writer.find_secrets("a=https://h/\nb=changed by hand\n") == ["b=changed by hand"]
     assert writer.find_secrets("one line only\n") == ["one line only"]
+
+
+@pytest.mark.parametrize("shape", ENDPOINT_SHAPES.values())
+def test_owner_and_region_are_read_from_every_endpoint_shape_when_the_config_has_none(shape):
+    assert endpoint_account_and_region(shape.format(fmt="npm"), "acme") == ("111122223333", "us-east-1")
+    assert endpoint_account_and_region("http://127.0.0.1:9/acme-111122223333/npm/store/", "acme") == ("", "")
