@@ -6,8 +6,8 @@ import pytest
 from hypothesis import strategies as st
 
 from codeartifact_refresher import config
-from codeartifact_refresher.errors import ConfigError, TargetError
 from codeartifact_refresher.aws.endpoints import endpoint_account_and_region
+from codeartifact_refresher.errors import ConfigError, TargetError
 from codeartifact_refresher.testing.writer_contract import ENDPOINT_SHAPES, HOST, TOKEN_1, WholeFileWriterContract
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.template import NAMES, Writer, read_template
