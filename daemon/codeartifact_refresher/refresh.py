@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import log
-from .aws.endpoints import Endpoint, EndpointLookup
+from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
 from .errors import Error, WriterError, WriterRefusedError
@@ -171,8 +171,8 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     needs = []
     for target in domain.targets:
         try:
-            needs.append((target.repository, registry.get(target.writer).format))
-        except Error:
+            needs.append((target.repository, registry.get(target.writer)(**dict(target.options)).repository_format()))
+        except Exception:  # a plugin's constructor may fail in any way
             continue  # the target fails on its own, with this error, when it is applied
     return needs
 
@@ -238,8 +238,17 @@ def _refresh_target(
 
 def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetResult:
     writer = registry.get(target.writer)(**dict(target.options))
-    endpoint = endpoints.get(target.repository, writer.format)
-    creds = Credentials(endpoint, token.value, target.repository, token.expires_at)
+    endpoint = endpoints.get(target.repository, writer.repository_format())
+    owner, region = endpoint_account_and_region(endpoint, domain.domain)
+    creds = Credentials(
+        endpoint,
+        token.value,
+        target.repository,
+        token.expires_at,
+        domain=domain.domain,
+        owner=domain.owner or owner,
+        region=domain.region or region,
+    )
 
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:

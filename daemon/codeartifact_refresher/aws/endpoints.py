@@ -91,6 +91,24 @@ def plausible(url: str, key: str, domain: str, owner: str | None, region: str | 
     return False
 
 
+def endpoint_account_and_region(url: str, domain: str) -> tuple[str, str]:
+    """The domain owner's account and the region an AWS endpoint's host names (the shapes of
+    :func:`plausible`), each "" when the host does not say (a stand-in, a proxy)."""
+    parts = urlsplit(url)
+    host, d = (parts.hostname or "").lower(), re.escape(domain)
+    found = re.fullmatch(
+        rf"{d}-([0-9]{{12}})\.(?:d\.codeartifact\.({_REGION})\.amazonaws\.com(?:\.cn)?|codeartifact\.({_REGION})\.on\.aws)",
+        host,
+    )
+    if found:
+        return found.group(1), found.group(2) or found.group(3)
+    vpce = re.fullmatch(rf"vpce-[a-z0-9-]+\.d\.codeartifact\.({_REGION})\.vpce\.amazonaws\.com(?:\.cn)?", host)
+    owner = re.search(rf"/d/{d}-([0-9]{{12}})/", parts.path)
+    if vpce:
+        return (owner.group(1) if owner else ""), vpce.group(1)
+    return "", ""
+
+
 def _ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)

@@ -23,6 +23,7 @@ COMMANDS: dict[str, CommandInfo] = {
     "status": CommandInfo(
         "status", "show each domain's token expiry, next refresh and last result; exit 1 when one is expired or failing"
     ),
+    "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
 }
 

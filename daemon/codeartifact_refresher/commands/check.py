@@ -18,6 +18,6 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     print(f"{cfg.path}: OK: {len(cfg.domains)} domain(s), {targets} target(s)")
     for d in cfg.domains:
         for t in d.targets:
-            options = "".join(f" {k}={v}" for k, v in t.options)
+            options = "".join(f" {k}={','.join(v) if isinstance(v, tuple) else v}" for k, v in t.options)
             print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.path}")
     return EXIT_OK

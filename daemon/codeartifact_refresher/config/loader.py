@@ -15,6 +15,7 @@ was expected; an unknown key suggests the nearest valid one.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -28,7 +29,7 @@ from ..outputs import FileOutput
 from ..outputs.files import DEFAULT_MODE
 from ..platform.paths import expand_user
 from ..writers import options as writer_options
-from ..writers.base import MAIN, WHOLE_FILE, Writer
+from ..writers.base import MAIN, WHOLE_FILE, NoDefaultPath, Writer
 from ..writers.registry import Registry
 from . import yamlfile
 from .checker import Checker
@@ -240,6 +241,9 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
     )
     if repository is None:
         raise check.fail(f"the {writer} target needs 'repository:'", t.line)
+    for name in writer_options.required(cls.Options):
+        if name not in t:
+            raise check.fail(f"the {writer} target needs '{name}:' ({_description(cls, name)})", t.line)
     path_roles = writer_options.path_roles(cls.Options)
     options: dict[str, Any] = {}
     for name in option_names:
@@ -252,7 +256,10 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
     follow, mode = check.boolean(t, "follow_symlinks", False), _mode(check, t)
     moved: dict[str, Path] = {path_roles[k]: v for k, v in options.items() if k in path_roles}
-    paths = _paths(cls(**options), _path(check, t, environ), moved, environ)
+    try:
+        paths = _paths(cls(**options), _path(check, t, environ), moved, environ)
+    except NoDefaultPath as e:
+        raise check.fail(f"the {writer} target needs 'path:' ({e})", t.line) from None
     outputs = tuple((role, FileOutput(p, mode, follow)) for role, p in paths.items())
     return Target(
         writer,
@@ -265,6 +272,11 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
         t.line,
         outputs,
     )
+
+
+def _description(cls: type[Writer], name: str) -> str:
+    field = {f.name: f for f in dataclasses.fields(cls.Options)}[name]
+    return field.metadata.get("description") or "a required option"
 
 
 def _paths(writer: Writer, path: Path | None, given: Mapping[str, Path], environ: Mapping[str, str]) -> dict[str, Path]:

@@ -39,6 +39,8 @@ def regenerate(schema: dict[str, Any], writers: dict[str, type[Writer]]) -> dict
     target["allOf"] = []
     for name, cls in sorted(writers.items()):
         defs[f"options-{name}"] = {"properties": options.schema(cls.Options)}
+        if options.required(cls.Options):
+            defs[f"options-{name}"]["required"] = list(options.required(cls.Options))
         target["allOf"].append(
             {
                 "if": {"required": ["writer"], "properties": {"writer": {"const": name}}},

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ..errors import WriterError
-from ..writers.base import MAIN, Credentials, Writer
+from ..writers.base import MAIN, Credentials, NoDefaultPath, Writer
 
 HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
 TOKEN_1 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.first-token_AAAA"
@@ -63,7 +63,7 @@ class WriterContract:
     def creds(self, token: str = TOKEN_1) -> Credentials:
         """The credentials under test. ``read_back`` finds the entries for ``self.creds().host``
         and ``.endpoint`` (not the constant HOST): the shapes test changes them."""
-        fmt = self.make_writer().format
+        fmt = self.make_writer().repository_format()
         return Credentials(self.endpoint.format(fmt=fmt), token, "store")
 
     def expected(self, token: str = TOKEN_1) -> tuple[str, str]:
@@ -132,9 +132,14 @@ class WriterContract:
         assert TOKEN_1 in self.secrets(writer, self.render(writer, self.foreign, self.creds()))
 
     def test_default_path_is_absolute(self):
-        """An absolute default path for each role the target writes, in the order of ``files``."""
+        """An absolute default path for each role the target writes, in the order of ``files``; or
+        :class:`NoDefaultPath` saying what the file is for (the config check shows it)."""
         writer = self.make_writer()
-        paths = writer.default_paths()
+        try:
+            paths = writer.default_paths()
+        except NoDefaultPath as e:
+            assert str(e), "NoDefaultPath must say what the file is for"
+            return
         assert [r for r in paths if r in writer.roles()] == list(writer.roles())
         assert all(p.is_absolute() for p in paths.values())
 

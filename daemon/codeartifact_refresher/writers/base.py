@@ -23,6 +23,11 @@ each other, and the config refuses them. A *shared* claim is an entry that depen
 host and the token (netrc's ``machine HOST`` line): targets of the same domain entry, which get the
 same token, may share it.
 
+A writer whose file has no conventional place (an env file, a rendered template) raises
+:class:`NoDefaultPath` from ``default_path``: its targets must give ``path``. A writer whose
+repository format depends on an option (a token file may be for any format) overrides
+:meth:`Writer.repository_format`; the program asks for the endpoint in that format.
+
 Writers are registered as entry points in the group ``codeartifact_refresher.writers``.
 """
 
@@ -65,6 +70,9 @@ class Credentials:
     token: str = field(repr=False)
     repository: str = ""
     expires_at: datetime | None = None
+    domain: str = ""
+    owner: str = ""  # the domain owner's account, from the config or else the endpoint's host
+    region: str = ""  # from the config or else the endpoint's host; "" when neither says
 
     @property
     def host(self) -> str:
@@ -75,6 +83,11 @@ class Credentials:
     @property
     def path(self) -> str:
         return urlsplit(self.endpoint).path
+
+
+class NoDefaultPath(Exception):
+    """Raised by ``default_path`` of a writer whose file has no conventional place: the message
+    says what the file is for, and the config check asks the target for ``path``."""
 
 
 class Writer(Generic[OptionsT]):
@@ -118,6 +131,11 @@ class Writer(Generic[OptionsT]):
         if self._legacy_attributes:  # 0.x writers read their options as attributes
             for name in _options.names(self.Options):
                 setattr(self, name, getattr(self.options, name))
+
+    def repository_format(self) -> str:
+        """The package format the program asks this target's repository endpoint in:
+        :attr:`format`, unless an option names another (the ``token`` writer's ``format``)."""
+        return self.format
 
     # -- single-file writers implement these three -------------------------------------------------
 

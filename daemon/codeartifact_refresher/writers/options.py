@@ -37,9 +37,21 @@ def option(
     expected: str | None = None,
     check: Check | None = None,
     description: str = "",
+    required: bool = False,
+    schema: Mapping[str, Any] | None = None,
 ) -> Any:
-    """A field of an ``Options`` dataclass, with what validates it and describes it."""
-    meta = {"pattern": pattern, "expected": expected, "check": check, "description": description}
+    """A field of an ``Options`` dataclass, with what validates it and describes it. A
+    ``required`` option must be in every target of the writer (the config check says so); its
+    default is only for a writer made without a config (``codeartifact-refresher writers``).
+    ``schema`` adds JSON schema keywords (a list's ``items``)."""
+    meta = {
+        "pattern": pattern,
+        "expected": expected,
+        "check": check,
+        "description": description,
+        "required": required,
+        "schema": schema,
+    }
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -62,6 +74,11 @@ class Options:
 
 def names(cls: type[Options]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def required(cls: type[Options]) -> tuple[str, ...]:
+    """The options every target of the writer must give."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("required"))
 
 
 def path_roles(cls: type[Options]) -> dict[str, str]:
@@ -109,6 +126,8 @@ def schema(cls: type[Options]) -> dict[str, Any]:
             prop["enum"] = list(allowed)
         if meta.get("pattern"):
             prop.update(type="string", pattern=meta["pattern"])
+        if meta.get("schema"):
+            prop.update(meta["schema"])
         if meta.get("description"):
             prop["description"] = meta["description"]
         props[f.name] = prop

@@ -44,6 +44,11 @@ class Registry:
         """The distribution that declares the writer ``name`` (this package for the built-ins)."""
         return _package(self._entry_points[name])
 
+    def version(self, name: str) -> str:
+        """The version of the distribution that declares the writer ``name`` ("" if unknown)."""
+        dist = getattr(self._entry_points[name], "dist", None)
+        return str(dist.version) if dist is not None else ""
+
     def get(self, name: str) -> type[Writer]:
         if name in self._classes:
             return self._classes[name]
