@@ -51,14 +51,17 @@ SECRET_KEYS = ("token", "secret-key")
 #: cargo's rule for registry names (``validate_name`` in ``cargo-util-schemas``), in ASCII: a
 #: letter or ``_`` first, then letters, digits, ``_`` and ``-``. cargo also takes non-ASCII XID
 #: letters, which ``CARGO_REGISTRIES_NAME_*`` variables cannot spell.
-NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]{0,63}"
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 #: a secret key's string on one line, for text that does not parse (``token = "Bearer X"``)
 _SECRET_LINE = re.compile(r"""(?m)^[ \t]*["']?(?:token|secret-key)["']?[ \t]*=[ \t]*["']+(?:Bearer )?([^"'\r\n]*)""")
 
 
+BOOLEAN = "expected true or false"
+
+
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("expected true or false")
+        raise ValueError(BOOLEAN)
     return value
 
 
@@ -71,11 +74,15 @@ class Options(base.Options):
         description="cargo only: the registry name, [registries.NAME], that Cargo.toml dependencies name",
     )
     default: Literal[True, False] = option(
-        False, check=_boolean, description="cargo only: also set [registry] default (cargo publish without --registry)"
+        False,
+        check=_boolean,
+        expected=BOOLEAN,
+        description="cargo only: also set [registry] default (cargo publish without --registry)",
     )
     replace_crates_io: Literal[True, False] = option(
         False,
         check=_boolean,
+        expected=BOOLEAN,
         description="cargo only: also set [source.crates-io] replace-with, so crates.io crates come through the repository",
     )
     credentials_path: Path | None = path_option(
@@ -134,7 +141,8 @@ class Writer(base.Writer[Options]):
         return doc.text()
 
     def _set_config(self, doc: TomlDocument, index: str) -> None:
-        for other, table in (doc.get("registries") or {}).items():
+        registries = doc.get("registries")
+        for other, table in registries.items() if isinstance(registries, dict) else ():
             if other != self.options.name and isinstance(table, dict) and _same_index(table.get("index"), index):
                 raise WriterRefusedError(
                     f"{dotted(['registries', other])} has this repository's index too, and cargo refuses "
