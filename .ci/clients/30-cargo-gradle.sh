@@ -11,3 +11,8 @@ ln -sf /usr/bin/cargo "$CLIENTS/bin/cargo"
 # Gradle 4.4.1 (Debian 12's gradle 4.4.1-18; tested on OpenJDK 17, which it depends on).
 apt_tool gradle
 ln -sf /usr/bin/gradle "$CLIENTS/bin/gradle"
+
+# Java's own Properties.load reads back what the gradle writer wrote (tests/unit/test_format_properties.py
+# runs a one-file Java program, which needs the JDK's compiler; Debian 12: OpenJDK 17).
+apt_tool openjdk-17-jdk-headless
+ln -sf /usr/bin/java "$CLIENTS/bin/java"
