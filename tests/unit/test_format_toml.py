@@ -63,6 +63,18 @@ def test_what_toml_readers_refuse_is_refused_without_quoting_it(text):
     assert "oops" not in str(caught.value) and "unterminated" not in str(caught.value)
 
 
+def test_a_table_whose_sub_tables_are_scattered_gains_ours():
+    """``[registries.a]``, ``[b]``, ``[registries.c]``: tomlkit hands back a proxy for
+    ``registries``, which has no ``append``."""
+    text = "[registries.a]\nx = 1\n[b]\n[registries.c]\ny = 2\n"
+    doc = TomlDocument(text)
+    doc.set(("registries", "acme"), "index", "i")
+    doc.set(("registries", "acme"), "token", "t")
+    read = tomllib.loads(doc.text())
+    assert read["registries"] == {"a": {"x": 1}, "c": {"y": 2}, "acme": {"index": "i", "token": "t"}}
+    assert read["b"] == {}
+
+
 def test_dotted_quotes_what_needs_quoting():
     assert dotted(["registries", "my.registry"]) == 'registries."my.registry"'
     assert tomllib.loads(f"{dotted(['a', 'b c'])} = 1\n") == {"a": {"b c": 1}}

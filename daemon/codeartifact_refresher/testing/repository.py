@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from . import maven_repo, packages, uploads
+from . import cargo_repo, packages, uploads
 
 Response = tuple[int, dict, bytes]
 
@@ -33,6 +34,7 @@ class Repository:
     files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
     packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
     maven_files: dict = field(default_factory=dict)  # maven: path -> bytes (see maven_repo)
+    packages: dict = field(default_factory=dict)  # npm, cargo: name -> {version: tarball or .crate bytes}
 
     def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
         self.files.setdefault(packages.normalize(project), {})[filename] = data
@@ -45,6 +47,12 @@ class Repository:
 
     def serve_maven(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
         return maven_repo.serve(self.maven_files, method, rest)
+    def publish_crate(self, name: str, version: str) -> None:
+        self.packages.setdefault(name, {})[version] = cargo_repo.crate_file(name, version)
+
+    def serve_cargo(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+        """A sparse index and ``.crate`` downloads (:mod:`.cargo_repo`)."""
+        return cargo_repo.serve(self.packages, method, rest, endpoint)
 
     def serve_pypi(self, method: str, rest: str, content_type: str, body: bytes) -> Response:
         """PEP 503 pages, file downloads and uploads below the repository URL."""

@@ -25,7 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import packages
+from . import cargo_repo, packages
 from .repository import Repository, Response, json_response
 
 DEFAULT_ACCOUNT = "111122223333"
@@ -90,6 +90,8 @@ class StandIn:
             repo.publish_wheel(filename, data, packages.DEMO_NAME)
         elif demo and fmt == "npm":
             repo.publish_npm(packages.DEMO_NAME, packages.DEMO_VERSION)
+        elif demo and fmt == "cargo":
+            repo.publish_crate(cargo_repo.DEMO_CRATE, cargo_repo.DEMO_CRATE_VERSION)
         self.repositories[(domain, repo.owner, fmt, name)] = repo
         return repo
 

@@ -1,0 +1,73 @@
+"""The real Gradle (Debian's 4.4.1) reads the token property that `refresh` wrote into
+gradle.properties, next to a continued value of the user's, and the new token after a refresh.
+Gradle is not pointed at the stand-in's repository: it only reads the property (the maven format
+is not served by this stand-in)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from codeartifact_refresher.testing.writer_contract import is_subsequence
+
+from ..conftest import write_config
+from .clients import client_env, refresher, run
+from .tools import tool
+
+pytestmark = pytest.mark.e2e
+
+USER_PROPERTIES = """\
+# my Gradle settings
+org.gradle.caching=false
+greeting = hello \\
+    world
+"""
+# prints a digest of the property, not the token itself, and the user's continued value
+BUILD = """\
+import java.security.MessageDigest
+task show {
+    doLast {
+        def token = project.property('codeartifactToken')
+        println "SHA256=" + MessageDigest.getInstance('SHA-256').digest(token.getBytes('UTF-8')).encodeHex()
+        println "GREETING=" + project.property('greeting')
+    }
+}
+"""
+
+
+def gradle_show(home, project, user_home) -> str:
+    env = client_env(home, GRADLE_USER_HOME=str(user_home), GRADLE_OPTS="-Xmx256m")
+    done = run([tool("gradle"), "-q", "--offline", "--no-daemon", "show"], env, cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_gradle_reads_the_token_property_and_the_new_one_after_refresh(standin, clock, tmp_path, home, monkeypatch):
+    standin.add_repository("acme", "maven-store", "maven", demo=False)
+    user_home = home / ".gradle"
+    user_home.mkdir()
+    (user_home / "gradle.properties").write_text(USER_PROPERTIES)
+    monkeypatch.setenv("GRADLE_USER_HOME", str(user_home))
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "settings.gradle").write_text("")
+    (project / "build.gradle").write_text(BUILD)
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: gradle, repository: maven-store}\n")
+
+    assert refresher(config).returncode == 0
+    written = (user_home / "gradle.properties").read_text()
+    assert is_subsequence(USER_PROPERTIES.splitlines(), written.splitlines())
+    first = standin.issued_tokens()[-1]
+    out = gradle_show(home, project, user_home)
+    assert f"SHA256={sha256(first)}" in out and "GREETING=hello world" in out
+
+    clock.advance(901)
+    assert refresher(config).returncode == 0
+    second = standin.issued_tokens()[-1]
+    assert second != first
+    assert f"SHA256={sha256(second)}" in gradle_show(home, project, user_home)
