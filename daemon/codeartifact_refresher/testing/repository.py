@@ -6,7 +6,7 @@ import html
 import json
 from dataclasses import dataclass, field
 
-from . import packages, uploads
+from . import gems, packages, ruby_repo, uploads
 
 Response = tuple[int, dict, bytes]
 
@@ -31,13 +31,20 @@ class Repository:
     name: str
     format: str
     files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
-    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
+    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}; ruby: .gem bytes
 
     def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
         self.files.setdefault(packages.normalize(project), {})[filename] = data
 
     def publish_npm(self, name: str, version: str, data: bytes | None = None) -> None:
         self.packages.setdefault(name, {})[version] = data or packages.npm_tarball(name, version)
+
+    def publish_gem(self, name: str, version: str, data: bytes | None = None) -> None:
+        self.packages.setdefault(name, {})[version] = data or gems.gem(name, version)
+
+    def serve_ruby(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+        """The compact index, quick specs, gems and gem pushes (:mod:`.ruby_repo`)."""
+        return ruby_repo.serve(self.packages, method, rest, body)
 
     def serve_pypi(self, method: str, rest: str, content_type: str, body: bytes) -> Response:
         """PEP 503 pages, file downloads and uploads below the repository URL."""

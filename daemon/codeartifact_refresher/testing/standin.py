@@ -90,6 +90,8 @@ class StandIn:
             repo.publish_wheel(filename, data, packages.DEMO_NAME)
         elif demo and fmt == "npm":
             repo.publish_npm(packages.DEMO_NAME, packages.DEMO_VERSION)
+        elif demo and fmt == "ruby":
+            repo.publish_gem(packages.DEMO_NAME, packages.DEMO_VERSION)
         self.repositories[(domain, repo.owner, fmt, name)] = repo
         return repo
 
