@@ -173,3 +173,15 @@ def test_bad_key_option_is_refused(key):
     assert options.validate(Writer.Options, "key", key) == key
     with pytest.raises(ValueError):
         options.validate(Writer.Options, "key", "both")
+
+
+def test_targets_of_one_domain_entry_share_the_host_setting(tmp_path, home):
+    from codeartifact_refresher import config
+    from codeartifact_refresher.writers.registry import Registry
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "domains:\n  - domain: acme\n    targets:\n"
+        "      - {writer: bundler, repository: ra}\n      - {writer: bundler, repository: rb}\n"
+    )
+    assert len(config.load(path, Registry()).domains[0].targets) == 2

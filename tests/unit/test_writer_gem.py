@@ -227,3 +227,26 @@ def test_rubygems_itself_reads_what_we_wrote(tmp_path):
     url = f"https://aws:{TOKEN_1}@{HOST}/ruby/store/"
     assert listed == repr(["https://gems.mirror.example/", "https://rubygems.org/", url]).replace("'", '"')
     assert key == f'"Bearer {TOKEN_1}"'
+
+
+def load(tmp_path, targets: str):
+    from codeartifact_refresher import config
+    from codeartifact_refresher.writers.registry import Registry
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"domains:\n  - domain: acme\n    targets:\n{targets}")
+    return config.load(path, Registry())
+
+
+def test_one_gemrc_takes_several_extra_sources_but_one_first_and_one_owner_per_key(tmp_path, home):
+    from codeartifact_refresher.errors import ConfigError
+
+    cfg = load(
+        tmp_path,
+        "      - {writer: gem, repository: ra}\n      - {writer: gem, repository: rb, source: extra, key: other}\n",
+    )
+    assert len(cfg.domains[0].targets) == 2
+    with pytest.raises(ConfigError, match=r"would both write :codeartifact_api_key in .*credentials"):
+        load(tmp_path, "      - {writer: gem, repository: ra}\n      - {writer: gem, repository: rb, source: extra}\n")
+    with pytest.raises(ConfigError, match="would both write the first of :sources"):
+        load(tmp_path, "      - {writer: gem, repository: ra, push: false}\n      - {writer: gem, repository: rb}\n")
