@@ -49,6 +49,14 @@ def refreshed(config) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_dry_run_shows_both_files_changes_without_a_token(standin, ruby, home):
+    refreshed(ruby)
+    done = refresher(ruby, "--dry-run")  # a new token: every file would change
+    assert done.returncode == 0, done.stderr
+    assert ".gemrc" in done.stdout and "credentials" in done.stdout and ".bundle/config" in done.stdout
+    assert not any(token in done.stdout + done.stderr for token in standin.issued_tokens())
+
+
 def gem_install(home, attempt: str):
     """``gem install`` into a fresh GEM_HOME and spec cache: nothing comes from an earlier run."""
     env = client_env(
