@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from . import maven_repo, packages, uploads
 from . import cargo_repo, packages, uploads
+from . import gems, packages, ruby_repo, uploads
 
 Response = tuple[int, dict, bytes]
 
@@ -35,6 +36,7 @@ class Repository:
     packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
     maven_files: dict = field(default_factory=dict)  # maven: path -> bytes (see maven_repo)
     packages: dict = field(default_factory=dict)  # npm, cargo: name -> {version: tarball or .crate bytes}
+    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}; ruby: .gem bytes
 
     def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
         self.files.setdefault(packages.normalize(project), {})[filename] = data
@@ -53,6 +55,12 @@ class Repository:
     def serve_cargo(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
         """A sparse index and ``.crate`` downloads (:mod:`.cargo_repo`)."""
         return cargo_repo.serve(self.packages, method, rest, endpoint)
+    def publish_gem(self, name: str, version: str, data: bytes | None = None) -> None:
+        self.packages.setdefault(name, {})[version] = data or gems.gem(name, version)
+
+    def serve_ruby(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+        """The compact index, quick specs, gems and gem pushes (:mod:`.ruby_repo`)."""
+        return ruby_repo.serve(self.packages, method, rest, body)
 
     def serve_pypi(self, method: str, rest: str, content_type: str, body: bytes) -> Response:
         """PEP 503 pages, file downloads and uploads below the repository URL."""

@@ -92,6 +92,8 @@ class StandIn:
             repo.publish_npm(packages.DEMO_NAME, packages.DEMO_VERSION)
         elif demo and fmt == "cargo":
             repo.publish_crate(cargo_repo.DEMO_CRATE, cargo_repo.DEMO_CRATE_VERSION)
+        elif demo and fmt == "ruby":
+            repo.publish_gem(packages.DEMO_NAME, packages.DEMO_VERSION)
         self.repositories[(domain, repo.owner, fmt, name)] = repo
         return repo
 
