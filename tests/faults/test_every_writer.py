@@ -20,7 +20,10 @@ from codeartifact_refresher.writers.registry import Registry
 from ..leaks import assert_no_token
 
 #: options a writer cannot run without (a template file...), as YAML lines of the target
-REQUIRED: dict[str, str] = {}
+REQUIRED: dict[str, str] = {
+    "env": "        path: {tmp}/app.env\n        variables: [token, endpoint, pip, uv, poetry, twine]",
+    "template": "        template: {tmp}/in.tmpl\n        format: generic\n        path: {tmp}/out.txt",
+}
 
 
 def every_writer_config(standin, tmp_path: Path) -> Path:
@@ -41,6 +44,7 @@ def every_writer_config(standin, tmp_path: Path) -> Path:
             "        repository: store",
             *REQUIRED.get(name, "").format(tmp=tmp_path).splitlines(),
         ]
+    (tmp_path / "in.tmpl").write_text("# a template\nurl = {{ endpoint }}\ntoken = {{ token }}\n")
     path = tmp_path / "every-writer.yaml"
     path.write_text("domains:\n" + "\n".join(lines) + "\n")
     return path

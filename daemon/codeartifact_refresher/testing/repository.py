@@ -6,9 +6,7 @@ import html
 import json
 from dataclasses import dataclass, field
 
-from . import maven_repo, packages, uploads
-from . import cargo_repo, packages, uploads
-from . import gems, packages, ruby_repo, uploads
+from . import cargo_repo, gems, maven_repo, packages, ruby_repo, uploads
 
 Response = tuple[int, dict, bytes]
 
@@ -33,10 +31,9 @@ class Repository:
     name: str
     format: str
     files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
-    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}
+    # npm, cargo, ruby: name -> {version: the tarball, .crate or .gem bytes}
+    packages: dict = field(default_factory=dict)
     maven_files: dict = field(default_factory=dict)  # maven: path -> bytes (see maven_repo)
-    packages: dict = field(default_factory=dict)  # npm, cargo: name -> {version: tarball or .crate bytes}
-    packages: dict = field(default_factory=dict)  # npm: name -> {version: tarball bytes}; ruby: .gem bytes
 
     def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
         self.files.setdefault(packages.normalize(project), {})[filename] = data
@@ -49,12 +46,14 @@ class Repository:
 
     def serve_maven(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
         return maven_repo.serve(self.maven_files, method, rest)
+
     def publish_crate(self, name: str, version: str) -> None:
         self.packages.setdefault(name, {})[version] = cargo_repo.crate_file(name, version)
 
     def serve_cargo(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
         """A sparse index and ``.crate`` downloads (:mod:`.cargo_repo`)."""
         return cargo_repo.serve(self.packages, method, rest, endpoint)
+
     def publish_gem(self, name: str, version: str, data: bytes | None = None) -> None:
         self.packages.setdefault(name, {})[version] = data or gems.gem(name, version)
 
