@@ -87,7 +87,10 @@ class TomlDocument:
                 made = tomlkit.inline_table() if isinstance(node, InlineTable) else tomlkit.table(is_super_table=None)
                 if not isinstance(made, InlineTable) and depth < len(keys) - 1:
                     made = tomlkit.table(is_super_table=True)
-                node.append(key, made)
+                if hasattr(node, "append"):
+                    node.append(key, made)
+                else:  # a table whose parts are out of order ([a.x], [b], [a.y]): tomlkit's proxy
+                    node[key] = made
             child = node[key]
             if not isinstance(child, (Table, InlineTable, dict)) or isinstance(child, list):
                 raise WriterRefusedError(f"{dotted(keys[: depth + 1])} is not a table; left for you to fix")
