@@ -35,9 +35,11 @@ def endpoint(standin) -> str:
     return standin.endpoint(standin.repositories[("acme", standin.account, "pypi", "pypi-store")])
 
 
-def refreshed(config) -> None:
+def refreshed(config, standin) -> None:
+    """`refresh` (at debug level) wrote every target and printed no token."""
     done = refresher(config)
     assert done.returncode == 0, done.stderr
+    assert not any(token in done.stdout + done.stderr for token in standin.issued_tokens())
 
 
 def project(where, text: str):
@@ -94,7 +96,11 @@ def test_poetry_lock_and_install_then_refused_when_stale_then_again_after_refres
     pypoetry.mkdir(parents=True)
     (pypoetry / "config.toml").write_text(USER_POETRY_CONFIG)
     config = write_config(tmp_path / "c.yaml", standin, "      - {writer: poetry, repository: pypi-store}\n")
-    refreshed(config)
+    dry = refresher(config, "--dry-run")
+    assert dry.returncode == 0 and "+password = " in dry.stdout and "[repositories.codeartifact]" in dry.stdout
+    assert not (pypoetry / "auth.toml").exists()
+    assert not any(token in dry.stdout + dry.stderr for token in standin.issued_tokens())
+    refreshed(config, standin)
     assert (pypoetry / "config.toml").read_text().startswith(USER_POETRY_CONFIG)
     assert stat.S_IMODE((pypoetry / "auth.toml").stat().st_mode) == 0o600
 
@@ -109,7 +115,7 @@ def test_poetry_lock_and_install_then_refused_when_stale_then_again_after_refres
     done = poetry(home, proj, "lock", "--regenerate", cache="cache2")
     assert done.returncode != 0 and standin.calls["pypi:refused"] >= 1, done.stdout + done.stderr
 
-    refreshed(config)
+    refreshed(config, standin)
     shutil.rmtree(proj / ".venv")
     before = standin.calls["pypi:authorized"]
     for step in (["lock", "--regenerate"], ["install"]):
@@ -121,7 +127,7 @@ def test_poetry_lock_and_install_then_refused_when_stale_then_again_after_refres
 def test_poetry_publish_lands_in_the_repository(standin, clock, tmp_path, home):
     tool("poetry")
     config = write_config(tmp_path / "c.yaml", standin, "      - {writer: poetry, repository: pypi-store}\n")
-    refreshed(config)
+    refreshed(config, standin)
     proj = project(tmp_path / "pub", '[project]\nname = "ca-poetry-made"\nversion = "2.0.0"\n')
     name, data = packages.wheel("ca-poetry-made", "2.0.0")
     (proj / "dist").mkdir()
@@ -182,7 +188,7 @@ def test_pdm_default_index_lock_and_install_then_refused_when_stale_then_again(s
     tool("pdm")
     path = pdm_config(home)
     targets = "      - {writer: pdm, repository: pypi-store, index: primary}\n"
-    refreshed(write_config(tmp_path / "c.yaml", standin, targets))
+    refreshed(write_config(tmp_path / "c.yaml", standin, targets), standin)
     assert path.read_text().startswith(USER_PDM_CONFIG) and stat.S_IMODE(path.stat().st_mode) == 0o600
 
     proj = pdm_project(tmp_path / "proj")
@@ -197,7 +203,7 @@ def test_pdm_default_index_lock_and_install_then_refused_when_stale_then_again(s
     done = pdm(home, proj, "lock", cache="cache2")
     assert done.returncode != 0 and standin.calls["pypi:refused"] >= 1, done.stdout + done.stderr
 
-    refreshed(write_config(tmp_path / "c.yaml", standin, targets))
+    refreshed(write_config(tmp_path / "c.yaml", standin, targets), standin)
     shutil.rmtree(proj / ".venv")
     before = standin.calls["pypi:authorized"]
     for step in (["lock"], ["install"]):
@@ -210,7 +216,7 @@ def test_pdm_named_source_is_used_besides_the_default_index(standin, tmp_path, h
     """index: extra writes [pypi.codeartifact]; pdm adds it to its sources for lock and install."""
     tool("pdm")
     path = pdm_config(home)
-    refreshed(write_config(tmp_path / "c.yaml", standin, "      - {writer: pdm, repository: pypi-store}\n"))
+    refreshed(write_config(tmp_path / "c.yaml", standin, "      - {writer: pdm, repository: pypi-store}\n"), standin)
     assert "[pypi.codeartifact]" in path.read_text()
     proj = pdm_project(tmp_path / "proj")
     for step in (["lock"], ["install"]):
