@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codeartifact_refresher.errors import WriterError, WriterRefusedError
-from codeartifact_refresher.writers.formats.toml import TomlDocument, dotted
+from codeartifact_refresher.testing.writer_contract import is_subsequence
+from codeartifact_refresher.writers.formats.toml import TomlDocument, dotted, secrets
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,6 +74,36 @@ def test_a_table_whose_sub_tables_are_scattered_gains_ours():
     read = tomllib.loads(doc.text())
     assert read["registries"] == {"a": {"x": 1}, "c": {"y": 2}, "acme": {"index": "i", "token": "t"}}
     assert read["b"] == {}
+
+
+def test_a_table_whose_parts_are_out_of_order_gains_ours():
+    """``[a.x]``, ``[b]``, ``[a.y]``: tomlkit hands ``a`` out as a proxy over its two parts."""
+    text = "[registries.one]\nindex = 1\n[net]\n[registries.two]\nindex = 2\n"
+    doc = TomlDocument(text)
+    doc.set(("registries", "acme"), "index", "x")
+    read = tomllib.loads(doc.text())
+    assert read["registries"] == {"one": {"index": 1}, "acme": {"index": "x"}, "two": {"index": 2}}
+    assert is_subsequence(text.splitlines(), doc.text().splitlines())
+
+
+def test_a_lone_carriage_return_is_refused_as_toml_readers_refuse_it():
+    """TOML's newline is LF or CRLF: tomllib, tomlkit (poetry) and the other tools' readers stop
+    at a lone CR, so the file is left for its owner rather than read as the INI tools read it."""
+    for text in ("# old Mac line ending\r", "a = 1\rb = 2\n"):
+        with pytest.raises(tomllib.TOMLDecodeError):
+            tomllib.loads(text)
+        with pytest.raises(WriterError):
+            TomlDocument(text)
+
+
+def test_secrets_are_the_values_asked_for_and_url_userinfo():
+    text = '[a]\npassword = "p1"\nurl = "https://u:p2@h/"\nname = "n"\n[b.c]\npassword = \'p3\'\n'
+    assert sorted(secrets(text, lambda where: where[-1] == "password")) == ["p1", "p2", "p3"]
+
+
+def test_secrets_of_unparseable_text_are_every_quoted_string():
+    text = '[a]\npassword = "p1"\npassword = \'p2\'\nx = "y \\" z"\n'
+    assert set(secrets(text, lambda where: False)) >= {"p1", "p2", 'y \\" z'}
 
 
 def test_dotted_quotes_what_needs_quoting():

@@ -9,11 +9,16 @@ writer class and must stay light (a test holds it to that).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ...errors import WriterError, WriterRefusedError
+from . import urls
 from .lines import check_text
+
+#: a quoted TOML string, basic or literal (what :func:`secrets` falls back on in unparseable text)
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'([^\'\n]*)\'')
 
 
 def dotted(keys: Iterable[str]) -> str:
@@ -84,7 +89,7 @@ class TomlDocument:
                     made = tomlkit.table(is_super_table=True)
                 if hasattr(node, "append"):
                     node.append(key, made)
-                else:  # a table whose sub-tables are scattered ([a.x], [b], [a.y]): tomlkit's proxy
+                else:  # a table whose parts are out of order ([a.x], [b], [a.y]): tomlkit's proxy
                     node[key] = made
             child = node[key]
             if not isinstance(child, (Table, InlineTable, dict)) or isinstance(child, list):
@@ -116,3 +121,14 @@ class TomlDocument:
         table = self.get(*keys)
         if table is not None and key in table:
             del self.table(*keys)[key]
+
+
+def secrets(text: str, is_secret: Callable[[tuple[str, ...]], bool]) -> list[str]:
+    """Every string value of ``text`` whose key path ``is_secret`` (a ``password``, a token...),
+    and the secret part of every URL's userinfo. Text that does not parse gives every quoted
+    string in it instead: too much is harmless where this is used (redacting diffs)."""
+    try:
+        found = [value for where, value in TomlDocument(text).walk_strings() if is_secret(where)]
+    except WriterError:
+        found = [a or b for a, b in _STRING.findall(text)]
+    return [v for v in found if v] + urls.secrets(text)

@@ -67,6 +67,13 @@ def location(url: str) -> tuple[str, str, str]:
     return parts.scheme.lower(), _host(parts), parts.path.rstrip("/")
 
 
+def normalized(url: str) -> str:
+    """``url`` with its scheme lower-cased and its host spelled as clients compare it (:func:`host`),
+    userinfo, query and fragment dropped: ``HTTPS://H.Example:443/p/`` is ``https://h.example/p/``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{_host(parts)}{parts.path}"
+
+
 def same_location(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are the same location, whatever their userinfo."""
     return location(a) == location(b)
