@@ -58,7 +58,7 @@ def _load(current: str | None) -> dict[str, Any]:
     text = current or ""
     check_text(text)
     if not text.strip():
-        return {"version": 1}
+        text = '{"version": 1}'
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..errors import WriterRefusedError
+from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
@@ -90,6 +90,8 @@ class Writer(base.Writer[Options]):
             raise WriterRefusedError("no-index = true makes uv ignore every index: remove it")
         url = index_url(creds, with_token=self.options.credentials == "url")
         tables = doc.tables("index")
+        if not all(isinstance(t.get("url"), str) for t in tables):
+            raise WriterError("an [[index]] without a url: uv refuses the file")
         ours = [t for t in tables if t.get("name") == self.options.name]
         primary = self.options.index == "primary"
         if primary and any(t.get("default") is True for t in tables if not any(t is o for o in ours)):

@@ -18,15 +18,17 @@ How they look a host up: Python, requests and uv take the URL's host name (no po
 it exactly, and a later entry for the same name replaces an earlier one; curl compares without
 case and takes the *first* entry that matches, ``default`` included (``default`` matches every
 host). So a file we write holds exactly one entry for our host, on one line
-(``machine HOST login aws password TOKEN``), in lower case, before any ``default`` entry; an
-entry for the host however spelled (upper case, over several lines) is replaced where it stands.
+(``machine HOST login aws password TOKEN``), in lower case, before any ``default`` entry and any
+macro (curl 7.88 reads the body of a macro in a file with CR LF line ends as entries: ours comes
+first, and curl stops at the first match); an entry for the host however spelled (upper case, over
+several lines) is replaced where it stands, or moved up to that place.
 
 What the readers would refuse, or read differently from one another, is refused with a
 :class:`WriterError` naming the line and never a value: anything Python's module refuses (a
 macro with no empty line after it, an unknown word), an empty quoted word (Python and uv stop
 reading the file there), a form feed or vertical tab outside a macro (curl splits words there,
-Python does not), a line of blanks inside a macro (uv ends the macro there, Python and curl do
-not), a macro in a file with CR LF line ends (curl 7.88 reads its body as entries). A lone CR
+Python does not), a line of blanks inside a macro (uv ends the macro there and reads the rest of
+its body as entries, Python and curl do not). A lone CR
 ends a line for Python but not for uv or curl (a comment would run on into our entry): it is
 written as CR LF, which all of them read as one line end.
 """
@@ -137,8 +139,8 @@ class _Lexer:
         return line
 
 
-def parse(text: str, crlf: bool = False) -> list[Item]:
-    """The entries and macros of LF-only ``text`` (``crlf``: the file had CR LF line ends)."""
+def parse(text: str) -> list[Item]:
+    """The entries and macros of LF-only ``text``."""
     lex, items = _Lexer(text), list[Item]()
     while True:
         saved = lex.lineno
@@ -150,7 +152,7 @@ def parse(text: str, crlf: bool = False) -> list[Item]:
             if lex.lineno == saved and len(word.text) == 1:
                 lex.rest_of_line()
         elif word.text == "macdef":
-            items.append(_macro(lex, word, crlf))
+            items.append(_macro(lex, word))
         elif word.text in ("machine", "default"):
             items.append(_entry(lex, word))
         else:
@@ -200,11 +202,7 @@ def _entry(lex: _Lexer, keyword: Word) -> Item:
         item.end = value.end
 
 
-def _macro(lex: _Lexer, keyword: Word, crlf: bool) -> Item:
-    if crlf:
-        raise WriterError(
-            f"line {keyword.line}: a macro in a file with CR LF line ends: curl reads its body as entries"
-        )
+def _macro(lex: _Lexer, keyword: Word) -> Item:
     name = lex.word()
     while True:
         line = lex.rest_of_line()
@@ -227,7 +225,6 @@ class _Text:
         self.physical = re.sub(r"\r(?!\n)", "\r\n", text)
         self.logical = self.physical.replace("\r\n", "\n")
         self._crlf_at = [m.start() - i for i, m in enumerate(re.finditer("\r\n", self.physical))]
-        self.crlf = bool(self._crlf_at)
         self.newline = newline_of(self.physical)
 
     def physical_offset(self, offset: int) -> int:
@@ -245,7 +242,7 @@ class _Text:
 def read(text: str | None) -> tuple[_Text, list[Item]]:
     """The file and its items; WriterError for what the readers refuse or read differently."""
     source = _Text(text or "")
-    items = parse(source.logical, source.crlf)
+    items = parse(source.logical)
     macros = [(i.start, i.end) for i in items if i.kind == "macdef"]
     for match in re.finditer("[\f\v]", source.logical):
         if not any(a <= match.start() < b for a, b in macros):
@@ -275,14 +272,14 @@ def set_machine(text: str | None, host: str, token: str) -> str:
     line = entry_line(host, token)
     source, items = read(text)
     ours = [i for i in items if i.kind == "machine" and i.name.lower() == host]
-    default = next((i for i in items if i.kind == "default"), None)
-    keep = ours[0] if ours and (default is None or ours[0].start < default.start) else None
+    anchor = next((i for i in items if i.kind in ("default", "macdef")), None)
+    keep = ours[0] if ours and (anchor is None or ours[0].start < anchor.start) else None
     edits = [_removal(source, i) for i in ours if i is not keep]
     if keep is not None:
         comments = "".join(source.newline + c for c in _comments(source, keep))
         edits.append((keep.start, keep.end, line + comments))
-    elif default is not None:
-        edits.append(_before(source, default.start, line))
+    elif anchor is not None:
+        edits.append(_before(source, anchor.start, line))
     else:
         edits.append(_at_end(source, line))
     out = source.physical
@@ -326,18 +323,18 @@ def _at_end(source: _Text, line: str) -> tuple[int, int, str]:
 
 
 def _check(before: list[Item], ours: list[Item], out: str, host: str, token: str) -> None:
-    """What the readers see in ``out``: the same entries and macros as before, ours once, first
-    among the entries that match the host (before any ``default``)."""
+    """What the readers see in ``out``: the same entries and macros as before, ours once, before
+    any ``default`` and any macro."""
     after = read(out)[1]
     mine = [i for i in after if i.kind == "machine" and i.name.lower() == host]
     others_before = [i for i in before if not any(i is o for o in ours)]
     others_after = [i for i in after if not any(i is m for m in mine)]
-    default = next((n for n, i in enumerate(after) if i.kind == "default"), len(after))
+    anchor = next((n for n, i in enumerate(after) if i.kind in ("default", "macdef")), len(after))
     ok = (
         len(mine) == 1
         and mine[0].name == host
         and mine[0].values == {"login": LOGIN, "password": token}
-        and after.index(mine[0]) < default
+        and after.index(mine[0]) < anchor
         and len(others_before) == len(others_after)
         and all(a.same_as(b) for a, b in zip(others_before, others_after, strict=True))
     )

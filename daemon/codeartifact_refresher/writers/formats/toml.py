@@ -126,6 +126,9 @@ class TomlDocument:
         import tomlkit
         from tomlkit.items import Array
 
+        text = self.text()
+        if text and not text.endswith("\n"):  # the new table starts on a line of its own
+            self.doc = tomlkit.parse(text + ("\r\n" if "\r\n" in text else "\n"))
         node = self.doc.get(key)
         if isinstance(node, Array):
             inline = tomlkit.inline_table()
