@@ -299,4 +299,4 @@ def test_no_warnings_from_the_builtin_writers():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for w in (pip.Writer(), npm.Writer(), twine.Writer()):
-            assert w.files == (base.MAIN,) and not w.whole_file
+            assert w.roles() == (base.MAIN,) and not w.whole_file  # pip: a netrc only with credentials: netrc

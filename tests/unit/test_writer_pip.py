@@ -1,16 +1,26 @@
 import configparser
 import io
+from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pytest
 
 from codeartifact_refresher.errors import WriterError
-from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, WriterContract
+from codeartifact_refresher.testing.writer_contract import (
+    ENDPOINT_SHAPES,
+    HOST,
+    TOKEN_1,
+    TOKEN_2,
+    WriterContract,
+    is_subsequence,
+)
 from codeartifact_refresher.writers import options
-from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.base import Claim, Credentials
+from codeartifact_refresher.writers.formats import netrc
 from codeartifact_refresher.writers.pip import Writer
 
 from ..strategies import NAME, ini_files
+from .test_writer_netrc import NetrcRoleContract
 
 FOREIGN = """\
 # Company pip settings; keep this comment.
@@ -304,3 +314,51 @@ def test_form_feed_inside_a_line_is_not_a_line_break():
     current = "[global]\ntimeout = 5\x0c6\n"  # configparser sees one option line here
     text = Writer().render(current, CREDS)
     assert text.startswith(current) and pip_values(text)["global.timeout"] == "5\x0c6"
+
+
+# -- credentials: netrc -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", sorted(ENDPOINT_SHAPES))
+@pytest.mark.parametrize("index", ["primary", "extra"])
+def test_credentials_netrc_leaves_the_token_out_of_pip_conf(shape, index):
+    """pip.conf holds the clean URL (the contract runs on the netrc file below): read back by pip's
+    parser, with the foreign lines kept, no token anywhere, and a second render a no-op."""
+    creds = Credentials(ENDPOINT_SHAPES[shape].format(fmt="pypi"), TOKEN_1, "store")
+    writer = Writer(credentials="netrc", index=index)
+    text = writer.render(FOREIGN, creds)
+    key = "global.index-url" if index == "primary" else "global.extra-index-url"
+    urls = pip_values(text)[key].split()
+    assert f"https://{creds.host}{creds.path}simple/" in urls
+    assert TOKEN_1 not in text and is_subsequence(FOREIGN.splitlines(), text.splitlines())
+    assert writer.render(text, Credentials(creds.endpoint, TOKEN_2, "store")) == text
+
+
+class TestNetrcCredentialsNetrc(NetrcRoleContract):
+    role = "netrc"
+
+    def make_writer(self):
+        return Writer(credentials="netrc")
+
+
+def test_credentials_netrc_writes_the_netrc_first_and_claims_the_shared_host_entry():
+    writer = Writer(credentials="netrc", index="extra")
+    assert writer.roles() == ("netrc", "main")
+    assert Claim(netrc.MACHINE_CLAIM, "netrc", shared=True) in writer.all_claims()
+    assert Writer().roles() == ("main",) and all(c.role == "main" for c in Writer().all_claims())
+
+
+def test_switching_from_url_to_netrc_replaces_the_url_holding_the_token():
+    creds = Credentials(f"https://{HOST}/pypi/store/", TOKEN_1, "store")
+    with_token = Writer(index="extra").render(FOREIGN, creds)
+    clean = Writer(credentials="netrc", index="extra").render(with_token, creds)
+    assert TOKEN_1 not in clean and f"https://{HOST}/pypi/store/simple/" in clean
+    assert clean == Writer(credentials="netrc", index="extra").render(FOREIGN, creds)
+    primary = Writer(credentials="netrc").render(Writer().render(FOREIGN, creds), creds)
+    assert TOKEN_1 not in primary and pip_values(primary)["global.index-url"] == f"https://{HOST}/pypi/store/simple/"
+
+
+def test_the_netrc_path_option_moves_the_netrc_file():
+    writer = Writer(credentials="netrc", netrc="/srv/ci/netrc")
+    assert writer.options.netrc == Path("/srv/ci/netrc")
+    assert str(writer.default_paths({"HOME": "/h"})["netrc"]) == "/h/.netrc"

@@ -8,9 +8,11 @@ one as the config gave it. See :mod:`.loader` for the file format."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..outputs import FileOutput, Output
 from ..outputs.files import DEFAULT_MODE
@@ -20,6 +22,9 @@ DURATION_MIN, DURATION_MAX = 900, 43200
 REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
 HOOK_TIMEOUT = 60.0  # seconds
 WORKERS = 32  # domains refreshed at once
+#: the public CodeArtifact API's hosts (IPv4, dualstack, FIPS; China), behind which each domain
+#: has repository hosts of its own
+PUBLIC_API = re.compile(r"codeartifact(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn)?|api\.aws)")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,16 @@ class Domain:
 
     @property
     def host_key(self) -> tuple:
-        """What the repositories' host name is made of: equal keys, maybe the same host."""
+        """What the repositories' host name is made of: equal keys, maybe the same host.
+
+        Through the public API each domain has hosts of its own (``DOMAIN-OWNER.d.codeartifact...``).
+        Behind any other ``endpoint_url`` the repository host may serve every domain: a VPC
+        endpoint's is ``vpce-....d.codeartifact...`` with the domain in the path, a stand-in's its
+        own address. There the key is the endpoint's host alone, so that two domain entries
+        behind one VPC endpoint cannot both own its netrc entry."""
+        host = (urlsplit(self.endpoint_url).hostname or "") if self.endpoint_url else ""
+        if host and not PUBLIC_API.fullmatch(host):
+            return ("endpoint", host)
         return (self.domain, self.owner, self.region, self.endpoint_url)
 
     @property

@@ -15,6 +15,12 @@ So that the token reaches every command pip runs:
 - extra: every overriding ``extra-index-url`` list gets our URL too (pip takes the command's list
   instead of ``[global]``'s, not in addition to it).
 
+With ``credentials: netrc`` the URL carries no token: the token goes to the netrc file (role
+``netrc``, written first; ``~/.netrc`` or ``$NETRC`` unless the ``netrc`` option moves it), where pip
+finds it through requests' ``get_netrc_auth`` for any index URL without credentials of its own
+(pip's ``network/auth.py``). Our old URL holding a token is at the same location as the clean
+one, so switching from ``url`` replaces it.
+
 Option names are read as pip reads them (``index_url`` and ``--index-url`` are ``index-url``); a
 section that spells one option twice is refused rather than guessed at. ``PIP_*`` environment
 variables, which override every file, belong to the environment pip runs in, not to the file.
@@ -33,11 +39,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base
-from .formats import urls
+from . import netrc as netrc_writer
+from .formats import netrc, urls
 from .formats.ini import Entry, IniDocument
-from .options import option
+from .options import option, path_option
 
 SECTION = "global"
+NETRC = "netrc"  # the role of the netrc file with credentials: netrc
 DEFAULT = configparser.DEFAULTSECT
 #: pip's commands that take index options (``index_group``), each reading its own section
 COMMANDS = ("install", "download", "wheel", "index", "list", "lock")
@@ -49,10 +57,11 @@ def _pip_key(key: str) -> str:
     return key[2:] if key.startswith("--") else key
 
 
-def index_url(creds: base.Credentials) -> str:
-    """``https://aws:TOKEN@host/pypi/repo/simple/`` from the repository endpoint."""
+def index_url(creds: base.Credentials, with_token: bool = True) -> str:
+    """``https://aws:TOKEN@host/pypi/repo/simple/`` from the repository endpoint (without
+    ``aws:TOKEN@`` when the token goes to netrc)."""
     parts = urlsplit(creds.endpoint)
-    netloc = f"aws:{quote(creds.token, safe='')}@{creds.host}"
+    netloc = f"aws:{quote(creds.token, safe='')}@{creds.host}" if with_token else creds.host
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urlunsplit((parts.scheme, netloc, path + "simple/", "", ""))
 
@@ -82,11 +91,30 @@ class Options(base.Options):
     index: Literal["primary", "extra"] = option(
         "primary", description="pip only: primary sets index-url, extra adds to extra-index-url"
     )
+    credentials: Literal["url", "netrc"] = option(
+        "url", description="pip only: url puts the token in the index URL, netrc in the netrc file"
+    )
+    netrc: Path | None = path_option(NETRC, "pip only: the netrc file for credentials: netrc (default ~/.netrc)")
 
 
 class Writer(base.Writer[Options]):
     format = "pypi"
     Options = Options
+    files = (NETRC, base.MAIN)
+
+    def roles(self) -> tuple[str, ...]:
+        return self.files if self.options.credentials == "netrc" else (base.MAIN,)
+
+    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
+        return {NETRC: netrc.default_path(environ), base.MAIN: self.default_path(environ)}
+
+    def render_file(self, role: str, current: str | None, creds: base.Credentials) -> str:
+        if role == NETRC:
+            return netrc_writer.render(current, creds)
+        return self.render(current, creds)
+
+    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
+        return netrc.secrets(text) if role == NETRC else self.find_secrets(text)
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         env_file = environ.get("PIP_CONFIG_FILE")
@@ -102,15 +130,16 @@ class Writer(base.Writer[Options]):
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = IniDocument(current, normalize=_pip_key)
-        url = index_url(creds)
+        url = index_url(creds, with_token=self.options.credentials == "url")
         if self.options.index == "primary":
             _set_primary(doc, url)
         else:
             _add_extra(doc, url)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
+    def claims(self) -> Iterable[str | base.Claim]:
+        found: list[str | base.Claim] = [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
+        return found + ([netrc_writer.claim(NETRC)] if NETRC in self.roles() else [])
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """pip.conf holds credentials only inside URLs (index-url, extra-index-url, find-links,

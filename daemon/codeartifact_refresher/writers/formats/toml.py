@@ -116,6 +116,39 @@ class TomlDocument:
             new.indent, new.comment_ws, new.comment, new.trail = old.indent, old.comment_ws, old.comment, old.trail
         table[key] = item
 
+    def tables(self, key: str) -> list[Any]:
+        """The tables of the top-level array ``key`` (``[[key]]`` headers or ``key = [{...}]``),
+        in file order; empty when ``key`` is missing. Anything else under ``key`` is refused."""
+        from tomlkit.items import AoT, Array
+
+        if key not in self.doc:
+            return []
+        node = self.doc[key]
+        if not isinstance(node, (AoT, Array)) or not all(isinstance(t, dict) for t in node):
+            raise WriterRefusedError(f"{dotted([key])} is not an array of tables; left for you to fix")
+        return list(node)
+
+    def add_table(self, key: str, values: dict[str, Any]) -> None:
+        """Append a table holding ``values`` to the top-level array ``key``: a ``[[key]]`` header
+        (or an inline table when the file writes the array inline)."""
+        import tomlkit
+        from tomlkit.items import Array
+
+        text = self.text()
+        if text and not text.endswith("\n"):  # the new table starts on a line of its own
+            self.doc = tomlkit.parse(text + ("\r\n" if "\r\n" in text else "\n"))
+        node = self.doc.get(key)
+        if isinstance(node, Array):
+            inline = tomlkit.inline_table()
+            inline.update(values)
+            node.append(inline)
+            return
+        table = tomlkit.table()
+        table.update(values)
+        if node is None:
+            self.doc.append(key, tomlkit.aot())
+        self.doc[key].append(table)
+
     def remove(self, keys: tuple[str, ...], key: str) -> None:
         """Remove ``key`` from the table at ``keys`` when it is there."""
         table = self.get(*keys)

@@ -1,0 +1,48 @@
+"""netrc: the domain's repository host in ``~/.netrc``, for every client that reads it.
+
+The target owns one entry, ``machine HOST login aws password TOKEN`` (see :mod:`.formats.netrc`
+for where it goes and what is kept). pip and poetry (through requests), uv and curl send it as
+HTTP Basic to any URL on that host that carries no credentials of its own. The entry depends
+only on the host and the token, so it is a *shared* claim: every netrc-writing target of one
+domain entry (this writer, pip with ``credentials: netrc``, swift) writes the same line, and a
+second domain entry reaching the same host is refused when the config is loaded.
+
+The default path is ``$NETRC`` when set, as requests and uv read it, else ``~/.netrc`` (curl
+reads only ``~/.netrc``, or ``--netrc-file``). The entry is the same for every package format
+of the domain: the target's repository is only asked for its endpoint's host (format ``pypi``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from . import base
+from .formats import netrc
+
+
+def claim(role: str = base.MAIN) -> base.Claim:
+    """The shared claim of the host's entry, in the file of ``role``."""
+    return base.Claim(netrc.MACHINE_CLAIM, role, shared=True)
+
+
+def render(current: str | None, creds: base.Credentials) -> str:
+    """``current`` with the entry for the endpoint's host holding the token."""
+    return netrc.set_machine(current, netrc.machine_name(creds.endpoint), creds.token)
+
+
+class Writer(base.Writer[base.Options]):
+    format = "pypi"
+
+    def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
+        return netrc.default_path(environ)
+
+    def render(self, current: str | None, creds: base.Credentials) -> str:
+        return render(current, creds)
+
+    def claims(self) -> Iterable[base.Claim]:
+        return [claim()]
+
+    def find_secrets(self, text: str) -> Iterable[str]:
+        return netrc.secrets(text)

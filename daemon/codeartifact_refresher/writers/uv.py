@@ -1,0 +1,136 @@
+"""uv: an ``[[index]]`` in the user's ``uv.toml``, and the token in netrc (or in the URL).
+
+uv reads its user config at ``$XDG_CONFIG_HOME/uv/uv.toml`` (an absolute ``XDG_CONFIG_HOME``
+only), else ``~/.config/uv/uv.toml`` (``uv-dirs``' ``user_config_dir``, through etcetera's XDG
+strategy, on macOS too), and the project's ``uv.toml`` or ``pyproject.toml [tool.uv]`` over it.
+``UV_CONFIG_FILE`` (``--config-file``) makes uv read that file *instead* (``crates/uv/src/lib.rs``):
+the default path follows it, as pip's follows ``PIP_CONFIG_FILE``.
+
+The target owns the ``[[index]]`` table whose ``name`` is its ``name`` option (``codeartifact``):
+``url`` is the repository's ``simple/`` URL; ``index: primary`` (the default) sets
+``default = true``, which replaces PyPI, and ``extra`` leaves the table without it, so uv tries it
+before the default index. Names are checked as uv's ``IndexName::new`` checks them.
+
+A config file cannot hold uv's credentials except inside the URL. With ``credentials: netrc``
+(the default) the URL stays clean and the token goes to the netrc file (role ``netrc``, written
+first), which uv reads (``uv-auth``'s ``Credentials::from_netrc``: ``$NETRC`` else ``~/.netrc``) for
+any index URL without credentials; ``credentials: url`` puts ``aws:TOKEN@`` in the URL instead.
+``no-index = true`` in the file, which makes uv ignore every index, is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..errors import WriterError, WriterRefusedError
+from ..platform import paths
+from . import base
+from . import netrc as netrc_writer
+from .formats import netrc, urls
+from .formats.toml import TomlDocument
+from .options import option, path_option
+from .pip import index_url
+
+NETRC = "netrc"
+DEFAULT_NAME = "codeartifact"
+
+
+@dataclass(frozen=True)
+class Options(base.Options):
+    name: str = option(
+        DEFAULT_NAME,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        expected="expected a uv index name: letters, digits, '-', '_' or '.'",
+        description="uv only: the [[index]] name",
+    )
+    index: Literal["primary", "extra"] = option(
+        "primary", description="uv only: primary makes the index the default (replacing PyPI), extra adds it"
+    )
+    credentials: Literal["netrc", "url"] = option(
+        "netrc", description="uv only: netrc puts the token in the netrc file, url in the index URL"
+    )
+    netrc: Path | None = path_option(NETRC, "uv only: the netrc file for credentials: netrc (default ~/.netrc)")
+
+
+def default_path(environ: Mapping[str, str]) -> Path:
+    env_file = environ.get("UV_CONFIG_FILE")
+    if env_file:
+        return Path(env_file).expanduser()
+    xdg = environ.get("XDG_CONFIG_HOME", "")
+    base_dir = Path(xdg) if os.path.isabs(xdg) else paths.home(environ) / ".config"
+    return base_dir / "uv" / "uv.toml"
+
+
+class Writer(base.Writer[Options]):
+    format = "pypi"
+    Options = Options
+    files = (NETRC, base.MAIN)
+
+    def roles(self) -> tuple[str, ...]:
+        return self.files if self.options.credentials == "netrc" else (base.MAIN,)
+
+    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
+        return {NETRC: netrc.default_path(environ), base.MAIN: default_path(environ)}
+
+    def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
+        return default_path(environ)
+
+    def render_file(self, role: str, current: str | None, creds: base.Credentials) -> str:
+        if role == NETRC:
+            return netrc_writer.render(current, creds)
+        return self.render(current, creds)
+
+    def render(self, current: str | None, creds: base.Credentials) -> str:
+        doc = TomlDocument(current)
+        if doc.get("no-index") is True:
+            raise WriterRefusedError("no-index = true makes uv ignore every index: remove it")
+        url = index_url(creds, with_token=self.options.credentials == "url")
+        tables = doc.tables("index")
+        if not all(isinstance(t.get("url"), str) for t in tables):
+            raise WriterError("an [[index]] without a url: uv refuses the file")
+        ours = [t for t in tables if t.get("name") == self.options.name]
+        primary = self.options.index == "primary"
+        if primary and any(t.get("default") is True for t in tables if not any(t is o for o in ours)):
+            raise WriterRefusedError("another [[index]] is the default (default = true): uv takes one default")
+        if not ours:
+            doc.add_table("index", {"name": self.options.name, "url": url, **({"default": True} if primary else {})})
+            return doc.text()
+        for table in ours:
+            _set(table, "url", url)
+            if primary:
+                _set(table, "default", True)
+            elif "default" in table:
+                del table["default"]
+        return doc.text()
+
+    def claims(self) -> Iterable[str | base.Claim]:
+        found: list[str | base.Claim] = [f"[[index]] named {self.options.name}"]
+        found += ["the default [[index]]"] if self.options.index == "primary" else []
+        return found + ([netrc_writer.claim(NETRC)] if NETRC in self.roles() else [])
+
+    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
+        return netrc.secrets(text) if role == NETRC else self.find_secrets(text)
+
+    def find_secrets(self, text: str) -> Iterable[str]:
+        """uv.toml holds credentials only in URLs' userinfo (index URLs, find-links...)."""
+        return urls.secrets(text)
+
+
+def _set(table, key: str, value) -> None:  # noqa: ANN001 - a tomlkit table
+    """Set ``key`` keeping the line's comment, and the bytes when the value is already right."""
+    import tomlkit
+
+    current = table.get(key)
+    plain = current.unwrap() if hasattr(current, "unwrap") else current
+    if key in table and plain == value and type(plain) is type(value):
+        return
+    item = tomlkit.item(value)
+    old = getattr(current, "trivia", None)
+    if old is not None:
+        item.trivia.indent, item.trivia.comment_ws, item.trivia.comment = old.indent, old.comment_ws, old.comment
+        item.trivia.trail = old.trail
+    table[key] = item
