@@ -1,4 +1,4 @@
-"""Every built-in writer, each in its own domain entry, through the real CLI: the promises of
+"""Every built-in writer through the real CLI: the promises of
 SECURITY.md and the file-safety rules hold for each one, not only for pip, npm and twine.
 
 The writers are taken from the installed entry points, so a new writer is covered here the day it
@@ -26,24 +26,42 @@ REQUIRED: dict[str, str] = {
 }
 
 
+def shares_entries(cls) -> bool:
+    """Whether the writer's default target holds an entry that depends only on the host (a
+    netrc ``machine`` line): such writers go in one domain entry, which may share it."""
+    try:
+        return any(claim.shared for claim in cls().all_claims())
+    except (TypeError, ValueError):  # a writer that needs options to be made at all
+        return False
+
+
 def every_writer_config(standin, tmp_path: Path) -> Path:
-    """One domain entry per built-in writer (its own domain, so that writers sharing a file or a
-    netrc host never meet), each on a repository of the writer's format."""
-    lines = []
+    """One domain entry per built-in writer (so that writers sharing a file never meet), except
+    the writers of host entries, which share one domain entry as its targets may. Every domain
+    is on the stand-in's one host, as several domains behind one VPC endpoint would be."""
+    domains: dict[str, list[str]] = {}
     for name, cls in sorted(schema.built_in().items()):
-        domain = f"w-{name}"
+        domain = "w-shared" if shares_entries(cls) else f"w-{name}"
         if (domain, standin.account, cls.format, "store") not in standin.repositories:
             standin.add_repository(domain, "store", cls.format, demo=False)
+        domains.setdefault(domain, []).extend(
+            [
+                f"      - writer: {name}",
+                "        repository: store",
+                *REQUIRED.get(name, "").format(tmp=tmp_path).splitlines(),
+            ]
+        )
+    lines = []
+    for domain, targets in domains.items():
         lines += [
             f"  - domain: {domain}",
             f'    owner: "{standin.account}"',
             "    region: us-east-1",
             f"    endpoint_url: {standin.url}",
             "    targets:",
-            f"      - writer: {name}",
-            "        repository: store",
-            *REQUIRED.get(name, "").format(tmp=tmp_path).splitlines(),
+            *targets,
         ]
+    assert len(domains["w-shared"]) >= 3 * 2, "the netrc writers share a domain entry"
     (tmp_path / "in.tmpl").write_text("# a template\nurl = {{ endpoint }}\ntoken = {{ token }}\n")
     path = tmp_path / "every-writer.yaml"
     path.write_text("domains:\n" + "\n".join(lines) + "\n")
