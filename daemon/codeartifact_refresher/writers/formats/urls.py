@@ -67,6 +67,13 @@ def location(url: str) -> tuple[str, str, str]:
     return parts.scheme.lower(), _host(parts), parts.path.rstrip("/")
 
 
+def canonical(url: str) -> str:
+    """``url`` with its host as clients compare it (:func:`host`), scheme lower-cased, no userinfo,
+    query or fragment: ``HTTPS://Host.Example:443/p/`` is ``https://host.example/p/``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{_host(parts)}{parts.path}"
+
+
 def same_location(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are the same location, whatever their userinfo."""
     return location(a) == location(b)
