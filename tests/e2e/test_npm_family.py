@@ -111,3 +111,25 @@ def test_client_installs_a_scoped_package_from_the_scopes_registry(name, standin
     assert done.returncode == 0, done.stdout + done.stderr
     assert installed(tmp_path / "p", "@acme/widgets") == 'module.exports = "1.0.0";\n'
     assert standin.calls["npm:authorized"] >= 2 and standin.calls["npm:refused"] == 0
+
+
+def test_yarn1_sends_no_token_for_unscoped_packages_without_always_auth(standin, tmp_path, home):
+    """Why yarn-classic writes //host/path/:always-auth: without it Yarn 1 asks anonymously."""
+    tool("yarn")
+    targets = "      - {writer: yarn-classic, repository: npm-store, always_auth: false}\n"
+    assert refresher(write_config(tmp_path / "c.yaml", standin, targets)).returncode == 0
+    done = install(CLIENTS["yarn-classic"], home, tmp_path / "p")
+    assert done.returncode != 0 and standin.calls["npm:refused"] >= 1 and standin.calls["npm:authorized"] == 0
+
+
+def test_npm_reads_the_yarn_classic_file_and_warns_only_about_always_auth(standin, tmp_path, home):
+    """npm 11 installs with the same .npmrc, and its one complaint is the always-auth key (no file
+    Yarn 1 reads it from is one npm does not read)."""
+    targets = "      - {writer: yarn-classic, repository: npm-store}\n"
+    assert refresher(write_config(tmp_path / "c.yaml", standin, targets)).returncode == 0
+    env = client_env(home, npm_config_loglevel="warn")
+    done = run(["npm", "install", "--prefix", str(tmp_path / "p"), packages.DEMO_NAME], env, cwd=home)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("npm warn")]
+    assert warnings and all('Unknown user config "always-auth"' in line for line in warnings)
+    assert standin.calls["npm:authorized"] >= 2
