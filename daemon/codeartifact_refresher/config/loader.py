@@ -219,7 +219,10 @@ def _other_writer_hint(registry: Registry, writer: str) -> Callable[[str], str]:
                     owners.append(name)
             except RegistryError:
                 continue
-        return f"; {key!r} is an option of the {' and '.join(owners)} writer, not of {writer}" if owners else ""
+        if not owners:
+            return ""
+        named = owners[0] if len(owners) == 1 else f"{', '.join(owners[:-1])} and {owners[-1]}"
+        return f"; {key!r} is an option of the {named} writer{'s' if len(owners) > 1 else ''}, not of {writer}"
 
     return hint
 

@@ -12,6 +12,8 @@ import zipfile
 
 DEMO_NAME = "ca-demo-pkg"
 DEMO_VERSION = "1.0.0"
+#: when every npm version was "published": long ago, past any client's minimal-age gate
+NPM_TIME = "2020-01-01T00:00:00.000Z"
 
 
 def normalize(name: str) -> str:

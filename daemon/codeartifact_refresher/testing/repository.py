@@ -104,6 +104,12 @@ class Repository:
             {
                 "name": name,
                 "dist-tags": {"latest": latest},
+                # Yarn 4 quarantines versions without a publish time (npmMinimalAgeGate, 1 day)
+                "time": {
+                    "created": packages.NPM_TIME,
+                    "modified": packages.NPM_TIME,
+                    **dict.fromkeys(versions, packages.NPM_TIME),
+                },
                 "versions": {
                     v: {"name": name, "version": v, "dist": packages.npm_dist(d, f"{base}-{v}.tgz")}
                     for v, d in versions.items()

@@ -46,6 +46,10 @@ class NpmrcDocument:
             if key is not None and "=" in line:
                 yield key, line.split("=", 1)[1].strip().strip("\"'")
 
+    def has(self, key: str) -> bool:
+        """Whether ``key`` is set at the top level."""
+        return any(_key_of(self.lines[i]) == key for i in range(self.top_end))
+
     def set(self, key: str, value: str, same: Callable[[str], bool] | None = None) -> None:
         """Give top-level ``key`` the ``value``, in place when present, else appended. A line whose
         key ``same`` holds for is the same entry spelled differently: it becomes ``key``'s line."""

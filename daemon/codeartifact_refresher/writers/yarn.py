@@ -1,0 +1,98 @@
+"""Yarn Berry (2+): the registry and its token in ``.yarnrc.yml``.
+
+The target owns ``npmRegistryServer`` (or, with ``scope: "@acme"``,
+``npmScopes.acme.npmRegistryServer``) and the *registry entry* of our repository in
+``npmRegistries``: ``npmAuthToken`` and ``npmAlwaysAuth: true`` under the key ``"//host/path/"``.
+
+Yarn's rules (``plugin-npm/sources/npmConfigUtils.ts``): ``npmRegistries`` keys are normalised by
+dropping one trailing slash (``normalizeRegistry``); ``getRegistryConfiguration`` looks the
+registry up exactly as its server URL is written (minus the trailing slash), then with the
+protocol removed (``//host/path``). Hosts are compared as plain strings, so the server URL is
+written in the host spelling of the entry key (lower case, IDNA, no default port). Every entry
+Yarn would take for our registry (with or without protocol or trailing slash) gets the new token;
+when there is none, ``"//host/path/"`` is added. For a scope, ``getAuthConfiguration`` prefers a
+token set in the scope itself: one there would hide ours, and is refused.
+
+Yarn reads the user's ``~/.yarnrc.yml`` (the home folder's rc file, named by
+``YARN_RC_FILENAME`` when set) and the project's rc files, nearer ones winning; ``YARN_*``
+variables outrank every file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import WriterRefusedError
+from ..platform import paths
+from . import base
+from .formats import urls
+from .formats.yarnrc import YarnrcDocument
+from .options import option
+
+#: Yarn's settings whose value is a credential
+_SECRET_KEYS = ("npmAuthToken", "npmAuthIdent")
+
+
+@dataclass(frozen=True)
+class Options(base.Options):
+    scope: str | None = option(
+        None,
+        pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
+        expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
+        description="yarn only: the registry of one scope (npmScopes) instead of the default one",
+    )
+
+
+def registry_key(key: str) -> str:
+    """A registry as Yarn compares it: one trailing slash dropped (``normalizeRegistry``)."""
+    return key.removesuffix("/")
+
+
+def lookups(server: str) -> tuple[str, str]:
+    """The ``npmRegistries`` keys Yarn tries for ``server``, in its order."""
+    exact = registry_key(server)
+    return exact, re.sub(r"^[a-z]+:", "", exact)
+
+
+class Writer(base.Writer[Options]):
+    format = "npm"
+    Options = Options
+
+    def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
+        name = next((v for k, v in environ.items() if k.lower() == "yarn_rc_filename" and v), ".yarnrc.yml")
+        return paths.home(environ) / name
+
+    def server_keys(self) -> tuple[str, ...]:
+        scope = self.options.scope
+        return ("npmScopes", scope[1:]) if scope else ()
+
+    def claims(self) -> Iterable[str]:
+        return [".".join((*self.server_keys(), "npmRegistryServer"))]
+
+    def render(self, current: str | None, creds: base.Credentials) -> str:
+        doc = YarnrcDocument(current)
+        server = urls.normalized(creds.endpoint)
+        self._refuse_scope_token(doc)
+        doc.set(self.server_keys(), "npmRegistryServer", server)
+        registries = doc.mapping("npmRegistries")
+        ours = [k for k in registries if registry_key(str(k)) in lookups(server)]
+        for key in ours or [f"{lookups(server)[1]}/"]:
+            doc.set(("npmRegistries", str(key)), "npmAuthToken", creds.token)
+            doc.set(("npmRegistries", str(key)), "npmAlwaysAuth", True)
+        return doc.text()
+
+    def _refuse_scope_token(self, doc: YarnrcDocument) -> None:
+        keys = self.server_keys()
+        scope = doc.get(*keys) if keys else None
+        if isinstance(scope, dict) and any(k in scope for k in _SECRET_KEYS):
+            where = ".".join(keys)
+            raise WriterRefusedError(f"{where} holds its own credentials, which Yarn would use instead of ours")
+
+    def find_secrets(self, text: str) -> Iterable[str]:
+        """Every ``npmAuthToken``/``npmAuthIdent`` value, and the userinfo of every URL."""
+        found = [v for where, v in YarnrcDocument(text).walk_strings() if where and where[-1] in _SECRET_KEYS and v]
+        return found + urls.secrets(text)
