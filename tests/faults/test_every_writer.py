@@ -19,8 +19,12 @@ from codeartifact_refresher.writers.registry import Registry
 
 from ..leaks import assert_no_token
 
-#: options a writer cannot run without (a template file...), as YAML lines of the target
+#: options a writer cannot run without (a template file...), or that keep it from claiming an
+#: entry another writer claims in a shared file, as YAML lines of the target
 REQUIRED: dict[str, str] = {
+    # npm, pnpm and Yarn 1 read one .npmrc: a second default registry there would be refused
+    "pnpm": '        scope: "@pnpm"',
+    "yarn-classic": "        path: {tmp}/yarn1/.npmrc",
     "env": "        path: {tmp}/app.env\n        variables: [token, endpoint, pip, uv, poetry, twine]",
     "template": "        template: {tmp}/in.tmpl\n        format: generic\n        path: {tmp}/out.txt",
 }
