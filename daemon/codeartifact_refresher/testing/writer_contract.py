@@ -6,7 +6,8 @@ strategy for foreign files, and ``read_back``: what the tool itself would take f
 party writers can subclass it too.
 
 A writer with several files is tested once per file: set ``role`` (and ``expected`` when the file
-does not hold the endpoint, as a netrc holds only the host). A whole-file writer (a bare token
+does not hold the endpoint, as a netrc holds only the host; ``holds_token = False`` when it holds
+no token, as a config whose token is in another file). A whole-file writer (a bare token
 file) subclasses :class:`WholeFileWriterContract`, which asks for no foreign content to be kept.
 """
 
@@ -45,6 +46,10 @@ class WriterContract:
     corrupt: tuple[str, ...] = ("\x00\x01binary junk\x00",)
     #: the role of the file under test (a multi-file writer's tests subclass once per role)
     role: str = MAIN
+    #: False for a file that names the repository while the token goes to another of the
+    #: writer's files (poetry's and cargo's config.toml, uv.toml): ``expected`` is then
+    #: (endpoint, ""), and the contract checks that no token ever gets into the file
+    holds_token: bool = True
 
     def make_writer(self) -> Writer:
         raise NotImplementedError
@@ -68,7 +73,7 @@ class WriterContract:
 
     def expected(self, token: str = TOKEN_1) -> tuple[str, str]:
         """What :meth:`read_back` must return: (endpoint URL, token) unless the file holds less."""
-        return (self.creds().endpoint, token)
+        return (self.creds().endpoint, token if self.holds_token else "")
 
     def render(self, writer: Writer, current: str | None, creds: Credentials) -> str:
         return writer.render_file(self.role, current, creds)
@@ -92,13 +97,16 @@ class WriterContract:
         first = self.render(writer, self.foreign, self.creds(TOKEN_1))
         second = self.render(writer, first, self.creds(TOKEN_2))
         assert second == self.render(writer, self.foreign, self.creds(TOKEN_2))
-        assert TOKEN_1 not in second and second.count(TOKEN_2) == 1
+        assert TOKEN_1 not in second and second.count(TOKEN_2) == (1 if self.holds_token else 0)
         assert self.read_back(second) == self.expected(TOKEN_2)
+        if not self.holds_token:  # a new token changes nothing here
+            assert second == first
 
     def test_foreign_content_survives(self):
         text = self.render(self.make_writer(), self.foreign, self.creds())
         assert is_subsequence(self.foreign.splitlines(keepends=True), text.splitlines(keepends=True))
-        assert self.read_back(text)[1] == TOKEN_1
+        assert self.read_back(text)[1] == self.expected(TOKEN_1)[1]
+        assert self.holds_token or TOKEN_1 not in text
 
     def test_corrupt_input_is_refused(self):
         writer = self.make_writer()
@@ -123,13 +131,15 @@ class WriterContract:
             self.endpoint = usual.replace("https://", "HTTPS://").replace(HOST, f"{HOST.upper()}:443")
             text = self.render(self.make_writer(), None, self.creds())
             self.endpoint = usual
-            assert self.read_back(text)[1] == TOKEN_1, "the token is not where the tool looks for this host"
+            assert self.read_back(text)[1] == self.expected(TOKEN_1)[1], "not where the tool looks for this host"
         finally:
             self.endpoint = usual
 
     def test_find_secrets_covers_the_token(self):
+        """The token, where the file holds it (``--dry-run`` diffs are redacted with these)."""
         writer = self.make_writer()
-        assert TOKEN_1 in self.secrets(writer, self.render(writer, self.foreign, self.creds()))
+        text = self.render(writer, self.foreign, self.creds())
+        assert (TOKEN_1 in self.secrets(writer, text)) if self.holds_token else (TOKEN_1 not in text)
 
     def test_default_path_is_absolute(self):
         """An absolute default path for each role the target writes, in the order of ``files``; or
