@@ -32,6 +32,13 @@ def _flush_sequences(text: str) -> bool:
     return False
 
 
+def _crlf_only(text: str) -> bool:
+    """Whether every line of ``text`` ends in CR LF (a file that mixes line ends is written as
+    ruamel.yaml writes it)."""
+    rest = text.replace("\r\n", "")
+    return len(rest) < len(text) and "\r" not in rest and "\n" not in rest
+
+
 def _yaml(text: str = "") -> Any:
     from ruamel.yaml import YAML
 
@@ -112,7 +119,10 @@ class YarnrcDocument:
         _yaml(self.source).dump(self.data, out)
         # a header ending in a lone CR gets its LF: a YAML line break, and a line for every tool
         header = self.header if not self.header or self.header.endswith("\n") else self.header + "\n"
-        return header + out.getvalue()
+        body = out.getvalue()
+        if _crlf_only(self.source):  # ruamel.yaml writes LF (but for comments, kept as read): make it CR LF
+            body = body.replace("\r\n", "\n").replace("\n", "\r\n")
+        return header + body
 
     def get(self, *keys: str) -> Any:
         """The node at ``keys``, or None."""
