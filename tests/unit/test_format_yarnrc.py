@@ -29,6 +29,15 @@ def test_set_adds_nested_keys_and_keeps_the_rest():
     assert yaml.safe_load(text)["npmScopes"] == {"acme": {"npmRegistryServer": "https://x.example/"}}
 
 
+def test_a_crlf_file_keeps_its_line_ends():
+    crlf = TEXT.replace("\n", "\r\n")
+    assert YarnrcDocument(crlf).text() == crlf
+    doc = YarnrcDocument(crlf)
+    doc.set(("npmScopes", "acme"), "npmRegistryServer", "https://x.example/")
+    text = doc.text()
+    assert text.startswith(crlf) and "\n" not in text.replace("\r\n", "")
+
+
 def test_a_long_value_stays_on_one_line():
     doc = YarnrcDocument(None)
     doc.set((), "npmAuthToken", "x" * 3000)

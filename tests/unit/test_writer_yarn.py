@@ -110,3 +110,20 @@ def test_default_path_follows_yarn_rc_filename(home, monkeypatch):
 
 def test_find_secrets_includes_other_tokens():
     assert set(Writer().find_secrets(Writer().render(FOREIGN, CREDS))) == {"other-secret", "other-secret-2", TOKEN_1}
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        # our registry entry is an alias of another registry's: the token would go to that host too
+        (
+            f'npmRegistries:\n  "//npm.other.example": &shared\n    npmAlwaysAuth: false\n  "//{HOST}/npm/store": *shared\n',
+            None,
+        ),
+        # our scope is an alias of another scope's: its packages would come from our registry
+        ('npmScopes:\n  other: &s\n    npmRegistryServer: "https://npm.other.example/"\n  acme: *s\n', "@acme"),
+    ],
+)
+def test_a_yaml_alias_shared_with_another_setting_is_refused_not_edited_through(text, scope):
+    with pytest.raises(WriterRefusedError, match="alias"):
+        Writer(scope=scope).render(text, CREDS)

@@ -32,6 +32,13 @@ def _flush_sequences(text: str) -> bool:
     return False
 
 
+def _crlf_only(text: str) -> bool:
+    """Whether every line of ``text`` ends in CR LF (a file that mixes line ends is written as
+    ruamel.yaml writes it)."""
+    rest = text.replace("\r\n", "")
+    return len(rest) < len(text) and "\r" not in rest and "\n" not in rest
+
+
 def _yaml(text: str = "") -> Any:
     from ruamel.yaml import YAML
 
@@ -59,6 +66,26 @@ def _load(text: str, offset: int) -> Any:
         raise WriterError(f"not valid YAML ({type(e).__name__})") from None
 
 
+def _shared(data: Any) -> set[int]:
+    """The ids of the mappings and lists that appear in more than one place (``&name`` and
+    ``*name``): the same object, so that setting a key in one sets it in every other."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, (dict, list)):
+            return
+        if id(node) in seen:
+            shared.add(id(node))
+            return
+        seen.add(id(node))
+        for child in node.values() if isinstance(node, dict) else node:
+            walk(child)
+
+    walk(data)
+    return shared
+
+
 class YarnrcDocument:
     """One YAML file whose top level is a mapping. ``text`` None or empty is a new file."""
 
@@ -83,6 +110,7 @@ class YarnrcDocument:
             raise WriterError(f"not a YAML mapping at the top level (line {start + 1})")
         self.data = data
         self.source = body
+        self.shared = _shared(data)
 
     def text(self) -> str:
         if not self.data:
@@ -91,7 +119,10 @@ class YarnrcDocument:
         _yaml(self.source).dump(self.data, out)
         # a header ending in a lone CR gets its LF: a YAML line break, and a line for every tool
         header = self.header if not self.header or self.header.endswith("\n") else self.header + "\n"
-        return header + out.getvalue()
+        body = out.getvalue()
+        if _crlf_only(self.source):  # ruamel.yaml writes LF (but for comments, kept as read): make it CR LF
+            body = body.replace("\r\n", "\n").replace("\n", "\r\n")
+        return header + body
 
     def get(self, *keys: str) -> Any:
         """The node at ``keys``, or None."""
@@ -111,9 +142,13 @@ class YarnrcDocument:
             if node.get(key) is None:
                 node[key] = CommentedMap()
             node = node[key]
+            where = ".".join(keys[: depth + 1])
             if not isinstance(node, CommentedMap):
-                where = ".".join(keys[: depth + 1])
                 raise WriterRefusedError(f"{where} is not a mapping; left for you to fix")
+            if id(node) in self.shared:  # an edit through it would change the other places too
+                raise WriterRefusedError(
+                    f"{where} is a YAML alias (*name) of a mapping used elsewhere; left for you to fix"
+                )
         return node
 
     def set(self, keys: tuple[str, ...], key: str, value: Any) -> None:
