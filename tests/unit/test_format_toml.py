@@ -129,3 +129,13 @@ def test_any_foreign_file_keeps_its_values_and_gains_ours(foreign, ours):
     read = tomllib.loads(doc.text())
     assert read.pop("zz-ours") == {"acme": {"value": ours}}
     assert read == tomllib.loads(text)
+
+
+def test_a_crlf_file_gets_crlf_lines_where_ours_are_added():
+    text = '# theirs\r\n[pypi.other]\r\nurl = "x"\r\n'
+    doc = TomlDocument(text)
+    doc.set(("pypi", "acme"), "url", "https://h/")
+    out = doc.text()
+    assert out.startswith(text) and "\n" not in out.replace("\r\n", "")
+    assert tomllib.loads(out)["pypi"]["acme"] == {"url": "https://h/"}
+    assert TomlDocument("a = 1\n").text() == "a = 1\n"

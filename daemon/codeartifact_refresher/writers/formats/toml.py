@@ -37,6 +37,7 @@ class TomlDocument:
 
         text = text or ""
         check_text(text)
+        self.crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")  # every line ends in CRLF
         try:
             self.doc = tomlkit.parse(text)
         except ParseError as e:  # its message may quote the offending text: keep only the place
@@ -45,7 +46,9 @@ class TomlDocument:
             raise WriterError(f"not valid TOML ({type(e).__name__})") from None
 
     def text(self) -> str:
-        return self.doc.as_string()
+        """The file, with the lines tomlkit added ending as the file's own do (it adds LF ones)."""
+        text = self.doc.as_string()
+        return re.sub(r"(?<!\r)\n", "\r\n", text) if self.crlf else text
 
     # -- reading ----------------------------------------------------------------------------------
 
