@@ -111,6 +111,27 @@ def test_run_as_root_a_template_another_user_could_write_is_refused(tmp_path, sh
     assert read_template(mine, euid=1000) == "x"  # not root: the user's own choice
 
 
+def test_run_as_root_a_root_link_to_another_users_template_is_refused(tmp_path, shared):
+    """The link is root's, in root's directory; the file it names is another user's, who could
+    make root write ``//their.host/:_authToken={{ token }}`` into root's .npmrc."""
+    theirs = shared / "theirs"
+    theirs.mkdir()
+    (theirs / "t").write_text("//their.example/:_authToken={{ token }}\n")
+    link = tmp_path / "link"
+    link.symlink_to(theirs / "t")
+    if os.geteuid() == 0:
+        os.chown(theirs / "t", 65534, 65534)
+        with pytest.raises(TargetError, match=r"template .*link: could be written by another user than root"):
+            read_template(link, euid=0)
+        os.chown(theirs / "t", 0, 0)
+    os.chmod(theirs, 0o777)  # root's file, in a directory anyone may write: the file can be replaced
+    with pytest.raises(TargetError, match=r"its directory .*theirs could be written by another user"):
+        read_template(link, euid=0)
+    os.chmod(theirs, 0o755)
+    if os.geteuid() == 0:
+        assert read_template(link, euid=0).startswith("//their.example/")
+
+
 def _load(tmp_path, target: dict):
     path = tmp_path / "c.yaml"
     path.write_text(json.dumps({"domains": [{"domain": "acme", "targets": [target]}]}, indent=1))

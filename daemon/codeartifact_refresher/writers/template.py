@@ -139,7 +139,7 @@ def read_template(path: Path, euid: int | None = None) -> str:
     try:
         with open(path, "rb") as f:
             if (os.geteuid() if euid is None else euid) == 0:
-                _check_owner(path, os.lstat(path), os.stat(path.parent))
+                _check_owner(path, _what_decides(path, os.fstat(f.fileno())))
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise TargetError(f"template {path}: no such file") from None
@@ -154,12 +154,24 @@ def read_template(path: Path, euid: int | None = None) -> str:
         raise TargetError(f"template {path}:{line}: not UTF-8 text") from None
 
 
-def _check_owner(path: Path, st: os.stat_result, parent: os.stat_result) -> None:
-    """As root: the template (a symlink itself, not what it points to) and its directory must be
-    root's and writable by root alone (a sticky directory such as /tmp aside)."""
-    for what, info in (("", st), (f"its directory {path.parent} ", parent)):
+def _what_decides(path: Path, opened: os.stat_result) -> list[tuple[str, os.stat_result]]:
+    """What decides the template's text: the file actually opened and its directory, and, when
+    ``path`` is a symlink, the link and its directory too (whoever can replace either chooses
+    the text)."""
+    real = Path(os.path.realpath(path))
+    found = [("", opened), (f"its directory {real.parent} ", os.stat(real.parent))]
+    if os.path.islink(path):
+        found += [(f"the link {path} ", os.lstat(path)), (f"the link's directory {path.parent} ", os.stat(path.parent))]
+    return found
+
+
+def _check_owner(path: Path, decides: list[tuple[str, os.stat_result]]) -> None:
+    """As root: everything that decides the template's text must be root's and writable by root
+    alone (a sticky directory such as /tmp aside)."""
+    for what, info in decides:
         sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
-        if info.st_uid != 0 or (info.st_mode & (stat.S_IWOTH | stat.S_IWGRP) and not sticky):
+        unguarded = not sticky and not stat.S_ISLNK(info.st_mode)  # a link's own mode means nothing
+        if info.st_uid != 0 or (info.st_mode & (stat.S_IWOTH | stat.S_IWGRP) and unguarded):
             raise TargetError(
                 f"template {path}: {what}could be written by another user than root; running as root, "
                 "a template must be root's alone (chown root: and chmod go-w)"
