@@ -1,7 +1,7 @@
 """The real Gradle (Debian's 4.4.1) reads the token property that `refresh` wrote into
-gradle.properties, next to a continued value of the user's, and the new token after a refresh.
-Gradle is not pointed at the stand-in's repository: it only reads the property (the maven format
-is not served by this stand-in)."""
+gradle.properties, next to a continued value of the user's, and the new token after a refresh;
+and resolves a dependency from the stand-in's Maven repository with that property as the
+password, is refused once the token lapses, and resolves again after a refresh."""
 
 from __future__ import annotations
 
@@ -71,3 +71,55 @@ def test_gradle_reads_the_token_property_and_the_new_one_after_refresh(standin, 
     second = standin.issued_tokens()[-1]
     assert second != first
     assert f"SHA256={sha256(second)}" in gradle_show(home, project, user_home)
+
+
+RESOLVE = """\
+repositories {
+    maven {
+        url "%s"
+        credentials {
+            username "aws"
+            password codeartifactToken
+        }
+    }
+}
+configurations { fetched }
+dependencies { fetched "com.example.demo:demo-lib:1.0.0" }
+task fetch {
+    doLast { configurations.fetched.files.each { println "FETCHED=" + it.name } }
+}
+"""
+
+
+def gradle_fetch(home, project, user_home, *extra: str):
+    env = client_env(home, GRADLE_USER_HOME=str(user_home), GRADLE_OPTS="-Xmx256m")
+    return run([tool("gradle"), "-q", "--no-daemon", *extra, "fetch"], env, cwd=project)
+
+
+def test_gradle_resolves_with_the_property_then_refused_when_stale_then_again(
+    standin, clock, tmp_path, home, monkeypatch
+):
+    repo = standin.add_repository("acme", "maven-store", "maven", demo=False)
+    repo.publish_maven("com.example.demo", "demo-lib", "1.0.0")
+    user_home = home / ".gradle"
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "settings.gradle").write_text("")
+    (project / "build.gradle").write_text(RESOLVE % standin.endpoint(repo))
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: gradle, repository: maven-store}\n")
+    monkeypatch.setenv("GRADLE_USER_HOME", str(user_home))
+    assert refresher(config).returncode == 0
+
+    done = gradle_fetch(home, project, user_home)
+    assert done.returncode == 0 and "FETCHED=demo-lib-1.0.0.jar" in done.stdout, done.stdout + done.stderr
+    authorized = standin.calls["maven:authorized"]
+    assert authorized >= 2  # the pom and the jar, with the token from gradle.properties
+
+    clock.advance(901)  # the token lapses; --refresh-dependencies makes Gradle ask again
+    done = gradle_fetch(home, project, user_home, "--refresh-dependencies")
+    assert done.returncode != 0 and standin.calls["maven:refused"] >= 1
+
+    assert refresher(config).returncode == 0
+    done = gradle_fetch(home, project, user_home, "--refresh-dependencies")
+    assert done.returncode == 0 and "FETCHED=demo-lib-1.0.0.jar" in done.stdout, done.stdout + done.stderr
+    assert standin.calls["maven:authorized"] > authorized
