@@ -224,3 +224,25 @@ def test_pdm_named_source_is_used_besides_the_default_index(standin, tmp_path, h
         assert done.returncode == 0, done.stdout + done.stderr
     assert installed(proj) == '__version__ = "1.0.0"\n'
     assert standin.calls["pypi:authorized"] >= 2 and standin.calls["pypi:refused"] == 0
+
+
+def test_poetry_resolves_through_the_netrc_writers_entry_alone(standin, clock, tmp_path, home):
+    """The `netrc` writer is poetry's too: with no http-basic entry, poetry (through requests)
+    takes the domain's ~/.netrc line for the source's host."""
+    tool("poetry")
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: netrc, repository: pypi-store}\n")
+    refreshed(config, standin)
+    assert not (home / ".config" / "pypoetry" / "auth.toml").exists()
+    proj = poetry_project(tmp_path / "proj", standin)
+    done = poetry(home, proj, "lock")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert standin.calls["pypi:authorized"] >= 1
+
+    clock.advance(901)
+    done = poetry(home, proj, "lock", "--regenerate", cache="cache2")
+    assert done.returncode != 0 and standin.calls["pypi:refused"] >= 1, done.stdout + done.stderr
+
+    refreshed(config, standin)
+    before = standin.calls["pypi:authorized"]
+    done = poetry(home, proj, "lock", "--regenerate", cache="cache3")
+    assert done.returncode == 0 and standin.calls["pypi:authorized"] > before, done.stdout + done.stderr
