@@ -109,9 +109,12 @@ def get(address: str, path: str, timeout: float = 5) -> tuple[int, str]:
         return e.code, e.read().decode()
 
 
+@pytest.mark.timing
 def test_hundreds_of_idle_connections_neither_starve_the_probes_nor_spend_threads(capfd):
     """300 connections opened and left silent (anyone on the pod network can): /healthz still
-    answers within a second, no thread is started per connection, and nothing goes to stderr."""
+    answers well before a silent connection's deadline (5 s) would free a place, no thread is
+    started per connection, and nothing goes to stderr. (Within a second on a quiet machine; the
+    bound leaves room for CI running real clients beside it.)"""
     server = HealthServer(state_with(("acme", live())), "127.0.0.1", 0, clock=lambda: NOW).start()
     idle = []
     try:
@@ -121,8 +124,8 @@ def test_hundreds_of_idle_connections_neither_starve_the_probes_nor_spend_thread
             idle.append(socket.create_connection((host, int(port)), timeout=5))
         idle[-1].sendall(b"GET /healthz HTTP/1.1\r\n")  # and one that never finishes its request
         started = time.monotonic()
-        assert get(server.address, "/healthz", timeout=1)[0] == 200
-        assert time.monotonic() - started < 1
+        assert get(server.address, "/healthz", timeout=3)[0] == 200
+        assert time.monotonic() - started < 3
         assert threading.active_count() <= threads
         assert server._listener.connections <= MAX_CONNECTIONS
     finally:

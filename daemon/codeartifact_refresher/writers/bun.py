@@ -22,7 +22,7 @@ from ..platform import paths
 from . import base
 from .formats import urls
 from .formats.toml import TomlDocument
-from .options import option
+from .options import npm_scope
 
 #: bunfig keys whose value is a credential
 _SECRET_KEYS = ("token", "password")
@@ -30,12 +30,7 @@ _SECRET_KEYS = ("token", "password")
 
 @dataclass(frozen=True)
 class Options(base.Options):
-    scope: str | None = option(
-        None,
-        pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
-        expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
-        description="bun only: a scoped registry ([install.scopes]) instead of the default one",
-    )
+    scope: str | None = npm_scope("bun only: a scoped registry ([install.scopes]) instead of the default one")
 
 
 def global_bunfig(environ: Mapping[str, str]) -> Path:

@@ -20,7 +20,7 @@ from ..platform import paths
 from . import base
 from .formats import urls
 from .formats.npmrc import NpmrcDocument
-from .options import option
+from .options import npm_scope
 
 #: keys (or, for the per-registry ``//host/path/:KEY`` form, key endings) whose value is a credential:
 #: tokens, base64 user:password, passwords, an inline client key (PEM), a one-time password
@@ -29,12 +29,7 @@ _SECRET_KEYS = ("_authtoken", "_auth", "_password", "key", "otp")
 
 @dataclass(frozen=True)
 class Options(base.Options):
-    scope: str | None = option(
-        None,
-        pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
-        expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
-        description="npm only: a scoped registry (@scope:registry) instead of the default one",
-    )
+    scope: str | None = npm_scope("npm only: a scoped registry (@scope:registry) instead of the default one")
 
 
 def _auth_key(host: str, path: str) -> str:

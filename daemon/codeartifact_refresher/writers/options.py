@@ -15,7 +15,7 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +53,28 @@ def option(
         "schema": schema,
     }
     return dataclasses.field(default=default, metadata=meta)
+
+
+def npm_scope(description: str) -> Any:
+    """An optional npm scope (``@acme``), as npm and the tools that share its registries take it."""
+    return option(
+        None,
+        pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
+        expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
+        description=description,
+    )
+
+
+def not_one_of(names: Iterable[str], expected: str) -> Check:
+    """A ``check`` refusing ``names`` (a tool's own setting names, reserved sections)."""
+    refused = frozenset(names)
+
+    def check(value: Any) -> Any:
+        if value in refused:
+            raise ValueError(expected)
+        return value
+
+    return check
 
 
 def path_option(role: str, description: str = "") -> Any:

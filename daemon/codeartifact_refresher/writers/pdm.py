@@ -32,7 +32,7 @@ from ..platform import paths
 from . import base
 from .formats import toml, urls
 from .formats.toml import TomlDocument
-from .options import option
+from .options import not_one_of, option
 
 DEFAULT_NAME = "codeartifact"
 TABLE = "pypi"
@@ -51,19 +51,13 @@ SETTINGS = (
 _EXPECTED_NAME = "expected a pdm source name of letters, digits, '.', '_' or '-', not one of pdm's pypi.* settings"
 
 
-def _not_a_setting(value: str) -> str:
-    if value in SETTINGS:
-        raise ValueError(_EXPECTED_NAME)
-    return value
-
-
 @dataclass(frozen=True)
 class Options(base.Options):
     name: str = option(
         DEFAULT_NAME,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
         expected=_EXPECTED_NAME,
-        check=_not_a_setting,
+        check=not_one_of(SETTINGS, _EXPECTED_NAME),
         description="pdm only: the source name, [pypi.NAME] (with index: extra)",
     )
     index: Literal["primary", "extra"] = option(

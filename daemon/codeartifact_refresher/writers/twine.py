@@ -18,18 +18,12 @@ from ..platform import paths
 from . import base
 from .formats import urls
 from .formats.ini import IniDocument
-from .options import option
+from .options import not_one_of, option
 
 DEFAULT_NAME = "codeartifact"
 IMPLICIT_SERVERS = ("pypi", "testpypi")  # what twine assumes without index-servers
 _RESERVED = ("distutils", "server-login")
 _EXPECTED_NAME = "expected a section name of letters, digits, '.', '_' or '-' (not 'distutils' or 'server-login')"
-
-
-def _not_reserved(value: str) -> str:
-    if value in _RESERVED:
-        raise ValueError(_EXPECTED_NAME)
-    return value
 
 
 @dataclass(frozen=True)
@@ -38,7 +32,7 @@ class Options(base.Options):
         DEFAULT_NAME,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         expected=_EXPECTED_NAME,
-        check=_not_reserved,
+        check=not_one_of(_RESERVED, _EXPECTED_NAME),
         description="twine only: the .pypirc section",
     )
 
