@@ -4,14 +4,16 @@ import re
 
 import pytest
 import yaml
+from hypothesis import given
 from hypothesis import strategies as st
 
 from codeartifact_refresher.errors import WriterRefusedError
-from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, TOKEN_2, WriterContract
+from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, TOKEN_2, WriterContract, is_subsequence
 from codeartifact_refresher.writers.base import Credentials
+from codeartifact_refresher.writers.formats.lines import split_lines
 from codeartifact_refresher.writers.yarn import Writer
 
-from ..strategies import COMMENT, NAME, VALUE
+from ..strategies import NAME, NEWLINE
 
 FOREIGN = """\
 # team Yarn settings
@@ -40,15 +42,62 @@ def yarn_registry(text: str, scope: str | None = None) -> tuple[str, str | None]
     return server, entry.get("npmAuthToken")
 
 
+QUOTED = st.sampled_from(["{}", "'{}'", '"{}"'])
+WORD = st.from_regex(r"[a-z][a-z0-9.-]{0,8}", fullmatch=True)
+TRAILING = st.one_of(
+    st.just(""),
+    st.builds("{}# {}".format, st.sampled_from([" ", "   "]), st.from_regex(r"[ -~]{0,20}", fullmatch=True)),
+)
+OURS = ("npmRegistryServer", "npmRegistries", "npmScopes")
+
+
 @st.composite
-def yarnrc_files(draw):
-    lines = draw(
-        st.lists(COMMENT.map(lambda c: c.replace(";", "#", 1) if c.lstrip().startswith(";") else c), max_size=2)
+def setting(draw, key, column, step, depth):
+    """One foreign setting's lines: a scalar, a flow mapping, a list or (``depth`` left) a block mapping."""
+    pad, name = " " * column, draw(QUOTED).format(key)
+    kind = draw(st.sampled_from(["scalar", "flow", "list", "block"] if depth else ["scalar", "flow", "list"]))
+    if kind == "scalar":
+        return [f"{pad}{name}: {draw(QUOTED).format(draw(WORD))}{draw(TRAILING)}"]
+    if kind == "flow":
+        pairs = draw(st.dictionaries(WORD, WORD, max_size=3))
+        return [f"{pad}{name}: {{{', '.join(f'{k}: {v!r}' for k, v in pairs.items())}}}{draw(TRAILING)}"]
+    head = [f"{pad}{name}:{draw(TRAILING)}"]
+    if kind == "list":
+        return head + [
+            f"{pad}{' ' * step}- {draw(QUOTED).format(v)}" for v in draw(st.lists(WORD, min_size=1, max_size=3))
+        ]
+    for child in draw(st.lists(WORD, min_size=1, max_size=3, unique=True)):
+        head += draw(st.lists(st.just(f"{pad}{' ' * step}# about {child}"), max_size=1))
+        head += draw(setting(child, column + step, step, depth - 1))
+    return head
+
+
+@st.composite
+def yarnrc_files(draw, flow_registries=True):
+    """Foreign .yarnrc.yml files: any indentation step, comments, quoting, flow and block
+    mappings, and (maybe) another registry's entry, block or (``flow_registries``: a line our
+    entry goes into) flow, and another scope."""
+    step, nl = draw(st.sampled_from([2, 3, 4])), draw(NEWLINE)
+    lines = draw(st.lists(st.from_regex(r"#[ -~]{0,20}", fullmatch=True), max_size=2))
+    for key in draw(st.lists(NAME.filter(lambda k: k not in OURS), max_size=4, unique=True)):
+        lines += draw(setting(key, 0, step, 2))
+    other = '"//npm.other.example/"'
+    flow = [["npmRegistries: {}"], [f"npmRegistries: {{{other}: {{npmAuthToken: 'theirs'}}}}  # flow"]]
+    lines += draw(
+        st.sampled_from(
+            [
+                *(flow if flow_registries else []),
+                [],
+                ["npmRegistries:", f"{' ' * step}{other}:", f"{' ' * 2 * step}npmAuthToken: theirs  # block"],
+                [
+                    "npmScopes:",
+                    f"{' ' * step}other:",
+                    f"{' ' * 2 * step}npmRegistryServer: 'https://npm.other.example/'",
+                ],
+            ]
+        )
     )
-    for key in draw(st.lists(NAME, max_size=4, unique=True)):
-        lines += draw(st.lists(COMMENT.filter(lambda c: c.lstrip().startswith("#")), max_size=1))
-        lines.append(f"{key}: {draw(VALUE.map(lambda v: repr(v)))}")
-    return "".join(line + "\n" for line in lines)
+    return nl.join(lines) + nl if lines else ""
 
 
 class YarnContract(WriterContract):
@@ -60,7 +109,7 @@ class YarnContract(WriterContract):
         return Writer(scope=f"@{self.scope}") if self.scope else Writer()
 
     def foreign_texts(self):
-        return yarnrc_files()
+        return yarnrc_files(flow_registries=False)
 
     def read_back(self, text):
         return yarn_registry(text, self.scope)
@@ -127,3 +176,40 @@ def test_find_secrets_includes_other_tokens():
 def test_a_yaml_alias_shared_with_another_setting_is_refused_not_edited_through(text, scope):
     with pytest.raises(WriterRefusedError, match="alias"):
         Writer(scope=scope).render(text, CREDS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'packageExtensions:\n    "a@*":\n        dependencies:\n            b: "*"\n',
+        "nodeLinker:   pnp   # spaced\n",
+    ],
+)
+def test_review_cases_come_back_byte_for_byte_but_our_entries(text):
+    out = Writer().render(text, CREDS)
+    step = "    " if text.startswith("package") else "  "  # new keys nest by the file's own step
+    assert out == text + (
+        f"npmRegistryServer: {CREDS.endpoint}\n"
+        f"npmRegistries:\n{step}//{HOST}/npm/store/:\n{step * 2}npmAuthToken: {TOKEN_1}\n{step * 2}npmAlwaysAuth: true\n"
+    )
+
+
+def without_ours(data, scope):
+    """Yarn's reading (PyYAML's as its stand-in) of a file, less the entries the target owns."""
+    data = dict(data or {})
+    scopes = dict(data.pop("npmScopes", None) or {})
+    if scope:
+        scopes.pop(scope, None)
+    else:
+        data.pop("npmRegistryServer", None)
+    registries = {k: v for k, v in (data.pop("npmRegistries", None) or {}).items() if k != f"//{HOST}/npm/store/"}
+    return data, scopes, registries
+
+
+@given(text=yarnrc_files(), scope=st.sampled_from([None, "acme"]))
+def test_foreign_lines_and_settings_survive_any_edit(text, scope):
+    out = Writer(scope=f"@{scope}" if scope else None).render(text, CREDS)
+    foreign = [line for line in split_lines(text) if not line.startswith("npmRegistries: {")]  # edited inside
+    assert is_subsequence(foreign, split_lines(out))
+    assert without_ours(yaml.safe_load(out), scope) == without_ours(yaml.safe_load(text), scope)
+    assert yarn_registry(out, scope) == (CREDS.endpoint, TOKEN_1)

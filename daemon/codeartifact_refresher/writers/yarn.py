@@ -78,17 +78,15 @@ class Writer(base.Writer[Options]):
         server = urls.normalized(creds.endpoint)
         self._refuse_scope_token(doc)
         doc.set(self.server_keys(), "npmRegistryServer", server)
-        registries = doc.mapping("npmRegistries")
-        ours = [k for k in registries if registry_key(str(k)) in lookups(server)]
+        ours = [k for k in doc.keys("npmRegistries") if registry_key(k) in lookups(server)]
         for key in ours or [f"{lookups(server)[1]}/"]:
-            doc.set(("npmRegistries", str(key)), "npmAuthToken", creds.token)
-            doc.set(("npmRegistries", str(key)), "npmAlwaysAuth", True)
+            doc.set(("npmRegistries", key), "npmAuthToken", creds.token)
+            doc.set(("npmRegistries", key), "npmAlwaysAuth", True)
         return doc.text()
 
     def _refuse_scope_token(self, doc: YarnrcDocument) -> None:
         keys = self.server_keys()
-        scope = doc.get(*keys) if keys else None
-        if isinstance(scope, dict) and any(k in scope for k in _SECRET_KEYS):
+        if keys and any(k in doc.keys(*keys) for k in _SECRET_KEYS):
             where = ".".join(keys)
             raise WriterRefusedError(f"{where} holds its own credentials, which Yarn would use instead of ours")
 

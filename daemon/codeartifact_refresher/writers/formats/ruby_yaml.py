@@ -6,37 +6,24 @@ warning. Its *keys* are Ruby symbols, written as plain scalars with a leading co
 (``:sources:``, ``:rubygems_api_key:``); a quoted ``":sources"`` is a string, which RubyGems never
 looks up. Psych, like PyYAML, ends a line at ``\\r\\n``, ``\\r`` or ``\\n``.
 
-A document is edited by *splicing*: PyYAML composes the text into nodes that carry their offsets,
-and an edit replaces or inserts text at those offsets, so every byte around it (comments,
-quoting, indentation, other keys) stays as written. Each edit re-parses its result, and a text
-that no longer parses, or no longer holds what the edit wrote, is refused rather than written.
-Messages name lines and keys, never values.
+A document is edited by *splicing* (``yaml_splice.py``): an edit replaces or inserts text at the
+offsets PyYAML gives, so every byte around it (comments, quoting, indentation, other keys) stays
+as written. Each edit re-parses its result, and a text that no longer parses, or no longer holds
+what the edit wrote, is refused rather than written. Messages name lines and keys, never values.
 
 PyYAML is imported when a document is made: ``check`` loads every writer and must stay light.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from ...errors import WriterError, WriterRefusedError
 from .lines import check_text, newline_of
-
-#: a line break as YAML reads one
-_BREAK = re.compile(r"\r\n|\r|\n")
-#: a value that YAML reads back as the same string when written plain (no quotes) in block context
-_PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./:@%=+~-]*(?: [A-Za-z0-9_./:@%=+~-]+)*")
-
-
-def scalar(value: str) -> str:
-    """``value`` as a YAML scalar: plain when that reads back as the same string, else double-quoted
-    (JSON's escapes are YAML's)."""
-    if _PLAIN.fullmatch(value) and ": " not in value and not value.endswith(":"):
-        return value
-    return json.dumps(value)
+from .yaml_splice import BREAK, STR, compose, line_start, scalar
+from .yaml_splice import line as _line
 
 
 class RubyYamlDocument:
@@ -107,7 +94,7 @@ class RubyYamlDocument:
             self._splice_end(f"{key}: {scalar(value)}")
         elif isinstance(node, yaml.ScalarNode):
             old = self._text[node.start_mark.index : node.end_mark.index]
-            if node.value != value or node.tag != "tag:yaml.org,2002:str":
+            if node.value != value or node.tag != STR:
                 tail = "\n" if old.endswith("\n") else ""
                 self._splice(node.start_mark.index, node.end_mark.index, scalar(value) + tail)
         else:
@@ -149,17 +136,15 @@ class RubyYamlDocument:
     def _add_block(self, node: Any, value: str, first: bool) -> None:
         """A new ``- value`` line before the first item or after the last, indented as they are."""
         item = node.value[0] if first else node.value[-1]
-        line_start = (
-            max(self._text.rfind("\n", 0, item.start_mark.index), self._text.rfind("\r", 0, item.start_mark.index)) + 1
-        )
-        prefix = self._text[line_start : item.start_mark.index]
+        start = line_start(self._text, item.start_mark.index)
+        prefix = self._text[start : item.start_mark.index]
         if not re.fullmatch(r"[ ]*-[ ]+", prefix):
             raise WriterRefusedError(f"the list on line {_line(node)} is not one item a line; left for you to fix")
         line = f"{prefix}{scalar(value)}"
         if first:
-            self._splice(line_start, line_start, line + newline_of(self._text))
+            self._splice(start, start, line + newline_of(self._text))
             return
-        end = _BREAK.search(self._text, item.end_mark.index)  # the end of the last item's line
+        end = BREAK.search(self._text, item.end_mark.index)  # the end of the last item's line
         at, newline = (end.start(), end.group()) if end else (len(self._text), newline_of(self._text))
         self._splice(at, at, newline + line)
 
@@ -180,35 +165,13 @@ class RubyYamlDocument:
 
 
 def _is_plain(node: Any, key: str) -> bool:
-    return node.style is None and node.value == key and node.tag == "tag:yaml.org,2002:str"
-
-
-def _line(node: Any) -> int:
-    return int(node.start_mark.line) + 1
+    return node.style is None and node.value == key and node.tag == STR
 
 
 def _compose(text: str) -> Any:
-    """The root node of ``text``'s only document (None for an empty one), which must be a block
-    mapping: what RubyGems can use and this module can edit."""
-    import yaml
-
-    try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.MarkedYAMLError as e:  # its message may quote the text: keep only the place
-        mark = e.problem_mark or e.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise WriterError(f"not valid YAML{where}") from None
-    except yaml.YAMLError as e:
-        raise WriterError(f"not valid YAML ({type(e).__name__})") from None
-    if len(documents) > 1:
-        raise WriterError(f"holds {len(documents)} YAML documents; RubyGems reads one mapping")
-    root = documents[0] if documents else None
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == "tag:yaml.org,2002:null"):
-        return None
-    if not isinstance(root, yaml.MappingNode):
-        raise WriterError(
-            f"line {_line(root)}: the file holds a YAML {type(root).__name__.removesuffix('Node').lower()}, not a mapping"
-        )
-    if root.flow_style:
+    """The root node of ``text`` (None for an empty one), which must be a block mapping: what
+    RubyGems can use and this module can edit."""
+    root = compose(text, "RubyGems")
+    if root is not None and root.flow_style:
         raise WriterRefusedError(f"line {_line(root)}: a flow mapping {{...}}; write it one key a line")
     return root
