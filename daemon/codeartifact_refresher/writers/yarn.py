@@ -31,7 +31,7 @@ from ..platform import paths
 from . import base
 from .formats import urls
 from .formats.yarnrc import YarnrcDocument
-from .options import option
+from .options import npm_scope
 
 #: Yarn's settings whose value is a credential
 _SECRET_KEYS = ("npmAuthToken", "npmAuthIdent")
@@ -39,12 +39,7 @@ _SECRET_KEYS = ("npmAuthToken", "npmAuthIdent")
 
 @dataclass(frozen=True)
 class Options(base.Options):
-    scope: str | None = option(
-        None,
-        pattern=r"^@[a-z0-9][a-z0-9._~-]*$",
-        expected="expected an npm scope such as '@acme' (lowercase, starting with @)",
-        description="yarn only: the registry of one scope (npmScopes) instead of the default one",
-    )
+    scope: str | None = npm_scope("yarn only: the registry of one scope (npmScopes) instead of the default one")
 
 
 def registry_key(key: str) -> str:
