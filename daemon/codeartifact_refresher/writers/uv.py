@@ -31,7 +31,7 @@ from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
 from .formats import netrc, urls
-from .formats.toml import TomlDocument
+from .formats.toml import TomlDocument, set_in
 from .options import option, path_option
 from .pip import index_url
 
@@ -100,9 +100,9 @@ class Writer(base.Writer[Options]):
             doc.add_table("index", {"name": self.options.name, "url": url, **({"default": True} if primary else {})})
             return doc.text()
         for table in ours:
-            _set(table, "url", url)
+            set_in(table, "url", url)
             if primary:
-                _set(table, "default", True)
+                set_in(table, "default", True)
             elif "default" in table:
                 del table["default"]
         return doc.text()
@@ -118,19 +118,3 @@ class Writer(base.Writer[Options]):
     def find_secrets(self, text: str) -> Iterable[str]:
         """uv.toml holds credentials only in URLs' userinfo (index URLs, find-links...)."""
         return urls.secrets(text)
-
-
-def _set(table, key: str, value) -> None:  # noqa: ANN001 - a tomlkit table
-    """Set ``key`` keeping the line's comment, and the bytes when the value is already right."""
-    import tomlkit
-
-    current = table.get(key)
-    plain = current.unwrap() if hasattr(current, "unwrap") else current
-    if key in table and plain == value and type(plain) is type(value):
-        return
-    item = tomlkit.item(value)
-    old = getattr(current, "trivia", None)
-    if old is not None:
-        item.trivia.indent, item.trivia.comment_ws, item.trivia.comment = old.indent, old.comment_ws, old.comment
-        item.trivia.trail = old.trail
-    table[key] = item

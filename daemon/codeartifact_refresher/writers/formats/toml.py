@@ -21,6 +21,25 @@ from .lines import check_text
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'([^\'\n]*)\'')
 
 
+def set_in(table: Any, key: str, value: Any) -> None:
+    """Set ``key`` in a tomlkit ``table`` to ``value``, keeping the line's indent and comment, and
+    every byte when the value is already right."""
+    import tomlkit
+
+    if key not in table:
+        table[key] = value
+        return
+    current = table[key]
+    plain = current.unwrap() if hasattr(current, "unwrap") else current
+    if plain == value and type(plain) is type(value):
+        return
+    item = tomlkit.item(value)
+    old, new = getattr(current, "trivia", None), getattr(item, "trivia", None)
+    if old is not None and new is not None:
+        new.indent, new.comment_ws, new.comment, new.trail = old.indent, old.comment_ws, old.comment, old.trail
+    table[key] = item
+
+
 def dotted(keys: Iterable[str]) -> str:
     """``keys`` as a TOML dotted key, quoting the parts that need it (``registries."a.b"``)."""
     import tomlkit
@@ -101,23 +120,8 @@ class TomlDocument:
         return node
 
     def set(self, keys: tuple[str, ...], key: str, value: Any) -> None:
-        """Set ``key`` in the table at ``keys`` to ``value``, keeping the item's comment and the
-        file's bytes when the value is already right."""
-        import tomlkit
-
-        table = self.table(*keys)
-        if key not in table:
-            table[key] = value
-            return
-        current = table[key]
-        plain = current.unwrap() if hasattr(current, "unwrap") else current
-        if plain == value and type(plain) is type(value):
-            return
-        item = tomlkit.item(value)
-        old, new = getattr(current, "trivia", None), getattr(item, "trivia", None)
-        if old is not None and new is not None:  # the line's indent and comment stay as they were
-            new.indent, new.comment_ws, new.comment, new.trail = old.indent, old.comment_ws, old.comment, old.trail
-        table[key] = item
+        """Set ``key`` in the table at ``keys`` to ``value`` (see :func:`set_in`)."""
+        set_in(self.table(*keys), key, value)
 
     def tables(self, key: str) -> list[Any]:
         """The tables of the top-level array ``key`` (``[[key]]`` headers or ``key = [{...}]``),
