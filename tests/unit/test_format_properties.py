@@ -96,6 +96,7 @@ CASES = [
     "dup = 1\ndup = 2\n",
     "cont = a\\\n\nnext = b\n",  # an empty continuation line ends the logical line
     "last = a\\",  # a backslash at the end of the file
+    "a = 1\n\t  \\",  # a line of only a backslash at the end of the file: Java's entry "" = ""
     "  \\\n  # a comment after all, the logical line being empty = x\n",
     "  \\\nk=v\n",
     "\\\n\nk=v\n",
@@ -139,7 +140,7 @@ def test_a_new_key_goes_at_the_end_with_the_files_line_ending():
 
 def test_a_line_added_after_a_dangling_continuation_is_not_swallowed(java_load):
     texts = []
-    for before in ("x = 1\\", "x = 1\\\n", "# comment \\"):
+    for before in ("x = 1\\", "x = 1\\\n", "# comment \\", "x = 1\n \\"):
         doc = PropertiesDocument(before)
         doc.set("k", "v")
         assert doc.text().startswith(before)

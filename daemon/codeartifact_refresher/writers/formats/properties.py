@@ -128,7 +128,7 @@ class PropertiesDocument:
         empty (even after a continuation); an empty logical line is no entry."""
         i = 0
         while i < len(self.lines):
-            first, logical = i, ""
+            first, logical, dangling = i, "", False
             while True:
                 body = self.lines[i].rstrip("\r\n").lstrip(WHITE)
                 i += 1
@@ -137,8 +137,9 @@ class PropertiesDocument:
                 continued = _continues(body)
                 logical += body[:-1] if continued else body
                 if not continued or i == len(self.lines):  # a backslash at the end of the file is dropped
+                    dangling = continued  # ... but a line of only that backslash is still an entry, key ""
                     break
-            if logical:
+            if logical or dangling:
                 key, value = _split_entry(logical, first + 1)
                 yield Entry(first, i - 1, key, value)
 
