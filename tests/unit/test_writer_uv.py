@@ -141,6 +141,17 @@ def test_a_file_that_would_make_uv_ignore_our_default_index_is_refused(text):
         Writer().render(text, creds)
 
 
+@pytest.mark.parametrize("credentials", ["netrc", "url"])
+def test_our_index_with_authenticate_never_is_refused(credentials):
+    """uv 0.13 sends no credentials to such an index: the real uv got 401 with our netrc entry."""
+    creds = Credentials(ENDPOINT_SHAPES["ipv4"].format(fmt="pypi"), TOKEN_1, "store")
+    text = '[[index]]\nname = "codeartifact"\nurl = "https://old.example/simple/"\nauthenticate = "never"\n'
+    with pytest.raises(WriterRefusedError, match='authenticate = "never"'):
+        Writer(credentials=credentials).render(text, creds)
+    other = text.replace('"codeartifact"', '"mine"')  # another index's policy is the user's business
+    assert uv_indexes(Writer(credentials=credentials).render(other, creds))["mine"]["authenticate"] == "never"
+
+
 def test_another_default_index_is_fine_with_extra():
     creds = Credentials(ENDPOINT_SHAPES["ipv4"].format(fmt="pypi"), TOKEN_1, "store")
     text = Writer(index="extra").render(

@@ -15,7 +15,9 @@ A config file cannot hold uv's credentials except inside the URL. With ``credent
 (the default) the URL stays clean and the token goes to the netrc file (role ``netrc``, written
 first), which uv reads (``uv-auth``'s ``Credentials::from_netrc``: ``$NETRC`` else ``~/.netrc``) for
 any index URL without credentials; ``credentials: url`` puts ``aws:TOKEN@`` in the URL instead.
-``no-index = true`` in the file, which makes uv ignore every index, is refused.
+``no-index = true`` in the file, which makes uv ignore every index, is refused, and so is
+``authenticate = "never"`` in our ``[[index]]``: uv then sends no credentials to it, neither the
+netrc's nor the URL's (``AuthPolicy::Never``, ``crates/uv-auth/src/index.rs``).
 """
 
 from __future__ import annotations
@@ -93,6 +95,11 @@ class Writer(base.Writer[Options]):
         if not all(isinstance(t.get("url"), str) for t in tables):
             raise WriterError("an [[index]] without a url: uv refuses the file")
         ours = [t for t in tables if t.get("name") == self.options.name]
+        if any(t.get("authenticate") == "never" for t in ours):
+            raise WriterRefusedError(
+                f'the [[index]] named {self.options.name} has authenticate = "never", which makes uv '
+                "send it no credentials: remove it"
+            )
         primary = self.options.index == "primary"
         if primary and any(t.get("default") is True for t in tables if not any(t is o for o in ours)):
             raise WriterRefusedError("another [[index]] is the default (default = true): uv takes one default")
