@@ -161,8 +161,7 @@ def test_two_repositories_and_two_domains_share_one_gemrc():
     ("text", "error"),
     [
         (":sources: https://rubygems.org/\n", "line 1"),
-        (":sources: [https://rubygems.org/]\n", "one '- item' a line"),
-        (":sources: []\n", "one '- item' a line"),
+        (":sources:\n", "not a list"),
         (":sources:\n  mirror: https://x.example/\n", "not a list"),
         ("{backtrace: true}\n", "flow mapping"),
         (":sources: [a]\n:sources: [b]\n", "twice"),
@@ -210,6 +209,35 @@ RUBY_READS = (
     "require 'rubygems'; c = Gem::ConfigFile.new([]); "
     "puts c.sources.inspect; puts c.api_keys[:codeartifact_api_key].inspect"
 )
+RUBY_READS_SOURCES = "require 'rubygems'; puts Gem::ConfigFile.new([]).sources.inspect"
+RUBYGEMS, X = "https://rubygems.org/", "https://x.example/"
+
+
+@pytest.mark.parametrize(
+    ("text", "primary", "extra"),
+    [
+        (":sources: [https://rubygems.org/]  # mine\n", ["{ours}", RUBYGEMS], [RUBYGEMS, "{ours}"]),
+        (
+            ":sources: [\n  https://rubygems.org/,\n  'https://x.example/'\n]\n",
+            ["{ours}", RUBYGEMS, X],
+            [RUBYGEMS, X, "{ours}"],
+        ),
+        (":sources: []\n", ["{ours}"], ["{ours}"]),
+    ],
+)
+def test_a_flow_list_takes_our_source_too_and_rubygems_reads_it(text, primary, extra, tmp_path):
+    """A gemrc written ``:sources: [a, b]`` is as valid to RubyGems as a block list (found by
+    replaying such a file: it was refused); the real Psych reads the edited file."""
+    ruby = tool("ruby")
+    ours = f"https://aws:{TOKEN_1}@{HOST}/ruby/store/"
+    for writer, want in ((Writer(), primary), (Writer(source="extra"), extra)):
+        written = writer.render_file(MAIN, text, CREDS)
+        assert "# mine" in written or "# mine" not in text
+        (tmp_path / ".gemrc").write_text(written)
+        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+        done = subprocess.run([ruby, "-e", RUBY_READS_SOURCES], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == repr([w.format(ours=ours) for w in want]).replace("'", '"')
 
 
 def test_rubygems_itself_reads_what_we_wrote(tmp_path):

@@ -128,10 +128,22 @@ class RubyYamlDocument:
                 self._splice(item.start_mark.index, item.end_mark.index, scalar(value), reparse=False)
         if ours:
             self.root = _compose(self._text)
-        elif node.flow_style or not node.value:  # a new item would change the user's line
-            raise WriterRefusedError(f"{key} on line {_line(node)} is a [...] list: write it one '- item' a line")
+        elif node.flow_style:
+            self._add_flow(node, value, first)
         else:
             self._add_block(node, value, first)
+
+    def _add_flow(self, node: Any, value: str, first: bool) -> None:
+        """A new quoted item in a ``[...]`` list: before its first item, after its last one, or
+        alone between the brackets of an empty one."""
+        item = scalar(value, flow=True)
+        if not node.value:
+            at = node.start_mark.index + 1
+            self._splice(at, at, item)
+        elif first:
+            self._splice(node.value[0].start_mark.index, node.value[0].start_mark.index, f"{item}, ")
+        else:
+            self._splice(node.value[-1].end_mark.index, node.value[-1].end_mark.index, f", {item}")
 
     def _add_block(self, node: Any, value: str, first: bool) -> None:
         """A new ``- value`` line before the first item or after the last, indented as they are."""
