@@ -30,7 +30,7 @@ from .errors import Error, WriterError, WriterRefusedError
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .service import hook_output, hooks
-from .writers.base import Credentials
+from .writers.base import MAIN, Credentials
 from .writers.formats import urls
 from .writers.registry import Registry
 
@@ -257,7 +257,8 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
             except WriterRefusedError as e:
                 raise WriterRefusedError(f"{output}: {e}; left as it is") from None
             except WriterError as e:
-                raise WriterError(f"cannot parse {output} as a {target.writer} config: {e}; left as it is") from None
+                what = f"a {target.writer} config" if role == MAIN else f"the {target.writer} target's {role} file"
+                raise WriterError(f"cannot parse {output} as {what}: {e}; left as it is") from None
 
         return render
 

@@ -55,6 +55,19 @@ def test_unparseable_file_is_left_byte_for_byte_and_the_others_are_written(stand
     assert (npm_result.outcome, twine_result.outcome) == ("written", "written")
 
 
+def test_an_unparseable_second_file_is_named_by_its_role_not_as_the_tools_config(standin, tmp_path, home):
+    netrc = home / ".netrc"
+    broken = b"machine a login b password c\nmacdef m\ncd /"  # a macro without its closing blank line
+    netrc.write_bytes(broken)
+    targets = "      - writer: pip\n        repository: pypi-store\n        credentials: netrc\n"
+    [report] = run(write_config(tmp_path / "c.yaml", standin, targets))
+    (result,) = report.targets
+    assert result.outcome == "failed" and result.error.startswith(
+        f"cannot parse {netrc} as the pip target's netrc file: "
+    ), result.error
+    assert netrc.read_bytes() == broken
+
+
 def test_a_failing_domain_does_not_stop_the_next(standin, tmp_path, home):
     path = tmp_path / "c.yaml"
     path.write_text(f"""\
