@@ -60,6 +60,13 @@ def test_the_npm_and_cargo_demo_packages_are_the_ones_named(built):
     assert (line["name"], line["vers"]) == (cargo_repo.DEMO_CRATE, cargo_repo.DEMO_CRATE_VERSION)
 
 
+def test_maven_holds_what_a_build_extension_needs_so_mvn_validate_can_use_only_the_stand_in(built):
+    token, endpoint = lookup(built, "maven")
+    for group, artifact, version in standin_main.MAVEN_ARTIFACTS:
+        for ext in ("pom", "jar"):
+            assert get(endpoint + maven_repo.path_of(group, artifact, version, ext), token)[0] == 200
+
+
 @pytest.mark.parametrize("fmt", ["nuget", "swift", "generic"])
 def test_formats_without_packages_still_answer_the_endpoint_lookup(built, fmt):
     token, endpoint = lookup(built, fmt)

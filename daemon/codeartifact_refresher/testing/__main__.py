@@ -18,11 +18,16 @@ from .standin import StandIn
 #: the formats of GetRepositoryEndpoint, in the order they are listed
 FORMATS = ("pypi", "npm", "maven", "cargo", "ruby", "nuget", "swift", "generic")
 
+#: the maven repository's artifacts: the demo jar, and the plexus-utils 1.1 that Maven adds to
+#: every build extension (a stub), so that ``mvn validate`` with the demo jar as a build extension
+#: resolves everything from the stand-in (Maven Central need not be reachable)
+MAVEN_ARTIFACTS = (maven_repo.DEMO, ("org.codehaus.plexus", "plexus-utils", "1.1"))
+
 #: what a client can fetch from each format's demo repository
 DEMO_PACKAGES = {
     "pypi": f"{packages.DEMO_NAME} {packages.DEMO_VERSION} (a wheel)",
     "npm": f"{packages.DEMO_NAME}@{packages.DEMO_VERSION}",
-    "maven": ":".join(maven_repo.DEMO) + " (a jar and its pom)",
+    "maven": ":".join(maven_repo.DEMO) + " (a jar and its pom; plexus-utils 1.1 for build extensions)",
     "cargo": f"{cargo_repo.DEMO_CRATE} {cargo_repo.DEMO_CRATE_VERSION} (a sparse index)",
     "ruby": f"{packages.DEMO_NAME} {packages.DEMO_VERSION} (a gem; compact index)",
 }
@@ -38,7 +43,8 @@ def build(domain: str = "demo", lifetime: float = 43200, port: int = 0, latency:
     for fmt in FORMATS:
         repo = standin.add_repository(domain, repository_name(fmt), fmt)  # publishes the demo package
         if fmt == "maven":
-            repo.publish_maven(*maven_repo.DEMO)
+            for artifact in MAVEN_ARTIFACTS:
+                repo.publish_maven(*artifact)
     return standin
 
 
