@@ -18,6 +18,13 @@ def test_check_prints_what_it_will_write(standin, tmp_path, home, capsys):
     assert standin.calls["GetAuthorizationToken"] == 0
 
 
+def test_check_names_the_other_files_of_a_several_file_writer(standin, tmp_path, home, capsys):
+    path = write_config(tmp_path / "c.yaml", standin, "      - {writer: uv, repository: pypi-store}\n")
+    assert cli.main(["check", "--config", str(path)]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.endswith(f"uv pypi-store -> {home / '.config' / 'uv' / 'uv.toml'} (+ netrc: {home / '.netrc'})")
+
+
 def test_bad_config_is_one_line_on_stderr_and_exit_2(tmp_path, capsys):
     path = tmp_path / "c.yaml"
     path.write_text("domains:\n  - domain: acme\n    duraton: 5\n")

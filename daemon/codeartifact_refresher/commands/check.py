@@ -1,10 +1,14 @@
-"""``check``: validate the config and show where each target writes."""
+"""``check``: validate the config and show where each target writes: its ``path`` (the file of
+role ``main``), then each other file of a several-file writer by role (``netrc``, ``credentials``),
+since those are the ones that hold the token."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
+from ..config.model import Target
+from ..writers.base import MAIN
 from .common import EXIT_OK, add_config_argument, load_config
 
 
@@ -19,5 +23,11 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     for d in cfg.domains:
         for t in d.targets:
             options = "".join(f" {k}={','.join(v) if isinstance(v, tuple) else v}" for k, v in t.options)
-            print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.path}")
+            print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.path}{_other_files(t)}")
     return EXIT_OK
+
+
+def _other_files(target: Target) -> str:
+    """`` (+ netrc: ~/.netrc)`` for the files beside the main one, in the order they are written."""
+    others = [f"{role}: {output.describe()}" for role, output in target.outputs if role != MAIN]
+    return f" (+ {', '.join(others)})" if others else ""

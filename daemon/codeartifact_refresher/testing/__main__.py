@@ -1,27 +1,80 @@
-"""``python -m codeartifact_refresher.testing``: run the stand-in until interrupted."""
+"""``python -m codeartifact_refresher.testing``: run the stand-in until interrupted.
+
+It makes one domain with one *repository per format* the real service has, named
+``{format}-store`` (``pypi-store``, ``npm-store``, ``maven-store``...), so that every writer's
+documented example can be tried against it. The formats the stand-in serves to clients get their
+demo package (:data:`DEMO_PACKAGES`); ``nuget``, ``swift`` and ``generic`` repositories answer
+``GetRepositoryEndpoint`` (enough for ``check`` and ``refresh``) but serve no packages.
+"""
+
+from __future__ import annotations
 
 import argparse
 import time
 
+from . import cargo_repo, maven_repo, packages
 from .standin import StandIn
 
+#: the formats of GetRepositoryEndpoint, in the order they are listed
+FORMATS = ("pypi", "npm", "maven", "cargo", "ruby", "nuget", "swift", "generic")
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="A local AWS CodeArtifact stand-in.")
+#: the maven repository's artifacts: the demo jar, and the plexus-utils 1.1 that Maven adds to
+#: every build extension (a stub), so that ``mvn validate`` with the demo jar as a build extension
+#: resolves everything from the stand-in (Maven Central need not be reachable)
+MAVEN_ARTIFACTS = (maven_repo.DEMO, ("org.codehaus.plexus", "plexus-utils", "1.1"))
+
+#: what a client can fetch from each format's demo repository
+DEMO_PACKAGES = {
+    "pypi": f"{packages.DEMO_NAME} {packages.DEMO_VERSION} (a wheel)",
+    "npm": f"{packages.DEMO_NAME}@{packages.DEMO_VERSION}",
+    "maven": ":".join(maven_repo.DEMO) + " (a jar and its pom; plexus-utils 1.1 for build extensions)",
+    "cargo": f"{cargo_repo.DEMO_CRATE} {cargo_repo.DEMO_CRATE_VERSION} (a sparse index)",
+    "ruby": f"{packages.DEMO_NAME} {packages.DEMO_VERSION} (a gem; compact index)",
+}
+
+
+def repository_name(fmt: str) -> str:
+    return f"{fmt}-store"
+
+
+def build(domain: str = "demo", lifetime: float = 43200, port: int = 0, latency: float = 0.0) -> StandIn:
+    """The stand-in, not started: one repository of each format in ``domain``, demo packages in."""
+    standin = StandIn(token_lifetime=lifetime, port=port, latency=latency)
+    for fmt in FORMATS:
+        repo = standin.add_repository(domain, repository_name(fmt), fmt)  # publishes the demo package
+        if fmt == "maven":
+            for artifact in MAVEN_ARTIFACTS:
+                repo.publish_maven(*artifact)
+    return standin
+
+
+def describe(standin: StandIn, domain: str) -> list[str]:
+    """What was made, one line per repository: its name, format, endpoint and demo package."""
+    lines = [f"CodeArtifact stand-in at {standin.url}: domain {domain!r}, owner {standin.account!r}"]
+    for fmt in FORMATS:
+        repo = standin.repositories[(domain, standin.account, fmt, repository_name(fmt))]
+        holds = DEMO_PACKAGES.get(fmt, "no packages served (endpoint lookup only)")
+        lines.append(f"  repository: {repo.name:<14} {standin.endpoint(repo)}  {holds}")
+    lines.append(
+        f"Use endpoint_url: {standin.url}, domain: {domain}, owner: {standin.account!r}, with any AWS "
+        "access key (e.g. AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1). "
+        "Ctrl-C stops it."
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m codeartifact_refresher.testing", description="A local AWS CodeArtifact stand-in."
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--lifetime", type=float, default=43200, help="token lifetime in seconds")
     parser.add_argument("--domain", default="demo")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each API call takes")
-    args = parser.parse_args()
-    standin = StandIn(token_lifetime=args.lifetime, port=args.port, latency=args.latency)
-    standin.add_repository(args.domain, "pypi-store", "pypi")
-    standin.add_repository(args.domain, "npm-store", "npm")
+    args = parser.parse_args(argv)
+    standin = build(args.domain, args.lifetime, args.port, args.latency)
     with standin:
-        print(
-            f"CodeArtifact stand-in at {standin.url}: domain {args.domain!r}, owner {standin.account}, "
-            "repositories pypi-store (pypi) and npm-store (npm)"
-        )
-        print(f"Use endpoint_url: {standin.url} with any AWS access key. Ctrl-C stops it.", flush=True)
+        print("\n".join(describe(standin, args.domain)), flush=True)
         try:
             while True:
                 time.sleep(3600)
@@ -29,4 +82,5 @@ def main() -> None:
             pass
 
 
-main()
+if __name__ == "__main__":
+    main()
