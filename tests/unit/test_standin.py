@@ -127,3 +127,13 @@ def test_a_client_that_vanishes_mid_request_is_not_reported(standin, capfd):
         sock.sendall(b"POST /v1/authorization-token?domain=acme HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
     standin.stop()
     assert "Exception occurred" not in capfd.readouterr().err
+
+
+def test_any_repository_answers_for_any_format_and_an_unknown_one_is_not_found(standin):
+    """As in CodeArtifact: a repository is not of one format (a ``token`` target asks for
+    ``generic``), while an unknown repository is still an error."""
+    clients = tokens.Clients()
+    endpoint = clients.endpoint(domain(standin), "pypi-store", "generic")
+    assert endpoint == f"{standin.url}/acme-{standin.account}/generic/pypi-store/"
+    with pytest.raises(Exception, match="not found"):
+        clients.endpoint(domain(standin), "no-such-store", "pypi")

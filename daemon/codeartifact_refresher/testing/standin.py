@@ -182,10 +182,12 @@ class StandIn:
             return _aws_error(404, "ResourceNotFoundException", f"Domain {domain} not found")
         if operation == "GetAuthorizationToken":
             return self._issue_token(domain, owner, query.get("duration", ""))
-        key = (domain, owner, query.get("format", ""), query.get("repository", ""))
-        if key not in self.repositories:
-            return _aws_error(404, "ResourceNotFoundException", f"Repository {key[3]} not found")
-        return json_response(200, {"repositoryEndpoint": self.endpoint(self.repositories[key])})
+        fmt, name = query.get("format", ""), query.get("repository", "")
+        if not any(k[:2] == (domain, owner) and k[3] == name for k in self.repositories):
+            return _aws_error(404, "ResourceNotFoundException", f"Repository {name} not found")
+        # As in CodeArtifact, a repository has an endpoint for every format, whatever it holds;
+        # it serves packages only for the formats it was added with.
+        return json_response(200, {"repositoryEndpoint": f"{self.url}/{domain}-{owner}/{fmt}/{name}/"})
 
     def _check_signature(self, authorization: str) -> Response | None:
         match = _SIGV4.match(authorization)
