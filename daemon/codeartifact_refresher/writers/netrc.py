@@ -21,6 +21,9 @@ from pathlib import Path
 from . import base
 from .formats import netrc
 
+#: the role of the netrc file in a writer that also edits a file of its own
+ROLE = "netrc"
+
 
 def claim(role: str = base.MAIN) -> base.Claim:
     """The shared claim of the host's entry, in the file of ``role``."""
@@ -46,3 +49,32 @@ class Writer(base.Writer[base.Options]):
 
     def find_secrets(self, text: str) -> Iterable[str]:
         return netrc.secrets(text)
+
+
+class NetrcCredentials(base.Writer[base.OptionsT]):
+    """The base of a writer whose token goes to the netrc file (role :data:`ROLE`, written first)
+    while its own file (``main``) names the repository without it: pip and uv with
+    ``credentials: netrc``, swift always. A subclass implements the ``main`` file's trio
+    (``default_path``, ``render``, ``find_secrets``) and may override :meth:`uses_netrc`;
+    :meth:`netrc_claims` is the netrc entry's claim, for its ``claims``."""
+
+    files = (ROLE, base.MAIN)
+
+    def uses_netrc(self) -> bool:
+        """Whether this target writes the token to netrc (else into its own file)."""
+        return True
+
+    def roles(self) -> tuple[str, ...]:
+        return self.files if self.uses_netrc() else (base.MAIN,)
+
+    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
+        return {ROLE: netrc.default_path(environ), base.MAIN: self.default_path(environ)}
+
+    def render_file(self, role: str, current: str | None, creds: base.Credentials) -> str:
+        return render(current, creds) if role == ROLE else self.render(current, creds)
+
+    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
+        return netrc.secrets(text) if role == ROLE else self.find_secrets(text)
+
+    def netrc_claims(self) -> list[base.Claim]:
+        return [claim(ROLE)] if self.uses_netrc() else []

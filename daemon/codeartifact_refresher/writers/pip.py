@@ -40,12 +40,12 @@ from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
-from .formats import netrc, urls
+from .formats import urls
 from .formats.ini import Entry, IniDocument
 from .options import option, path_option
 
 SECTION = "global"
-NETRC = "netrc"  # the role of the netrc file with credentials: netrc
+NETRC = netrc_writer.ROLE  # the role of the netrc file with credentials: netrc
 DEFAULT = configparser.DEFAULTSECT
 #: pip's commands that take index options (``index_group``), each reading its own section
 COMMANDS = ("install", "download", "wheel", "index", "list", "lock")
@@ -97,24 +97,12 @@ class Options(base.Options):
     netrc: Path | None = path_option(NETRC, "pip only: the netrc file for credentials: netrc (default ~/.netrc)")
 
 
-class Writer(base.Writer[Options]):
+class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "pypi"
     Options = Options
-    files = (NETRC, base.MAIN)
 
-    def roles(self) -> tuple[str, ...]:
-        return self.files if self.options.credentials == "netrc" else (base.MAIN,)
-
-    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
-        return {NETRC: netrc.default_path(environ), base.MAIN: self.default_path(environ)}
-
-    def render_file(self, role: str, current: str | None, creds: base.Credentials) -> str:
-        if role == NETRC:
-            return netrc_writer.render(current, creds)
-        return self.render(current, creds)
-
-    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
-        return netrc.secrets(text) if role == NETRC else self.find_secrets(text)
+    def uses_netrc(self) -> bool:
+        return self.options.credentials == "netrc"
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         env_file = environ.get("PIP_CONFIG_FILE")
@@ -139,7 +127,7 @@ class Writer(base.Writer[Options]):
 
     def claims(self) -> Iterable[str | base.Claim]:
         found: list[str | base.Claim] = [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
-        return found + ([netrc_writer.claim(NETRC)] if NETRC in self.roles() else [])
+        return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """pip.conf holds credentials only inside URLs (index-url, extra-index-url, find-links,

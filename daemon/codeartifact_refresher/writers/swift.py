@@ -38,7 +38,7 @@ from .formats import netrc, urls
 from .formats.lines import check_text
 from .options import option, path_option
 
-NETRC = "netrc"
+NETRC = netrc_writer.ROLE
 DEFAULT_SCOPE = "[default]"
 AUTHENTICATION_CLAIM = "registries.json authentication for the domain's repository host"
 
@@ -73,21 +73,12 @@ def _load(current: str | None) -> dict[str, Any]:
     return data
 
 
-class Writer(base.Writer[Options]):
+class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "swift"
     Options = Options
-    files = (NETRC, base.MAIN)
-
-    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
-        return {NETRC: netrc.default_path(environ), base.MAIN: self.default_path(environ)}
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".swiftpm" / "configuration" / "registries.json"
-
-    def render_file(self, role: str, current: str | None, creds: base.Credentials) -> str:
-        if role == NETRC:
-            return netrc_writer.render(current, creds)
-        return self.render(current, creds)
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         data = _load(current)
@@ -108,11 +99,8 @@ class Writer(base.Writer[Options]):
         return [
             base.Claim(f"registries.json registry {scope}"),
             base.Claim(AUTHENTICATION_CLAIM, shared=True),
-            netrc_writer.claim(NETRC),
+            *self.netrc_claims(),
         ]
-
-    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
-        return netrc.secrets(text) if role == NETRC else self.find_secrets(text)
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """registries.json holds no credentials of its own; a URL's userinfo is one."""

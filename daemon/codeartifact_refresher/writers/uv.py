@@ -32,12 +32,12 @@ from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
-from .formats import netrc, urls
+from .formats import urls
 from .formats.toml import TomlDocument, set_in
 from .options import option, path_option
 from .pip import index_url
 
-NETRC = "netrc"
+NETRC = netrc_writer.ROLE
 DEFAULT_NAME = "codeartifact"
 
 
@@ -67,24 +67,15 @@ def default_path(environ: Mapping[str, str]) -> Path:
     return base_dir / "uv" / "uv.toml"
 
 
-class Writer(base.Writer[Options]):
+class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "pypi"
     Options = Options
-    files = (NETRC, base.MAIN)
 
-    def roles(self) -> tuple[str, ...]:
-        return self.files if self.options.credentials == "netrc" else (base.MAIN,)
-
-    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
-        return {NETRC: netrc.default_path(environ), base.MAIN: default_path(environ)}
+    def uses_netrc(self) -> bool:
+        return self.options.credentials == "netrc"
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return default_path(environ)
-
-    def render_file(self, role: str, current: str | None, creds: base.Credentials) -> str:
-        if role == NETRC:
-            return netrc_writer.render(current, creds)
-        return self.render(current, creds)
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = TomlDocument(current)
@@ -117,10 +108,7 @@ class Writer(base.Writer[Options]):
     def claims(self) -> Iterable[str | base.Claim]:
         found: list[str | base.Claim] = [f"[[index]] named {self.options.name}"]
         found += ["the default [[index]]"] if self.options.index == "primary" else []
-        return found + ([netrc_writer.claim(NETRC)] if NETRC in self.roles() else [])
-
-    def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
-        return netrc.secrets(text) if role == NETRC else self.find_secrets(text)
+        return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """uv.toml holds credentials only in URLs' userinfo (index URLs, find-links...)."""
