@@ -42,6 +42,16 @@ def refreshed(config, standin) -> None:
     assert not any(token in done.stdout + done.stderr for token in standin.issued_tokens())
 
 
+#: the head of the tiny project each client resolves: one dependency, the stand-in's demo package
+CONSUMER = f"""\
+[project]
+name = "consumer"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["{packages.DEMO_NAME}"]
+"""
+
+
 def project(where, text: str):
     where.mkdir(parents=True)
     (where / "pyproject.toml").write_text(text)
@@ -66,12 +76,8 @@ def poetry(home, proj, *args: str, cache: str = "poetry-cache"):
 def poetry_project(where, standin):
     return project(
         where,
-        f"""\
-[project]
-name = "consumer"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = ["{packages.DEMO_NAME}"]
+        CONSUMER
+        + f"""\
 
 [tool.poetry]
 package-mode = false
@@ -164,12 +170,8 @@ def pdm(home, proj, *args: str, cache: str = "pdm-cache"):
 def pdm_project(where):
     return project(
         where,
-        f"""\
-[project]
-name = "consumer"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = ["{packages.DEMO_NAME}"]
+        CONSUMER
+        + """\
 
 [tool.pdm]
 distribution = false
