@@ -66,6 +66,7 @@ class StandIn:
         self.host, self.port = host, port
         self.key_errors = dict(key_errors or {})  # access key id -> AWS error code (403)
         self.repositories: dict[tuple, Repository] = {}
+        self._names: set[tuple] = set()  # (domain, owner, name): a repository of any format
         self.latency = latency  # seconds each control-plane call takes
         self.calls: collections.Counter = collections.Counter()
         self.received: collections.Counter = collections.Counter()
@@ -95,6 +96,7 @@ class StandIn:
         elif demo and fmt == "ruby":
             repo.publish_gem(packages.DEMO_NAME, packages.DEMO_VERSION)
         self.repositories[(domain, repo.owner, fmt, name)] = repo
+        self._names.add((domain, repo.owner, name))
         return repo
 
     def endpoint(self, repo: Repository) -> str:
@@ -183,7 +185,7 @@ class StandIn:
         if operation == "GetAuthorizationToken":
             return self._issue_token(domain, owner, query.get("duration", ""))
         fmt, name = query.get("format", ""), query.get("repository", "")
-        if not any(k[:2] == (domain, owner) and k[3] == name for k in self.repositories):
+        if (domain, owner, name) not in self._names:
             return _aws_error(404, "ResourceNotFoundException", f"Repository {name} not found")
         # As in CodeArtifact, a repository has an endpoint for every format, whatever it holds;
         # it serves packages only for the formats it was added with.
