@@ -137,3 +137,42 @@ def test_any_repository_answers_for_any_format_and_an_unknown_one_is_not_found(s
     assert endpoint == f"{standin.url}/acme-{standin.account}/generic/pypi-store/"
     with pytest.raises(Exception, match="not found"):
         clients.endpoint(domain(standin), "no-such-store", "pypi")
+
+
+def _client(standin, service):
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return session.create_client(service, region_name="us-east-1", endpoint_url=standin.url)
+
+
+def test_list_repositories_in_domain_names_each_repository_once(standin):
+    standin.add_repository("acme", "pypi-store", "npm")  # one repository, a second format
+    standin.add_repository("other", "elsewhere", "pypi")
+    answer = _client(standin, "codeartifact").list_repositories_in_domain(domain="acme")
+    assert [r["name"] for r in answer["repositories"]] == ["npm-store", "pypi-store"]
+    assert {r["domainOwner"] for r in answer["repositories"]} == {standin.account}
+
+
+def test_sts_get_caller_identity_answers_for_the_signing_key(standin):
+    assert _client(standin, "sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{standin.account}:user/AKIDTEST"
+    standin.identities["AKIDTEST"] = "arn:aws:sts::444455556666:assumed-role/dev/alice"
+    identity = _client(standin, "sts").get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == (
+        "444455556666",
+        "arn:aws:sts::444455556666:assumed-role/dev/alice",
+    )
+
+
+def test_an_injected_error_carries_its_message_to_botocore(standin):
+    import botocore.exceptions
+
+    message = "User: x is not authorized to perform: sts:GetServiceBearerToken"
+    standin.inject("GetAuthorizationToken", "AccessDeniedException", 403, message=message)
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        _client(standin, "codeartifact").get_authorization_token(domain="acme")
+    assert raised.value.response["Error"]["Message"] == message
+    standin.inject("GetCallerIdentity", "ExpiredToken", 403)
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        _client(standin, "sts").get_caller_identity()
+    assert raised.value.response["Error"]["Code"] == "ExpiredToken"

@@ -83,3 +83,19 @@ def test_the_banner_names_every_repository_its_endpoint_and_what_it_holds(built)
         assert f"{built.url}/demo-{built.account}/{fmt}/{fmt}-store/" in line
     assert f"{GROUP}:{ARTIFACT}:{VERSION}" in "\n".join(lines)
     assert f"endpoint_url: {built.url}" in lines[-1]
+
+
+def test_the_standin_command_is_the_module_s_program(capsys, monkeypatch):
+    """`codeartifact-refresher standin` serves what `python -m codeartifact_refresher.testing`
+    serves (a pipx install has no `python -m` for its venv), until Ctrl-C."""
+    from codeartifact_refresher import cli
+
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(standin_main.time, "sleep", interrupted)
+    assert cli.main(["standin", "--domain", "shop", "--lifetime", "60"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("CodeArtifact stand-in at http://127.0.0.1:") and "domain 'shop'" in out[0]
+    assert sum("repository:" in line for line in out) == len(standin_main.FORMATS)
+    assert "AWS_ENDPOINT_URL_STS=" in out[-1]

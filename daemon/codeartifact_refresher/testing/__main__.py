@@ -1,4 +1,5 @@
-"""``python -m codeartifact_refresher.testing``: run the stand-in until interrupted.
+"""``codeartifact-refresher standin`` (or ``python -m codeartifact_refresher.testing``): run the
+stand-in until interrupted.
 
 It makes one domain with one *repository per format* the real service has, named
 ``{format}-store`` (``pypi-store``, ``npm-store``, ``maven-store``...), so that every writer's
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from ..commands.standin import add_arguments
 from . import cargo_repo, maven_repo, packages
 from .standin import StandIn
 
@@ -60,18 +62,15 @@ def describe(standin: StandIn, domain: str) -> list[str]:
         "access key (e.g. AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1). "
         "Ctrl-C stops it."
     )
+    lines.append(
+        "Or point every AWS client of a shell at it (the AWS CLI, `login`, `doctor`): "
+        f"export AWS_ENDPOINT_URL_CODEARTIFACT={standin.url} AWS_ENDPOINT_URL_STS={standin.url}"
+    )
     return lines
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m codeartifact_refresher.testing", description="A local AWS CodeArtifact stand-in."
-    )
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--lifetime", type=float, default=43200, help="token lifetime in seconds")
-    parser.add_argument("--domain", default="demo")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds each API call takes")
-    args = parser.parse_args(argv)
+def serve(args: argparse.Namespace) -> None:
+    """Build the stand-in ``args`` describe, say what it made, and serve until Ctrl-C."""
     standin = build(args.domain, args.lifetime, args.port, args.latency)
     with standin:
         print("\n".join(describe(standin, args.domain)), flush=True)
@@ -80,6 +79,14 @@ def main(argv: list[str] | None = None) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m codeartifact_refresher.testing", description="A local AWS CodeArtifact stand-in."
+    )
+    add_arguments(parser)
+    serve(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """A local stand-in for AWS CodeArtifact, for the tests, the demo, and trying a setup without AWS.
 
-It speaks the two control-plane calls the way botocore sends them (SigV4-signed requests; JSON
-errors named by ``x-amzn-ErrorType``) and serves every repository to clients holding a *live*
-token: PEP 503 pages, wheel downloads and twine uploads for ``pypi``; packuments and tarballs for
-``npm``. A token lives ``token_lifetime`` seconds by the stand-in's ``clock``, which tests may
+It speaks the control-plane calls the refresher makes the way botocore sends them (SigV4-signed
+requests; JSON errors named by ``x-amzn-ErrorType``): ``GetAuthorizationToken``,
+``GetRepositoryEndpoint`` and ``ListRepositoriesInDomain``, and STS's ``GetCallerIdentity`` (the
+query protocol, XML; point botocore at it with ``AWS_ENDPOINT_URL_STS``). It serves every
+repository to clients holding a *live* token: PEP 503 pages, wheel downloads and twine uploads
+for ``pypi``; packuments and tarballs for ``npm``; the Maven 2 layout for ``maven``; a sparse
+index and crates for ``cargo``; the compact index, gems and pushes for ``ruby``. A token lives ``token_lifetime`` seconds by the stand-in's ``clock``, which tests may
 replace to make tokens lapse without waiting. ``inject`` makes the next calls fail (throttling,
 server errors, ...); ``calls`` counts every operation served.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import html
 import re
 import secrets
 import socket
@@ -29,7 +33,7 @@ from . import cargo_repo, packages
 from .repository import Repository, Response, json_response
 
 DEFAULT_ACCOUNT = "111122223333"
-_SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/codeartifact/aws4_request,")
+_SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/(?:codeartifact|sts)/aws4_request,")
 _DATA_PATH = re.compile(
     r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>[a-z]+)/(?P<repo>[^/]+)/(?P<rest>.*)$"
 )
@@ -37,6 +41,25 @@ _DATA_PATH = re.compile(
 
 def _aws_error(status: int, code: str, message: str) -> Response:
     return json_response(status, {"message": message}, {"x-amzn-ErrorType": code})
+
+
+def _sts_response(operation: str, result: str) -> Response:
+    body = (
+        f'<{operation}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<{operation}Result>{result}</{operation}Result>"
+        "<ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata>"
+        f"</{operation}Response>"
+    )
+    return 200, {"Content-Type": "text/xml"}, body.encode()
+
+
+def _sts_error(status: int, code: str, message: str) -> Response:
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<Error><Type>Sender</Type><Code>{html.escape(code)}</Code><Message>{html.escape(message)}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    )
+    return status, {"Content-Type": "text/xml"}, body.encode()
 
 
 def _unauthorized(realm: str) -> Response:
@@ -65,6 +88,8 @@ class StandIn:
         self.account = account
         self.host, self.port = host, port
         self.key_errors = dict(key_errors or {})  # access key id -> AWS error code (403)
+        #: access key id -> the ARN GetCallerIdentity answers (default: a user named for the key)
+        self.identities: dict[str, str] = {}
         self.repositories: dict[tuple, Repository] = {}
         self._names: set[tuple] = set()  # (domain, owner, name): a repository of any format
         self.latency = latency  # seconds each control-plane call takes
@@ -102,16 +127,24 @@ class StandIn:
     def endpoint(self, repo: Repository) -> str:
         return f"{self.url}/{repo.domain}-{repo.owner}/{repo.format}/{repo.name}/"
 
-    def inject(self, operation: str, code: str = "ThrottlingException", status: int = 429, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``operation`` fail with ``code``."""
+    def inject(
+        self,
+        operation: str,
+        code: str = "ThrottlingException",
+        status: int = 429,
+        times: int = 1,
+        message: str | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with ``code`` (and ``message``, as
+        AWS words it: ``... is not authorized to perform: sts:GetServiceBearerToken ...``)."""
         with self._lock:
-            self._faults.extend([(operation, code, status, None)] * times)
+            self._faults.extend([(operation, code, status, None, message)] * times)
 
     def inject_answer(self, operation: str, body: dict, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` answer 200 with ``body``: a response
         botocore accepts but the program cannot use (an empty token, an expiry in the past)."""
         with self._lock:
-            self._faults.extend([(operation, None, 200, body)] * times)
+            self._faults.extend([(operation, None, 200, body, None)] * times)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -160,9 +193,35 @@ class StandIn:
         operation = {
             ("POST", "/v1/authorization-token"): "GetAuthorizationToken",
             ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint",
+            ("POST", "/v1/domain/repositories"): "ListRepositoriesInDomain",
         }.get((method, path))
         if operation is None:
             return _aws_error(404, "UnknownOperationException", f"{method} {path} is not served here")
+        fault = self._arrive(operation)
+        if fault:
+            _, code, status, body, message = fault
+            if body is not None:
+                return json_response(200, body)
+            return _aws_error(status, code, message or f"injected {code}")
+        denied = self._check_signature(headers.get("Authorization", ""))
+        if denied:
+            return denied
+        domain, owner = query.get("domain", ""), query.get("domain-owner", self.account)
+        if not any(k[:2] == (domain, owner) for k in self.repositories):
+            return _aws_error(404, "ResourceNotFoundException", f"Domain {domain} not found")
+        if operation == "GetAuthorizationToken":
+            return self._issue_token(domain, owner, query.get("duration", ""))
+        if operation == "ListRepositoriesInDomain":
+            return self._list_repositories(domain, owner)
+        fmt, name = query.get("format", ""), query.get("repository", "")
+        if (domain, owner, name) not in self._names:
+            return _aws_error(404, "ResourceNotFoundException", f"Repository {name} not found")
+        # As in CodeArtifact, a repository has an endpoint for every format, whatever it holds;
+        # it serves packages only for the formats it was added with.
+        return json_response(200, {"repositoryEndpoint": f"{self.url}/{domain}-{owner}/{fmt}/{name}/"})
+
+    def _arrive(self, operation: str) -> tuple | None:
+        """Count a call of ``operation``, take its latency, and the fault injected for it, if any."""
         with self._lock:
             self.received[operation] += 1  # counted on arrival; ``calls`` once answered
         if self.latency:
@@ -173,30 +232,55 @@ class StandIn:
             fault = next((f for f in self._faults if f[0] == operation), None)
             if fault:
                 self._faults.remove(fault)
-        if fault:
-            _, code, status, body = fault
-            return json_response(200, body) if body is not None else _aws_error(status, code, f"injected {code}")
-        denied = self._check_signature(headers.get("Authorization", ""))
-        if denied:
-            return denied
-        domain, owner = query.get("domain", ""), query.get("domain-owner", self.account)
-        if not any(k[:2] == (domain, owner) for k in self.repositories):
-            return _aws_error(404, "ResourceNotFoundException", f"Domain {domain} not found")
-        if operation == "GetAuthorizationToken":
-            return self._issue_token(domain, owner, query.get("duration", ""))
-        fmt, name = query.get("format", ""), query.get("repository", "")
-        if (domain, owner, name) not in self._names:
-            return _aws_error(404, "ResourceNotFoundException", f"Repository {name} not found")
-        # As in CodeArtifact, a repository has an endpoint for every format, whatever it holds;
-        # it serves packages only for the formats it was added with.
-        return json_response(200, {"repositoryEndpoint": f"{self.url}/{domain}-{owner}/{fmt}/{name}/"})
+        return fault
 
-    def _check_signature(self, authorization: str) -> Response | None:
+    def _check_signature(self, authorization: str, error=_aws_error) -> Response | None:
         match = _SIGV4.match(authorization)
         if not match:
-            return _aws_error(403, "IncompleteSignatureException", "Request is not signed with SigV4")
+            return error(403, "IncompleteSignatureException", "Request is not signed with SigV4")
         code = self.key_errors.get(match.group(1))
-        return _aws_error(403, code, f"{code} for this access key") if code else None
+        return error(403, code, f"{code} for this access key") if code else None
+
+    def _list_repositories(self, domain: str, owner: str) -> Response:
+        names = sorted({name for d, o, name in self._names if (d, o) == (domain, owner)})
+        arn = f"arn:aws:codeartifact:us-east-1:{owner}:repository/{domain}"
+        return json_response(
+            200,
+            {
+                "repositories": [
+                    {
+                        "name": name,
+                        "administratorAccount": owner,
+                        "domainName": domain,
+                        "domainOwner": owner,
+                        "arn": f"{arn}/{name}",
+                        "createdTime": 0,
+                    }
+                    for name in names
+                ]
+            },
+        )
+
+    def sts(self, body: bytes, headers) -> Response:
+        """STS's ``GetCallerIdentity`` (the query protocol botocore speaks to STS)."""
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        operation = form.get("Action", "")
+        if operation != "GetCallerIdentity":
+            return _sts_error(400, "InvalidAction", f"{operation or 'no Action'} is not served here")
+        fault = self._arrive(operation)
+        if fault:
+            _, code, status, _, message = fault
+            return _sts_error(status, code or "InternalFailure", message or f"injected {code}")
+        authorization = headers.get("Authorization", "")
+        denied = self._check_signature(authorization, _sts_error)
+        if denied:
+            return denied
+        key = _SIGV4.match(authorization).group(1)  # type: ignore[union-attr]  # checked above
+        arn = self.identities.get(key, f"arn:aws:iam::{self.account}:user/{key}")
+        account = arn.split(":")[4]
+        return _sts_response(
+            operation, f"<Arn>{html.escape(arn)}</Arn><UserId>{html.escape(key)}</UserId><Account>{account}</Account>"
+        )
 
     def _issue_token(self, domain: str, owner: str, duration: str) -> Response:
         seconds = int(duration) if duration.isdigit() else 43200
@@ -331,6 +415,8 @@ class _Handler(BaseHTTPRequestHandler):
             if parts.path.startswith("/v1/"):
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 status, headers, payload = standin.control(method, parts.path, query, self.headers)
+            elif parts.path == "/" and method == "POST":
+                status, headers, payload = standin.sts(body, self.headers)
             else:
                 status, headers, payload = standin.data(method, parts.path, self.headers, body)
         except Exception as e:  # the stand-in must answer, even when it has a bug
