@@ -82,7 +82,8 @@ def test_the_banner_names_every_repository_its_endpoint_and_what_it_holds(built)
         (line,) = [line for line in lines if f" {fmt}-store " in line]
         assert f"{built.url}/demo-{built.account}/{fmt}/{fmt}-store/" in line
     assert f"{GROUP}:{ARTIFACT}:{VERSION}" in "\n".join(lines)
-    assert f"endpoint_url: {built.url}" in lines[-1]
+    assert f"endpoint_url: {built.url}" in lines[-2]
+    assert f"AWS_ENDPOINT_URL_CODEARTIFACT={built.url} AWS_ENDPOINT_URL_STS={built.url}" in lines[-1]
 
 
 def test_the_standin_command_is_the_module_s_program(capsys, monkeypatch):
