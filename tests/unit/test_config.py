@@ -164,3 +164,18 @@ domains:
 """,
     )
     assert len(cfg.domains[0].targets) == 7
+
+
+def test_the_package_ships_the_same_example_configs_and_schema_as_configs():
+    """``configs/`` is the one source; the package carries copies (``codeartifact_refresher/examples``)
+    so that an installed program, and a user with only the wheel, can find them. A copy that drifts
+    fails here."""
+    from importlib import resources
+
+    shipped = resources.files("codeartifact_refresher") / "examples"
+    sources = sorted(p.name for p in (ROOT / "configs").iterdir() if p.is_file())
+    assert "schema.json" in sources and "laptop.yaml" in sources
+    packaged = sorted(p.name for p in shipped.iterdir() if p.is_file())
+    assert packaged == sources
+    for name in sources:
+        assert (shipped / name).read_bytes() == (ROOT / "configs" / name).read_bytes(), f"{name} differs from configs/"
