@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import discovery
 from ..errors import AwsError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,6 @@ def valid_endpoint(url: Any) -> bool:
 
 
 _URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/@!$&'()*+,;=%\[\]]+")  # RFC 3986, less "?" and "#"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]+"
 
 
 def plausible(url: str, key: str, domain: str, owner: str | None, region: str | None, endpoint_url: str | None) -> bool:
@@ -72,41 +72,34 @@ def plausible(url: str, key: str, domain: str, owner: str | None, region: str | 
     have given for this domain: the repository's own path on the domain's own host
     (``DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com`` or the dualstack
     ``DOMAIN-OWNER.codeartifact.REGION.on.aws``), a VPC endpoint's path for the domain, or the
-    repository's path on the configured ``endpoint_url``'s host. A state file edited to send the
-    token elsewhere is not believed."""
+    repository's path on the configured ``endpoint_url``'s host (the shapes of
+    :mod:`~codeartifact_refresher.discovery`). A state file edited to send the token elsewhere is
+    not believed."""
     fmt, _, repository = key.partition("/")
     parts = urlsplit(url)
-    host, path = parts.hostname or "", parts.path
-    d, o = re.escape(domain), re.escape(owner) if owner else "[0-9]{12}"
-    r = re.escape(region) if region else _REGION
-    own = f"/{fmt}/{repository}/"
-    if endpoint_url and host == urlsplit(endpoint_url).hostname:
-        return path.endswith(own) and "/../" not in path
-    if parts.scheme != "https":
-        return False
-    if re.fullmatch(rf"{d}-{o}\.(?:d\.codeartifact\.{r}\.amazonaws\.com(?:\.cn)?|codeartifact\.{r}\.on\.aws)", host):
-        return path == own
-    if re.fullmatch(rf"vpce-[a-z0-9-]+\.d\.codeartifact\.{r}\.vpce\.amazonaws\.com(?:\.cn)?", host):
-        return re.fullmatch(rf"/{re.escape(fmt)}/d/{d}-{o}/{re.escape(repository)}/", path) is not None
-    return False
+    if endpoint_url and parts.hostname == urlsplit(endpoint_url).hostname:
+        return parts.path.endswith(f"/{fmt}/{repository}/") and "/../" not in parts.path
+    found = discovery.read(url)
+    return (
+        parts.scheme == "https"
+        and found is not None
+        and found.kind != discovery.LOCAL
+        and (found.domain, found.format, found.repository) == (domain, fmt, repository)
+        and found.owner == (owner or found.owner)
+        and found.region == (region or found.region)
+        and urlsplit(found.endpoint).path == parts.path
+    )
 
 
 def endpoint_account_and_region(url: str, domain: str) -> tuple[str, str]:
     """The domain owner's account and the region an AWS endpoint's host names (the shapes of
     :func:`plausible`), each "" when the host does not say (a stand-in, a proxy)."""
-    parts = urlsplit(url)
-    host, d = (parts.hostname or "").lower(), re.escape(domain)
-    found = re.fullmatch(
-        rf"{d}-([0-9]{{12}})\.(?:d\.codeartifact\.({_REGION})\.amazonaws\.com(?:\.cn)?|codeartifact\.({_REGION})\.on\.aws)",
-        host,
-    )
-    if found:
-        return found.group(1), found.group(2) or found.group(3)
-    vpce = re.fullmatch(rf"vpce-[a-z0-9-]+\.d\.codeartifact\.({_REGION})\.vpce\.amazonaws\.com(?:\.cn)?", host)
-    owner = re.search(rf"/d/{d}-([0-9]{{12}})/", parts.path)
-    if vpce:
-        return (owner.group(1) if owner else ""), vpce.group(1)
-    return "", ""
+    found = discovery.read(url)
+    if found is None or found.kind == discovery.LOCAL:
+        return "", ""
+    if found.domain == domain:
+        return found.owner, found.region
+    return "", found.region if found.kind == discovery.VPCE else ""
 
 
 def _ip_address(host: str) -> bool:
