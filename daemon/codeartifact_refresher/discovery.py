@@ -119,6 +119,8 @@ def read_host(name: str) -> Host | None:
 def read(url: str) -> Location | None:
     """The location a repository URL names (any spelling of the module doc), else None."""
     text = url.strip()
+    if re.search(r"[\s\\]", text):
+        return None  # parsers split such a URL in different places (urllib3 ends the host at "\\")
     if text[:7].lower() == "sparse+":
         text = text[7:]
     try:

@@ -25,6 +25,7 @@ COMMANDS: dict[str, CommandInfo] = {
     ),
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
+    "init": CommandInfo("init", "write a config for the CodeArtifact repositories your tools' files already name"),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
 }
 

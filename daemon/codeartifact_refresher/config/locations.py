@@ -21,3 +21,11 @@ def default_path(environ: Mapping[str, str] = os.environ) -> Path:
     if user.exists() or not SYSTEM_PATH.exists():
         return user
     return SYSTEM_PATH
+
+
+def user_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where a user's config goes: ``$CODEARTIFACT_REFRESHER_CONFIG``, else the user's config
+    (never the system one): where ``init`` writes."""
+    if environ.get(ENV_VAR):
+        return Path(environ[ENV_VAR]).expanduser()
+    return user_config_dir(environ) / BASENAME
