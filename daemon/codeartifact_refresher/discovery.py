@@ -29,7 +29,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .writers.formats import urls
 
@@ -118,11 +118,26 @@ def read_host(name: str) -> Host | None:
 
 def read(url: str) -> Location | None:
     """The location a repository URL names (any spelling of the module doc), else None."""
+    split = _split(url)
+    found = split and _path(split[2], split[0].path.split("/")[1:])
+    if not split or not found:
+        return None
+    parts, scheme, host = split
+    domain, owner, fmt, repository, path = found
+    netloc = urls.host(f"{scheme}://{parts.netloc.rpartition('@')[2]}/")
+    api = f"{scheme}://{netloc}" if host.kind == LOCAL else None
+    return Location(
+        host.kind, domain, owner, host.region, fmt, repository, f"{scheme}://{netloc}{path}", api, "@" in parts.netloc
+    )
+
+
+def _split(url: str) -> tuple[SplitResult, str, Host] | None:
+    """The URL's parts, its scheme (a scheme-less one's: https, http on loopback) and its host's
+    shape, when it is an http(s) URL on a repository host; else None."""
     text = url.strip()
     if re.search(r"[\s\\]", text):
         return None  # parsers split such a URL in different places (urllib3 ends the host at "\\")
-    if text[:7].lower() == "sparse+":
-        text = text[7:]
+    text = text[7:] if text[:7].lower() == "sparse+" else text
     try:
         parts = urlsplit(text)
         name, _ = parts.hostname, parts.port  # the port: a ValueError when it is not one
@@ -132,23 +147,7 @@ def read(url: str) -> Location | None:
     host = read_host(name) if name and scheme in ("", "http", "https") else None
     if host is None or (scheme == "http" and host.kind != LOCAL):
         return None
-    scheme = scheme or ("http" if host.kind == LOCAL else "https")
-    netloc = urls.host(f"{scheme}://{parts.netloc.rpartition('@')[2]}/")
-    found = _path(host, parts.path.split("/")[1:])
-    if found is None:
-        return None
-    domain, owner, fmt, repository, path = found
-    return Location(
-        host.kind,
-        domain,
-        owner,
-        host.region,
-        fmt,
-        repository,
-        f"{scheme}://{netloc}{path}",
-        f"{scheme}://{netloc}" if host.kind == LOCAL else None,
-        "@" in parts.netloc,
-    )
+    return parts, scheme or ("http" if host.kind == LOCAL else "https"), host
 
 
 def _path(host: Host, segments: list[str]) -> tuple[str, str, str, str, str] | None:
