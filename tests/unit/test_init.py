@@ -216,6 +216,15 @@ def test_a_netrc_machine_alone_names_no_repository_and_is_reported(home, tmp_pat
     assert f"Not used: ~/.netrc machine {HOST}: no repository URL names this host" in out.out
 
 
+def test_a_symlinked_file_is_written_through_its_link(home, tmp_path):
+    real = seed(home / "dotfiles" / "npmrc", f"registry=https://{HOST}/npm/js/\n")
+    main_path("npm").symlink_to(real)
+    status, output = run(tmp_path)
+    [target] = config.load(output).domains[0].targets
+    assert status == 0 and target.follow_symlinks and target.path == main_path("npm")
+    assert "# ~/.npmrc: registry (a symlink: written through it)\n" in output.read_text()
+
+
 def test_two_urls_for_one_setting_keep_the_first_and_say_why_the_other_is_not(tmp_path, capsys):
     seed(
         main_path("pip"),
@@ -362,6 +371,21 @@ def test_asked_for_the_api_endpoint_of_a_vpc_endpoint_host(tmp_path):
     output, prompts = run_asking(tmp_path, ["", "not a url", api])
     assert prompts[1].startswith("API endpoint for domain acme") and prompts[2] == prompts[1]
     assert config.load(output).domains[0].endpoint_url == api
+
+
+def test_at_a_terminal_the_command_asks_with_input_and_not_otherwise(tmp_path, monkeypatch, capsys):
+    seed(main_path("pip"), f"[global]\nindex-url = https://{HOST}/pypi/py/simple/\n")
+    seed(main_path("npm"), f"registry=https://{HOST}/npm/js/\n")
+    output = tmp_path / "out" / "config.yaml"
+    prompts: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or ("2" if len(prompts) == 1 else ""))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert cli.main(["init", "--output", str(output)]) == 0 and not prompts  # not a terminal: like --yes
+    assert len(targets(output)) == 2
+    output.unlink()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    assert cli.main(["init", "--output", str(output)]) == 0
+    assert targets(output) == [("pip", "py", {})] and prompts[0].startswith("Keep which?")
 
 
 def test_no_answer_stops_without_writing(tmp_path):

@@ -1,7 +1,9 @@
 """From the candidates kept and the answers to the generator's input (:mod:`..config.generator`):
 one domain entry per proposal entry that keeps a target, its settings settled
-(:func:`.answers.settle`), each target commented with where it was found, and a header saying
-what made the file, from which files, and with which AWS settings."""
+(:func:`.answers.settle`), each target commented with where it was found (and given
+``follow_symlinks: true`` when that file is a symlink, as a dotfile manager leaves it: the file it
+points to is what the tool reads), and a header saying what made the file, from which files, and
+with which AWS settings."""
 
 from __future__ import annotations
 
@@ -24,14 +26,17 @@ def domains(
     """The domain entries of the config, in the proposal's order."""
     found = []
     for entry in proposal.entries:
-        targets = [
-            TargetSpec(c.writer, c.repository, c.path, c.options, f"{shown_path(c.path, home)}: {c.where}")
-            for c in entry.candidates
-            if c in kept
-        ]
+        targets = [_target(c, home) for c in entry.candidates if c in kept]
         if targets:
             found.append(DomainSpec(entry.location.domain, settle(entry, flags, ask, chain_region), targets))
     return found
+
+
+def _target(c: Candidate, home: Path) -> TargetSpec:
+    link = c.path.is_symlink()
+    options = (*c.options, ("follow_symlinks", True)) if link else c.options
+    comment = f"{shown_path(c.path, home)}: {c.where}" + (" (a symlink: written through it)" if link else "")
+    return TargetSpec(c.writer, c.repository, c.path, options, comment)
 
 
 def header(kept: list[Candidate], flags: Flags, day: str, home: Path) -> list[str]:
