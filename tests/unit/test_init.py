@@ -194,6 +194,16 @@ def test_pip_takes_credentials_netrc_when_its_url_has_no_token_and_netrc_holds_t
     assert status == 0 and targets(output) == [("pip", "py", {"credentials": "netrc"})]  # pip keeps the netrc line
 
 
+def test_two_domains_may_each_keep_their_own_netrc_line(home, tmp_path):
+    other = "other-444455556666.d.codeartifact.eu-west-1.amazonaws.com"
+    seed(main_path("pip"), f"[global]\nindex-url = https://{HOST}/pypi/py/simple/\n")
+    seed(main_path("uv"), f'[[index]]\nname = "o"\nurl = "https://{other}/pypi/p2/simple/"\n')  # uv: netrc by default
+    seed(home / ".netrc", f"machine {HOST} login aws password {TOKEN}\nmachine {other} login aws password {TOKEN}\n")
+    status, output = run(tmp_path)
+    expected = [("pip", "py", {"credentials": "netrc"}), ("uv", "p2", {"name": "o", "index": "extra"})]
+    assert status == 0 and targets(output) == expected  # one netrc line each: no conflict between them
+
+
 def test_without_a_netrc_entry_pip_keeps_the_token_in_its_url(tmp_path):
     seed(main_path("pip"), f"[global]\nindex-url = https://{HOST}/pypi/py/simple/\n")
     assert run(tmp_path)[0] == 0

@@ -70,7 +70,7 @@ class _Builder:
         self.registry, self.environ, self.netrc_hosts = registry, environ, netrc_hosts
         self.proposal = Proposal()
         self.entries: dict[tuple, Entry] = {}
-        self.claimed: dict[tuple, tuple] = {}  # (path, claim, shared) or a target -> its entry's key
+        self.claimed: dict[tuple, tuple] = {}  # (path, claim, shared host) or a target -> its entry's key
 
     def add_seen(self, finding: Finding, seen: Seen) -> None:
         where = f"{finding.source} {seen.where}"
@@ -100,9 +100,10 @@ class _Builder:
             return  # the same target again ([DEFAULT]'s index-url, which every pip section shows)
         writer = self.registry.get(candidate.writer)(**dict(candidate.options))
         paths = {**writer.default_paths(self.environ), MAIN: candidate.path}
-        claims = [((paths[c.role], c.entry, c.shared), c.entry) for c in writer.all_claims()]
+        host = _host(candidate.location)  # a shared claim (netrc's machine line) is the host's
+        claims = [((paths[c.role], c.entry, host if c.shared else None), c.entry) for c in writer.all_claims()]
         for slot, entry in claims:
-            if slot in self.claimed and not (slot[2] and self.claimed[slot] == key):
+            if slot in self.claimed and not (slot[2] is not None and self.claimed[slot] == key):
                 return self.skip(f"{candidate.path} {candidate.where}", f"another target has {entry} in that file")
         self.claimed.update({slot: key for slot, _ in claims})
         self.claimed[same] = key
