@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -265,7 +266,9 @@ def test_nothing_found_fails_naming_the_files_read_and_what_to_do(home, tmp_path
     assert status == 1 and not output.exists()
     message = capsys.readouterr().err
     assert "no CodeArtifact repository URL" in message and "~/.npmrc" in message
-    assert "login --tool TOOL" in message and "--keep-fresh" in message and "examples/laptop.yaml" in message
+    assert "login --tool TOOL" in message and "--keep-fresh" in message
+    example = Path(re.search(r"cp (\S+) ", message).group(1))  # type: ignore[union-attr]
+    assert example.name == "laptop.yaml" and config.load(example).domains  # an example that exists and loads
 
 
 def test_an_existing_output_is_never_replaced(tmp_path, capsys):

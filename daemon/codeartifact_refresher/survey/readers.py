@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import configparser
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .. import discovery
@@ -44,7 +44,6 @@ class Hint:
 
     host: str  # as clients look it up: lower case, no port
     where: str
-    shape: discovery.Host = field(compare=False, default=discovery.Host(discovery.LOCAL))
 
 
 Found = Seen | Hint
@@ -116,9 +115,8 @@ def netrc(text: str) -> Iterator[Found]:
     except WriterError as e:
         raise Unreadable(str(e)) from None
     for name in names:
-        shape = discovery.read_host(name)
-        if shape is not None:
-            yield Hint(name.lower(), f"machine {name}", shape)
+        if discovery.read_host(name) is not None:
+            yield Hint(name.lower(), f"machine {name}")
 
 
 def bundler(text: str) -> Iterator[Found]:
@@ -133,7 +131,7 @@ def bundler(text: str) -> Iterator[Found]:
             continue
         shape = discovery.read_host(name)
         if shape is not None and shape.kind != discovery.LOCAL:
-            yield Hint(name, key, shape)
+            yield Hint(name, key)
 
 
 READERS: dict[str, Reader] = {
