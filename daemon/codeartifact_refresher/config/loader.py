@@ -396,5 +396,5 @@ def load(
 
     As root (``euid`` 0), a config that anyone else could have written is refused."""
     path = Path(path) if path is not None else default_path(environ)
-    data = yamlfile.read(path, strict_owner=(os.geteuid() if euid is None else euid) == 0)
+    data = yamlfile.read(path, strict_owner=(os.geteuid() if euid is None else euid) == 0, environ=environ)
     return parse(path, data, registry or Registry(), environ)
