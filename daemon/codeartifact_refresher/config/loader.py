@@ -301,7 +301,7 @@ def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, 
     if not isinstance(targets, list) or not targets:
         raise check.fail(f"domain {name!r} needs 'targets:', a list of at least one target", d.line_of("targets"))
     built = tuple(_target(check, registry, t, d.line_of("targets"), environ) for t in targets)
-    return Domain(name, built, **{**defaults, **_settings(check, d, environ)}, line=d.line)
+    return Domain(name, built, **{**defaults, **_settings(check, d, environ)}, line=d.line, source=check.path)
 
 
 def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) -> None:

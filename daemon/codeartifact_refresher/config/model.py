@@ -59,6 +59,7 @@ class Domain:
     on_change: tuple[str, ...] | None = None
     hook_timeout: float = HOOK_TIMEOUT
     line: int = 0
+    source: Path | None = None  # the config file it came from, for messages that name a line
 
     @property
     def session_key(self) -> tuple:
