@@ -186,6 +186,21 @@ def test_one_target_per_tool_and_one_domain_entry_for_the_same_repository(home, 
         ("pip", "py"),
         ("twine", "py"),
     ]
+    assert cfg.domains[0].endpoint_type is None  # IPv4 and dualstack URLs: the default type
+
+
+def test_a_domain_found_only_through_dualstack_urls_asks_for_dualstack_endpoints(tmp_path):
+    seed(main_path("npm"), "registry=https://acme-111122223333.codeartifact.us-east-1.on.aws/npm/js/\n")
+    status, output = run(tmp_path)
+    assert status == 0 and config.load(output).domains[0].endpoint_type == "dualstack"
+
+
+def test_a_literal_dollar_brace_in_a_path_stays_literal(home, tmp_path, monkeypatch):
+    weird = home / "${NOT_A_VARIABLE}" / "pip.conf"
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(weird))
+    seed(weird, f"[global]\nindex-url = https://{HOST}/pypi/py/simple/\n")
+    status, output = run(tmp_path)
+    assert status == 0 and config.load(output).domains[0].targets[0].path == weird
 
 
 def test_pip_takes_credentials_netrc_when_its_url_has_no_token_and_netrc_holds_the_host(home, tmp_path):

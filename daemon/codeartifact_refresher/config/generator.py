@@ -4,7 +4,8 @@ The generator writes new text; it never edits an existing file. Its input is pla
 *header* of comment lines, the ``defaults`` settings, and each domain entry's settings and
 targets, each target with an optional comment), so anything that proposes targets can use it. A
 value is written as a plain YAML scalar when PyYAML reads it back as the same string, else in
-double quotes (JSON's escapes are YAML's): an owner ``"111122223333"``, a scope ``"@acme"``.
+double quotes (JSON's escapes are YAML's): an owner ``"111122223333"``, a scope ``"@acme"``; a
+``${`` in it is written ``$${``, which the loader's interpolation reads as a literal ``${``.
 Paths under the home directory are written ``~/...``. The caller loads the text with the real
 loader before it is written anywhere.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 #: the order of a domain entry's settings in the text; others follow, sorted
-DOMAIN_ORDER = ("owner", "region", "profile", "role_arn", "endpoint_url", "duration")
+DOMAIN_ORDER = ("owner", "region", "profile", "role_arn", "endpoint_url", "endpoint_type", "duration")
 _PLAIN = re.compile(r"[A-Za-z0-9_./~][A-Za-z0-9_./~:+-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -46,7 +47,7 @@ def scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    text = str(value)
+    text = str(value).replace("${", "$${")  # the loader's interpolation reads "$${" as a literal "${"
     return text if _PLAIN.fullmatch(text) and _reads_back(text) else json.dumps(text)
 
 

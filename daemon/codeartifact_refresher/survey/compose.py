@@ -1,6 +1,7 @@
 """From the candidates kept and the answers to the generator's input (:mod:`..config.generator`):
 one domain entry per proposal entry that keeps a target, its settings settled
-(:func:`.answers.settle`), each target commented with where it was found (and given
+(:func:`.answers.settle`; ``endpoint_type: dualstack`` when every URL kept for it is a dualstack
+one), each target commented with where it was found (and given
 ``follow_symlinks: true`` when that file is a symlink, as a dotfile manager leaves it: the file it
 points to is what the tool reads), and a header saying what made the file, from which files, and
 with which AWS settings."""
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config.generator import DomainSpec, TargetSpec, shown_path
+from ..discovery import DUALSTACK
 from .answers import Ask, Flags, settle
 from .proposal import Candidate, Proposal
 
@@ -26,9 +28,12 @@ def domains(
     """The domain entries of the config, in the proposal's order."""
     found = []
     for entry in proposal.entries:
-        targets = [_target(c, home) for c in entry.candidates if c in kept]
-        if targets:
-            found.append(DomainSpec(entry.location.domain, settle(entry, flags, ask, chain_region), targets))
+        chosen = [c for c in entry.candidates if c in kept]
+        if chosen:
+            settings = settle(entry, flags, ask, chain_region)
+            if {c.location.kind for c in chosen} == {DUALSTACK}:
+                settings["endpoint_type"] = "dualstack"  # the endpoints the API gives match the files'
+            found.append(DomainSpec(entry.location.domain, settings, [_target(c, home) for c in chosen]))
     return found
 
 
