@@ -15,7 +15,7 @@ import secrets
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,11 +32,17 @@ def unique(prefix: str) -> str:
 class User:
     """A real user made with ``useradd`` (a private group of the same name, no home)."""
 
-    def __init__(self, name: str, groups: tuple[str, ...] = ()) -> None:
-        extra = ["-G", ",".join(groups)] if groups else []
-        subprocess.run(["useradd", "--no-create-home", "--user-group", *extra, name], check=True)
+    def __init__(self, name: str, groups: tuple[str, ...] = (), make: bool = True) -> None:
+        if make:
+            extra = ["-G", ",".join(groups)] if groups else []
+            subprocess.run(["useradd", "--no-create-home", "--user-group", *extra, name], check=True)
         entry = pwd.getpwnam(name)
         self.name, self.uid, self.gid = name, entry.pw_uid, entry.pw_gid
+
+    @classmethod
+    def existing(cls, name: str) -> User:
+        """A user made by someone else (the code under test); not removed by this module."""
+        return cls(name, make=False)
 
     def run(self, argv: list[str], env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
         """``argv`` as this user (a new process, with exactly ``env``); its result."""
@@ -108,3 +114,25 @@ def cli_as_another_user() -> tuple[list[str], dict]:
 
 def skip_unless_root() -> pytest.MarkDecorator:
     return pytest.mark.skipif(os.geteuid() != 0, reason="making throw-away users needs root (CI runs as root)")
+
+
+def outcome_as(uid: int, gid: int, fn: Callable[[], str]) -> str:
+    """What ``fn`` returns, run in a forked child that has become ``uid``:``gid`` (no other groups)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            result = fn()
+        except BaseException as e:  # noqa: BLE001 - the parent reports it
+            result = f"child failed: {type(e).__name__}: {e}"
+        os.write(write, result.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        result = f.read().decode()
+    os.waitpid(pid, 0)
+    return result

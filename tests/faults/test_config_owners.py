@@ -17,7 +17,7 @@ import pytest
 from codeartifact_refresher import config
 from codeartifact_refresher.errors import ConfigError
 
-from ..users import group, skip_unless_root, users
+from ..users import group, outcome_as, skip_unless_root, users
 
 pytestmark = skip_unless_root()
 
@@ -41,28 +41,6 @@ def warm(tmp_path_factory):
 def people():
     with group("i15-own-g") as builders, users(("i15-own-me", ()), ("i15-own-other", (builders,))) as (me, other):
         yield SimpleNamespace(me=me, other=other, builders=builders)
-
-
-def outcome_as(uid: int, gid: int, fn: Callable[[], str]) -> str:
-    """What ``fn`` returns, run in a forked child that has become ``uid``:``gid`` (no other groups)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        try:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            result = fn()
-        except BaseException as e:  # noqa: BLE001 - the parent reports it
-            result = f"child failed: {type(e).__name__}: {e}"
-        os.write(write, result.encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        result = f.read().decode()
-    os.waitpid(pid, 0)
-    return result
 
 
 def loading(path: Path, environ: dict | None = None) -> Callable[[], str]:

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from .managers import Command, Manager
-from .steps import Step, run
+from .steps import InstallError, Step, run
 
 
 @dataclass
@@ -32,9 +32,13 @@ class Report:
         """Each step in order: what it changes, done unless this is a dry run (a later step may
         need an earlier one done, as the state directory needs the service user)."""
         for step in steps:
-            change = step.change()
-            if change and not self.dry_run:
-                step.apply()
+            change = None
+            try:
+                change = step.change()
+                if change and not self.dry_run:
+                    step.apply()
+            except OSError as e:  # one line naming the thing, not a traceback
+                raise InstallError(f"cannot {change or 'look at'} {step.what}: {e.strerror or e}") from None
             self.steps.append((step, change))
 
     def run(self, commands: list[Command]) -> None:
