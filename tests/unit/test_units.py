@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,16 @@ def test_what_install_service_writes_passes_verify_and_stays_at_2_or_lower(tmp_p
     result = analyze(tmp_path, mode, "security", "--offline=yes", str(unit))
     score = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
     assert score and float(score.group(1)) <= 2.0, result.stdout + result.stderr
+
+
+def test_the_load_credential_drop_in_in_the_docs_passes_verify_and_keeps_the_score(tmp_path):
+    """docs/service.md's alternative to the environment file, as a drop-in on the installed unit."""
+    drop_in = re.search(r"```ini\n(.*?)```", (ROOT / "docs" / "service.md").read_text(), re.S).group(1)
+    assert "LoadCredential=" in drop_in and "%d/" in drop_in
+    unit = tmp_path / "codeartifact-refresher.service"
+    unit.write_text(installed_units(tmp_path)["system"][1] + "\n" + textwrap.dedent(drop_in))
+    result = analyze(tmp_path, "system", "verify", str(unit))
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    result = analyze(tmp_path, "system", "security", "--offline=yes", str(unit))
+    score = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert score and float(score.group(1)) <= 2.0, result.stdout
