@@ -16,21 +16,17 @@ from .common import EXIT_OK, EXIT_USAGE
 logger = logging.getLogger("codeartifact_refresher.cli")
 
 
-def add_scope_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+def add_scope_arguments(parser: argparse.ArgumentParser, user: str, system: str) -> None:
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
-        "--user",
-        dest="scope",
-        action="store_const",
-        const="user",
-        help=f"{verb} your own agent: a systemd user unit, or a launchd agent on macOS (the default unless root)",
+        "--user", dest="scope", action="store_const", const="user", help=f"{user} (the default unless root)"
     )
     scope.add_argument(
         "--system",
         dest="scope",
         action="store_const",
         const="system",
-        help=f"{verb} the build host's system service, its user and directories (needs root; the default for root)",
+        help=f"{system} (needs root; the default for root)",
     )
     parser.add_argument("--dry-run", action="store_true", help="show every file and command; change nothing")
 
@@ -54,7 +50,11 @@ def scope_of(args: argparse.Namespace, command: str) -> str | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_scope_arguments(parser, "install")
+    add_scope_arguments(
+        parser,
+        user="your own agent: a systemd user unit, or a launchd agent on macOS",
+        system="the build host's system service, with its user, directories, credentials file and login snippet",
+    )
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:

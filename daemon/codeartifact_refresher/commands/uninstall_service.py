@@ -17,7 +17,11 @@ logger = logging.getLogger("codeartifact_refresher.cli")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_scope_arguments(parser, "remove")
+    add_scope_arguments(
+        parser,
+        user="your own agent (systemd user unit or launchd agent)",
+        system="the build host's system service: unit and login snippet",
+    )
     parser.add_argument(
         "--purge",
         action="store_true",
