@@ -26,7 +26,7 @@ from . import log
 from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
-from .errors import Error, WriterError, WriterRefusedError
+from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .service import hook_output, hooks
@@ -46,6 +46,7 @@ class TargetResult:
     error: str | None = None
     diff: str = ""  # dry runs only; secrets redacted
     retryable: bool = False  # whether trying again soon may mend a failure
+    endpoint: str = ""  # the repository endpoint written (state's record of the target, for retiring it)
 
 
 @dataclass
@@ -226,6 +227,11 @@ def _refresh_target(
     except Stopping:
         logger.info("%s: skipped: stopping", what)
         return TargetResult(target, SKIPPED)
+    except NotFoundError as e:  # the repository: say which line of the config names it
+        where = f"{domain.source}:{target.line}" if domain.source else f"line {target.line} of the config"
+        e = NotFoundError(f"{e} (the {target.writer} target at {where})")
+        logger.error("%s: %s", what, e)
+        return TargetResult(target, FAILED, _error_text(e))
     except Error as e:
         logger.error("%s: %s", what, e)
         return TargetResult(target, FAILED, _error_text(e), retryable=getattr(e, "retryable", False))
@@ -273,7 +279,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
     # in the writer's order: credentials first, then the config that refers to them
     wrote = [output.update(renderer(role, output), guard=gate.hold) for role, output in target.outputs]
-    return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED)
+    return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED, endpoint=endpoint)
 
 
 def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:

@@ -37,6 +37,7 @@ from .planner import (
     Clocks,
     Plan,
     Watch,
+    bare_target,
     duration,
     failures_after,
     next_delay,
@@ -134,6 +135,7 @@ class Daemon:
             "health": self.health.address if self.health else None,
         }
         logger.info("starting: %d domain(s) from %s; state in %s", len(self.domains), self.config.path, self.state.path)
+        self.state.sweep(self.config, self.registry)  # targets that left the config while we were away
         self.scheduler.start()
         now = self.clock.wall()
         for key in self.domains:
@@ -225,6 +227,7 @@ class Daemon:
                 self.first_round.discard(key)
                 self.manual.discard(key)
             changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
+        self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
         for key in removed:
@@ -294,8 +297,10 @@ class Daemon:
             reloaded = _sans_lines(self.domains[key]) != _sans_lines(domain)  # a SIGHUP alone changes nothing
             if not reloaded:
                 failures = self.failures[key] = failures_after(self.failures.get(key, 0), report.ok)
-                held_until = self.state.get(domain).expires_at  # the token before this refresh
-                delay = next_delay(report, failures, now, self.rng, held_until)
+                entry = self.state.get(domain)
+                held_until = entry.expires_at  # the token before this refresh
+                bare = bare_target(report, entry.targets, held_until, now)
+                delay = next_delay(report, failures, now, self.rng, held_until, bare)
                 self.plans[key] = Plan.after(self.clock, delay)
                 self.state.record(report, now, self.plans[key].wall)
                 self.first_round.discard(key)
