@@ -188,3 +188,12 @@ def test_a_config_on_a_read_only_mount_is_accepted_though_its_directory_says_077
     assert "is writable by every user" in runner.load(path)
     subprocess.run(["mount", "-o", "remount,ro", str(configmap)], check=True)
     assert runner.load(path) == "accepted"
+
+
+def test_a_read_only_mount_does_not_excuse_another_users_file(configmap, people, runner):
+    """Only the mode bits are waived: a user's own mount (FUSE) may say read-only while its owner
+    changes what it serves."""
+    path = written(configmap / "c.yaml", config_text())
+    os.chown(path, people.other.uid, people.other.gid)
+    subprocess.run(["mount", "-o", "remount,ro", str(configmap)], check=True)
+    assert f"is owned by {people.other.name}" in runner.load(path)

@@ -5,8 +5,9 @@ A file or directory is *trusted* by the user the program runs as (its effective 
 no one but *me* or root could change it: it is owned by *me* or root, not writable by every user
 (a sticky directory such as ``/tmp`` aside: there others may add files but not replace ours), and
 group-writable only when the group is root's (gid 0) or *me*'s own private group (named after *me*,
-with no one else in it). Anything on a read-only file system is trusted (a Kubernetes ConfigMap:
-its directory says 0777, but nobody can write it). A *problem* is the one reason something is not
+with no one else in it). On a read-only file system the mode bits are not held against it (a
+Kubernetes ConfigMap: its directory says 0777, but nobody can write it); the owner still is: a
+user's own mount (FUSE) may say read-only while its owner changes what it serves. A *problem* is the one reason something is not
 trusted, worded for a message; a *fix* is the command that mends it.
 """
 
@@ -32,12 +33,12 @@ class Problem(NamedTuple):
 
 def problem(target: Path, info: os.stat_result, euid: int, read_only: bool = False) -> Problem | None:
     """The reason ``target`` (as stat'ed) could be changed by someone other than ``euid`` or root."""
-    if read_only:
-        return None
     sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
     if info.st_uid not in (0, euid):
         owner = "root" if euid == 0 else user_name(euid)
         return Problem(target, f"is owned by {user_name(info.st_uid)}", f"chown {owner}: {target}")
+    if read_only:  # its mode bits say nothing: nobody can write it (its owner, checked above, could remount it)
+        return None
     if info.st_mode & stat.S_IWOTH and not sticky:
         return Problem(target, "is writable by every user", f"chmod o-w {target}")
     if info.st_mode & stat.S_IWGRP and not sticky and not _own_group(info.st_gid, euid):
