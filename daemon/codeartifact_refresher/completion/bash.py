@@ -1,7 +1,7 @@
 """The bash completion script: three lookup functions generated from the :class:`~.spec.Program`
 (the options of a command, how an option's value completes, how a positional completes) and one
-fixed function that reads ``COMP_WORDS`` with them. Plain bash 3.2 (macOS's) and later; it needs no
-bash-completion package. ``--opt=value`` works with bash's default ``COMP_WORDBREAKS``."""
+fixed function that reads ``COMP_WORDS`` with them. Written for bash 3.2 (macOS's) and later, tested
+with bash 5; it needs no bash-completion package. ``--opt=value`` works with bash's default ``COMP_WORDBREAKS``."""
 
 from __future__ import annotations
 
