@@ -33,6 +33,7 @@ COMMANDS: dict[str, CommandInfo] = {
         "install_service", "install the daemon as a service (systemd user unit or launchd agent; --system: build host)"
     ),
     "uninstall-service": CommandInfo("uninstall_service", "stop and remove what install-service installed"),
+    "completion": CommandInfo("completion", "print the shell completion script for bash, zsh or fish"),
 }
 
 
