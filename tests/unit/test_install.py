@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher.service.install import program, render, system, user
-from codeartifact_refresher.service.install.layout import PROJECT_URL, Layout, UserLayout
+from codeartifact_refresher.service.install.layout import Layout, UserLayout
 from codeartifact_refresher.service.install.steps import MakeDirectory, Remove, WriteFile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,9 +150,13 @@ def test_the_config_comes_from_the_environment_variable_when_set(tmp_path):
 
 
 def test_every_unit_points_at_the_repository_and_no_unit_says_pip_install_user():
+    """The repository is named once, in pyproject.toml's [project.urls]; the units say the same."""
+    from importlib import metadata
+
+    urls = dict(u.split(", ", 1) for u in metadata.metadata("codeartifact-refresher").get_all("Project-URL"))
     for path in sorted((ROOT / "systemd").rglob("*.service")):
         text = path.read_text()
-        assert lines(text, "Documentation") == [PROJECT_URL], path
+        assert lines(text, "Documentation") == [urls["Repository"]], path
         assert "pip install --user" not in text and "pypi.org" not in text, path
 
 

@@ -22,8 +22,6 @@ from ...config.locations import BASENAME, ENV_VAR, SYSTEM_PATH, default_path
 from ...errors import ConfigError
 from ...platform.paths import APP, home, user_config_dir, user_state_dir
 
-#: The project's home page, named by every unit's ``Documentation=`` (tests/unit/test_units.py checks).
-PROJECT_URL = "https://github.com/codeartifact-refresher/codeartifact-refresher"
 UNIT = f"{APP}.service"
 #: The launchd agent's label and file name (macOS).
 LABEL = "io.github.codeartifact-refresher"
