@@ -275,12 +275,19 @@ def test_as_root_a_config_only_root_can_write_is_accepted(file, parent):
     yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent, euid=0)
 
 
-def test_on_a_read_only_file_system_nothing_is_refused():
-    """A Kubernetes ConfigMap: a 0777 directory, mounted read-only, so nobody can write it."""
-    wide = stat_of(0o777, uid=NOBODY, gid=NOBODY, kind=stat.S_IFDIR)
-    yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o666, uid=NOBODY), wide, euid=0, read_only=(True, True))
+def test_on_a_read_only_file_system_the_mode_bits_are_not_held_against_it_but_the_owner_is():
+    """A Kubernetes ConfigMap: a 0777 directory of root's, mounted read-only, so nobody can write it.
+    A file another user owns is refused all the same: their own (FUSE) mount may say read-only
+    while they change what it serves."""
+    wide = stat_of(0o777, kind=stat.S_IFDIR)
+    yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o666), wide, euid=0, read_only=(True, True))
+    with pytest.raises(ConfigError, match="/etc/x/config.yaml: is owned by nobody"):
+        yamlfile.check_owner(
+            Path("/etc/x/config.yaml"), stat_of(0o644, uid=NOBODY), wide, euid=0, read_only=(True, True)
+        )
+    theirs = stat_of(0o777, uid=NOBODY, gid=NOBODY, kind=stat.S_IFDIR)
     with pytest.raises(ConfigError, match="its directory /etc/x is owned by"):
-        yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o644), wide, euid=0, read_only=(True, False))
+        yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o644), theirs, euid=0, read_only=(True, True))
 
 
 def test_a_world_writable_config_file_on_disk(tmp_path):
