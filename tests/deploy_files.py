@@ -43,6 +43,36 @@ def final_stage(path: Path = DOCKERFILE) -> list[tuple[str, str]]:
     return steps[last:]
 
 
+def build_stage(path: Path = DOCKERFILE) -> list[tuple[str, str]]:
+    """The instructions before the last FROM: how the venv that the image copies is made."""
+    steps = instructions(path)
+    last = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    return steps[:last]
+
+
+def dockerignore_allows(relative: str) -> bool:
+    """Docker's .dockerignore rules for the patterns that file uses: the last pattern matching the
+    path or one of its parents decides; ``!`` lets back in; ``*`` stays within a path element."""
+    allowed = True
+    for line in (ROOT / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate, pattern = line.startswith("!"), line.lstrip("!").rstrip("/")
+        regex = re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
+        parts = relative.split("/")
+        if any(re.fullmatch(regex, "/".join(parts[:i])) for i in range(1, len(parts) + 1)):
+            allowed = negate
+    return allowed
+
+
+def context_files() -> list[str]:
+    tracked = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [f for f in tracked if dockerignore_allows(f)]
+
+
 def pairs(arguments: str) -> dict[str, str]:
     """``K=V K2="V 2"`` (ENV, LABEL) as a dict, quotes removed."""
     return dict(item.split("=", 1) for item in shlex.split(arguments))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -98,59 +97,13 @@ def test_the_image_runs_the_program_as_a_numeric_user_with_the_daemon_by_default
     assert env["PATH"].startswith("/opt/codeartifact-refresher/bin:")
 
 
-def dockerignore_allows(relative: str) -> bool:
-    """Docker's .dockerignore rules for the patterns that file uses: the last pattern matching the
-    path or one of its parents decides; ``!`` lets back in; ``*`` stays within a path element."""
-    allowed = True
-    for line in (d.ROOT / ".dockerignore").read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        negate, pattern = line.startswith("!"), line.lstrip("!").rstrip("/")
-        regex = re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
-        parts = relative.split("/")
-        if any(re.fullmatch(regex, "/".join(parts[:i])) for i in range(1, len(parts) + 1)):
-            allowed = negate
-    return allowed
-
-
-def context_files() -> list[str]:
-    tracked = run("git", "-C", d.ROOT, "ls-files").stdout.split()
-    return [f for f in tracked if dockerignore_allows(f)]
-
-
 def test_the_build_context_holds_what_the_build_stage_copies_and_nothing_else():
-    files = context_files()
+    files = d.context_files()
     copied = [a.split()[:-1] for k, a in d.instructions() if k == "COPY" and not a.startswith("--from")]
     for sources in copied:
         for source in sources:
             assert any(f == source or f.startswith(source.rstrip("/") + "/") for f in files), source
     assert not [f for f in files if f.startswith(("tests/", "docs/", ".ci/clients", "deploy/"))]
-
-
-@pytest.mark.slow
-def test_a_wheel_builds_from_the_build_context_alone_with_the_package_data(tmp_path):
-    """What the build stage runs (`pip wheel --no-deps .`) on a copy of the context .dockerignore
-    lets through: a file the build needs but the allowlist leaves out fails here."""
-    context = tmp_path / "context"
-    for name in context_files():
-        (context / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(d.ROOT / name, context / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    done = subprocess.run(
-        ["python3", "-m", "pip", "wheel", "--no-cache-dir", "--no-deps", "--wheel-dir", str(tmp_path / "w"), "."],
-        cwd=context,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    (wheel,) = (tmp_path / "w").glob("codeartifact_refresher-*.whl")
-    listing = run("python3", "-m", "zipfile", "-l", wheel).stdout
-    assert "codeartifact_refresher/examples/sidecar.yaml" in listing
-    assert "codeartifact_refresher/commands/probe.py" in listing
 
 
 # --- Kubernetes ----------------------------------------------------------------------------------
