@@ -324,6 +324,29 @@ def test_the_init_container_form_refreshes_once_then_the_build_reads(pod, standi
     assert_no_token(standin.issued_tokens(), {"refresh output": done.stdout + done.stderr})
 
 
+def test_with_the_default_0600_npm_silently_uses_the_public_registry(pod, standin):
+    """Why the targets are 0640: a file the build's uid cannot read is no error to npm."""
+    pod = pod("init-container")
+    lay_out(pod, standin, pod.build["securityContext"]["runAsUser"])
+    jail, env = refresher_jail(pod)
+    assert jail.run(env, d.exec_form("ENTRYPOINT") + pod.refresher["args"]).returncode == 0
+    creds = pod.places()[pod.mount_path(pod.refresher, "creds")]
+    private = creds / "npmrc-0600"
+    shutil.copy2(creds / "npmrc", private)
+    os.chown(private, d.user()[0], pod.fs_group)
+    os.chmod(private, 0o600)
+    build, build_env = build_jail(pod)
+    registry = {}
+    for name in ("npmrc", "npmrc-0600"):
+        done = build.run(
+            {**build_env, "NPM_CONFIG_USERCONFIG": str(creds / name)}, ["npm", "config", "get", "registry"]
+        )
+        assert done.returncode == 0 and "EACCES" not in done.stderr, done.stderr
+        registry[name] = done.stdout.strip()
+    assert registry["npmrc"].startswith(standin.url)
+    assert registry["npmrc-0600"] == "https://registry.npmjs.org/"
+
+
 def test_without_the_fallback_the_warning_names_the_variable_to_set(pod, standin, tmp_path):
     """A shared directory that is not ours to write (the state file elsewhere, unwritable): the
     one warning says what to set, and the write still happens (guarded by the re-read)."""

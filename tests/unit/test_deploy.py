@@ -232,27 +232,29 @@ def test_the_aws_identity_overlays_give_the_service_account_to_the_refresher_alo
     assert skipped == ["build"] and d.container(template["spec"], "build")
 
 
-def test_a_platform_overlay_changes_names_namespace_and_annotations_without_a_fork(tmp_path):
-    """What docs/containers.md shows a platform team: an overlay of their own over the base."""
+def test_the_docs_platform_overlay_changes_names_namespace_annotations_and_role_without_a_fork(tmp_path):
+    """The overlay docs/containers.md shows a platform team, rendered (its remote base, fetched from
+    GitHub by kustomize, replaced by this checkout's)."""
+    page = (d.ROOT / "docs" / "containers.md").read_text()
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", page, re.S) if "kind: Kustomization" in b]
     overlay = tmp_path / "overlay"
     overlay.mkdir()
-    (overlay / "kustomization.yaml").write_text(
-        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
-        "kind: Kustomization\n"
-        f"resources: [{os.path.relpath(d.KUSTOMIZE / 'overlays' / 'irsa', overlay)}]\n"
-        "namespace: builds\n"
-        "namePrefix: team-a-\n"
-        "commonAnnotations: {team: a}\n"
-    )
+    local = os.path.relpath(d.KUSTOMIZE / "overlays" / "irsa", overlay)
+    (overlay / "kustomization.yaml").write_text(re.sub(r"github\.com/\S+", local, block))
+    (overlay / "config.yaml").write_text(SIDECAR.read_text().replace("domain: acme", "domain: team-a"))
     resources = d.render(overlay)
     assert {r["metadata"]["namespace"] for r in resources} == {"builds"}
     assert all(
         r["metadata"]["name"].startswith("team-a-") and r["metadata"]["annotations"]["team"] == "a" for r in resources
     )
     spec = d.job(resources)["spec"]["template"]["spec"]
-    names = {r["kind"]: r["metadata"]["name"] for r in resources}
-    assert spec["serviceAccountName"] == names["ServiceAccount"]
-    assert {v["name"]: v for v in spec["volumes"]}["config"]["configMap"]["name"] == names["ConfigMap"]
+    found = {r["kind"]: r for r in resources}
+    assert spec["serviceAccountName"] == found["ServiceAccount"]["metadata"]["name"]
+    role = found["ServiceAccount"]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+    assert role == "arn:aws:iam::444455556666:role/team-a-codeartifact"
+    configmap = found["ConfigMap"]
+    assert {v["name"]: v for v in spec["volumes"]}["config"]["configMap"]["name"] == configmap["metadata"]["name"]
+    assert "domain: team-a" in configmap["data"]["config.yaml"]
 
 
 # --- Compose -------------------------------------------------------------------------------------
