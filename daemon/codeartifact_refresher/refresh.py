@@ -26,7 +26,7 @@ from . import log
 from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
-from .errors import Error, WriterError, WriterRefusedError
+from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .service import hook_output, hooks
@@ -226,6 +226,11 @@ def _refresh_target(
     except Stopping:
         logger.info("%s: skipped: stopping", what)
         return TargetResult(target, SKIPPED)
+    except NotFoundError as e:  # the repository: say which line of the config names it
+        where = f"{domain.source}:{target.line}" if domain.source else f"line {target.line} of the config"
+        e = NotFoundError(f"{e} (the {target.writer} target at {where})")
+        logger.error("%s: %s", what, e)
+        return TargetResult(target, FAILED, _error_text(e))
     except Error as e:
         logger.error("%s: %s", what, e)
         return TargetResult(target, FAILED, _error_text(e), retryable=getattr(e, "retryable", False))

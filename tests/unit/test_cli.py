@@ -150,3 +150,16 @@ def test_verbose_after_the_command_logs_debug(standin, tmp_path, capsys):
     path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
     assert cli.main(["refresh", "--config", str(path), "-v"]) == 0
     assert "DEBUG " in capsys.readouterr().err
+
+
+def test_irsa_variables_without_their_token_file_exit_1_with_one_line_not_a_bug(standin, tmp_path, monkeypatch, capsys):
+    """Issue 15: with AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE set but the file missing, every
+    command exited 70 with a 60-line traceback."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/build")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(tmp_path / "token"))
+    assert cli.main(["refresh", "--config", str(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    assert f"the web identity token file {tmp_path / 'token'} (from AWS_WEB_IDENTITY_TOKEN_FILE) does not exist" in err

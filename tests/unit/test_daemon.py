@@ -212,14 +212,32 @@ def test_failures_back_off_and_keep_the_old_files(tmp_path, server, clocks, home
     assert daemon.state.get(daemon.domains[key]).failures == 0
 
 
-def test_a_permanent_error_is_not_retried_in_a_storm(tmp_path, server, clocks):
+def test_a_permanent_error_is_not_retried_in_a_storm_while_a_live_token_serves(tmp_path, server, clocks):
     daemon = make(tmp_path, server, clocks, extra="")
     key = key_of(daemon)
+    daemon.scheduler.run_due(daemon)  # a token; its files written
+    clocks.run(daemon.scheduler.pending[key] - clocks.wall())
     server.key_errors["AKIDTEST"] = "AccessDeniedException"
     daemon.scheduler.run_due(daemon)
     assert daemon.scheduler.pending[key] - clocks.wall() >= 0.8 * RETRY_CAP
     entry = daemon.state.get(daemon.domains[key])
     assert "was denied" in entry.last_error and entry.failures == 1
+
+
+def test_without_a_live_token_a_permanent_error_is_retried_urgently_but_backs_off(tmp_path, server, clocks):
+    """Nothing works until it is mended (issue 15: with IRSA's token file missing, `run` waited over
+    4 minutes): tries back off from a second to URGENT_CAP, never faster, never a storm."""
+    daemon = make(tmp_path, server, clocks, extra="")
+    key = key_of(daemon)
+    server.key_errors["AKIDTEST"] = "AccessDeniedException"
+    delays, start = [], clocks.wall()
+    while clocks.wall() < start + 3600 and len(delays) < 1000:
+        daemon.scheduler.run_due(daemon)
+        delays.append(daemon.scheduler.pending[key] - clocks.wall())
+        clocks.run(delays[-1])
+    assert delays[0] <= RETRY_FIRST and max(delays) <= URGENT_CAP
+    assert all(d >= URGENT_CAP / 2 for d in delays[6:]), delays  # backed off to the cap within a minute
+    assert server.calls["GetAuthorizationToken"] <= 3600 / (URGENT_CAP / 2) + 10
 
 
 def test_waking_from_a_long_sleep_refreshes_at_once(tmp_path, server, clocks, caplog):

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from codeartifact_refresher.config import Domain
+from codeartifact_refresher.config import Domain, Target
 from codeartifact_refresher.refresh import FAILED, DomainReport, TargetResult
 from codeartifact_refresher.service.planner import (
     JUMP,
@@ -13,6 +13,7 @@ from codeartifact_refresher.service.planner import (
     URGENT_CAP,
     Plan,
     Watch,
+    bare_target,
     duration,
     failures_after,
     next_delay,
@@ -158,9 +159,41 @@ def test_while_no_live_token_exists_a_passing_error_is_retried_within_tens_of_se
     assert URGENT_CAP <= 60 and len(set(delays)) >= 15
 
 
-def test_an_error_retrying_cannot_mend_keeps_its_long_wait_even_when_urgent():
-    delays = [next_delay(report(False, None, retryable=False), 1, NOW, random.Random(s)) for s in range(20)]
+@pytest.mark.parametrize("held_until", [None, NOW - 60], ids=["no token yet", "expired"])
+def test_while_no_live_token_exists_even_an_error_retrying_cannot_mend_is_retried_urgently(held_until):
+    """A missing web identity token file, an unknown repository: someone is fixing it now, and
+    nothing works until then (issue 15: `run` used to wait over 4 minutes). Within URGENT_CAP,
+    backing off from a second: never a storm."""
+    first = [next_delay(report(False, None, retryable=False), 1, NOW, random.Random(s), held_until) for s in range(20)]
+    assert all(d <= RETRY_FIRST for d in first), first
+    tenth = [next_delay(report(False, None, retryable=False), 10, NOW, random.Random(s), held_until) for s in range(20)]
+    assert all(URGENT_CAP / 2 <= d <= URGENT_CAP for d in tenth), tenth
+
+
+def test_an_error_retrying_cannot_mend_keeps_its_long_wait_while_a_live_token_serves():
+    delays = [next_delay(report(False, None, retryable=False), 1, NOW, random.Random(s), NOW + 3600) for s in range(20)]
     assert all(d >= 0.8 * RETRY_CAP for d in delays), delays
+
+
+def test_a_failed_target_that_holds_no_live_token_is_urgent_beside_a_new_token():
+    """A new token, but one target's repository is unknown (never written): urgent for it; a
+    target that failed after being written keeps the long wait while its token lives."""
+    failed = report(False, 3600, retryable=False)
+    delays = [next_delay(failed, 10, NOW, random.Random(s), NOW + 3600, bare=True) for s in range(20)]
+    assert all(d <= URGENT_CAP for d in delays), delays
+    delays = [next_delay(failed, 10, NOW, random.Random(s), NOW + 3600, bare=False) for s in range(20)]
+    assert all(d >= 0.8 * RETRY_CAP for d in delays), delays
+
+
+def test_a_target_is_bare_when_it_was_never_written_or_the_domains_token_has_expired(tmp_path):
+    target = Target("pip", "pypi-store", tmp_path / "pip.conf")
+    failed = DomainReport(Domain("acme", (target,)), targets=[TargetResult(target, FAILED, "not found")])
+    written = {str(target.path): {"outcome": "written"}}
+    assert bare_target(failed, {}, NOW + 3600, NOW)  # never written
+    assert bare_target(failed, {str(target.path): {"outcome": "failed"}}, NOW + 3600, NOW)
+    assert not bare_target(failed, written, NOW + 3600, NOW)  # its file holds a live token
+    assert bare_target(failed, written, NOW - 1, NOW)  # ... no longer
+    assert not bare_target(DomainReport(Domain("acme", (target,))), {}, None, NOW)  # nothing failed
 
 
 def test_a_live_token_keeps_the_long_backoff_but_not_past_its_expiry_by_more_than_the_urgent_wait():

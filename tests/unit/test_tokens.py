@@ -226,3 +226,117 @@ def test_the_no_region_advice_names_a_variable_this_botocore_reads(monkeypatch):
     (variable,) = re.findall(r"\bAWS_[A-Z_]+", str(e.value))
     monkeypatch.setenv(variable, "eu-west-1")  # following the advice works
     assert tokens.Clients().client(d).meta.region_name == "eu-west-1"
+
+
+def _no_keys(monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+
+def test_a_missing_web_identity_token_file_is_named_with_what_sets_it(standin, monkeypatch, tmp_path):
+    """IRSA's variables without the token file (a pod whose service account lost its annotation):
+    a credentials error naming the file and what mounts it, never a crash."""
+    _no_keys(monkeypatch)
+    missing = tmp_path / "serviceaccount" / "token"
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/build")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(missing))
+    with pytest.raises(CredentialsError) as raised:
+        tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
+    message = str(raised.value)
+    assert message.startswith(
+        f"domain acme (111122223333): the web identity token file {missing} (from AWS_WEB_IDENTITY_TOKEN_FILE)"
+    )
+    assert "does not exist" in message and "eks.amazonaws.com/role-arn" in message
+    assert type(raised.value).retryable is False
+
+
+def test_a_missing_pod_identity_token_file_is_named_with_what_sets_it(standin, monkeypatch, tmp_path):
+    _no_keys(monkeypatch)
+    missing = tmp_path / "eks-pod-identity-token"
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials")
+    monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(missing))
+    with pytest.raises(CredentialsError, match=r"the EKS Pod Identity token file .* does not exist; .*association"):
+        tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
+
+
+def test_credentials_refreshed_but_still_expired_say_so_as_the_aws_cli_does(standin, monkeypatch):
+    import botocore.credentials
+
+    def still_expired(self, *args, **kwargs):
+        raise RuntimeError("Credentials were refreshed, but the refreshed credentials are still expired.")
+
+    monkeypatch.setattr(botocore.credentials.RefreshableCredentials, "get_frozen_credentials", still_expired)
+    monkeypatch.setattr(botocore.credentials.Credentials, "get_frozen_credentials", still_expired)
+    with pytest.raises(CredentialsError, match="refreshed credentials are still expired .*check this machine's clock"):
+        tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
+
+
+def test_access_denied_names_the_permission_aws_says_is_missing(standin):
+    standin.inject(
+        "GetAuthorizationToken",
+        "AccessDeniedException",
+        403,
+        times=3,
+        message="User: arn:aws:iam::111122223333:user/ci is not authorized to perform: sts:GetServiceBearerToken",
+    )
+    with pytest.raises(AccessDeniedError) as raised:
+        tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
+    assert str(raised.value) == (
+        "domain acme (111122223333): GetAuthorizationToken was denied; the caller lacks sts:GetServiceBearerToken "
+        "(the caller needs codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken)"
+    )
+
+
+def test_an_unknown_repository_lists_the_domains_repositories_when_the_caller_may(standin):
+    d = domain(owner=standin.account, endpoint_url=standin.url)
+    with pytest.raises(NotFoundError) as raised:
+        tokens.Clients().endpoint(d, "pypi-stor", "pypi")
+    assert str(raised.value) == (
+        "domain acme (111122223333): repository 'pypi-stor' not found; the domain's repositories: npm-store, pypi-store"
+    )
+    standin.inject("ListRepositoriesInDomain", "AccessDeniedException", 403)
+    with pytest.raises(NotFoundError) as raised:
+        tokens.Clients().endpoint(d, "pypi-stor", "pypi")
+    assert str(raised.value) == "domain acme (111122223333): repository 'pypi-stor' not found"
+
+
+def test_an_unknown_domain_is_not_called_an_unknown_repository(standin):
+    d = domain(domain="acmee", owner=standin.account, endpoint_url=standin.url)
+    with pytest.raises(
+        NotFoundError, match=r"^domain acmee \(111122223333\): domain not found \(check 'domain', 'owner'"
+    ):
+        tokens.Clients().endpoint(d, "pypi-store", "pypi")
+
+
+def test_the_token_carries_the_servers_time_for_clock_skew(standin):
+    token = tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
+    assert token.server_time is not None and abs((token.server_time - token.issued_at).total_seconds()) < 5
+
+
+def test_the_sts_client_shares_the_session_and_not_the_codeartifact_endpoint(standin, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    d = domain(owner=standin.account, endpoint_url="http://127.0.0.1:9")
+    clients = tokens.Clients()
+    sts = clients.client(d, "sts")
+    assert sts is clients.client(d, "sts") and sts is not clients.client(d)
+    assert sts.get_caller_identity()["Account"] == standin.account  # AWS_ENDPOINT_URL_STS, not endpoint_url
+
+
+def test_endpoint_type_is_asked_for_and_keys_the_cache():
+    d = domain(owner="111122223333", endpoint_type="dualstack")
+    clients, stub = stubbed(d)
+    url = "https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/pypi-store/"
+    stub.add_response(
+        "get_repository_endpoint",
+        {"repositoryEndpoint": url},
+        {
+            "domain": "acme",
+            "domainOwner": "111122223333",
+            "repository": "pypi-store",
+            "format": "pypi",
+            "endpointType": "dualstack",
+        },
+    )
+    with stub:
+        assert clients.endpoint(d, "pypi-store", "pypi") == url
+    assert "endpoint_type=dualstack" in d.key and "endpoint_type" not in domain(owner="111122223333").key

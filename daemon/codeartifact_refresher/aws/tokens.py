@@ -1,12 +1,11 @@
-"""Tokens and repository endpoints: the only module that talks to AWS (see :mod:`.endpoints`).
+"""Tokens and repository endpoints: what the program asks AWS (see :mod:`.endpoints`).
 
 A :class:`Token` is what ``GetAuthorizationToken`` returned: the secret *value* (never printed),
-when it *expires* (from the API, not from the duration asked for) and when it was *issued*.
-:class:`Clients` keeps one botocore client per distinct (profile, region, role_arn, endpoint_url)
-and remembers repository endpoints, which rarely change. botocore's exceptions are translated here
-into :mod:`codeartifact_refresher.errors` with advice on what to do. What the server said (an error
-code, a message) is shown as one bounded line (:func:`~codeartifact_refresher.log.one_line`): it
-cannot start a log line of its own, nor fill the state file.
+when it *expires* (from the API, not from the duration asked for), when it was *issued* (by our
+clock) and the server's own time then (its ``Date``, for clock skew). :class:`Clients` keeps one
+botocore session (:mod:`.session`) and its clients per distinct (profile, region, role_arn,
+endpoint_url), and remembers repository endpoints, which rarely change. botocore's exceptions
+become :mod:`codeartifact_refresher.errors` with advice (:mod:`.advice`).
 
 botocore is imported on first use (it is boto3's core; going to it directly skips boto3's import
 cost), so ``check`` and ``--help`` never pay for it.
@@ -14,32 +13,22 @@ cost), so ``check`` and ``--help`` never pay for it.
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
 
-from .. import __version__
 from ..config import Domain
-from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
-from ..log import one_line
+from ..errors import AwsError, CredentialsError, NotFoundError, TransientError
+from . import session as sessions
+from .advice import PERMISSIONS, call
 from .endpoints import MAX_AGE, Endpoint, EndpointLookup, plausible, state_key, valid_endpoint
 
-ROLE_SESSION_NAME = "codeartifact-refresher"
-PERMISSIONS = "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken"
-THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
-EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
-UNRECOGNISED = {
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-}
+__all__ = ["PERMISSIONS", "Clients", "Token", "utc_clock", "utcnow", "valid_token"]
 
 
 TOKEN_MAX = 16384  # characters; a real token is about 1,200
@@ -65,6 +54,7 @@ class Token:
     value: str = field(repr=False)
     expires_at: datetime
     issued_at: datetime
+    server_time: datetime | None = None  # the answer's Date header: AWS's clock when it issued the token
 
     @property
     def lifetime(self) -> float:
@@ -89,22 +79,38 @@ class Clients:
         self.connections = connections  # per client: as many as domains refreshed at once
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self.timeouts = timeouts  # (connect, read) seconds per try
-        self._clients: dict = {}
+        self._sessions: dict[tuple, Any] = {}
+        self._clients: dict[tuple, Any] = {}
         self._endpoints: dict[tuple, Endpoint] = {}
         self._executor: ThreadPoolExecutor | None = None  # endpoint lookups, beside the token calls
         self._lock = threading.Lock()
 
-    def client(self, domain: Domain):
+    def session(self, domain: Domain) -> Any:
+        """The botocore session for ``domain``'s AWS settings, built once."""
         with self._lock:
-            client = self._clients.get(domain.session_key)
+            session = self._sessions.get(domain.session_key)
+            if session is None:
+                session = call(domain, "CreateClient", lambda: sessions.build_session(domain, self))
+                self._sessions[domain.session_key] = session
+            return session
+
+    def client(self, domain: Domain, service: str = "codeartifact") -> Any:
+        """The ``service`` client (``codeartifact`` or ``sts``) of ``domain``'s session, built once."""
+        key = (domain.session_key, service)
+        session = self.session(domain)
+        with self._lock:
+            client = self._clients.get(key)
             if client is None:
-                client = self._clients[domain.session_key] = _make_client(domain, self)
+                create = lambda: sessions.create_client(session, service, domain, self)  # noqa: E731
+                client = self._clients[key] = call(domain, "CreateClient", create)
             return client
 
     def forget(self, domain: Domain) -> None:
-        """Drop the client for ``domain``'s session, so that the next call builds one anew."""
+        """Drop ``domain``'s session and its clients, so that the next call reads credentials anew."""
         with self._lock:
-            self._clients.pop(domain.session_key, None)
+            self._sessions.pop(domain.session_key, None)
+            for key in [k for k in self._clients if k[0] == domain.session_key]:
+                del self._clients[key]
 
     def token(self, domain: Domain) -> Token:
         """Call GetAuthorizationToken once for ``domain``."""
@@ -113,7 +119,7 @@ class Clients:
             kwargs["domainOwner"] = domain.owner
         issued_at = self.clock()
         try:
-            response = _call(
+            response = call(
                 domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs)
             )
         except CredentialsError:
@@ -133,7 +139,22 @@ class Clients:
                 f"domain {domain.label}: GetAuthorizationToken returned no usable token "
                 f"(expected base64url text of at most {TOKEN_MAX} characters)"
             )
-        return Token(value, expires_at, issued_at)
+        return Token(value, expires_at, issued_at, _server_time(response))
+
+    def repositories(self, domain: Domain) -> list[str]:
+        """The names of the domain's repositories (ListRepositoriesInDomain, every page)."""
+        kwargs: dict[str, Any] = {"domain": domain.domain}
+        if domain.owner:
+            kwargs["domainOwner"] = domain.owner
+        names: list[str] = []
+        while True:
+            page = call(
+                domain, "ListRepositoriesInDomain", lambda: self.client(domain).list_repositories_in_domain(**kwargs)
+            )
+            names += [r["name"] for r in page.get("repositories", []) if isinstance(r.get("name"), str)]
+            if not page.get("nextToken") or len(names) > 10000:
+                return sorted(names)
+            kwargs["nextToken"] = page["nextToken"]
 
     def endpoint(self, domain: Domain, repository: str, fmt: str) -> str:
         """GetRepositoryEndpoint for (repository, format), asked once and then remembered for a day."""
@@ -177,7 +198,7 @@ class Clients:
 
     @staticmethod
     def _endpoint_key(domain: Domain, key: str) -> tuple:
-        return (domain.session_key, domain.domain, domain.owner, key)
+        return (domain.session_key, domain.domain, domain.owner, domain.endpoint_type, key)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -185,17 +206,34 @@ class Clients:
                 self._executor = ThreadPoolExecutor(max(2, self.connections), "endpoint")
             return self._executor
 
+    def _listing(self, domain: Domain, shown: int = 20) -> str:
+        """``; the domain's repositories: a, b`` for a "repository not found" message, when the
+        caller may list them (ListRepositoriesInDomain); else nothing."""
+        try:
+            names = self.repositories(domain)
+        except AwsError:
+            return ""
+        if not names:
+            return "; the domain has no repositories"
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        return f"; the domain's repositories: {', '.join(names[:shown])}{more}"
+
     def _look_up(self, domain: Domain, repository: str, fmt: str) -> Endpoint:
         kwargs = {"domain": domain.domain, "repository": repository, "format": fmt}
         if domain.owner:
             kwargs["domainOwner"] = domain.owner
+        if domain.endpoint_type:
+            kwargs["endpointType"] = domain.endpoint_type
         resolved_at = self.clock().timestamp()
-        response = _call(
-            domain,
-            "GetRepositoryEndpoint",
-            lambda: self.client(domain).get_repository_endpoint(**kwargs),
-            repository=repository,
-        )
+        try:
+            response = call(
+                domain,
+                "GetRepositoryEndpoint",
+                lambda: self.client(domain).get_repository_endpoint(**kwargs),
+                repository=repository,
+            )
+        except NotFoundError as e:
+            raise NotFoundError(f"{e}{self._listing(domain)}") from None
         url = response.get("repositoryEndpoint") or ""
         url = url + "/" if isinstance(url, str) and url and not url.endswith("/") else url
         if not valid_endpoint(url):  # it goes into files other programs read: one clean URL or nothing
@@ -209,119 +247,10 @@ class Clients:
         return endpoint
 
 
-def _make_client(domain: Domain, settings: Clients):
-    import botocore.session
-    from botocore.config import Config as BotoConfig
-
-    # botocore logs every response body at DEBUG, and GetAuthorizationToken's body is the token:
-    # whatever level the process's logging asks for, botocore's own lines stop at INFO.
-    botocore_logger = logging.getLogger("botocore")
-    botocore_logger.setLevel(max(botocore_logger.level, logging.INFO))
-
-    def build():
-        session = botocore.session.Session(profile=domain.profile)
-        session.user_agent_extra = f"codeartifact-refresher/{__version__}"
-        if settings.credentials is not None:
-            for variable in ("config_file", "credentials_file"):
-                session.set_config_variable(variable, os.devnull)
-            session.set_credentials(*settings.credentials)
-        if domain.role_arn:
-            _assume_role(session, domain.role_arn)
-        config = BotoConfig(
-            retries={"mode": "standard", "total_max_attempts": settings.attempts},
-            connect_timeout=settings.timeouts[0],
-            read_timeout=settings.timeouts[1],
-            max_pool_connections=settings.connections,
-        )
-        return session.create_client(
-            "codeartifact", region_name=domain.region, endpoint_url=domain.endpoint_url, config=config
-        )
-
-    return _call(domain, "CreateClient", build)
-
-
-def _assume_role(session, role_arn: str) -> None:
-    """Make ``session`` use the role's credentials, re-assumed before they expire."""
-    from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
-
-    fetcher = AssumeRoleCredentialFetcher(
-        client_creator=session.create_client,
-        source_credentials=session.get_credentials(),
-        role_arn=role_arn,
-        extra_args={"RoleSessionName": ROLE_SESSION_NAME},
-    )
-    # botocore has no public setter for a session's credentials; this is the attribute
-    # get_credentials() returns, and assigning it is the documented-by-practice way.
-    session._credentials = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
-
-
-def _call(domain: Domain, operation: str, fn, repository: str | None = None):
-    """Run one AWS call, translating botocore's exceptions into ours."""
-    from botocore import exceptions as bx
-
+def _server_time(response: Mapping[str, Any]) -> datetime | None:
+    """The ``Date`` header of an answer, as AWS's clock read it; None when missing or unreadable."""
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
     try:
-        return fn()
-    except bx.ClientError as e:
-        raise _client_error(domain, operation, e, repository) from None
-    except (bx.NoCredentialsError, bx.PartialCredentialsError):
-        raise CredentialsError(
-            f"domain {domain.label}: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or 'profile:' in the config"
-        ) from None
-    except bx.ProfileNotFound:
-        raise CredentialsError(
-            f"domain {domain.label}: AWS profile {domain.profile!r} is not defined in ~/.aws/config"
-        ) from None
-    except (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError, bx.SSOError):
-        raise CredentialsError(
-            f"domain {domain.label}: the AWS SSO session has expired or is missing; run "
-            f"`aws sso login --profile {domain.profile or 'default'}`"
-        ) from None
-    except bx.NoRegionError:
-        raise AwsError(
-            f"domain {domain.label}: no AWS region; set 'region:' in the config, AWS_DEFAULT_REGION, "
-            "or 'region' in the AWS profile"
-        ) from None
-    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as e:
-        # the query says nothing new
-        where = str(getattr(e, "kwargs", {}).get("endpoint_url", "the endpoint")).split("?")[0]
-        raise TransientError(
-            f"domain {domain.label}: {operation}: cannot reach {one_line(where)} ({type(e).__name__})"
-        ) from None
-    except bx.BotoCoreError as e:
-        raise AwsError(f"domain {domain.label}: {operation}: {type(e).__name__}: {one_line(e)}") from None
-    except (ValueError, OverflowError, RuntimeError) as e:  # botocore could not parse the answer
-        raise TransientError(
-            f"domain {domain.label}: {operation}: the answer could not be read ({type(e).__name__})"
-        ) from None
-
-
-def _client_error(domain: Domain, operation: str, e, repository: str | None) -> AwsError:
-    error = e.response.get("Error", {})
-    code = one_line(error.get("Code", ""), 100)  # the server's words: one bounded line each
-    status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    operation = one_line(e.operation_name or operation, 100)
-    where = f"domain {domain.label}"
-    if operation == "AssumeRole":
-        return CredentialsError(f"{where}: cannot assume role {domain.role_arn} ({code}); check its trust policy")
-    if code in THROTTLING or status >= 500 or code in {"InternalServerException", "ServiceUnavailableException"}:
-        return TransientError(f"{where}: {operation} failed with {code or status}; will retry")
-    if code in EXPIRED:
-        return CredentialsError(
-            f"{where}: the AWS credentials have expired ({code}); renew them (for SSO: `aws sso login`)"
-        )
-    if code in UNRECOGNISED:
-        return CredentialsError(
-            f"{where}: AWS does not accept these credentials ({code}); check the access key and secret"
-        )
-    if code in {"AccessDeniedException", "AccessDenied"}:
-        need = PERMISSIONS if operation == "GetAuthorizationToken" else "codeartifact:GetRepositoryEndpoint"
-        return AccessDeniedError(f"{where}: {operation} was denied; the caller needs {need}")
-    if code == "ResourceNotFoundException":
-        if repository:
-            return NotFoundError(f"{where}: repository {repository!r} not found")
-        return NotFoundError(
-            f"{where}: domain not found (check 'domain', 'owner' and 'region': {domain.region or 'default region'})"
-        )
-    message = one_line(error.get("Message", ""))
-    return AwsError(f"{where}: {operation} failed: {code or status}: {message}".rstrip(": "))
+        return parsedate_to_datetime(date) if isinstance(date, str) else None
+    except (TypeError, ValueError):
+        return None

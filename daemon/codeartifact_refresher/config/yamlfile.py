@@ -1,7 +1,8 @@
 """Reading YAML with line numbers, so that config errors can say where they are.
 
 Mappings load as :class:`Map` (a dict that knows its line and each key's line), sequences as
-:class:`Seq`. Duplicate keys, which PyYAML silently lets the last one win, are errors here.
+:class:`Seq`. Duplicate keys, which PyYAML silently lets the last one win, are errors here. String
+values are interpolated from the environment (``${VAR}``, :mod:`.interpolation`); keys are not.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..log import one_line
+from .interpolation import InterpolationError, interpolate
 
 MAX_BYTES = 4 * 1024 * 1024  # a thousand domains with three targets each take about 300 KiB
 
@@ -42,7 +45,9 @@ _Base: type = getattr(
 
 
 class _Loader(_Base):  # a base class chosen at run time
-    pass
+    def __init__(self, stream: str, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(stream)
+        self.environ = environ  # None: no interpolation
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Map:
@@ -51,7 +56,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Map:
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        plain_key = isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR
+        key = loader.construct_scalar(key_node) if plain_key else loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str):
             raise ConfigError(f"keys must be strings, not {kind(key)} ({shown(key)})", line=line)
@@ -68,6 +74,26 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Seq:
     return seq
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _construct_string(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A string value, its ``${VAR}`` references resolved; an unquoted one is read again as YAML
+    reads such text (``${PORT:-9464}`` becomes a number)."""
+    value = loader.construct_scalar(node)
+    if loader.environ is None or "$" not in value:
+        return value
+    try:
+        value = interpolate(value, loader.environ)
+    except InterpolationError as e:
+        raise ConfigError(str(e), line=node.start_mark.line + 1) from None
+    tag = loader.resolve(yaml.ScalarNode, value, (True, False)) if not node.style else _STR  # libyaml: ""
+    if tag == _STR:
+        return value
+    return loader.construct_object(yaml.ScalarNode(tag, value, node.start_mark, node.end_mark), deep=True)
+
+
+_Loader.add_constructor(_STR, _construct_string)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -140,8 +166,9 @@ def shown(value) -> str:
     return "".join(parts)
 
 
-def read(path: Path, strict_owner: bool = False) -> Any:
-    """Parse the YAML file at ``path``; every problem is a ConfigError with its line.
+def read(path: Path, strict_owner: bool = False, environ: Mapping[str, str] | None = None) -> Any:
+    """Parse the YAML file at ``path``; every problem is a ConfigError with its line. With
+    ``environ``, string values are interpolated from it (:mod:`.interpolation`).
 
     With ``strict_owner`` (a program running as root) the file is refused, as ssh refuses its
     config, when someone other than root could have written it: see :func:`check_owner`.
@@ -164,7 +191,7 @@ def read(path: Path, strict_owner: bool = False) -> Any:
     except UnicodeDecodeError as e:
         raise ConfigError("not UTF-8 text", path, data[: e.start].count(b"\n") + 1) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return _load(text, environ)
     except ConfigError as e:
         raise ConfigError(e.message, path, e.line) from None
     except yaml.MarkedYAMLError as e:
@@ -177,6 +204,15 @@ def read(path: Path, strict_owner: bool = False) -> Any:
         raise ConfigError(f"not valid YAML: a value cannot be read ({one_line(e, 80)})", path) from None
     except RecursionError:
         raise ConfigError("not a config: nested too deeply (or an alias that contains itself)", path) from None
+
+
+def _load(text: str, environ: Mapping[str, str] | None) -> Any:
+    """``yaml.load`` with our (safe) loader, given the environment to interpolate from."""
+    loader = _Loader(text, environ)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 #: PyYAML's and libyaml's words for a line that is not where the structure expects it

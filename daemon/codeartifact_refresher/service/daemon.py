@@ -38,6 +38,7 @@ from .planner import (
     Clocks,
     Plan,
     Watch,
+    bare_target,
     duration,
     failures_after,
     next_delay,
@@ -295,8 +296,10 @@ class Daemon:
             reloaded = _sans_lines(self.domains[key]) != _sans_lines(domain)  # a SIGHUP alone changes nothing
             if not reloaded:
                 failures = self.failures[key] = failures_after(self.failures.get(key, 0), report.ok)
-                held_until = self.state.get(domain).expires_at  # the token before this refresh
-                delay = next_delay(report, failures, now, self.rng, held_until)
+                entry = self.state.get(domain)
+                held_until = entry.expires_at  # the token before this refresh
+                bare = bare_target(report, entry.targets, held_until, now)
+                delay = next_delay(report, failures, now, self.rng, held_until, bare)
                 self.plans[key] = Plan.after(self.clock, delay)
                 self.state.record(report, now, self.plans[key].wall)
                 self.first_round.discard(key)

@@ -116,17 +116,25 @@ def failures_after(previous: int, ok: bool) -> int:
 
 
 def next_delay(
-    report: DomainReport, failures: int, now: float, rng: Uniform = random, held_until: float | None = None
+    report: DomainReport,
+    failures: int,
+    now: float,
+    rng: Uniform = random,
+    held_until: float | None = None,
+    bare: bool = False,
 ) -> float:
     """Seconds from ``now`` until a domain's next refresh, after the refresh that ``report`` tells of
     (its ``failures``-th failure in a row, or a success); ``held_until`` is when the token the
-    domain held before it expires (None: it had none).
+    domain held before it expires (None: it had none); ``bare``, that a target which failed holds no
+    live token (it was never written, or its token has expired).
 
     After a success, the token's own schedule (:func:`refresh_delay`). After a failure, the
     backoff (:func:`retry_delay`), but never later than the token's schedule when a new token
     was had and only a target failed: the sooner of the two. While no live token exists (none
-    yet, or expired) the matter is *urgent*: a passing error is tried again within
-    :data:`URGENT_CAP`; and a live token's backoff never runs more than that past its expiry.
+    yet, or expired: for the domain, or for a ``bare`` target) the matter is *urgent*: whatever the
+    error, even one retrying will not mend soon (a missing credential file, an unknown repository:
+    a person is fixing it now), it is tried again within :data:`URGENT_CAP`; and a live token's
+    backoff never runs more than that past its expiry.
     """
     domain, normal = report.domain, None
     if report.expires_at is not None:
@@ -135,12 +143,27 @@ def next_delay(
     if report.ok and normal is not None:
         return normal
     retry = retry_delay(failures, report.retryable, rng)
-    if normal is not None:
-        return min(retry, normal)
-    if report.retryable:  # no new token: how long the old one lives decides the urgency
-        lives = max(0.0, held_until - now) if held_until is not None else 0.0
-        retry = min(retry, lives + retry_delay(failures, True, rng, URGENT_CAP))
-    return retry
+    urgent = retry_delay(failures, True, rng, URGENT_CAP)
+    if normal is not None:  # a new token; a target failed
+        return min(retry, normal, urgent) if bare else min(retry, normal)
+    lives = max(0.0, held_until - now) if held_until is not None else 0.0  # the old token decides the urgency
+    return min(retry, lives + urgent)
+
+
+def bare_target(
+    report: DomainReport, previous: Mapping[str, Mapping[str, object]], held_until: float | None, now: float
+) -> bool:
+    """Whether a target that failed in ``report`` holds no live token: the domain's token (until
+    ``held_until``) has expired, or the target's ``previous`` outcome (the state file's, by path)
+    was not a write."""
+    from ..refresh import FAILED, UNCHANGED, WRITTEN
+
+    failed = [t for t in report.targets if t.outcome == FAILED and t.target is not None]
+    if not failed:
+        return False
+    if held_until is None or held_until <= now:
+        return True
+    return any(previous.get(str(t.target.path), {}).get("outcome") not in (WRITTEN, UNCHANGED) for t in failed)
 
 
 def tick_seconds(watchdog_seconds: float | None) -> float:
