@@ -5,7 +5,6 @@ file, and read for the settings docs/containers.md and docs/ci.md promise."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -37,21 +36,6 @@ LABELS = {
 
 def run(*cmd) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=120)
-
-
-def load(path: Path, environ: dict[str, str]) -> config.Config:
-    """``check``'s load of an example config in ``environ``. Until ``${VAR}`` interpolation (another
-    engineer's) is in this tree, the test puts the values in itself."""
-    if importlib.util.find_spec("codeartifact_refresher.config.interpolation") is not None:
-        return config.load(path, environ=environ)
-    lines = path.read_text().splitlines(keepends=True)
-    text = "".join(
-        line if line.lstrip().startswith("#") else re.sub(r"\$\{(\w+)\}", lambda m: environ[m.group(1)], line)
-        for line in lines
-    )
-    copy = Path(environ["TMP"]) / path.name
-    copy.write_text(text)
-    return config.load(copy)
 
 
 def project_version() -> str:
@@ -331,8 +315,8 @@ def test_the_kustomize_and_compose_configs_are_the_shipped_sidecar_example():
 
 
 def test_the_ci_configs_pass_check(tmp_path):
-    environ = {**os.environ, "GITHUB_ENV": str(tmp_path / "github-env"), "TMP": str(tmp_path)}
-    github = load(d.DEPLOY / "github-actions" / "codeartifact-refresher.yaml", environ)
+    environ = {**os.environ, "GITHUB_ENV": str(tmp_path / "github-env")}
+    github = config.load(d.DEPLOY / "github-actions" / "codeartifact-refresher.yaml", environ=environ)
     assert {str(t.path) for t in github.domains[0].targets} == {environ["GITHUB_ENV"]}
-    gitlab = load(d.DEPLOY / "gitlab-ci" / "codeartifact-refresher.yaml", environ)
+    gitlab = config.load(d.DEPLOY / "gitlab-ci" / "codeartifact-refresher.yaml", environ=environ)
     assert [t.writer for t in gitlab.domains[0].targets] == ["pip", "npm"]
