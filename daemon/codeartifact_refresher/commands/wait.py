@@ -13,8 +13,14 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .common import EXIT_OK, add_config_argument, load_config
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..service.state import State
 
 DEFAULT_TIMEOUT = 60.0  # seconds
 POLL = 0.5  # seconds between two looks at the state file
@@ -48,20 +54,16 @@ def run(
     monotonic: Callable[[], float] = time.monotonic,
 ) -> int:
     from ..errors import Error
-    from ..service import status, waiting
+    from ..service import waiting
     from ..service.planner import duration
-    from ..service.state import State, default_path
+    from ..service.state import default_path
 
     cfg, _ = load_config(args)
     path = default_path(cfg)
     deadline = monotonic() + args.timeout
     while True:
-        if (why := status.unreadable(path)) is not None:
-            raise Error(why)  # waiting will not mend it
-        state = State.load(path)
         now = clock()
-        missing = [] if os.path.lexists(path) else [f"no state file {path} yet (does the daemon run with this config?)"]
-        lines = missing or waiting.pending(cfg, state, now)
+        lines, state = _look(cfg, path, now)
         if not lines:
             soonest = waiting.soonest_expiry(cfg, state)
             expiry = f"; the first expires in {duration(soonest - now)}" if soonest is not None else ""
@@ -72,3 +74,17 @@ def run(
             more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
             raise Error(f"not ready after {args.timeout:g} s: {lines[0]}{more}")
         sleep(min(POLL, left))
+
+
+def _look(cfg: Config, path: Path, now: float) -> tuple[list[str], State]:
+    """What is not served yet at ``now``, one line each, and the state file as read."""
+    from ..errors import Error
+    from ..service import status, waiting
+    from ..service.state import State
+
+    if (why := status.unreadable(path)) is not None:
+        raise Error(why)  # waiting will not mend it
+    if not os.path.lexists(path):
+        return [f"no state file {path} yet (does the daemon run with this config?)"], State(path)
+    state = State.load(path)
+    return waiting.pending(cfg, state, now), state
