@@ -69,6 +69,17 @@ def test_the_image_labels_name_the_projects_version_and_license():
     assert labels["org.opencontainers.image.licenses"] == project["license"]
 
 
+def test_every_pinned_release_under_deploy_is_the_projects_version():
+    """The image tags and the CI examples' installs name this version (bumped with it)."""
+    pins = [
+        (path.relative_to(d.ROOT).as_posix(), version)
+        for path in sorted(d.DEPLOY.rglob("*.y*ml"))
+        for version in re.findall(r"codeartifact-refresher(?:==|:)(\d[\w.]*)", path.read_text())
+    ]
+    assert len({name for name, _ in pins}) >= 3  # Compose, GitHub Actions, GitLab CI
+    assert {version for _, version in pins} == {project_version()}, pins
+
+
 def test_the_image_runs_the_program_as_a_numeric_user_with_the_daemon_by_default():
     uid, gid = d.user()
     assert uid >= 10000 and gid >= 10000
