@@ -33,6 +33,11 @@ COMMANDS: dict[str, CommandInfo] = {
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
+    "install-service": CommandInfo(
+        "install_service", "install the daemon as a service (systemd user unit or launchd agent; --system: build host)"
+    ),
+    "uninstall-service": CommandInfo("uninstall_service", "stop and remove what install-service installed"),
+    "completion": CommandInfo("completion", "print the shell completion script for bash, zsh or fish"),
 }
 
 

@@ -24,8 +24,10 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..aws.tokens import Clients, utc_clock
     from ..outputs import locks
     from ..refresh import refresh_all, summary
+    from ..service.install.layout import refuse_foreign_system_config
     from ..service.state import State, default_path
 
+    refuse_foreign_system_config(args.config, "refresh")
     cfg, registry = load_config(args)
     path = default_path(cfg)
     locks.fall_back_beside(path)  # a read-only home: lock files beside the state file
