@@ -26,6 +26,10 @@ COMMANDS: dict[str, CommandInfo] = {
     "status": CommandInfo(
         "status", "show each domain's token expiry, next refresh and last result; exit 1 when one is expired or failing"
     ),
+    "probe": CommandInfo(
+        "probe", "ask the running daemon's /livez (or /readyz, /healthz): exit 0 on 200, for HEALTHCHECK"
+    ),
+    "wait": CommandInfo("wait", "wait until every target holds a live token (exit 1 on --timeout, default 60 s)"),
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
