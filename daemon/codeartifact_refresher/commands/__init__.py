@@ -25,6 +25,9 @@ COMMANDS: dict[str, CommandInfo] = {
     ),
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
+    "doctor": CommandInfo(
+        "doctor", "explain why a client gets 401, 403 or a package from the wrong place; exit 1 on a problem"
+    ),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
 }
 
