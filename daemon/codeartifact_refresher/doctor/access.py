@@ -91,8 +91,8 @@ def _refused(target: TargetView, path: Path, found: FileFacts, facts: Facts) -> 
 
 def _advice(target: TargetView, step: FileFacts, bit: int, who: str, group: str) -> str:
     join = f"make {who} a member of {group} (`usermod -aG {group} {who}`, then a new login)"
+    if step.mode >> 3 & bit:
+        return join
     if bit == SEARCH:
         return f"let the group through (`chmod g+x {step.path}`) and {join}, or move the file"
-    if step.mode >> 3 & READ:
-        return join
     return f"give {target.where} `mode: 0640` and {join}, or run the refresher as {who}"

@@ -152,8 +152,8 @@ def server_date(clients: Clients, domain: Domain) -> datetime | None:
     """AWS's clock from the Date of any answer of the CodeArtifact API (an unsigned request,
     refused), when a signed one failed: a skewed clock is one reason it may have."""
     try:
-        url = clients.client(domain).meta.endpoint_url
-        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - the API's own https URL
+        url = clients.client(domain).meta.endpoint_url.rstrip("/") + "/v1/repository/endpoint"
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - the API's own URL
             date = answer.headers.get("Date")
     except urllib.error.HTTPError as e:
         date = e.headers.get("Date")

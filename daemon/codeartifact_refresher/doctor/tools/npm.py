@@ -91,8 +91,10 @@ def check(target: TargetView, facts: Facts) -> list[Finding]:
 def _reads(target: TargetView, facts: Facts) -> list[Finding]:
     path, who, user = target.main, facts.reader.name, user_file(facts)
     tool = "Yarn 1" if target.writer == "yarn-classic" else target.writer
-    if path == user or path in project_files(facts, every_parent=target.writer == "yarn-classic"):
+    if path == user:
         return [ok(f"{tool} reads {path} for {who}")]
+    if path != facts.home / ".npmrc" and path in project_files(facts, every_parent=target.writer == "yarn-classic"):
+        return [ok(f"{tool} reads {path} for {who} in {facts.cwd} (as the project's .npmrc)")]
     given = variables(facts.environ).get("userconfig")
     if given:
         return [

@@ -116,7 +116,9 @@ def _shadowed(target: TargetView, key: str, setting: Setting | None, commands: l
     if target.endpoint is None:
         what = "not the target's file"
     elif any(urls.same_location(w, _index_url(target.endpoint)) for w in setting.value.split()):
-        what = "this repository with credentials of its own, which nobody renews"
+        ours = [w for w in setting.value.split() if urls.same_location(w, _index_url(target.endpoint))]
+        with_token = bool(urls.secrets(" ".join(ours)))
+        what = f"this repository {'with credentials of its own, which nobody renews' if with_token else 'without the token'}"
     else:
         what = "another index" if key == "index-url" else "a list without this repository"
     value = quoted(setting.value)
