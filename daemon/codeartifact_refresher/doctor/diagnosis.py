@@ -41,10 +41,10 @@ def diagnose(path: str | None, user: str | None, clock: Callable[[], float]) -> 
     (None: the caller)."""
     from . import as_user
 
+    login = as_user.login(user) if user else None  # refused first when the caller is not root
     registry = Registry()
     cfg, found = _config(path, registry)
     pairs = targets.from_config(cfg, registry) if cfg else []
-    login = as_user.login(user) if user else None
     views = [v for _, v in pairs] or targets.defaults(registry, login.environ if login else os.environ)
     child = as_user.start(login, views) if login else None
     try:
@@ -77,7 +77,7 @@ def _group(gid: int) -> str:
 def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[Finding]]:
     """The config, or None and the finding that says there is none (an explicit ``--config``
     that is missing or any bad config is an error: exit 2)."""
-    where = configuration.default_path()
+    where = configuration.default_path() if path is None else Path(path)
     if path is None and not where.exists():
         return None, [
             problem(

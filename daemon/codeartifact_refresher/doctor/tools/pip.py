@@ -28,10 +28,10 @@ def check(target: TargetView, facts: Facts) -> list[Finding]:
     config = pip_config.read(facts)
     found = [problem(f"pip cannot parse {path} ({why}) and stops every command: fix it") for path, why in config.broken]
     found += _reads(target, config, facts)
-    if config.reads(target.main) or not target.configured:
-        found += _no_index(config) + (
-            _index(target, config, facts.reader.name) if target.configured else _variables(config)
-        )
+    if not target.configured:
+        found += _no_index(config) + _variables(config)
+    elif config.reads(target.main) and facts.text(target.main) is not None:  # else the readability check says why
+        found += _no_index(config) + _index(target, config, facts.reader.name)
     return found
 
 
