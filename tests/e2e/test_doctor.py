@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher import cli
-from codeartifact_refresher.doctor import as_user
+from codeartifact_refresher.doctor import as_user, local
+from codeartifact_refresher.doctor.facts import live
+from codeartifact_refresher.doctor.targets import TargetView
 from codeartifact_refresher.errors import ConfigError
 
 from ..conftest import ALL_TARGETS, write_config
@@ -221,3 +223,22 @@ def test_as_needs_root(home, standin, build_host):
         assert cli.main(["doctor", "--config", str(config), "--as", "root"]) == 2
 
     in_child_as(entry.pw_uid, entry.pw_gid, as_member)
+
+
+@needs_root
+def test_a_member_whose_session_predates_the_group_is_told_to_log_in_again(build_host):
+    """A real stale session: a process of the member's without the group the database gives them."""
+    _, pip_conf, group, (member, _) = build_host
+    entry = pwd.getpwnam(member.name)
+    view = TargetView("pip", (("main", pip_conf),), "pypi-store", where="the pip target")
+
+    def in_an_old_session() -> None:
+        facts = live({"HOME": str(member.home), "PATH": "/usr/bin:/bin"}, member.home)
+        assert _gid(group) in facts.reader.member_of and _gid(group) not in facts.reader.groups
+        assert (
+            f"{member.name} cannot read {pip_conf}: it has mode 0640, owner root, group {group}, and the group database "
+            f"lists {member.name} in {group}, but this login session predates that (its groups: {member.name}): log in "
+            f"again, or run `newgrp {group}`"
+        ) in [f.text for f in local.check([view], facts)]
+
+    in_child_as(entry.pw_uid, entry.pw_gid, in_an_old_session, groups=[entry.pw_gid])

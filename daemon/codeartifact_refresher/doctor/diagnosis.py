@@ -55,12 +55,10 @@ def diagnose(path: str | None, user: str | None, clock: Callable[[], float]) -> 
         raise
     if child is not None and login is not None:
         groups = ", ".join(_group(g) for g in login.groups)
-        found.append(
-            ok(
-                f"the file checks below ran as {login.name} (uid {login.uid}, groups {groups}, environment of {login.how})"
-            )
+        ran = (
+            f"the file checks below ran as {login.name} (uid {login.uid}, groups {groups}, environment of {login.how})"
         )
-        return Diagnosis(found + aws_found + child.finish(views))
+        return Diagnosis([*found, *aws_found, ok(ran), *child.finish(views)])
     facts = live()
     return Diagnosis(found + aws_found + local.check(views, facts), facts.secrets)
 
