@@ -46,6 +46,7 @@ class TargetResult:
     error: str | None = None
     diff: str = ""  # dry runs only; secrets redacted
     retryable: bool = False  # whether trying again soon may mend a failure
+    endpoint: str = ""  # the repository endpoint written (state's record of the target, for retiring it)
 
 
 @dataclass
@@ -278,7 +279,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
     # in the writer's order: credentials first, then the config that refers to them
     wrote = [output.update(renderer(role, output), guard=gate.hold) for role, output in target.outputs]
-    return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED)
+    return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED, endpoint=endpoint)
 
 
 def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:

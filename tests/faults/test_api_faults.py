@@ -1,7 +1,7 @@
 """Every way the AWS side can fail, against the daemon's real refresh path and the stand-in, on
 injected clocks: an hour of each fault. Where retrying helps the daemon backs off from about a
 second to five minutes; where it cannot it logs one clear reason and waits about five minutes
-each time. The old files stay as they were, and the first answer after the fault is used."""
+each time while a live token serves (once none does, it backs off only to the urgent 30 seconds). The old files stay as they were, and the first answer after the fault is used."""
 
 from __future__ import annotations
 
@@ -179,13 +179,16 @@ def make(tmp_path, standin, clocks, fault: Fault) -> Daemon:
     return daemon
 
 
-def drive(daemon, clocks, seconds) -> list[float]:
-    """Run each refresh when it falls due, for ``seconds``; the delays the daemon chose."""
+def drive(daemon, clocks, seconds, times=None) -> list[float]:
+    """Run each refresh when it falls due, for ``seconds``; the delays the daemon chose (and, in
+    ``times``, when each refresh ran)."""
     (key,) = daemon.domains
     end, delays = clocks.wall() + seconds, []
     while daemon.scheduler.pending[key] <= end:
         clocks.run(max(0.0, daemon.scheduler.pending[key] - clocks.wall()))
         assert daemon.scheduler.run_due(daemon) == [key]
+        if times is not None:
+            times.append(clocks.wall())
         delays.append(daemon.scheduler.pending[key] - clocks.wall())
     return delays
 
@@ -205,9 +208,11 @@ def test_an_hour_of_each_fault(fault, standin, clock, home, tmp_path, monkeypatc
         daemon.scheduler.run_due(daemon)
         assert daemon.state.get(daemon.domains[key]).failures == 0
     before = {p: p.read_bytes() if p.exists() else None for p in (home / ".npmrc", home / ".pypirc")}
+    held_until = daemon.state.get(daemon.domains[key]).expires_at  # the live token the fault finds, if any
     fault.start(ctx)
     caplog.clear()
-    delays = drive(daemon, clock, HOUR)
+    times: list[float] = []
+    delays = drive(daemon, clock, HOUR, times)
     entry = daemon.state.get(daemon.domains[key])
 
     assert entry.failures == len(delays) >= 1 and entry.last_error is not None
@@ -225,8 +230,17 @@ def test_an_hour_of_each_fault(fault, standin, clock, home, tmp_path, monkeypatc
         ceilings = [min(URGENT_CAP, 2.0**i) for i in range(len(delays))]
         assert all(c / 2 - 1e-6 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
         assert HOUR / URGENT_CAP <= len(delays) <= 2 * HOUR / URGENT_CAP + 10
-    else:  # no retry storm: one try about every five minutes
-        assert all(d >= RETRY_CAP * 0.8 for d in delays) and len(delays) <= HOUR / (RETRY_CAP * 0.8) + 1
+    else:  # retrying will not mend it soon: no storm; about every five minutes while a live token serves,
+        # and once none does, the urgent schedule (someone is mending it now), still backing off
+        live = [(t, d) for t, d in zip(times, delays, strict=True) if held_until is not None and t < held_until]
+        dead = delays[len(live) :]
+        assert all(d >= min(RETRY_CAP * 0.8, held_until - t) for t, d in live), live
+        assert len(live) <= HOUR / (RETRY_CAP * 0.8) + 1
+        assert all(d <= URGENT_CAP for d in dead), dead
+        ceilings = [min(URGENT_CAP, 2.0**i) for i in range(len(dead))]
+        if not live:  # never had a token: the urgent backoff from the start
+            assert all(c / 2 - 1e-6 <= d <= c for c, d in zip(ceilings, dead, strict=True)), dead
+        assert len(dead) <= 2 * HOUR / URGENT_CAP + 10
 
     if fault.end is not None:
         fault.end(ctx)

@@ -21,8 +21,10 @@ ENV = {"SET": "value", "EMPTY": "", "PORT": "9464"}
         ("${SET:-fallback}", "value"),
         ("${UNSET:-${SET}/x}", "value/x"),
         ("${EMPTY?why}", ""),
-        ("$$", "$"),
+        ("$$", "$$"),  # a shell's pid in a hook: kept (compose would read "$")
+        ("echo $$ > pid", "echo $$ > pid"),
         ("$${SET}", "${SET}"),
+        ("sh -c 'echo $${HOME:-/}'", "sh -c 'echo ${HOME:-/}'"),
         ("cost: $5 and $HOME", "cost: $5 and $HOME"),
         ("no reference", "no reference"),
     ],

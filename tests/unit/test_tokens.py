@@ -320,3 +320,23 @@ def test_the_sts_client_shares_the_session_and_not_the_codeartifact_endpoint(sta
     sts = clients.client(d, "sts")
     assert sts is clients.client(d, "sts") and sts is not clients.client(d)
     assert sts.get_caller_identity()["Account"] == standin.account  # AWS_ENDPOINT_URL_STS, not endpoint_url
+
+
+def test_endpoint_type_is_asked_for_and_keys_the_cache():
+    d = domain(owner="111122223333", endpoint_type="dualstack")
+    clients, stub = stubbed(d)
+    url = "https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/pypi-store/"
+    stub.add_response(
+        "get_repository_endpoint",
+        {"repositoryEndpoint": url},
+        {
+            "domain": "acme",
+            "domainOwner": "111122223333",
+            "repository": "pypi-store",
+            "format": "pypi",
+            "endpointType": "dualstack",
+        },
+    )
+    with stub:
+        assert clients.endpoint(d, "pypi-store", "pypi") == url
+    assert "endpoint_type=dualstack" in d.key and "endpoint_type" not in domain(owner="111122223333").key

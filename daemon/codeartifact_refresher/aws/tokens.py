@@ -198,7 +198,7 @@ class Clients:
 
     @staticmethod
     def _endpoint_key(domain: Domain, key: str) -> tuple:
-        return (domain.session_key, domain.domain, domain.owner, key)
+        return (domain.session_key, domain.domain, domain.owner, domain.endpoint_type, key)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -222,6 +222,8 @@ class Clients:
         kwargs = {"domain": domain.domain, "repository": repository, "format": fmt}
         if domain.owner:
             kwargs["domainOwner"] = domain.owner
+        if domain.endpoint_type:
+            kwargs["endpointType"] = domain.endpoint_type
         resolved_at = self.clock().timestamp()
         try:
             response = call(

@@ -17,6 +17,9 @@ class CommandInfo(NamedTuple):
 
 
 COMMANDS: dict[str, CommandInfo] = {
+    "login": CommandInfo(
+        "login", "aws codeartifact login's flags, through our writers (taking over what it left); --keep-fresh for good"
+    ),
     "refresh": CommandInfo("refresh", "refresh every domain once and exit"),
     "check": CommandInfo("check", "validate the config and exit"),
     "run": CommandInfo("run", "the daemon: refresh every domain before its token expires, until stopped"),

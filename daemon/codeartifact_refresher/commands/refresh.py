@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
+    from .. import retire
     from ..aws.tokens import Clients, utc_clock
     from ..refresh import refresh_all, summary
     from ..service.state import State, default_path
@@ -28,15 +29,18 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     state, clients = State.load(default_path(cfg)), Clients(utc_clock(clock), connections=cfg.workers)
     for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
         clients.remember(domain, state.endpoints_of(domain))
+    retired = state.sweep(cfg, registry, dry_run=args.dry_run)  # targets that left the config, first
     reports = refresh_all(cfg, clients, registry, dry_run=args.dry_run)
     if args.dry_run:
+        for change in retired:
+            sys.stdout.write(retire.diff(change, registry))
         for report in reports:
             for result in report.targets:
                 sys.stdout.write(result.diff)
     else:
         for report in reports:
             state.record(report, clock())
-        state.save(clock())
+        state.save(clock())  # with the targets that left the config dropped
     ok = all(r.ok for r in reports)
     (logger.info if ok else logger.error)("%s", summary(reports))
     return EXIT_OK if ok else EXIT_FAILED

@@ -4,9 +4,10 @@
 A *reference* is ``${NAME}`` (the variable's value; unset is an error), ``${NAME:-DEFAULT}`` (DEFAULT
 when NAME is unset or empty), ``${NAME-DEFAULT}`` (DEFAULT when NAME is unset), ``${NAME:?MESSAGE}``
 and ``${NAME?MESSAGE}`` (an error saying MESSAGE when NAME is unset or empty, or unset). A DEFAULT
-may itself hold references. ``$$`` is a literal ``$``; a ``$`` followed by anything else stays as
-written (``$HOME`` is not a reference: hooks are argv lists, never shell strings, and a bare ``$``
-in an existing config keeps its meaning).
+may itself hold references. ``$${`` is a literal ``${`` (to hand ``${VAR}`` on to a hook's own
+shell); every other ``$`` stays as written: ``$HOME`` is not a reference, and ``$$`` (a shell's pid in
+a hook's ``sh -c``) keeps its meaning from configs written before interpolation existed. Docker
+compose reads ``$$`` as ``$``; this is the one difference.
 
 Only values are interpolated, never keys. A value written without quotes is read again after
 interpolation, as YAML would read the result (``port: ${PORT:-9464}`` is a number); a quoted one
@@ -40,9 +41,9 @@ def _scan(text: str, i: int, environ: Mapping[str, str], closing: bool) -> tuple
         char = text[i]
         if closing and char == "}":
             return "".join(out), i
-        if text.startswith("$$", i):
-            out.append("$")
-            i += 2
+        if text.startswith("$${", i):
+            out.append("${")
+            i += 3
         elif text.startswith("${", i):
             value, i = _reference(text, i + 2, environ)
             out.append(value)
@@ -59,7 +60,7 @@ def _reference(text: str, i: int, environ: Mapping[str, str]) -> tuple[str, int]
     name = _NAME.match(text, i)
     if name is None:
         raise InterpolationError(
-            f"'${{' must be followed by a variable name (letters, digits, '_'); write '$$' for a literal '$' "
+            f"'${{' must be followed by a variable name (letters, digits, '_'); write '$${{' for a literal '${{' "
             f"(in {text!r})"
         )
     i = name.end()

@@ -42,6 +42,7 @@ REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
 OWNER_RE = re.compile(r"^[0-9]{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 ADDRESS_RE = re.compile(r"^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$")
+ENDPOINT_TYPE_RE = re.compile(r"^(ipv4|dualstack)$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 
 
@@ -54,6 +55,7 @@ DOMAIN_SETTINGS = (
     "profile",
     "role_arn",
     "endpoint_url",
+    "endpoint_type",
     "duration",
     "refresh_at",
     "jitter",
@@ -146,6 +148,7 @@ def _settings(check: Checker, m: Map, environ: Mapping[str, str]) -> dict:
         "profile": check.string(m, "profile", expected="an AWS profile name"),
         "role_arn": check.string(m, "role_arn", ROLE_ARN_RE, "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
         "endpoint_url": _endpoint_url(check, m),
+        "endpoint_type": check.string(m, "endpoint_type", ENDPOINT_TYPE_RE, "ipv4 or dualstack"),
     }
     settings = {k: v for k, v in settings.items() if k in m}
     if "duration" in m:

@@ -53,6 +53,7 @@ class Domain:
     profile: str | None = None
     role_arn: str | None = None
     endpoint_url: str | None = None
+    endpoint_type: str | None = None  # GetRepositoryEndpoint's endpointType: ipv4 or dualstack
     duration: int = DURATION_MAX
     refresh_at: float = REFRESH_AT
     jitter: float = JITTER
@@ -90,6 +91,8 @@ class Domain:
         extra = [
             f"{k}={v}" for k, v in zip(("profile", "region", "role", "endpoint"), self.session_key, strict=True) if v
         ]
+        if self.endpoint_type:
+            extra.append(f"endpoint_type={self.endpoint_type}")
         return " ".join([self.label, *extra])
 
 

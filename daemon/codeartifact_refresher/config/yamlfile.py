@@ -190,6 +190,11 @@ def read(path: Path, strict_owner: bool = False, environ: Mapping[str, str] | No
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ConfigError("not UTF-8 text", path, data[: e.start].count(b"\n") + 1) from None
+    return parse_text(text, path, environ)
+
+
+def parse_text(text: str, path: Path, environ: Mapping[str, str] | None = None) -> Any:
+    """Parse config ``text`` (that of the file at ``path``, named in errors), as :func:`read` does."""
     try:
         return _load(text, environ)
     except ConfigError as e:

@@ -135,6 +135,7 @@ class Daemon:
             "health": self.health.address if self.health else None,
         }
         logger.info("starting: %d domain(s) from %s; state in %s", len(self.domains), self.config.path, self.state.path)
+        self.state.sweep(self.config, self.registry)  # targets that left the config while we were away
         self.scheduler.start()
         now = self.clock.wall()
         for key in self.domains:
@@ -226,6 +227,7 @@ class Daemon:
                 self.first_round.discard(key)
                 self.manual.discard(key)
             changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
+        self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
         for key in removed:

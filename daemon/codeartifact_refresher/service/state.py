@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .. import retire
 from ..aws import endpoints
 from ..config import Config, Domain
 from ..errors import TargetError
 from ..outputs import files
 from ..platform.paths import user_state_dir
+from ..refresh import UNCHANGED, WRITTEN
+from ..writers.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +124,9 @@ class State:
         self.path = path
         self.domains: dict[str, DomainState] = {}
         self.daemon: dict = {}
+        #: the targets written, by identity (:mod:`..retire`); those a sweep dropped stay out of merges
+        self.written: dict[tuple, retire.Record] = {}
+        self.dropped: set[tuple] = set()
         self.trusted = True  # whether the file read was ours (or root's): see endpoints_of
         self._lock = threading.RLock()
 
@@ -140,6 +146,7 @@ class State:
             domains = data.get("domains") or {}
             state.domains = {k: DomainState.from_json(v) for k, v in domains.items() if isinstance(v, dict)}
             state.daemon = dict(data.get("daemon") or {})
+            state.written = _records(data.get("written")) if state.trusted else {}
         except (TargetError, OSError, ValueError, TypeError, AttributeError, RecursionError) as e:
             logger.warning("%s: cannot read the state file (%s); starting afresh", path, type(e).__name__)
         return state
@@ -173,6 +180,11 @@ class State:
                 str(t.target.path): {"writer": t.target.writer, "outcome": t.outcome, "error": t.error}
                 for t in report.targets
             }
+            for result in report.targets:
+                if result.outcome in (WRITTEN, UNCHANGED) and result.endpoint:
+                    record = retire.record_of(result.target, result.endpoint)
+                    self.written[record.key] = record
+                    self.dropped.discard(record.key)
             if report.ok:
                 entry.last_success, entry.last_error, entry.failures = now, None, 0
                 entry.successes_total += 1
@@ -194,7 +206,20 @@ class State:
                 "updated": iso(now),
                 "daemon": dict(self.daemon),
                 "domains": {k: v.to_json() for k, v in sorted(self.domains.items())},
+                "written": [r.to_json() for _, r in sorted(self.written.items(), key=lambda kv: repr(kv[0]))],
             }
+
+    def sweep(self, config: Config, registry: Registry, dry_run: bool = False) -> list[retire.Change]:
+        """Retire the written targets ``config`` no longer has (:func:`..retire.sweep`)."""
+        with self._lock:
+            records = dict(self.written)
+        changes = retire.sweep(records, config, registry, dry_run)
+        if not dry_run:
+            with self._lock:
+                for key in set(self.written) - set(records):
+                    del self.written[key]
+                    self.dropped.add(key)
+        return changes
 
     def save(self, now: float) -> None:
         """Write the state file as of ``now``, merged with what another process wrote since (see
@@ -217,6 +242,16 @@ class State:
                         news = DomainState.from_json(entry)
                         news.successes_total, news.failures_total = ours.successes_total, ours.failures_total
                         self.domains[key] = news
+                if self.trusted:  # a target written by the other process is ours to retire too
+                    for key, record in _records(json.loads(text or "{}").get("written")).items():
+                        if key not in self.dropped:
+                            self.written.setdefault(key, record)
             except (ValueError, TypeError, AttributeError, RecursionError):
                 pass  # unreadable: ours replaces it
             return json.dumps(self.to_json(now), indent=2) + "\n"
+
+
+def _records(data: object) -> dict[tuple, retire.Record]:
+    """The written targets a state file lists, each checked (:meth:`..retire.Record.from_json`)."""
+    found = [retire.Record.from_json(item) for item in (data if isinstance(data, list) else [])]
+    return {r.key: r for r in found if r is not None}

@@ -23,6 +23,10 @@ each other, and the config refuses them. A *shared* claim is an entry that depen
 host and the token (netrc's ``machine HOST`` line): targets of the same domain entry, which get the
 same token, may share it.
 
+When a target leaves the config, :meth:`Writer.retire` removes the entries it wrote (pip's index URL,
+npm's registry and auth lines, twine's section), so that no dead token is left for the tool to try;
+a writer that does not implement it leaves them (they hold a token that lapses).
+
 A writer whose file has no conventional place (an env file, a rendered template) raises
 :class:`NoDefaultPath` from ``default_path``: its targets must give ``path``. A writer whose
 repository format depends on an option (a token file may be for any format) overrides
@@ -169,6 +173,21 @@ class Writer(Generic[OptionsT]):
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """:meth:`find_secrets` for the file of ``role``."""
         return self.find_secrets(text) if role == MAIN else ()
+
+    def retire(self, current: str, creds: Credentials) -> str:
+        """The MAIN file's text without the entries this target wrote, once the target has left
+        the config (``creds`` carries the endpoint it wrote; its ``token`` is empty). The default
+        keeps every byte: a writer that does not override it leaves its entries behind."""
+        return current
+
+    def retire_file(self, role: str, current: str, creds: Credentials) -> str:
+        """:meth:`retire` for the file of ``role`` (other roles: kept as they are)."""
+        return self.retire(current, creds) if role == MAIN else current
+
+    @classmethod
+    def retires(cls) -> bool:
+        """Whether :meth:`retire` removes anything (a writer overrides it)."""
+        return cls.retire is not Writer.retire or cls.retire_file is not Writer.retire_file
 
     def roles(self) -> tuple[str, ...]:
         """The roles of the files this target writes, in :attr:`files` order: all of them unless

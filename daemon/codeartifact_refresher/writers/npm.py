@@ -5,7 +5,9 @@ repository, ``//host/path/:_authToken=``, with the host spelled as npm looks it 
 ``nerfDart``: WHATWG ``new URL(...).host``, lower-case, IDNA-encoded, no default port; see
 :mod:`.urls`). npm compares these keys as plain strings, so an auth line whose host differs from
 ours only in case or IDNA spelling (one npm never uses) is ours, and is rewritten in our spelling.
-Both live at the top level of the file, before any ``[section]``, which is where npm reads them. Lines follow npm's ``ini`` grammar: ``key=value``,
+Both live at the top level of the file, before any ``[section]``, which is where npm reads them.
+An ``always-auth`` line (the global one, or our repository's, which ``aws codeartifact login``
+writes) is removed: npm 9+ rejects the setting and npm 11 warns about it on every run. Lines follow npm's ``ini`` grammar: ``key=value``,
 comments start with ``#`` or ``;``, and a line ``[name]`` at column 0 opens a section.
 """
 
@@ -36,11 +38,18 @@ def _auth_key(host: str, path: str) -> str:
     return f"//{host}{path}:_authToken"
 
 
-def _respelled(key: str, creds: base.Credentials) -> bool:
-    """Whether ``key`` is our auth line's key with its host spelled in another case or script
-    (its port, if any, as written: ``//host:443/`` is a line pnpm may need, not a misspelling)."""
+def _respelled(key: str, creds: base.Credentials, setting: str = "_authToken") -> bool:
+    """Whether ``key`` is our repository's ``//host/path/:SETTING`` key with its host spelled in
+    another case or script (its port, if any, as written: ``//host:443/`` is a line pnpm may need,
+    not a misspelling)."""
     host, slash, rest = key.removeprefix("//").partition("/")
-    return key.startswith("//") and f"//{urls.host_name(host)}{slash}{rest}" == _auth_key(creds.host, creds.path)
+    return key.startswith("//") and f"//{urls.host_name(host)}{slash}{rest}" == f"//{creds.host}{creds.path}:{setting}"
+
+
+def _always_auth(key: str, creds: base.Credentials) -> bool:
+    """An ``always-auth`` line npm 9+ rejects and npm 11 warns about on every run: the global one,
+    or our repository's (``aws codeartifact login`` writes it)."""
+    return key in ("always-auth", "always_auth") or _respelled(key, creds, "always-auth")
 
 
 class Writer(base.Writer[Options]):
@@ -62,8 +71,16 @@ class Writer(base.Writer[Options]):
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = NpmrcDocument(current)
+        doc.remove(lambda key, value: _always_auth(key, creds))
         doc.set(self.registry_key, creds.endpoint)
         doc.set(_auth_key(creds.host, creds.path), creds.token, same=lambda key: _respelled(key, creds))
+        return doc.text()
+
+    def retire(self, current: str, creds: base.Credentials) -> str:
+        """Our registry line (when it still names our repository), auth line and always-auth go."""
+        doc = NpmrcDocument(current)
+        doc.remove(lambda key, value: key == self.registry_key and urls.same_location(value, creds.endpoint))
+        doc.remove(lambda key, value: _respelled(key, creds) or _respelled(key, creds, "always-auth"))
         return doc.text()
 
     def find_secrets(self, text: str) -> Iterable[str]:

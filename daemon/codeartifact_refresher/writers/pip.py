@@ -2,7 +2,10 @@
 
 By default the target owns ``[global] index-url``. With ``index: extra`` it owns one URL among the
 whitespace-separated ``extra-index-url`` values (the one at our repository's location, see
-:mod:`.urls`), and the user's default index and other extra indexes stay as they are.
+:mod:`.urls`), and the user's default index and other extra indexes stay as they are. Either way
+our repository is listed once: the other key's value at its location (an old token that ``aws
+codeartifact login`` or this target with another ``index`` left) is removed, so pip never tries a
+dead token and warns ``401 Error, Credentials not correct``.
 
 pip reads ``[global]`` and then the section named for the command it runs (``[install]``,
 ``[download]``...; :data:`COMMANDS` lists those that take index options), and configparser gives
@@ -125,6 +128,15 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
             _add_extra(doc, url)
         return doc.text()
 
+    def retire(self, current: str, creds: base.Credentials) -> str:
+        """Our repository's index-url and extra-index-url values leave every section (a netrc
+        entry stays: other targets of the domain may share it)."""
+        doc = IniDocument(current, normalize=_pip_key)
+        url = index_url(creds, with_token=False)
+        for key in ("index-url", "extra-index-url"):
+            _drop(doc, key, url)
+        return doc.text()
+
     def claims(self) -> Iterable[str | base.Claim]:
         found: list[str | base.Claim] = [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
         return found + self.netrc_claims()
@@ -135,10 +147,29 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         return urls.secrets(text)
 
 
+def _index_sections(doc: IniDocument) -> list[str]:
+    """The sections pip reads index options from: ``[global]``, ``[DEFAULT]`` and each command's."""
+    present = doc.sections()
+    return [SECTION, DEFAULT, *(c for c in COMMANDS if c in present)]
+
+
+def _drop(doc: IniDocument, key: str, url: str) -> None:
+    """Remove every ``key`` value at ``url``'s location, whatever token or host spelling it holds
+    (``aws codeartifact login`` left it, or this target with another ``index``)."""
+    here = lambda value: urls.same_location(value, url)  # noqa: E731
+    for section in _index_sections(doc):
+        if key == "index-url":
+            doc.remove(section, key, here)
+        else:
+            doc.remove_from_list(section, key, here)
+
+
 def _set_primary(doc: IniDocument, url: str) -> None:
     """``[global] index-url`` and every override of it at our location become ``url``; an
-    override naming another index is refused."""
+    override naming another index is refused. Our repository leaves every extra-index-url list:
+    one entry per repository, so pip never tries a dead token beside the live one."""
     key = "index-url"
+    _drop(doc, "extra-index-url", url)
     doc.set(SECTION, key, url)
     holders = []
     for command, holder, entry in _overrides(doc, key):
@@ -151,7 +182,10 @@ def _set_primary(doc: IniDocument, url: str) -> None:
 
 def _add_extra(doc: IniDocument, url: str) -> None:
     """``url`` joins ``[global]``'s extra-index-url list (or ``[DEFAULT]``'s, when ``[global]``
-    takes that one) and every list that overrides it, replacing an old URL at our location."""
+    takes that one) and every list that overrides it, replacing an old URL at our location. An
+    index-url at our location (``aws codeartifact login`` sets one) goes: pip's default index is
+    PyPI again, as ``index: extra`` means, and our repository is listed once."""
+    _drop(doc, "index-url", url)
     key = "extra-index-url"
     holders = [SECTION]
     if not doc.find(SECTION, key) and any(doc.value(e) for e in doc.find(DEFAULT, key)):

@@ -1,7 +1,10 @@
 """twine: a ``.pypirc`` section for the repository, listed in ``[distutils] index-servers``.
 
 The target owns its section (``codeartifact`` unless ``name`` says otherwise) with ``repository``,
-``username = aws`` and ``password``, and its name's place in ``index-servers``. A file without
+``username = aws`` and ``password``, and its name's place in ``index-servers``. Another section
+holding only a token for our repository (``repository`` at its location, ``username = aws``, as
+``aws codeartifact login`` writes ``[codeartifact]``) is stale once ours exists: it goes, with its
+place in ``index-servers``, so that ``twine upload -r`` never picks a dead token. A file without
 ``index-servers`` gets one that keeps twine's implicit ``pypi testpypi`` before our name, so that
 adding us changes nothing else twine sees.
 """
@@ -46,6 +49,8 @@ class Writer(base.Writer[Options]):
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = IniDocument(current)
+        for stale in _stale_sections(doc, creds.endpoint, keep=self.options.name):
+            _remove_server(doc, stale)
         doc.add_to_list(
             "distutils",
             "index-servers",
@@ -55,6 +60,13 @@ class Writer(base.Writer[Options]):
         )
         for key, value in (("repository", creds.endpoint), ("username", "aws"), ("password", creds.token)):
             doc.set(self.options.name, key, value)
+        return doc.text()
+
+    def retire(self, current: str, creds: base.Credentials) -> str:
+        """Our section, when it still names our repository, and its place in ``index-servers``."""
+        doc = IniDocument(current)
+        if self.options.name in _stale_sections(doc, creds.endpoint, keep=None, ours=self.options.name):
+            _remove_server(doc, self.options.name)
         return doc.text()
 
     def claims(self) -> Iterable[str]:
@@ -68,3 +80,30 @@ class Writer(base.Writer[Options]):
         found = [parser.get(s, "password") for s in parser.sections() if parser.has_option(s, "password")]
         found += [v for k, v in parser.defaults().items() if k == "password"]
         return [*found, *urls.secrets(text)]
+
+
+#: the keys of a section ``aws codeartifact login --tool twine`` writes
+LOGIN_KEYS = {"repository", "username", "password"}
+
+
+def _stale_sections(doc: IniDocument, endpoint: str, keep: str | None, ours: str | None = None) -> list[str]:
+    """The sections other than ``keep`` that hold a token for our repository and nothing of the
+    user's: ``repository`` at our location, ``username = aws``, no key but those three (what ``aws
+    codeartifact login`` writes, as ``[codeartifact]``). With ``ours``, only that section, and any
+    keys (our own section, for :meth:`Writer.retire`)."""
+    found = []
+    for section in doc.sections():
+        if section in (keep, "distutils", "server-login", configparser.DEFAULTSECT) or (ours and section != ours):
+            continue
+        values = {entry.key.lower(): doc.value(entry) for entry in doc.entries(section)}
+        if not urls.same_location(values.get("repository", ""), endpoint) or values.get("username") != "aws":
+            continue
+        if ours or set(values) <= LOGIN_KEYS:
+            found.append(section)
+    return found
+
+
+def _remove_server(doc: IniDocument, name: str) -> None:
+    """Remove section ``name`` and its place in ``[distutils] index-servers``."""
+    doc.remove_section(name)
+    doc.remove_from_list("distutils", "index-servers", lambda word: word == name)

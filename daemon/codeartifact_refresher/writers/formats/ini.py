@@ -68,6 +68,22 @@ def validate(text: str) -> None:
         raise WriterError(f"not a valid INI file ({type(e).__name__})") from None
 
 
+def _drop_words(text: str, same: Callable[[str], bool]) -> str:
+    """``text`` without its blank-separated words for which ``same`` holds, each with the blanks
+    before it (after it, when it comes first), so the words kept keep their own spacing."""
+    for word in reversed(list(re.finditer(r"\S+", text))):
+        if not same(word.group()):
+            continue
+        a, b = word.start(), word.end()
+        before = len(text[:a]) - len(text[:a].rstrip(" \t"))
+        if before:
+            a -= before
+        else:
+            b += len(text[b:]) - len(text[b:].lstrip(" \t"))
+        text = text[:a] + text[b:]
+    return text
+
+
 class IniDocument:
     """An INI file as lines, with just the edits the writers need.
 
@@ -219,6 +235,53 @@ class IniDocument:
         entry = entries[-1]
         if not self._replace_word(entry, item, same):
             self._append_word(entry, item)
+
+    def remove(self, section: str, key: str, which: Callable[[str], bool] = lambda value: True) -> bool:
+        """Remove each ``key`` entry of ``section`` whose value ``which`` holds for, with its
+        continuation lines (comments among them stay); True if one was removed."""
+        removed = False
+        for entry in reversed(self.find(section, key)):
+            if which(self.value(entry)):
+                kept = [line for line in self.lines[entry.start + 1 : entry.end] if _is_blank_or_comment(line)]
+                self.lines[entry.start : entry.end] = kept
+                removed = True
+        return removed
+
+    def remove_from_list(self, section: str, key: str, same: Callable[[str], bool]) -> bool:
+        """Drop every whitespace-separated value of ``key`` in ``section`` for which ``same``
+        holds, with the blank before it (or after it, for a first value); a continuation line left
+        empty goes, and an entry left with no value is removed whole. True if anything was dropped."""
+        removed = False
+        for entry in reversed(self.find(section, key)):
+            if not any(same(word) for word in self.value(entry).split()):
+                continue
+            removed = True
+            if all(same(word) for word in self.value(entry).split()):
+                kept = [line for line in self.lines[entry.start + 1 : entry.end] if _is_blank_or_comment(line)]
+                self.lines[entry.start : entry.end] = kept
+                continue
+            emptied = []
+            for n, (index, start, end) in enumerate(self.value_lines(entry)):
+                line = self.lines[index]
+                piece = _drop_words(line[start:end], same)
+                self.lines[index] = line[:start] + piece + line[end:]
+                if n > 0 and not piece.strip():
+                    emptied.append(index)
+            for index in reversed(emptied):
+                del self.lines[index]
+        return removed
+
+    def remove_section(self, section: str) -> None:
+        """Remove ``section``'s header, entries and blank lines; its comments stay. A last section
+        takes the blank lines before it too (the separator :meth:`_append` wrote with it)."""
+        kinds = self._scan()
+        start = next(i for i, (kind, name, _) in enumerate(kinds) if kind == "header" and name == section)
+        end = next((i for i in range(start + 1, len(kinds)) if kinds[i][0] == "header"), len(kinds))
+        kept = [self.lines[i] for i in range(start + 1, end) if kinds[i][0] == "comment"]
+        if end == len(kinds) and not kept:
+            while start > 0 and kinds[start - 1][0] == "blank":
+                start -= 1
+        self.lines[start:end] = kept
 
     def _replace_word(self, entry: Entry, item: str, same: Callable[[str], bool]) -> bool:
         """Put ``item`` where the first value ``same`` holds for stands; drop later such values,

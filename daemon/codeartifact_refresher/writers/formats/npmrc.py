@@ -68,6 +68,20 @@ class NpmrcDocument:
         if not found:
             self._insert(f"{key}={value}{self.newline}")
 
+    def remove(self, which: Callable[[str, str], bool]) -> bool:
+        """Remove each top-level ``key=value`` line for whose (key, value) ``which`` holds; True if
+        one was removed."""
+        removed = False
+        for i in reversed(range(self.top_end)):
+            key = _key_of(self.lines[i])
+            if key is None or "=" not in self.lines[i]:
+                continue
+            if which(key, self.lines[i].split("=", 1)[1].strip().strip("\"'")):
+                del self.lines[i]
+                self.top_end -= 1
+                removed = True
+        return removed
+
     def _insert(self, line: str) -> None:
         keyed = [i for i in range(self.top_end) if _key_of(self.lines[i]) is not None]
         index = keyed[-1] + 1 if keyed else self.top_end

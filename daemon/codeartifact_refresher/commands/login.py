@@ -1,0 +1,142 @@
+"""``login``: ``aws codeartifact login``'s flags and meaning, through our writers (atomic, 0600,
+foreign content kept, the token on no command line and in no output), taking over what the AWS
+CLI left; ``--keep-fresh`` adds the target to the user's config for the agent (:mod:`..login`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .common import EXIT_FAILED, EXIT_OK
+
+logger = logging.getLogger("codeartifact_refresher.cli")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    aws = parser.add_argument_group("as aws codeartifact login takes them")
+    aws.add_argument("--tool", required=True, help="a writer: pip, npm, twine, uv, poetry, ... (`writers` lists them)")
+    aws.add_argument("--domain", required=True, help="the CodeArtifact domain")
+    aws.add_argument("--domain-owner", metavar="ACCOUNT", help="the domain owner's account ID")
+    aws.add_argument("--repository", required=True, help="the repository")
+    aws.add_argument("--namespace", help="npm and its kin: a scope (acme or @acme); swift: a scope")
+    aws.add_argument("--duration-seconds", type=int, metavar="N", help="0 (the AWS session's length) or 900..43200")
+    aws.add_argument("--region", help="the AWS region (default: the AWS default chain)")
+    aws.add_argument("--profile", help="an AWS profile (default: the AWS default chain)")
+    aws.add_argument("--endpoint-url", metavar="URL", help="a VPC endpoint or a local stand-in")
+    aws.add_argument("--endpoint-type", choices=("ipv4", "dualstack"), help="the repository endpoint's type")
+    aws.add_argument(
+        "--dry-run", action="store_true", help="print the diff of each file (tokens redacted), write nothing"
+    )
+    ours = parser.add_argument_group("codeartifact-refresher's own")
+    ours.add_argument("--path", metavar="FILE", help="the file to write (default: where the tool reads it)")
+    ours.add_argument(
+        "--keep-fresh", action="store_true", help="also add the target to your config, so the agent keeps it fresh"
+    )
+    ours.add_argument(
+        "--config", metavar="FILE", help="with --keep-fresh: the config to add to (default: your user config)"
+    )
+
+
+def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
+    from .. import login
+    from ..aws.tokens import Clients, utc_clock
+    from ..refresh import FAILED, refresh_domain
+    from ..writers.registry import Registry
+
+    registry = Registry()
+    request = login.Request(
+        args.tool,
+        args.domain,
+        args.repository,
+        args.domain_owner,
+        args.namespace,
+        args.duration_seconds,
+        args.region,
+        args.profile,
+        args.endpoint_url,
+        args.endpoint_type,
+        args.path,
+    )
+    cfg = login.as_config(request, registry)
+    (domain,) = cfg.domains
+    if args.log_level > logging.DEBUG:  # this command says what it wrote itself
+        logging.getLogger("codeartifact_refresher.refresh").setLevel(logging.WARNING)
+    clients = Clients(utc_clock(clock))
+    report = refresh_domain(domain, clients, registry, dry_run=args.dry_run)
+    (result,) = report.targets
+    if result.outcome == FAILED:
+        return EXIT_FAILED  # the reason is logged, one line
+    if args.dry_run:
+        sys.stdout.write(result.diff)
+        print(f"Dry run: nothing written ({result.outcome})")
+    else:
+        _say_done(args.tool, result, report.expires_at, clock())
+    if args.keep_fresh:  # the agent runs without this shell's AWS variables: write down what they chose
+        request = login.effective(request, clients.client(domain).meta.region_name)
+        return _keep_fresh(args, request, registry, login)
+    return EXIT_OK
+
+
+def _say_done(tool: str, result, expires_at: datetime | None, now: float) -> None:
+    """The AWS CLI's two lines (its words, so scripts that grep them still work), and the files."""
+    from ..service.planner import duration
+    from ..writers.formats import urls
+
+    print(f"Successfully configured {tool} to use AWS CodeArtifact repository {urls.redact(result.endpoint)}")
+    for role, output in result.target.outputs:
+        mode = output.path.stat().st_mode & 0o777 if output.path.exists() else None
+        shown = f" (mode {mode:04o})" if mode is not None else ""
+        print(f"  {output.describe()}{shown}: {result.outcome}" + (f" [{role}]" if role != "main" else ""))
+    if expires_at is not None:
+        left = duration(expires_at.timestamp() - now)
+        print(f"Login expires in {left} at {expires_at.astimezone(timezone.utc).isoformat(sep=' ')}")
+
+
+def _keep_fresh(args: argparse.Namespace, request, registry, login) -> int:
+    from ..config import locations
+
+    path = Path(args.config) if args.config else locations.default_path()
+    if args.dry_run:
+        print(f"Dry run: would add the {args.tool} target to {path}")
+        return EXIT_OK
+    outcome = login.keep_fresh(path, request, registry)
+    said = {"created": "Created", "added": "Added the target to", "already": "Already kept fresh by"}[outcome]
+    print(f"{said} {path}")
+    if outcome != "already":
+        print(_agent_news(path))
+    return EXIT_OK
+
+
+def _agent_news(config_path: Path) -> str:
+    """Tell a running agent of this config to reload (SIGHUP), or say how to start one."""
+    from .. import config
+    from ..service.state import State, default_path
+
+    try:
+        state = State.load(default_path(config.load(config_path)))
+    except Exception:  # noqa: BLE001 - only news: the config was written and checked already
+        state = None
+    pid = state.daemon.get("pid") if state is not None else None
+    same = state is not None and state.daemon.get("config") == str(config_path.resolve())
+    if isinstance(pid, int) and same and _is_our_daemon(pid):
+        os.kill(pid, signal.SIGHUP)
+        return f"The running agent (pid {pid}) reloaded its config: it keeps the target fresh from now on."
+    return (
+        "Start the agent to keep it fresh: codeartifact-refresher install-service --user "
+        "(or run `codeartifact-refresher run` yourself)"
+    )
+
+
+def _is_our_daemon(pid: int) -> bool:
+    """Whether ``pid`` is a codeartifact-refresher of ours (not a process that reused the number)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return os.stat(f"/proc/{pid}").st_uid == os.geteuid() and b"codeartifact" in cmdline and b"run" in cmdline
+    except OSError:
+        return False

@@ -1,0 +1,94 @@
+"""A target that leaves the config takes its entries with it (retire.py, issue 15): no dead token
+is left for pip to try (``401 Error, Credentials not correct``) or npm to send."""
+
+import json
+
+from codeartifact_refresher import cli
+from codeartifact_refresher.retire import Record
+
+from ..conftest import ALL_TARGETS, write_config
+
+PIP_EXTRA = "      - {writer: pip, repository: pypi-store, index: extra}\n"
+NPM = "      - {writer: npm, repository: npm-store}\n"
+TWINE = "      - {writer: twine, repository: pypi-store}\n"
+
+
+def refresh(config, *args) -> int:
+    return cli.main(["refresh", "--config", str(config), *args])
+
+
+def test_a_removed_target_takes_its_entries_and_the_others_stay(standin, tmp_path, home, capsys):
+    (home / ".npmrc").write_text("save-exact=true\n")
+    config = write_config(tmp_path / "c.yaml", standin, PIP_EXTRA + NPM + TWINE)
+    assert refresh(config) == 0
+    assert "_authToken" in (home / ".npmrc").read_text()
+    write_config(config, standin, PIP_EXTRA + TWINE)  # npm leaves
+    assert refresh(config) == 0
+    assert (home / ".npmrc").read_text() == "save-exact=true\n"
+    assert f"npm npm-store ({home / '.npmrc'}) left the config: its entries were removed" in capsys.readouterr().err
+    assert "pypi-store" in (home / ".config" / "pip" / "pip.conf").read_text()
+    state = json.loads((home / ".local" / "state" / "codeartifact-refresher" / "state.json").read_text())
+    assert sorted(r["writer"] for r in state["written"]) == ["pip", "twine"]
+    assert all(standin.issued_tokens()[-1] not in json.dumps(r) for r in state["written"])
+
+
+def test_a_changed_index_leaves_one_entry_and_a_renamed_twine_section_leaves_none(standin, tmp_path, home):
+    config = write_config(tmp_path / "c.yaml", standin, PIP_EXTRA + TWINE)
+    assert refresh(config) == 0
+    write_config(
+        config, standin, "      - {writer: pip, repository: pypi-store}\n" + TWINE.replace("}", ", name: acme}")
+    )
+    assert refresh(config) == 0
+    pip_conf = (home / ".config" / "pip" / "pip.conf").read_text()
+    assert "extra-index-url" not in pip_conf and pip_conf.count("pypi-store") == 1
+    pypirc = (home / ".pypirc").read_text()
+    assert "[codeartifact]" not in pypirc and "[acme]" in pypirc and pypirc.count("pypi-store") == 1
+
+
+def test_dry_run_shows_the_removal_redacted_and_changes_nothing(standin, tmp_path, home, capsys):
+    config = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert refresh(config) == 0
+    token = standin.issued_tokens()[-1]
+    npmrc = (home / ".npmrc").read_text()
+    write_config(config, standin, "      - {writer: pip, repository: pypi-store}\n")
+    capsys.readouterr()
+    assert refresh(config, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"--- {home / '.npmrc'}" in out and "-registry=" in out and token not in out
+    assert (home / ".npmrc").read_text() == npmrc
+    assert refresh(config) == 0 and "registry" not in (home / ".npmrc").read_text()
+
+
+def test_a_file_that_cannot_be_parsed_keeps_the_record_for_the_next_sweep(standin, tmp_path, home, capsys):
+    config = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    assert refresh(config) == 0
+    (home / ".pypirc").write_text("[a]\n[a]\n")
+    write_config(config, standin, "      - {writer: pip, repository: pypi-store}\n")
+    assert refresh(config) == 0
+    err = capsys.readouterr().err
+    assert f"twine pypi-store ({home / '.pypirc'}) left the config, but its entries could not be removed" in err
+    state = json.loads((home / ".local" / "state" / "codeartifact-refresher" / "state.json").read_text())
+    assert sorted(r["writer"] for r in state["written"]) == ["pip", "twine"]  # tried again next time
+    (home / ".pypirc").unlink()
+    assert refresh(config) == 0
+    state = json.loads((home / ".local" / "state" / "codeartifact-refresher" / "state.json").read_text())
+    assert [r["writer"] for r in state["written"]] == ["pip"]
+
+
+def test_a_record_from_the_state_file_is_checked_before_it_is_believed():
+    good = {
+        "writer": "npm",
+        "repository": "npm-store",
+        "options": {"scope": "@acme"},
+        "files": {"main": "/home/u/.npmrc"},
+        "endpoint": "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/",
+    }
+    assert Record.from_json(good).options == (("scope", "@acme"),)
+    for bad in (
+        {**good, "endpoint": "https://evil.example/?x"},
+        {**good, "files": {"main": "relative/.npmrc"}},
+        {**good, "files": {}},
+        {**good, "writer": 3},
+        [good],
+    ):
+        assert Record.from_json(bad) is None
