@@ -18,10 +18,12 @@ def test_always_auth_is_a_leftover_unless_a_yarn_classic_target_writes_it():
     npm = view("npm", NPMRC, NPM_ENDPOINT)
     found = leftovers.check(npm, make({NPMRC: text}), [npm])
     assert problems(found) == [
-        f'{NPMRC} has `{key}`, which npm 11 warns about on every run ("Unknown user config"): remove it (for Yarn 1, a '
-        "yarn-classic target writes the one it needs)"
+        f'{NPMRC} has `{key}`, which npm 11 warns about on every run ("Unknown user config"): run '
+        "`codeartifact-refresher refresh` (it drops it), or remove it"
         for key in ("always-auth", f"{HOST}:always-auth")
     ]
+    other = leftovers.check(npm, make({NPMRC: "//registry.example/:always-auth=true\n"}), [npm])
+    assert problems(other)[0].endswith('("Unknown user config"): remove it')  # a refresh leaves another registry's
     yarn1 = view("yarn-classic", NPMRC, NPM_ENDPOINT)
     assert [p.split("`")[1] for p in problems(leftovers.check(npm, make({NPMRC: text}), [npm, yarn1]))] == [
         "always-auth"
@@ -49,7 +51,7 @@ def test_the_repository_as_both_index_url_and_extra_index_url_with_an_old_token(
     assert problems(found) == [
         f"pip has this repository twice: as extra-index-url ([global] extra-index-url in {PIP}) and in index-url ([global] "
         f"index-url in {PIP}) with another token (an old one nobody renews), so pip tries it twice and warns about a 401: "
-        f"remove it from [global] index-url in {PIP}"
+        f"run `codeartifact-refresher refresh` (it keeps one), or remove it from [global] index-url in {PIP}"
     ]
     assert not any("TOKEN" in line for line in render(found, facts.secrets))
 
@@ -64,7 +66,7 @@ def test_two_pypirc_sections_for_the_repository():
     target = view("twine", "/home/u/.pypirc", name="acme")
     assert problems(leftovers.check(target, make({"/home/u/.pypirc": text}), [target])) == [
         "/home/u/.pypirc has two sections for this repository, [acme] and [codeartifact] (with another token, an old "
-        "one): remove [codeartifact] and its name in index-servers"
+        "one): remove [codeartifact] and its name in index-servers (a refresh does, when the section holds nothing else)"
     ]
 
 

@@ -80,8 +80,8 @@ class Facts:
     user_names: Mapping[int, str] = field(default_factory=dict)
     group_names: Mapping[int, str] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
-    _files: dict[Path, FileFacts] = field(default_factory=dict)
-    _answers: dict[tuple[str, ...], Answer | None] = field(default_factory=dict)
+    _files: dict[Path, FileFacts] = field(default_factory=dict, init=False, repr=False)
+    _answers: dict[tuple[str, ...], Answer | None] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def home(self) -> Path:

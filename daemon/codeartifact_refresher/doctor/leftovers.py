@@ -60,11 +60,19 @@ def always_auth(target: TargetView, facts: Facts, views: list[TargetView]) -> li
             continue
         found.append(
             problem(
-                f'{target.main} has `{key}`, which npm 11 warns about on every run ("Unknown user config"): remove it '
-                "(for Yarn 1, a yarn-classic target writes the one it needs)"
+                f'{target.main} has `{key}`, which npm 11 warns about on every run ("Unknown user config"): '
+                f"{_dropped_by_refresh(target, key)}"
             )
         )
     return found
+
+
+def _dropped_by_refresh(target: TargetView, key: str) -> str:
+    """What to do about an always-auth line: a refresh drops the global one and the repository's."""
+    ours = key in ("always-auth", "always_auth") or (
+        target.endpoint is not None and npm.auth_location(key.rpartition(":")[0] + ":_authToken", target.endpoint)
+    )
+    return "run `codeartifact-refresher refresh` (it drops it), or remove it" if ours else "remove it"
 
 
 def npm_twice(target: TargetView, facts: Facts) -> list[Finding]:
@@ -99,9 +107,15 @@ def pip_twice(target: TargetView, facts: Facts) -> list[Finding]:
         old = " with another token (an old one nobody renews)" if _token(at_ours[0]) != current else ""
         found[other.source] = problem(
             f"pip has this repository twice: as {ours_key} ({mine.source}) and in {other_key} ({other.source}){old}, "
-            f"so pip tries it twice and warns about a 401: remove it from {other.source}"
+            f"so pip tries it twice and warns about a 401: {_pip_advice(target, other)}"
         )
     return list(found.values())
+
+
+def _pip_advice(target: TargetView, other: pip_config.Setting) -> str:
+    if other.path == target.main:  # a refresh keeps one entry per repository in the file it writes
+        return f"run `codeartifact-refresher refresh` (it keeps one), or remove it from {other.source}"
+    return f"remove it from {other.source}"
 
 
 def pypirc_twice(target: TargetView, facts: Facts) -> list[Finding]:
@@ -117,7 +131,7 @@ def pypirc_twice(target: TargetView, facts: Facts) -> list[Finding]:
         problem(
             f"{target.main} has two sections for this repository, [{name}] and [{section}]"
             f"{' (with another token, an old one)' if parser.get(section, 'password', fallback=None) != mine else ''}: "
-            f"remove [{section}] and its name in index-servers"
+            f"remove [{section}] and its name in index-servers (a refresh does, when the section holds nothing else)"
         )
         for section in parser.sections()
         if section != name and urls.same_location(parser.get(section, "repository", fallback=""), str(target.endpoint))

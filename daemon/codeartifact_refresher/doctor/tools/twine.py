@@ -14,16 +14,18 @@ from ..targets import TargetView
 
 
 def check(target: TargetView, facts: Facts) -> list[Finding]:
-    environ, who, name = facts.environ, facts.reader.name, target.option("name", "codeartifact")
-    default = facts.home / ".pypirc"
+    name, default = target.option("name", "codeartifact"), facts.home / ".pypirc"
     if target.main == default:
-        found = [ok(f"twine reads {target.main} for {who}: `twine upload -r {name}`")]
+        found = [ok(f"twine reads {target.main} for {facts.reader.name}: `twine upload -r {name}`")]
     else:
-        found = [
-            note(
-                f"twine reads {default}, not {target.main}: upload with `twine upload --config-file {target.main} -r {name}`"
-            )
-        ]
+        upload = f"`twine upload --config-file {target.main} -r {name}`"
+        found = [note(f"twine reads {default}, not {target.main}: upload with {upload}")]
+    return found + _variables(target, facts, name)
+
+
+def _variables(target: TargetView, facts: Facts, name: str) -> list[Finding]:
+    environ, who = facts.environ, facts.reader.name
+    found = []
     if environ.get("TWINE_PASSWORD"):
         found.append(
             problem(
@@ -36,11 +38,12 @@ def check(target: TargetView, facts: Facts) -> list[Finding]:
                 f"TWINE_USERNAME is set to {quoted(environ['TWINE_USERNAME'])}, and CodeArtifact takes only aws: unset it"
             )
         )
-    if environ.get("TWINE_REPOSITORY_URL"):
+    url = environ.get("TWINE_REPOSITORY_URL")
+    if url:
         found.append(
             problem(
-                f"TWINE_REPOSITORY_URL is set ({quoted(environ['TWINE_REPOSITORY_URL'])}): twine uploads there and takes no "
-                f"credentials from {target.main}: unset it, and upload with `twine upload -r {name}`"
+                f"TWINE_REPOSITORY_URL is set ({quoted(url)}): twine uploads there and takes no credentials from "
+                f"{target.main}: unset it, and upload with `twine upload -r {name}`"
             )
         )
     if environ.get("TWINE_REPOSITORY", name) != name:
