@@ -85,9 +85,18 @@ def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[F
             )
         ]
     cfg = configuration.load(Path(path) if path else None, registry)
-    return cfg, [
+    found = [
         ok(f"config {cfg.path}: {len(cfg.domains)} domain(s), {sum(len(d.targets) for d in cfg.domains)} target(s)")
     ]
+    for _, view in targets.from_config(cfg, registry):
+        found += [
+            note(
+                f"{view.where} writes {here}, where {' and '.join(names)} {'puts' if len(names) == 1 else 'put'} its tool's file here; a "
+                f"process without them (the service?) writes {there}: give the target its `path:` to write one file"
+            )
+            for here, there, names in targets.moved(view, os.environ)
+        ]
+    return cfg, found
 
 
 def _aws(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:

@@ -21,6 +21,16 @@ from ..writers.registry import Registry
 
 #: the writers whose default files are checked when there is no config
 DEFAULT_WRITERS = ("pip", "npm", "twine")
+#: the variables that move a tool's default file (npm's without case), which a service started
+#: without them does not see
+MOVERS = (
+    "PIP_CONFIG_FILE",
+    "NETRC",
+    "UV_CONFIG_FILE",
+    "POETRY_CONFIG_DIR",
+    "YARN_RC_FILENAME",
+    "NPM_CONFIG_USERCONFIG",
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,21 @@ def defaults(registry: Registry, environ: Mapping[str, str] = os.environ) -> lis
         files = tuple((r, p) for r, p in writer.default_paths(environ).items() if r in writer.roles())
         views.append(TargetView(name, files, where=f"{name}'s default file", instance=writer))
     return views
+
+
+def moved(view: TargetView, environ: Mapping[str, str]) -> list[tuple[Path, Path, list[str]]]:
+    """Each file of ``view`` at its writer's default path here that is elsewhere for a process
+    without :data:`MOVERS`: (here, there, the variables that move it)."""
+    movers = [name for name in environ if name.upper() in MOVERS]
+    if view.instance is None or not movers:
+        return []
+    plain = {k: v for k, v in environ.items() if k not in movers}
+    here, there = view.instance.default_paths(environ), view.instance.default_paths(plain)
+    return [
+        (path, there[role], movers)
+        for role, path in view.files
+        if here.get(role) == path and there.get(role) not in (None, path)
+    ]
 
 
 def _writer(registry: Registry, name: str, options: Iterable[tuple[str, Any]]) -> Writer | None:
