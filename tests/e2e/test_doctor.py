@@ -122,7 +122,12 @@ def test_an_unknown_repository_and_a_denied_token(home, standin):
 
 
 def test_without_a_config_it_says_so_and_checks_the_default_files(home, standin):
-    done = doctor(home, standin, PIP_INDEX_URL="https://pypi.example/simple/")
+    done = doctor(
+        home,
+        standin,
+        PIP_INDEX_URL="https://pypi.example/simple/",
+        CODEARTIFACT_REFRESHER_CONFIG=str(home / "none.yaml"),
+    )
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert lines[0].startswith("problem: no config (") and "`codeartifact-refresher init`" in lines[0]
@@ -209,6 +214,21 @@ def test_as_a_user_outside_the_group_the_file_is_unreadable_and_pip_falls_back(h
         f"(`usermod -aG {group} {outsider.name}`, then a new login)"
     ) in done.stdout
     no_token_in(done, standin)
+
+
+@needs_root
+def test_as_without_a_config_checks_the_users_default_files(home, standin, build_host):
+    _, pip_conf, group, (member, _) = build_host
+    done = doctor(home, standin, "--as", member.name, CODEARTIFACT_REFRESHER_CONFIG=str(home / "none.yaml"))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("problem: no config (")
+    assert (
+        f"ok: {member.name} can read {pip_conf} (mode 0640, owner root, group {group})" in lines
+    )  # their PIP_CONFIG_FILE
+    assert (
+        f"note: {member.home}/.npmrc does not exist" in lines and f"note: {member.home}/.pypirc does not exist" in lines
+    )
 
 
 @needs_root
