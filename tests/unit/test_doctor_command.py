@@ -185,3 +185,20 @@ def test_a_target_without_path_whose_file_follows_a_variable_of_this_shell(
         "target its `path:` to write one file"
     ) in out
     assert f"problem: {home}/ci-pip.conf has no index-url" in out
+
+
+def test_without_working_credentials_the_file_checks_use_the_endpoints_an_earlier_refresh_recorded(
+    standin, home, monkeypatch, capsys, no_tools
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    config = write_config(home / "config.yaml", standin, PIP)
+    assert cli.main(["refresh", "--config", str(config)]) == 0
+    standin.key_errors["AKIDTEST"] = "UnrecognizedClientException"
+    status, out = doctor(capsys, "--config", str(config))
+    assert status == 1
+    assert "AWS does not accept these credentials (UnrecognizedClientException)" in out
+    assert (
+        f"note: the pip target (line 7 of {config}): the file checks use the repository URL an earlier refresh recorded"
+        in out
+    )
+    assert f"ok: pip takes index-url from {home}/.config/pip/pip.conf for every command" in out

@@ -49,7 +49,7 @@ def test_the_repository_as_both_index_url_and_extra_index_url_with_an_old_token(
     target = view("pip", PIP, index="extra")
     found = leftovers.check(target, facts, [target])
     assert problems(found) == [
-        f"pip has this repository twice: as extra-index-url ([global] extra-index-url in {PIP}) and in index-url ([global] "
+        f"pip has this repository twice: as extra-index-url ([global] extra-index-url in {PIP}) and as index-url ([global] "
         f"index-url in {PIP}) with another token (an old one nobody renews), so pip tries it twice and warns about a 401: "
         f"run `codeartifact-refresher refresh` (it keeps one), or remove it from [global] index-url in {PIP}"
     ]

@@ -106,10 +106,14 @@ def pip_twice(target: TargetView, facts: Facts) -> list[Finding]:
         current = next((_token(w) for w in mine.value.split() if urls.same_location(w, url)), None)
         old = " with another token (an old one nobody renews)" if _token(at_ours[0]) != current else ""
         found[other.source] = problem(
-            f"pip has this repository twice: as {ours_key} ({mine.source}) and in {other_key} ({other.source}){old}, "
+            f"pip has this repository twice: as {ours_key} ({mine.source}) and {_as(other_key)} ({other.source}){old}, "
             f"so pip tries it twice and warns about a 401: {_pip_advice(target, other)}"
         )
     return list(found.values())
+
+
+def _as(key: str) -> str:
+    return f"in {key}" if key == "extra-index-url" else f"as {key}"
 
 
 def _pip_advice(target: TargetView, other: pip_config.Setting) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..writers.base import MAIN
 from . import access, leftovers
 from .facts import Facts
 from .findings import Finding, note
@@ -15,6 +16,7 @@ from .tools import CHECKS
 
 
 def check(views: list[TargetView], facts: Facts) -> list[Finding]:
+    views = [v for v in views if v.path(MAIN) is not None]  # a target whose output is not a file has nothing here
     for view in views:  # each target's own files first, so their secrets are known through their writer
         for role, path in view.files:
             facts.file(path, view.finder(role))
