@@ -32,6 +32,11 @@ COMMANDS: dict[str, CommandInfo] = {
         "doctor", "explain why a client gets 401, 403 or a package from the wrong place; exit 1 on a problem"
     ),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
+    "install-service": CommandInfo(
+        "install_service", "install the daemon as a service (systemd user unit or launchd agent; --system: build host)"
+    ),
+    "uninstall-service": CommandInfo("uninstall_service", "stop and remove what install-service installed"),
+    "completion": CommandInfo("completion", "print the shell completion script for bash, zsh or fish"),
 }
 
 

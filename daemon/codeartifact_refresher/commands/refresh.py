@@ -23,8 +23,10 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from .. import retire
     from ..aws.tokens import Clients, utc_clock
     from ..refresh import refresh_all, summary
+    from ..service.install.layout import refuse_foreign_system_config
     from ..service.state import State, default_path
 
+    refuse_foreign_system_config(args.config, "refresh")
     cfg, registry = load_config(args)
     state, clients = State.load(default_path(cfg)), Clients(utc_clock(clock), connections=cfg.workers)
     for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
