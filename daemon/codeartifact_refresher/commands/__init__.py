@@ -32,6 +32,9 @@ COMMANDS: dict[str, CommandInfo] = {
     "wait": CommandInfo("wait", "wait until every target holds a live token (exit 1 on --timeout, default 60 s)"),
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
+    "doctor": CommandInfo(
+        "doctor", "explain why a client gets 401, 403 or a package from the wrong place; exit 1 on a problem"
+    ),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
     "install-service": CommandInfo(
         "install_service", "install the daemon as a service (systemd user unit or launchd agent; --system: build host)"
