@@ -50,11 +50,29 @@ def _add_global_options(parser: argparse._ActionsContainer, default: Callable[[A
     )
 
 
+DESCRIPTION = (
+    "Keep AWS CodeArtifact tokens fresh in the config files your tools read: pip, twine, uv, poetry, pdm, netrc; "
+    "npm, pnpm, Yarn, bun; cargo, Maven, Gradle, NuGet, RubyGems, Bundler, Swift; env, token and template files."
+)
+#: the epilog's pointers, each shown only while its command exists
+POINTERS = {
+    "init": "`init` writes a config from the CodeArtifact URLs your files already hold.",
+    "login": "Coming from `aws codeartifact login`: `login` takes the same flags and takes over what it wrote.",
+    "doctor": "A 401, a 403 or a package from the wrong index: `doctor` says why.",
+}
+
+
+def _epilog() -> str:
+    said = [line for name, line in POINTERS.items() if name in commands.COMMANDS]
+    return " ".join([*said, "`COMMAND --help` lists a command's options."])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser; the global options work before the command and after it (``refresh -v``)."""
     parser = argparse.ArgumentParser(
         prog="codeartifact-refresher",
-        description="Keep AWS CodeArtifact tokens fresh in pip, npm and twine config files.",
+        description=DESCRIPTION,
+        epilog=_epilog(),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_global_options(parser, default=lambda value: value)

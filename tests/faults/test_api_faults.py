@@ -79,7 +79,7 @@ def _no_such_host(c):
 
 
 def _slow(c):
-    c.standin.latency = 0.3  # longer than the client's read timeout below
+    c.standin.latency = 1.5  # longer than the client's read timeout below
 
 
 def _fast(c):
@@ -173,7 +173,7 @@ def make(tmp_path, standin, clocks, fault: Fault) -> Daemon:
     )
     if fault.config and "endpoint" in fault.config:
         config.write_text(config.read_text().replace(standin.url, fault.config["endpoint"]))
-    clients = Clients(clock=clocks.utcnow, attempts=1, timeouts=(1, 0.1))
+    clients = Clients(clock=clocks.utcnow, attempts=1, timeouts=(1, 0.5))  # 0.1 s timed out a busy CI machine
     daemon = build(config, tmp_path / "state.json", clocks, clients, seed=3)
     daemon.start()
     return daemon

@@ -5,8 +5,10 @@ writes random bytes, truncations, random structures and single wrong values."""
 from __future__ import annotations
 
 import contextlib
+import grp
 import io
 import os
+import pwd
 import stat
 import time
 from pathlib import Path
@@ -180,35 +182,84 @@ def test_a_directory_as_config(tmp_path, capsys):
     assert capsys.readouterr().err == f"ERROR {tmp_path}: is a directory, not a config file\n"
 
 
-# -- whose config is it? -------------------------------------------------------------------------
+# -- whose config is it? (stat-level; tests/faults/test_config_owners.py has real users) ----------
 
 ROOT_DIR = os.stat_result((stat.S_IFDIR | 0o755, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+NOBODY = 65534  # uid and gid of nobody/nogroup: known to the system, no private group of anyone's
 
 
 def stat_of(mode, uid=0, gid=0, kind=stat.S_IFREG):
     return os.stat_result((kind | mode, 0, 0, 0, uid, gid, 0, 0, 0, 0))
 
 
+def name_of(uid):
+    return pwd.getpwuid(uid).pw_name
+
+
+def group_of(gid):
+    return grp.getgrgid(gid).gr_name
+
+
 @pytest.mark.parametrize(
-    "file, parent, problem",
+    "file, parent, problem, fix",
     [
-        (stat_of(0o666), ROOT_DIR, "is writable by every user"),
-        (stat_of(0o664, gid=100), ROOT_DIR, "is writable by group 100"),
-        (stat_of(0o644, uid=1000), ROOT_DIR, "is owned by uid 1000, not root"),
-        (stat_of(0o644), stat_of(0o777, kind=stat.S_IFDIR), "its directory /etc/x is writable by every user"),
+        (stat_of(0o666), ROOT_DIR, "is writable by every user", "chmod o-w /etc/x/config.yaml"),
+        (stat_of(0o664, gid=100), ROOT_DIR, f"is writable by group {group_of(100)}", "chmod g-w /etc/x/config.yaml"),
+        (stat_of(0o644, uid=NOBODY), ROOT_DIR, f"is owned by {name_of(NOBODY)}", "chown root: /etc/x/config.yaml"),
         (
             stat_of(0o644),
-            stat_of(0o755, uid=1000, kind=stat.S_IFDIR),
-            "its directory /etc/x is owned by uid 1000, not root",
+            stat_of(0o777, kind=stat.S_IFDIR),
+            "its directory /etc/x is writable by every user",
+            "chmod o-w /etc/x",
+        ),
+        (
+            stat_of(0o644),
+            stat_of(0o755, uid=NOBODY, kind=stat.S_IFDIR),
+            f"its directory /etc/x is owned by {name_of(NOBODY)}",
+            "chown root: /etc/x",
+        ),
+        (stat_of(0o644, uid=4242424), ROOT_DIR, "is owned by uid 4242424", "chown root: /etc/x/config.yaml"),
+        (stat_of(0o664, gid=4242424), ROOT_DIR, "is writable by group gid 4242424", "chmod g-w /etc/x/config.yaml"),
+    ],
+)
+def test_as_root_a_config_others_could_write_is_refused_like_ssh(file, parent, problem, fix):
+    with pytest.raises(ConfigError) as e:
+        yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent, euid=0)
+    assert str(e.value) == (
+        f"/etc/x/config.yaml: {problem}; running as root, the config must be writable by root alone ({fix})"
+    )
+
+
+@pytest.mark.parametrize(
+    "file, parent, problem, fix",
+    [
+        (stat_of(0o644, uid=0, gid=NOBODY), ROOT_DIR, None, None),  # root's, read-only for the group
+        (stat_of(0o644, uid=NOBODY), ROOT_DIR, f"is owned by {name_of(NOBODY)}", "chown {me}: /etc/x/config.yaml"),
+        (
+            stat_of(0o664, uid=0, gid=NOBODY),
+            ROOT_DIR,
+            f"is writable by group {group_of(NOBODY)}",
+            "chmod g-w /etc/x/config.yaml",
+        ),
+        (stat_of(0o600), stat_of(0o1777, kind=stat.S_IFDIR), None, None),  # /tmp: sticky
+        (
+            stat_of(0o600),
+            stat_of(0o777, kind=stat.S_IFDIR),
+            "its directory /etc/x is writable by every user",
+            "chmod o-w /etc/x",
         ),
     ],
 )
-def test_as_root_a_config_others_could_write_is_refused_like_ssh(file, parent, problem):
+def test_as_an_ordinary_user_the_same_rule_holds_with_that_user_beside_root(file, parent, problem, fix):
+    me = pwd.getpwnam("daemon").pw_uid  # a non-root user every Debian system has
+    if problem is None:
+        yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent, euid=me)
+        return
     with pytest.raises(ConfigError) as e:
-        yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent)
+        yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent, euid=me)
     assert str(e.value) == (
-        f"/etc/x/config.yaml: {problem}; running as root, the config must be writable by root "
-        "alone (chown root: and chmod go-w)"
+        f"/etc/x/config.yaml: {problem}; running as daemon, the config must be writable by daemon or root alone "
+        f"({fix.format(me='daemon')})"
     )
 
 
@@ -221,21 +272,36 @@ def test_as_root_a_config_others_could_write_is_refused_like_ssh(file, parent, p
     ],
 )
 def test_as_root_a_config_only_root_can_write_is_accepted(file, parent):
-    yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent)
+    yamlfile.check_owner(Path("/etc/x/config.yaml"), file, parent, euid=0)
+
+
+def test_on_a_read_only_file_system_the_mode_bits_are_not_held_against_it_but_the_owner_is():
+    """A Kubernetes ConfigMap: a 0777 directory of root's, mounted read-only, so nobody can write it.
+    A file another user owns is refused all the same: their own (FUSE) mount may say read-only
+    while they change what it serves."""
+    wide = stat_of(0o777, kind=stat.S_IFDIR)
+    yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o666), wide, euid=0, read_only=(True, True))
+    with pytest.raises(ConfigError, match="/etc/x/config.yaml: is owned by nobody"):
+        yamlfile.check_owner(
+            Path("/etc/x/config.yaml"), stat_of(0o644, uid=NOBODY), wide, euid=0, read_only=(True, True)
+        )
+    theirs = stat_of(0o777, uid=NOBODY, gid=NOBODY, kind=stat.S_IFDIR)
+    with pytest.raises(ConfigError, match="its directory /etc/x is owned by"):
+        yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o644), theirs, euid=0, read_only=(True, True))
 
 
 def test_a_world_writable_config_file_on_disk(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(VALID)
     os.chmod(path, 0o666)
-    assert config.load(path, euid=1000).domains  # an ordinary user's own business
-    with pytest.raises(ConfigError, match="running as root, the config must be writable by root alone"):
-        config.load(path, euid=0)
-    if os.geteuid() == 0:  # and the real command, as root here
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            assert cli.main(["check", "--config", str(path)]) == 2
-        assert "c.yaml: is writable by every user; running as root" in err.getvalue()
+    with pytest.raises(ConfigError, match=f"is writable by every user; running as {name_of(os.geteuid())}"):
+        config.load(path)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["check", "--config", str(path)]) == 2
+    assert f"c.yaml: is writable by every user; running as {name_of(os.geteuid())}" in err.getvalue()
+    os.chmod(path, 0o644)
+    assert config.load(path).domains
 
 
 @pytest.mark.parametrize(

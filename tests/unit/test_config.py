@@ -179,3 +179,19 @@ def test_the_package_ships_the_same_example_configs_and_schema_as_configs():
     assert packaged == sources
     for name in sources:
         assert (shipped / name).read_bytes() == (ROOT / "configs" / name).read_bytes(), f"{name} differs from configs/"
+
+
+def test_a_home_this_user_cannot_search_is_a_config_error_not_a_crash(tmp_path, monkeypatch):
+    """`config.default_path()` stat'ed the user config through a home it could not enter, and every
+    command exited 70 (found by the doctor work)."""
+    from codeartifact_refresher.errors import ConfigError
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "exists", denied)
+    path = locations.default_path({"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")})
+    assert path == tmp_path / ".config" / "codeartifact-refresher" / "config.yaml"
+    monkeypatch.undo()
+    with pytest.raises(ConfigError, match="no such file"):
+        config.load(path)

@@ -298,18 +298,23 @@ def test_lock_directories_root_first_under_run_then_the_state_directory():
     assert paths.lock_dirs(environ, euid=0) == [
         Path("/run/codeartifact-refresher"),
         Path("/home/u/.local/state/codeartifact-refresher/locks"),
+        Path("/tmp/codeartifact-refresher-0"),
     ]
-    assert paths.lock_dirs({**environ, "XDG_STATE_HOME": "/s"}, euid=1000) == [Path("/s/codeartifact-refresher/locks")]
+    assert paths.lock_dirs({**environ, "XDG_STATE_HOME": "/s"}, euid=1000)[:1] == [
+        Path("/s/codeartifact-refresher/locks")
+    ]
 
 
 @pytest.mark.parametrize(("mode", "used"), [(0o700, True), (0o755, False)])
-def test_the_runtime_directory_is_a_last_resort_and_only_when_private(tmp_path, mode, used):
+def test_the_runtime_directory_comes_after_the_home_and_only_when_private(tmp_path, mode, used):
     runtime = tmp_path / "run"
     runtime.mkdir(mode)
     os.chmod(runtime, mode)
-    found = paths.lock_dirs({"HOME": "/h", "XDG_RUNTIME_DIR": str(runtime)}, euid=os.geteuid())
-    assert found[-1] == (
-        runtime / "codeartifact-refresher" if used else Path("/h/.local/state/codeartifact-refresher/locks")
+    euid = os.geteuid()
+    found = paths.lock_dirs({"HOME": "/h", "XDG_RUNTIME_DIR": str(runtime)}, euid=euid)
+    home = found.index(Path("/h/.local/state/codeartifact-refresher/locks"))
+    assert found[home + 1] == (
+        runtime / "codeartifact-refresher" if used else Path(f"/tmp/codeartifact-refresher-{euid}")
     )
 
 
@@ -317,7 +322,7 @@ def test_the_runtime_directory_is_a_last_resort_and_only_when_private(tmp_path, 
 def lock_dir(tmp_path, monkeypatch):
     """Our lock directory, where a test can see it."""
     where = tmp_path / "locks"
-    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid: [where])
+    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid, beside=None: [where])
     return where
 
 
@@ -345,7 +350,7 @@ def test_a_lock_directory_of_another_users_is_passed_over(tmp_path, monkeypatch)
     theirs, ours = tmp_path / "theirs", tmp_path / "ours"
     theirs.mkdir(0o700)
     os.chown(theirs, 12345, 12345)
-    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid: [theirs, ours])
+    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid, beside=None: [theirs, ours])
     with files.locked(tmp_path):
         assert os.listdir(theirs) == [] and len(os.listdir(ours)) == 1
 
@@ -353,7 +358,7 @@ def test_a_lock_directory_of_another_users_is_passed_over(tmp_path, monkeypatch)
 def test_without_any_lock_directory_writes_go_on_unlocked_with_one_warning(tmp_path, monkeypatch, caplog):
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid: [blocked / "locks"])
+    monkeypatch.setattr(paths, "lock_dirs", lambda environ, euid, beside=None: [blocked / "locks"])
     monkeypatch.setattr(locks, "_warned", set())
     write(tmp_path / "one", "x")
     write(tmp_path / "two", "y")

@@ -1,7 +1,9 @@
 """The stand-in itself: the tests and the demo rely on it refusing what CodeArtifact refuses."""
 
 import base64
+import email.utils
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -53,6 +55,18 @@ def test_tokens_lapse_by_the_stand_ins_clock(standin, clock):
     assert standin.live_tokens() == 1
     clock.advance(2)
     assert standin.live_tokens() == 0 and get(f"{npm}{packages.DEMO_NAME}", token, "Bearer")[0] == 401
+
+
+def test_aws_answers_are_dated_by_the_stand_ins_clock_and_downloads_by_the_real_one(standin, clock):
+    """A test skews the clock AWS seems to have (doctor's clock-skew check) by moving the stand-in's."""
+    clock.jump_wall(3600)
+    token = tokens.Clients().token(domain(standin))
+    assert token.server_time is not None and abs(token.server_time.timestamp() - clock.wall()) < 2
+    assert token.server_time.timestamp() - token.issued_at.timestamp() > 3500  # Clients read the real clock
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{standin.url}/acme-{standin.account}/pypi/pypi-store/simple/", timeout=10)
+    served = email.utils.parsedate_to_datetime(refused.value.headers["Date"]).timestamp()
+    assert refused.value.code == 401 and abs(served - time.time()) < 5
 
 
 def test_unsigned_control_plane_request_is_refused(standin):

@@ -6,7 +6,9 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import sysconfig
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,48 @@ def test_reload_checks_the_config_before_signalling(tmp_path, name):
     finally:
         daemon.kill()
         daemon.wait()
+
+
+def installed_units(tmp_path) -> dict:
+    """What install-service writes, for the test venv's console script and for ``python -m``."""
+    from codeartifact_refresher.service.install import program, render
+    from codeartifact_refresher.service.install.layout import Layout, UserLayout
+
+    script, module = program.installed(), (sys.executable, "-m", "codeartifact_refresher")
+    moved = Layout(config_dir=tmp_path / "etc", env_file=tmp_path / "etc" / "env", state_dir=tmp_path / "state")
+    user = UserLayout.of({"HOME": str(tmp_path / "home")})
+    return {
+        "system": ("system", render.system_unit(script, Layout())),
+        "system-python-m": ("system", render.system_unit(module, Layout())),
+        "system-moved": ("system", render.system_unit(script, moved)),
+        "user": ("user", render.user_unit(script, user)),
+        "user-python-m": ("user", render.user_unit(module, user)),
+    }
+
+
+INSTALLED_UNITS = ["system", "system-python-m", "system-moved", "user", "user-python-m"]
+
+
+@pytest.mark.parametrize("name", INSTALLED_UNITS)
+def test_what_install_service_writes_passes_verify_and_stays_at_2_or_lower(tmp_path, name):
+    mode, text = installed_units(tmp_path)[name]
+    unit = tmp_path / "codeartifact-refresher.service"
+    unit.write_text(text)
+    result = analyze(tmp_path, mode, "verify", str(unit))
+    assert result.returncode == 0 and not result.stderr.strip() and not result.stdout.strip(), result.stderr
+    result = analyze(tmp_path, mode, "security", "--offline=yes", str(unit))
+    score = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert score and float(score.group(1)) <= 2.0, result.stdout + result.stderr
+
+
+def test_the_load_credential_drop_in_in_the_docs_passes_verify_and_keeps_the_score(tmp_path):
+    """docs/service.md's alternative to the environment file, as a drop-in on the installed unit."""
+    drop_in = re.search(r"```ini\n(.*?)```", (ROOT / "docs" / "service.md").read_text(), re.S).group(1)
+    assert "LoadCredential=" in drop_in and "%d/" in drop_in
+    unit = tmp_path / "codeartifact-refresher.service"
+    unit.write_text(installed_units(tmp_path)["system"][1] + "\n" + textwrap.dedent(drop_in))
+    result = analyze(tmp_path, "system", "verify", str(unit))
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    result = analyze(tmp_path, "system", "security", "--offline=yes", str(unit))
+    score = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert score and float(score.group(1)) <= 2.0, result.stdout

@@ -26,10 +26,22 @@ COMMANDS: dict[str, CommandInfo] = {
     "status": CommandInfo(
         "status", "show each domain's token expiry, next refresh and last result; exit 1 when one is expired or failing"
     ),
+    "probe": CommandInfo(
+        "probe", "ask the running daemon's /livez (or /readyz, /healthz): exit 0 on 200, for HEALTHCHECK"
+    ),
+    "wait": CommandInfo("wait", "wait until every target holds a live token (exit 1 on --timeout, default 60 s)"),
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
     "init": CommandInfo("init", "write a config for the CodeArtifact repositories your tools' files already name"),
+    "doctor": CommandInfo(
+        "doctor", "explain why a client gets 401, 403 or a package from the wrong place; exit 1 on a problem"
+    ),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
+    "install-service": CommandInfo(
+        "install_service", "install the daemon as a service (systemd user unit or launchd agent; --system: build host)"
+    ),
+    "uninstall-service": CommandInfo("uninstall_service", "stop and remove what install-service installed"),
+    "completion": CommandInfo("completion", "print the shell completion script for bash, zsh or fish"),
 }
 
 

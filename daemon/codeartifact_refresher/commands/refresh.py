@@ -22,11 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from .. import retire
     from ..aws.tokens import Clients, utc_clock
+    from ..outputs import locks
     from ..refresh import refresh_all, summary
+    from ..service.install.layout import refuse_foreign_system_config
     from ..service.state import State, default_path
 
+    refuse_foreign_system_config(args.config, "refresh")
     cfg, registry = load_config(args)
-    state, clients = State.load(default_path(cfg)), Clients(utc_clock(clock), connections=cfg.workers)
+    path = default_path(cfg)
+    locks.fall_back_beside(path)  # a read-only home: lock files beside the state file
+    state, clients = State.load(path), Clients(utc_clock(clock), connections=cfg.workers)
     for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
         clients.remember(domain, state.endpoints_of(domain))
     retired = state.sweep(cfg, registry, dry_run=args.dry_run)  # targets that left the config, first

@@ -17,8 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..platform.linux import protect_memory
     from ..service import daemon
+    from ..service.install.layout import refuse_foreign_system_config
     from ..writers.registry import Registry
 
+    refuse_foreign_system_config(args.config, "run")
     protect_memory()
     status, finished = daemon.run(args.config, Registry())
     if not finished:  # a refresh is stuck in an AWS call; no write is in flight: do not wait for it

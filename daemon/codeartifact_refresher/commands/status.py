@@ -18,13 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..errors import Error
     from ..service import status
+    from ..service.install.layout import foreign_system_config, system_status_hint
     from ..service.state import State, default_path
 
     cfg, _ = load_config(args)
     now = clock()
     path = default_path(cfg)
     if (why := status.unreadable(path)) is not None:
-        raise Error(why)  # one line, exit 1: not news of a daemon that is down
+        hint = f"; {system_status_hint()}" if foreign_system_config(cfg.path) else ""
+        raise Error(why + hint)  # one line, exit 1: not news of a daemon that is down
     data = status.report(cfg, State.load(path), now)
     sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.json else status.table(data, now))
     return EXIT_OK if data["healthy"] else EXIT_FAILED

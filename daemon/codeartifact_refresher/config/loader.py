@@ -31,7 +31,7 @@ from ..platform.paths import expand_user
 from ..writers import options as writer_options
 from ..writers.base import MAIN, WHOLE_FILE, NoDefaultPath, Writer
 from ..writers.registry import Registry
-from . import yamlfile
+from . import trust, yamlfile
 from .checker import Checker
 from .locations import default_path
 from .model import DURATION_MAX, DURATION_MIN, WORKERS, Config, Domain, Health, Target
@@ -128,17 +128,34 @@ def _hook(check: Checker, m: Map, environ: Mapping[str, str]) -> tuple[str, ...]
     argv = check.argv(m, "on_change")
     if argv is None:
         return None
-    program, problem = argv[0], ""
+    program, problem, found = argv[0], "", None
     if "/" not in program:
-        if shutil.which(program, path=environ.get("PATH", os.defpath)) is None:
+        found = shutil.which(program, path=environ.get("PATH", os.defpath))
+        if found is None:
             problem = "is not an executable file in PATH; give its full path"
     elif not os.path.exists(program):
         problem = "does not exist"
     elif not os.path.isfile(program) or not os.access(program, os.X_OK):
         problem = "is not an executable file"
+    else:
+        found = program
     if problem:
         raise check.fail(f"on_change: the program {shown(program)} {problem}", m.line_of("on_change"))
+    _trusted_program(check, m, program, Path(found or program))
     return argv
+
+
+def _trusted_program(check: Checker, m: Map, program: str, found: Path) -> None:
+    """Refuse a hook program that someone other than our user or root could change (see :mod:`.trust`)."""
+    euid = os.geteuid()
+    untrusted = trust.program_problem(found, euid)
+    if untrusted is not None:
+        where = "" if str(untrusted.target) == program else f" ({untrusted.target})"
+        raise check.fail(
+            f"on_change: the program {shown(program)}{where} {untrusted.problem}; running as {trust.user_name(euid)}, "
+            f"a hook's program must be writable by {trust.allowed(euid)} ({untrusted.fix})",
+            m.line_of("on_change"),
+        )
 
 
 def _settings(check: Checker, m: Map, environ: Mapping[str, str]) -> dict:
@@ -393,11 +410,11 @@ def load(
     path: Path | None = None,
     registry: Registry | None = None,
     environ: Mapping[str, str] = os.environ,
-    euid: int | None = None,
 ) -> Config:
     """Read, parse and validate the config at ``path`` (default: :func:`default_path`).
 
-    As root (``euid`` 0), a config that anyone else could have written is refused."""
+    A config that anyone but this program's user or root could have written is refused, and so is
+    a hook program (see :mod:`.trust`)."""
     path = Path(path) if path is not None else default_path(environ)
-    data = yamlfile.read(path, strict_owner=(os.geteuid() if euid is None else euid) == 0, environ=environ)
+    data = yamlfile.read(path, strict_owner=True, environ=environ)
     return parse(path, data, registry or Registry(), environ)

@@ -18,7 +18,11 @@ def default_path(environ: Mapping[str, str] = os.environ) -> Path:
     if environ.get(ENV_VAR):
         return Path(environ[ENV_VAR]).expanduser()
     user = user_config_dir(environ) / BASENAME
-    if user.exists() or not SYSTEM_PATH.exists():
+    try:
+        mine = user.exists()
+    except OSError:  # a home this user cannot search: say so when it is read, not with a traceback here
+        return user
+    if mine or not SYSTEM_PATH.exists():
         return user
     return SYSTEM_PATH
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..log import one_line
+from . import trust
 from .interpolation import InterpolationError, interpolate
 
 MAX_BYTES = 4 * 1024 * 1024  # a thousand domains with three targets each take about 300 KiB
@@ -170,13 +170,14 @@ def read(path: Path, strict_owner: bool = False, environ: Mapping[str, str] | No
     """Parse the YAML file at ``path``; every problem is a ConfigError with its line. With
     ``environ``, string values are interpolated from it (:mod:`.interpolation`).
 
-    With ``strict_owner`` (a program running as root) the file is refused, as ssh refuses its
-    config, when someone other than root could have written it: see :func:`check_owner`.
+    With ``strict_owner`` the file is refused, as ssh refuses its config, when someone other than
+    this program's user or root could have written it: see :func:`check_owner`.
     """
     try:
         with open(path, "rb") as f:
             if strict_owner:
-                check_owner(path, os.fstat(f.fileno()), os.stat(path.parent))
+                read_only = (trust.is_read_only(f.fileno()), trust.is_read_only(path.parent))
+                check_owner(path, os.fstat(f.fileno()), os.stat(path.parent), read_only=read_only)
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError("no such file (set --config or $CODEARTIFACT_REFRESHER_CONFIG)", path) from None
@@ -250,21 +251,24 @@ def _yaml_message(e: yaml.MarkedYAMLError, text: str, line: int | None) -> str:
     return message
 
 
-def check_owner(path: Path, st: os.stat_result, parent: os.stat_result) -> None:
-    """Refuse a file (or its directory) owned by another user than root, or writable by others,
-    or by a group other than root's: whoever can write it could make root run its hooks."""
-    for subject, info in (("", st), (f"its directory {path.parent} ", parent)):
-        sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
-        if info.st_uid != 0:
-            problem = f"is owned by uid {info.st_uid}, not root"
-        elif info.st_mode & stat.S_IWOTH and not sticky:
-            problem = "is writable by every user"
-        elif info.st_mode & stat.S_IWGRP and info.st_gid != 0 and not sticky:
-            problem = f"is writable by group {info.st_gid}"
-        else:
-            continue
-        raise ConfigError(
-            f"{subject}{problem}; running as root, the config must be writable by root alone "
-            "(chown root: and chmod go-w)",
-            path,
-        )
+def check_owner(
+    path: Path,
+    st: os.stat_result,
+    parent: os.stat_result,
+    euid: int | None = None,
+    read_only: tuple[bool, bool] = (False, False),
+) -> None:
+    """Refuse a config that someone other than this program's user (``euid``) or root could have
+    written, as ssh refuses its config: the file and its directory must be trusted (see
+    :mod:`.trust`), since whoever can change the config chooses the commands its hooks run.
+    ``read_only`` says whether the file and the directory are on read-only file systems."""
+    euid = os.geteuid() if euid is None else euid
+    checked = (("", path, st, read_only[0]), (f"its directory {path.parent} ", path.parent, parent, read_only[1]))
+    for subject, target, info, ro in checked:
+        found = trust.problem(target, info, euid, ro)
+        if found is not None:
+            raise ConfigError(
+                f"{subject}{found.problem}; running as {trust.user_name(euid)}, the config must be writable "
+                f"by {trust.allowed(euid)} ({found.fix})",
+                path,
+            )

@@ -8,9 +8,16 @@ why the target's directory itself is not what we lock), and nothing is left besi
 The holder removes its lock file before letting go; a waiter that then gets the lock of the
 removed file sees that the name no longer leads to it, and starts again.
 
+A home that cannot be written (a container's read-only ``HOME``) is no reason to go unlocked:
+the lock directory then falls back to ``$XDG_RUNTIME_DIR``, to one of ours beside the state file
+(:func:`fall_back_beside`; the daemon writes there anyway) and to one in ``$TMPDIR`` or ``/tmp``,
+each named for our uid and used only when it is ours and closed to others: a directory that
+another user made first under that name is passed over, so the worst they can do is make us go
+unlocked, never hold our lock.
+
 Only our own instances take this lock: an edit by anyone else is guarded by the re-read before
-the rename (:mod:`.files`). Where no lock directory can be made (a read-only home, and no
-``/run`` or ``$XDG_RUNTIME_DIR`` to use), writes go unlocked with a warning, guarded the same way.
+the rename (:mod:`.files`). Where no lock directory can be made at all, writes go unlocked with a
+warning that names the variable to set, guarded the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +37,13 @@ logger = logging.getLogger(__name__)
 
 LOCK_WAIT = 10.0  # seconds to wait for another instance's write in the same directory
 _warned: set[tuple[str, ...]] = set()  # lock directories found unusable, each said once
+_beside: list[Path] = []  # the state file's directory, once a command has said where it is
+
+
+def fall_back_beside(state_file: Path) -> None:
+    """Let lock files fall back to a directory of ours beside ``state_file`` (see the module's
+    docstring); the commands that write (``run``, ``refresh``) call this once the config is loaded."""
+    _beside[:] = [state_file.parent]
 
 
 @contextlib.contextmanager
@@ -66,7 +80,7 @@ def lock_name(directory: Path) -> str:
 def open_lock_dir() -> int | None:
     """The first usable lock directory, open; None (said once) when there is none."""
     euid = os.geteuid()
-    candidates = paths.lock_dirs(os.environ, euid)
+    candidates = paths.lock_dirs(os.environ, euid, beside=_beside[0] if _beside else None)
     for candidate in candidates:
         fd = _private_dir(candidate, euid)
         if fd is not None:
@@ -76,8 +90,9 @@ def open_lock_dir() -> int | None:
         _warned.add(tried)
         logger.warning(
             "no private directory for lock files (tried %s): writes are not locked against another "
-            "instance of this program; each is still checked against edits before it is put in place",
+            "instance of this program (each is still checked against edits before it is put in place); %s",
             ", ".join(tried),
+            paths.lock_dir_hint(),
         )
     return None
 

@@ -56,14 +56,21 @@ def user_state_dir(environ: Mapping[str, str] = os.environ) -> Path:
 APP = "codeartifact-refresher"
 
 
-def lock_dirs(environ: Mapping[str, str] = os.environ, euid: int | None = None) -> list[Path]:
+def lock_dirs(
+    environ: Mapping[str, str] = os.environ, euid: int | None = None, beside: Path | None = None
+) -> list[Path]:
     """Where this program may keep its lock files, best first: a directory only its user can open.
 
     Root: ``/run/codeartifact-refresher``. Everyone (root when ``/run`` is read-only): the user's
     state directory (:func:`user_state_dir`, ``/locks`` under this program's), which systemd units,
     cron, ``sudo -u`` and a login shell all find through ``$HOME``; so the daemon and a one-shot
-    ``refresh`` of the same user lock the same files. Last, ``$XDG_RUNTIME_DIR`` when it is set and
-    private (owned by the user, closed to others), for a user whose home cannot be written.
+    ``refresh`` of the same user lock the same files. Then, for a user whose home cannot be written
+    (a container's read-only ``HOME``): ``$XDG_RUNTIME_DIR`` when it is set and private (owned by
+    the user, closed to others); ``.codeartifact-refresher-locks-<uid>`` in the directory
+    ``beside`` (the state file's: a daemon must be able to write there, and the daemon and a
+    one-shot ``refresh`` of one config agree on it); last ``codeartifact-refresher-<uid>`` in
+    ``$TMPDIR`` or ``/tmp``. Whoever uses one checks that it is the user's own (another user may
+    have made one of these names first: it is then passed over, never used).
     """
     euid = os.geteuid() if euid is None else euid
     found = [Path("/run") / APP] if euid == 0 else []
@@ -71,7 +78,24 @@ def lock_dirs(environ: Mapping[str, str] = os.environ, euid: int | None = None) 
     runtime = environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime) and is_private(Path(runtime), euid):
         found.append(Path(runtime) / APP)
+    if beside is not None:
+        found.append(beside / f".{APP}-locks-{euid}")
+    found.append(temp_dir(environ) / f"{APP}-{euid}")
     return found
+
+
+def temp_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$TMPDIR`` when it is an absolute path, else ``/tmp`` (never the current directory, where
+    :func:`tempfile.gettempdir` may end up)."""
+    value = environ.get("TMPDIR", "")
+    return Path(value) if os.path.isabs(value) else Path("/tmp")
+
+
+def lock_dir_hint() -> str:
+    """The variable a user sets when none of :func:`lock_dirs` can be used, and why that one."""
+    if is_macos():
+        return "set TMPDIR to a directory this user can write"
+    return "set XDG_STATE_HOME to a directory this user can write (the default state file goes there too)"
 
 
 def is_private(directory: Path, euid: int) -> bool:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
 from ..errors import ConfigError, Error
+from ..outputs import locks
 from ..refresh import DomainReport, Gate, refresh_domain
 from .assessment import Assessment
 from .hooks import Pending
@@ -342,6 +343,7 @@ def run(config_path: Any, registry: Registry) -> tuple[int, bool]:
     (exit status, whether every refresh finished)."""
     config = configuration.load(config_path, registry)
     path = default_path(config)
+    locks.fall_back_beside(path)  # a read-only home: lock files beside the state file
     with DaemonLock.hold(path):  # one daemon per state file, for as long as it runs
         state = State.load(path)
         state.keep_only(config)

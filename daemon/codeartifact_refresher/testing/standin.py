@@ -392,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK, 40 ms a response, which made every benchmark measure the stand-in
     disable_nagle_algorithm = True
     server_version = "codeartifact-standin"
+    #: the ``Date`` of an AWS API answer: the stand-in's clock, so that a test can skew it (what
+    #: ``doctor`` compares the local clock with); None, package downloads: the real clock
+    api_time: float | None = None
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -411,6 +414,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
+        self.api_time = None
+        if parts.path.startswith("/v1/") or (parts.path == "/" and method == "POST"):
+            self.api_time = standin.clock()
         try:
             if parts.path.startswith("/v1/"):
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -427,6 +433,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(payload)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(self.api_time if timestamp is None else timestamp)
 
     def log_message(self, format: str, *args) -> None:  # requests carry tokens in headers only
         pass

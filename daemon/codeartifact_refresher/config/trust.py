@@ -1,0 +1,99 @@
+"""Who may change what this program obeys: the config (it names the commands hooks run) and each
+hook's program.
+
+A file or directory is *trusted* by the user the program runs as (its effective uid, *me*) when
+no one but *me* or root could change it: it is owned by *me* or root, not writable by every user
+(a sticky directory such as ``/tmp`` aside: there others may add files but not replace ours), and
+group-writable only when the group is root's (gid 0) or *me*'s own private group (named after *me*,
+with no one else in it). On a read-only file system the mode bits are not held against it (a
+Kubernetes ConfigMap: its directory says 0777, but nobody can write it); the owner still is: a
+user's own mount (FUSE) may say read-only while its owner changes what it serves. A *problem* is the one reason something is not
+trusted, worded for a message; a *fix* is the command that mends it.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+from pathlib import Path
+from typing import NamedTuple
+
+from ..outputs.owners import _private_group
+
+
+class Problem(NamedTuple):
+    """Why ``target`` is not trusted (``is writable by group builders``) and what mends it."""
+
+    target: Path
+    problem: str
+    fix: str
+
+
+def problem(target: Path, info: os.stat_result, euid: int, read_only: bool = False) -> Problem | None:
+    """The reason ``target`` (as stat'ed) could be changed by someone other than ``euid`` or root."""
+    sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
+    if info.st_uid not in (0, euid):
+        owner = "root" if euid == 0 else user_name(euid)
+        return Problem(target, f"is owned by {user_name(info.st_uid)}", f"chown {owner}: {target}")
+    if read_only:  # its mode bits say nothing: nobody can write it (its owner, checked above, could remount it)
+        return None
+    if info.st_mode & stat.S_IWOTH and not sticky:
+        return Problem(target, "is writable by every user", f"chmod o-w {target}")
+    if info.st_mode & stat.S_IWGRP and not sticky and not _own_group(info.st_gid, euid):
+        return Problem(target, f"is writable by group {group_name(info.st_gid)}", f"chmod g-w {target}")
+    return None
+
+
+def _own_group(gid: int, euid: int) -> bool:
+    return gid == 0 or _private_group(gid, euid)
+
+
+def is_read_only(path: Path | int) -> bool:
+    """Whether the file system holding ``path`` (or the open file ``path``) is mounted read-only."""
+    try:
+        info = os.fstatvfs(path) if isinstance(path, int) else os.statvfs(path)
+    except OSError:
+        return False
+    return bool(info.f_flag & os.ST_RDONLY)
+
+
+def allowed(euid: int) -> str:
+    """Who may write what ``euid`` obeys, for a message: ``root alone`` or ``build or root alone``."""
+    return "root alone" if euid == 0 else f"{user_name(euid)} or root alone"
+
+
+def program_problem(program: Path, euid: int) -> Problem | None:
+    """The reason the hook program at ``program`` (after PATH lookup) could be changed by someone
+    other than ``euid`` or root: the file that will run (symlinks followed), its directory, and the
+    directory of the link named, which whoever can write may point elsewhere."""
+    real = Path(os.path.realpath(program))
+    places = [real, real.parent]
+    if os.path.islink(program) and program.parent != real.parent:
+        places.append(program.parent)
+    for place in places:
+        try:
+            info = os.stat(place)
+        except OSError:
+            continue  # the existence check reports a missing program
+        found = problem(place, info, euid, is_read_only(place))
+        if found is not None:
+            return found
+    return None
+
+
+def user_name(uid: int) -> str:
+    """A user as messages name it: the name, or ``uid N`` for one the system does not know."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def group_name(gid: int) -> str:
+    """A group as messages name it: the name, or ``gid N`` for one the system does not know."""
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return f"gid {gid}"
