@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import config
 from .config import Config, Domain, edit, yamlfile
 from .errors import ConfigError, RegistryError
@@ -139,7 +141,7 @@ def keep_fresh(path: Path, request: Request, registry: Registry, environ: Mappin
     """Add the request's target to the config at ``path`` (creating it); ``"created"``,
     ``"added"`` or ``"already"`` (an equal target is there). The result is loaded and checked before
     it replaces the file; a config that would not load is left as it was, with the reason."""
-    wanted = as_config(request, registry, environ).domains[0]
+    as_config(request, registry, environ)  # the flags' mistakes, by flag, before the file is read
     domain, target = settings(request, registry)
     outcome = "created"
 
@@ -148,7 +150,9 @@ def keep_fresh(path: Path, request: Request, registry: Registry, environ: Mappin
         if not text or not text.strip():
             outcome = "created"
             return edit.new_config(domain, target)
-        existing = config.parse(path, yamlfile.parse_text(text, path, environ), registry, environ)
+        data = yamlfile.parse_text(text, path, environ)
+        existing = config.parse(path, data, registry, environ)
+        wanted = _in_context(path, data, domain, target, registry, environ)
         index = matching_entry(existing, wanted)
         if index is not None and _has(existing.domains[index], wanted.targets[0]):
             outcome = "already"
@@ -160,6 +164,33 @@ def keep_fresh(path: Path, request: Request, registry: Registry, environ: Mappin
 
     files.update(path, render, wanted=0o644)  # a config holds no secret; an existing one keeps its mode
     return outcome
+
+
+def _in_context(
+    path: Path,
+    data: Any,
+    domain: dict[str, Any],
+    target: dict[str, Any],
+    registry: Registry,
+    environ: Mapping[str, str],
+) -> Domain:
+    """The domain entry the request would be in the config ``data`` holds: its ``defaults`` applied,
+    as they would be to an entry added there (so it is matched against the entries with theirs)."""
+    defaults = data.get("defaults") if isinstance(data, dict) else None
+    mini = {"domains": [{**domain, "targets": [target]}]}
+    if isinstance(defaults, dict):
+        mini["defaults"] = _plain(defaults)
+    text = yaml.safe_dump(mini, sort_keys=False)
+    return config.parse(path, yamlfile.parse_text(text, path), registry, environ).domains[0]
+
+
+def _plain(value: Any) -> Any:
+    """YAML data as plain dicts and lists (the loader's line-knowing kinds are subclasses)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _has(domain: Domain, target: Any) -> bool:

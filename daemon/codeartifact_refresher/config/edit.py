@@ -12,24 +12,31 @@ written whole, with a header. The caller loads the result to check it before wri
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, WriterError
-from ..writers.formats.yaml_splice import compose, line_end, newline, scalar
+from ..platform.paths import home
+from ..writers.formats.yaml_splice import compose, line_end, newline
+from . import generator
+from .generator import scalar
 
 Settings = Mapping[str, Any]  # key -> a string, number or boolean, in the order they are written
 
-HEADER = """\
-# codeartifact-refresher config (`codeartifact-refresher check` validates it; every key is in the
-# README's "Config reference"). Targets were added by `codeartifact-refresher login --keep-fresh`.
-"""
+HEADER = (
+    "codeartifact-refresher config (`codeartifact-refresher check` validates it; every key is in the",
+    'README\'s "Config reference"). Targets were added by `codeartifact-refresher login --keep-fresh`.',
+)
 
 
 def new_config(domain: Settings, target: Settings) -> str:
-    """A whole config holding one domain entry with one target."""
-    lines = ["domains:", *_domain_lines(domain, target, dash=2)]
-    return HEADER + "\n".join(lines) + "\n"
+    """A whole config holding one domain entry with one target (:mod:`.generator` writes it)."""
+    settings = {k: v for k, v in domain.items() if k != "domain"}
+    extra = {k: v for k, v in target.items() if k not in ("writer", "repository", "path")}
+    path = Path(target["path"]) if "path" in target else None
+    spec = generator.TargetSpec(target["writer"], target["repository"], path, tuple(extra.items()))
+    return generator.render([generator.DomainSpec(domain["domain"], settings, [spec])], {}, HEADER, home())
 
 
 def add_target(text: str, index: int | None, domain: Settings, target: Settings) -> str:
@@ -88,10 +95,7 @@ def _last_index(node: Any) -> int:
 def _item_lines(values: Settings, dash: int) -> list[str]:
     """A block mapping as a list item: ``- key: value`` then the keys under it."""
     pad = " " * (dash + 2)
-    lines = [
-        f"{pad}{key}: {scalar(str(value)) if isinstance(value, str) else _plain(value)}"
-        for key, value in values.items()
-    ]
+    lines = [f"{pad}{key}: {scalar(value)}" for key, value in values.items()]
     return [" " * dash + "- " + lines[0].lstrip()] + lines[1:]
 
 
@@ -101,17 +105,8 @@ def _domain_lines(domain: Settings, target: Settings, dash: int) -> list[str]:
     return lines + _item_lines(target, dash + 4)
 
 
-def _plain(value: Any) -> str:
-    """A number or a boolean as YAML writes it."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def _flow(values: Settings) -> str:
-    items: Sequence[str] = [
-        f"{key}: {scalar(str(value), flow=True) if isinstance(value, str) else _plain(value)}"
-        for key, value in values.items()
-    ]
-    return "{" + ", ".join(items) + "}"
+    return "{" + ", ".join(f"{key}: {scalar(value)}" for key, value in values.items()) + "}"
 
 
 def _flow_domain(domain: Settings, target: Settings) -> str:
