@@ -56,6 +56,10 @@ def test_it_runs_on_version_tags_and_publishes_only_after_the_build_and_the_test
     assert [s["uses"] for s in publish["steps"] if "uses" in s][-1] == "pypa/gh-action-pypi-publish@release/v1"
     assert [name for name, job in jobs.items() if "id-token" in job.get("permissions", {})] == ["publish"]
     assert ".ci/run" in step(jobs["test"], ".ci/run")["run"]
+    image = jobs["image"]  # the image deploy/ names, pushed once the package is published
+    assert image["needs"] == "publish" and image["permissions"] == {"contents": "read", "packages": "write"}
+    push = next(s for s in image["steps"] if s.get("uses", "").startswith("docker/build-push-action"))
+    assert push["with"]["push"] is True and push["with"]["context"] == "."
     release = jobs["github-release"]
     assert release["needs"] == "publish" and release["permissions"] == {"contents": "write"}
     assert re.search(r"gh release create \"\$TAG\" dist/\*", step(release, "Create the release")["run"])
@@ -102,3 +106,18 @@ def test_the_release_notes_are_the_versions_changelog_section(workflow, tmp_path
             [tool("bash"), "-e", "-c", notes_only], cwd=tmp_path, env={"TAG": tag}, capture_output=True, timeout=60
         )
         assert done.returncode == 0 and (tmp_path / "notes.md").read_text() == expected
+
+
+def test_the_image_deploy_names_is_the_one_the_workflow_pushes():
+    """deploy/ names ghcr.io/OWNER/REPO; the image job pushes to ghcr.io/ + the repository, which
+    pyproject.toml's Repository URL names."""
+    from importlib import metadata
+    from urllib.parse import urlsplit
+
+    urls = dict(u.split(", ", 1) for u in metadata.metadata("codeartifact-refresher").get_all("Project-URL"))
+    pushed = "ghcr.io" + urlsplit(urls["Repository"]).path.lower()
+    kustomization = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "base" / "kustomization.yaml").read_text())
+    assert {i["newName"] for i in kustomization["images"]} == {pushed}
+    compose = yaml.safe_load((ROOT / "deploy" / "compose" / "compose.yaml").read_text())
+    images = {s["image"].rsplit(":", 1)[0] for s in compose["services"].values() if "image" in s}
+    assert pushed in images
