@@ -11,6 +11,9 @@ def in_child_as(uid: int, gid: int, fn: Callable[[], object], groups: Iterable[i
     """Run ``fn`` in a forked child that has become ``uid``:``gid`` with exactly ``groups`` as its
     supplementary groups (none of root's kept); the test fails, with the child's traceback above,
     if ``fn`` raised."""
+    from .users import require_reachable
+
+    require_reachable()
     pid = os.fork()
     if pid == 0:
         code = 1

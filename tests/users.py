@@ -102,6 +102,7 @@ def cli_as_another_user() -> tuple[list[str], dict]:
     """The argv prefix and environment that run our CLI in a process of another user."""
     if not SYSTEM_PYTHON.exists():
         pytest.fail(f"{SYSTEM_PYTHON} is needed to run the CLI as another user", pytrace=False)
+    require_reachable()
     version = subprocess.run(
         [str(SYSTEM_PYTHON), "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True
     ).stdout.split()
@@ -118,6 +119,7 @@ def skip_unless_root() -> pytest.MarkDecorator:
 
 def outcome_as(uid: int, gid: int, fn: Callable[[], str]) -> str:
     """What ``fn`` returns, run in a forked child that has become ``uid``:``gid`` (no other groups)."""
+    require_reachable()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -136,3 +138,18 @@ def outcome_as(uid: int, gid: int, fn: Callable[[], str]) -> str:
         result = f.read().decode()
     os.waitpid(pid, 0)
     return result
+
+
+def require_reachable(*paths: Path) -> None:
+    """Fail, saying what to do, when a process of another user could not reach ``paths`` (our
+    checkout, our venv): a directory above one lets no one else search it (a clone made in a
+    ``mktemp -d`` directory, or below a private home). ``.ci/run`` opens the way for its run."""
+    for path in paths or (ROOT, Path(sysconfig.get_path("purelib"))):
+        for directory in (path, *path.parents):
+            if directory.exists() and not os.stat(directory).st_mode & 0o001:
+                pytest.fail(
+                    f"other users cannot reach {path}: {directory} is not searchable by them (mode "
+                    f"{os.stat(directory).st_mode & 0o7777:04o}); run the tests from a checkout they can reach, "
+                    f"`chmod o+x {directory}`, or through .ci/run, which does that for its run",
+                    pytrace=False,
+                )

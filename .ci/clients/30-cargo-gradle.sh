@@ -7,6 +7,9 @@
 # cargo on every machine, without needing RUSTUP_HOME.
 apt_tool cargo-web
 ln -sf /usr/bin/cargo "$CLIENTS/bin/cargo"
+# ... and its own rustc (Debian's rustc-web), ahead of any rustup shim on PATH: cargo runs `rustc -vV`
+# from PATH, and a rustup shim in a fresh HOME (a CI runner's) has no toolchain to run
+ln -sf /usr/bin/rustc "$CLIENTS/bin/rustc"
 
 # Gradle 4.4.1 (Debian 12's gradle 4.4.1-18; tested on OpenJDK 17, which it depends on).
 apt_tool gradle

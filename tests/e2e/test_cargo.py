@@ -16,11 +16,12 @@ from codeartifact_refresher.testing.writer_contract import is_subsequence
 from ..conftest import write_config
 from .clients import client_env as base_env
 from .clients import refresher, run
-from .tools import tool
+from .tools import search_path, tool
 
 pytestmark = pytest.mark.e2e
 
-#: rustup's shim needs its toolchains: the real RUSTUP_HOME, read before the tests' HOME is set
+#: where .clients/bin has no rustc, rustup's shim needs its toolchains: the real RUSTUP_HOME, read
+#: before the tests' HOME is set
 RUSTUP_HOME = os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup")
 USER_CONFIG = """\
 # my cargo settings
@@ -49,6 +50,7 @@ def cargo_env(home: Path, cargo_home: Path) -> dict:
         CARGO_REGISTRIES_CRATES_IO_PROTOCOL="sparse",
         CARGO_HTTP_TIMEOUT="20",
     )
+    env["PATH"] = search_path()  # .clients/bin's rustc (Debian's, beside its cargo) before a rustup shim
     for name in [n for n in env if n.startswith("CARGO_") and n.endswith(("_TOKEN", "_CREDENTIAL_PROVIDER"))]:
         del env[name]
     env.pop("CARGO_NET_OFFLINE", None)
