@@ -177,7 +177,7 @@ def test_the_gitlab_job_trades_its_id_token_and_gives_pip_its_file(standin, sts,
     os.chmod(checkout / "ci" / "codeartifact-refresher.yaml", 0o666)
     (checkout / "requirements.txt").write_text(f"{packages.DEMO_NAME}\n")
     lines = [
-        line.replace("/tmp/refresher/venv/bin/", f"{BIN}/").replace("/tmp/", f"{here}/")
+        line.replace("/tmp/", f"{here}/").replace(f"{here}/refresher/venv/bin/", f"{BIN}/")  # BIN may be under /tmp
         for line in job["before_script"] + job["script"]
         if "pip install --quiet codeartifact-refresher" not in line  # the release: this checkout instead
     ]
