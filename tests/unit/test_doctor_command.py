@@ -187,6 +187,39 @@ def test_a_target_without_path_whose_file_follows_a_variable_of_this_shell(
     assert f"problem: {home}/ci-pip.conf has no index-url" in out
 
 
+def test_the_moved_file_note_names_only_the_variable_that_moves_that_tools_file(
+    standin, home, monkeypatch, capsys, no_tools
+):
+    """With both PIP_CONFIG_FILE and NPM_CONFIG_USERCONFIG set, the pip target's note names the first only."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    config = write_config(home / "config.yaml", standin, PIP)
+    assert cli.main(["refresh", "--config", str(config)]) == 0
+    pip_conf_elsewhere(home, monkeypatch, "")
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / "ci-npmrc"))
+    status, out = doctor(capsys, "--config", str(config))
+    assert f"writes {home}/ci-pip.conf, where PIP_CONFIG_FILE puts its tool's file here;" in out
+    assert "NPM_CONFIG_USERCONFIG" not in out
+
+
+def test_a_target_whose_path_the_config_names_gets_no_moved_file_note(standin, home, monkeypatch, capsys, no_tools):
+    """A build host: the login snippet sets PIP_CONFIG_FILE and NPM_CONFIG_USERCONFIG to the very paths
+    the system config names, and the service writes those paths whatever its environment."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    shared = home / "state"
+    shared.mkdir()
+    targets = (
+        f"{PIP}        path: {shared}/pip.conf\n"
+        f"      - writer: npm\n        repository: npm-store\n        path: {shared}/npmrc\n"
+    )
+    config = write_config(home / "config.yaml", standin, targets)
+    assert cli.main(["refresh", "--config", str(config)]) == 0
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(shared / "pip.conf"))
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(shared / "npmrc"))
+    status, out = doctor(capsys, "--config", str(config))
+    assert "a process without them" not in out
+    assert f"ok: pip takes index-url from {shared}/pip.conf" in out and status == 0, out
+
+
 def test_without_working_credentials_the_file_checks_use_the_endpoints_an_earlier_refresh_recorded(
     standin, home, monkeypatch, capsys, no_tools
 ):
