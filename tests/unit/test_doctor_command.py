@@ -273,6 +273,24 @@ def test_without_working_credentials_the_file_checks_use_the_endpoints_an_earlie
     assert f"ok: pip takes index-url from {home}/.config/pip/pip.conf for every command" in out
 
 
+def test_a_build_user_on_the_system_services_config_is_told_the_aws_checks_are_roots(
+    standin, home, monkeypatch, capsys, no_tools
+):
+    """Its credentials are the service's (root's environment file): a build user has none, and that
+    is no problem of theirs; the file checks still run."""
+    from codeartifact_refresher.service.install import layout
+
+    config = write_config(home / "config.yaml", standin, PIP)
+    monkeypatch.setattr(layout, "foreign_system_config", lambda path, euid=None: Path(path) == config)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    status, out = doctor(capsys, "--config", str(config))
+    assert f"note: the AWS checks were skipped: {config} is the system service's config" in out
+    assert "`sudo codeartifact-refresher doctor --as root` runs them" in out  # the tests run as root
+    assert "no AWS credentials" not in out and "cannot read the state file" not in out
+    assert f"problem: {home}/.config/pip/pip.conf does not exist" in out, "the file checks ran"
+
+
 def test_the_environment_file_is_read_as_systemd_reads_it():
     from codeartifact_refresher.doctor.service_env import parse
 

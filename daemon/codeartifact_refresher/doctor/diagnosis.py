@@ -103,9 +103,28 @@ def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[F
 def _aws(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:
     """The AWS findings, and each target's view with its repository's endpoint (or None); for the
     system service's config, with the service's environment file applied (:mod:`.service_env`)."""
+    from ..service.install import layout
+
+    if layout.foreign_system_config(cfg.path):  # a build user: the service's credentials are not theirs
+        who = _me()
+        return [
+            note(
+                f"the AWS checks were skipped: {cfg.path} is the system service's config, and its AWS credentials "
+                f"are not {who}'s; `sudo codeartifact-refresher doctor --as {who}` runs them with the files as {who} reads them"
+            )
+        ], [view for _, view in pairs]
     with service_env.applied(cfg) as said:
         found, views = _aws_checks(cfg, pairs, clock)
     return said + found, views
+
+
+def _me() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
 
 
 def _aws_checks(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:
