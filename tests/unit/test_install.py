@@ -286,3 +286,16 @@ def test_where_systemd_does_not_run_the_removal_commands_disable_the_unit(tmp_pa
         ["systemctl", "--user", "disable", "--now", "codeartifact-refresher.service"],
         ["systemctl", "--user", "daemon-reload"],
     ]
+
+
+def test_the_account_tools_are_found_in_sbin_when_path_lacks_it(tmp_path, monkeypatch):
+    """Root's PATH without /usr/sbin (`su` without `-` on Debian): userdel must still be found,
+    or uninstall-service --system removes the files and leaves the account."""
+    from codeartifact_refresher.service.install import steps
+
+    sbin = tmp_path / "sbin"
+    executable(sbin / "i15-account-tool", f'#!/bin/sh\necho "$@" > {tmp_path / "ran"}\n')
+    monkeypatch.setattr(steps, "SBIN", (str(sbin),))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    steps.run(["i15-account-tool", "codeartifact-refresher"])
+    assert (tmp_path / "ran").read_text() == "codeartifact-refresher\n"
