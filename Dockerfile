@@ -3,7 +3,7 @@
 # `refresh` as an init container, writing credentials into a directory it shares with a build.
 # docs/containers.md has the whole story; in short:
 #   docker build -t codeartifact-refresher .
-#   docker run --read-only -v "$PWD/config:/etc/codeartifact-refresher:ro" -v creds:/creds codeartifact-refresher
+#   docker run --read-only -v "$PWD/deploy/compose/config:/etc/codeartifact-refresher:ro" -v creds:/creds codeartifact-refresher
 #
 # It runs as uid 10001 (no passwd entry: none is needed), with a read-only root file system and a
 # read-only HOME. The config is read from /etc/codeartifact-refresher/config.yaml; the files it

@@ -128,6 +128,18 @@ def effective(request: Request, region: str | None, environ: Mapping[str, str] =
     )
 
 
+def agent_credentials_note(source: str, profile: str | None) -> str | None:
+    """What to tell a ``--keep-fresh`` user whose AWS credentials are this shell's variables
+    (botocore's ``env`` source): the agent, started by systemd or launchd, does not have them."""
+    if source != "env" or profile:
+        return None
+    return (
+        "Note: this shell's AWS credentials are environment variables (AWS_ACCESS_KEY_ID...), which the agent "
+        "does not have: log in with --profile PROFILE (a profile in ~/.aws/config: SSO, a role, keys), "
+        "or the agent cannot refresh"
+    )
+
+
 def matching_entry(existing: Config, wanted: Domain) -> int | None:
     """The index in ``existing.domains`` of the entry with ``wanted``'s AWS settings, or None."""
 

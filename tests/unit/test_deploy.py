@@ -227,7 +227,7 @@ def test_the_aws_identity_overlays_give_the_service_account_to_the_refresher_alo
     assert skipped == ["build"] and d.container(template["spec"], "build")
 
 
-def test_the_docs_platform_overlay_changes_names_namespace_annotations_and_role_without_a_fork(tmp_path):
+def test_the_docs_platform_overlay_changes_names_namespace_annotations_role_and_image_without_a_fork(tmp_path):
     """The overlay docs/containers.md shows a platform team, rendered (its remote base, fetched from
     GitHub by kustomize, replaced by this checkout's)."""
     page = (d.ROOT / "docs" / "containers.md").read_text()
@@ -250,6 +250,8 @@ def test_the_docs_platform_overlay_changes_names_namespace_annotations_and_role_
     configmap = found["ConfigMap"]
     assert {v["name"]: v for v in spec["volumes"]}["config"]["configMap"]["name"] == configmap["metadata"]["name"]
     assert "domain: team-a" in configmap["data"]["config.yaml"]
+    refresher = {c["name"]: c for c in spec["initContainers"]}["codeartifact-refresher"]
+    assert refresher["image"] == "registry.example.com/platform/codeartifact-refresher:0.1.0", "the image you pushed"
 
 
 # --- Compose -------------------------------------------------------------------------------------

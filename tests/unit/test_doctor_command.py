@@ -187,6 +187,75 @@ def test_a_target_without_path_whose_file_follows_a_variable_of_this_shell(
     assert f"problem: {home}/ci-pip.conf has no index-url" in out
 
 
+def test_the_moved_file_note_names_only_the_variable_that_moves_that_tools_file(
+    standin, home, monkeypatch, capsys, no_tools
+):
+    """With both PIP_CONFIG_FILE and NPM_CONFIG_USERCONFIG set, the pip target's note names the first only."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    config = write_config(home / "config.yaml", standin, PIP)
+    assert cli.main(["refresh", "--config", str(config)]) == 0
+    pip_conf_elsewhere(home, monkeypatch, "")
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / "ci-npmrc"))
+    status, out = doctor(capsys, "--config", str(config))
+    assert f"writes {home}/ci-pip.conf, where PIP_CONFIG_FILE puts its tool's file here;" in out
+    assert "NPM_CONFIG_USERCONFIG" not in out
+
+
+def test_a_target_whose_path_the_config_names_gets_no_moved_file_note(standin, home, monkeypatch, capsys, no_tools):
+    """A build host: the login snippet sets PIP_CONFIG_FILE and NPM_CONFIG_USERCONFIG to the very paths
+    the system config names, and the service writes those paths whatever its environment."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    shared = home / "state"
+    shared.mkdir()
+    targets = (
+        f"{PIP}        path: {shared}/pip.conf\n"
+        f"      - writer: npm\n        repository: npm-store\n        path: {shared}/npmrc\n"
+    )
+    config = write_config(home / "config.yaml", standin, targets)
+    assert cli.main(["refresh", "--config", str(config)]) == 0
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(shared / "pip.conf"))
+    monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(shared / "npmrc"))
+    status, out = doctor(capsys, "--config", str(config))
+    assert "a process without them" not in out
+    assert f"ok: pip takes index-url from {shared}/pip.conf" in out and status == 0, out
+
+
+def test_on_the_system_services_config_the_aws_checks_use_the_services_environment_file(
+    standin, home, monkeypatch, capsys, no_tools
+):
+    """A build host off EC2: root's shell has no AWS credentials, the service has them in its
+    environment file (EnvironmentFile=); `doctor --as alice` must not call the host broken."""
+    import os
+
+    from codeartifact_refresher.service.install import layout
+
+    system = layout.Layout(config_dir=home / "etc", env_file=home / "etc" / "environment", state_dir=home / "state")
+    monkeypatch.setattr(layout, "SYSTEM", system)
+    system.config_dir.mkdir()
+    write_config(system.config, standin, f"{PIP}        path: {home}/state/pip.conf\n")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
+    status, out = doctor(capsys, "--config", str(system.config))
+    assert "problem: domain acme (111122223333): no AWS credentials found" in out, "root's own shell has none"
+
+    system.env_file.write_text(
+        "# the admin's edit\nAWS_ACCESS_KEY_ID=AKIDSERVICE\nAWS_SECRET_ACCESS_KEY='service-secret'\n"
+    )
+    status, out = doctor(capsys, "--config", str(system.config))
+    assert (
+        f"ok: the AWS checks below use the service's environment file {system.env_file} "
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), as systemd gives it"
+    ) in out
+    assert "ok: domain acme (111122223333): may call codeartifact:GetAuthorizationToken" in out
+    assert "no AWS credentials" not in out and "service-secret" not in out
+    assert "AWS_ACCESS_KEY_ID" not in os.environ, "the file's variables are gone once the AWS checks end"
+
+    other = write_config(home / "mine.yaml", standin, PIP)
+    status, out = doctor(capsys, "--config", str(other))
+    assert "environment file" not in out and "no AWS credentials found" in out, "only for the service's config"
+
+
 def test_without_working_credentials_the_file_checks_use_the_endpoints_an_earlier_refresh_recorded(
     standin, home, monkeypatch, capsys, no_tools
 ):
@@ -202,3 +271,30 @@ def test_without_working_credentials_the_file_checks_use_the_endpoints_an_earlie
         in out
     )
     assert f"ok: pip takes index-url from {home}/.config/pip/pip.conf for every command" in out
+
+
+def test_a_build_user_on_the_system_services_config_is_told_the_aws_checks_are_roots(
+    standin, home, monkeypatch, capsys, no_tools
+):
+    """Its credentials are the service's (root's environment file): a build user has none, and that
+    is no problem of theirs; the file checks still run."""
+    from codeartifact_refresher.service.install import layout
+
+    config = write_config(home / "config.yaml", standin, PIP)
+    monkeypatch.setattr(layout, "foreign_system_config", lambda path, euid=None: Path(path) == config)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    status, out = doctor(capsys, "--config", str(config))
+    assert f"note: the AWS checks were skipped: {config} is the system service's config" in out
+    assert "`sudo codeartifact-refresher doctor --as root` runs them" in out  # the tests run as root
+    assert "no AWS credentials" not in out and "cannot read the state file" not in out
+    assert f"problem: {home}/.config/pip/pip.conf does not exist" in out, "the file checks ran"
+
+
+def test_the_environment_file_is_read_as_systemd_reads_it():
+    from codeartifact_refresher.doctor.service_env import parse
+
+    text = (
+        "# comment\n; also a comment\n\nAWS_PROFILE=build\n AWS_CONFIG_FILE = '/etc/x y'\nA=\"q\"\nnot a line\n1BAD=x\n"
+    )
+    assert parse(text) == {"AWS_PROFILE": "build", "AWS_CONFIG_FILE": "/etc/x y", "A": "q"}

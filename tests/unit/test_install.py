@@ -270,3 +270,32 @@ def test_a_step_that_fails_is_one_line_naming_it(tmp_path):
     with pytest.raises(InstallError) as e:
         Report(dry_run=False).carry_out([WriteFile(tmp_path / "missing" / "unit", "x\n", 0o644)])
     assert str(e.value) == f"cannot create {tmp_path}/missing/unit (0644): No such file or directory"
+
+
+def test_where_systemd_does_not_run_the_removal_commands_disable_the_unit(tmp_path, home):
+    """The commands printed after an install by hand enable the unit (a `.wants/` link): the ones
+    printed after its removal must disable it, or the link is left pointing at nothing."""
+    layout = UserLayout.of(os.environ)
+    layout = UserLayout(
+        layout.unit_dir, layout.config, layout.state_dir, layout.home, systemd_marker=tmp_path / "no-systemd"
+    )
+    installed = user.install(layout, (str(SCRIPT),), dry_run=False)
+    assert ["systemctl", "--user", "enable", "codeartifact-refresher.service"] in installed.by_hand
+    removed = user.uninstall(layout, dry_run=False, purge=False)
+    assert removed.by_hand == [
+        ["systemctl", "--user", "disable", "--now", "codeartifact-refresher.service"],
+        ["systemctl", "--user", "daemon-reload"],
+    ]
+
+
+def test_the_account_tools_are_found_in_sbin_when_path_lacks_it(tmp_path, monkeypatch):
+    """Root's PATH without /usr/sbin (`su` without `-` on Debian): userdel must still be found,
+    or uninstall-service --system removes the files and leaves the account."""
+    from codeartifact_refresher.service.install import steps
+
+    sbin = tmp_path / "sbin"
+    executable(sbin / "i15-account-tool", f'#!/bin/sh\necho "$@" > {tmp_path / "ran"}\n')
+    monkeypatch.setattr(steps, "SBIN", (str(sbin),))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    steps.run(["i15-account-tool", "codeartifact-refresher"])
+    assert (tmp_path / "ran").read_text() == "codeartifact-refresher\n"

@@ -151,3 +151,27 @@ def test_a_value_with_a_literal_interpolation_is_written_so_it_reads_back(tmp_pa
 def test_a_config_without_a_domains_list_is_refused_without_a_change(tmp_path):
     with pytest.raises(ConfigError, match="it has no 'domains:' list"):
         edit.add_target("workers: 3\n", None, {"domain": "acme"}, {"writer": "pip", "repository": "r1"})
+
+
+def test_keep_fresh_says_when_the_shells_credentials_are_variables_the_agent_will_not_have(
+    standin, home, capsys, monkeypatch
+):
+    """A laptop with exported keys (or `aws-vault exec`): login works, the agent would get no credentials."""
+    from codeartifact_refresher import cli
+
+    def login(tool: str, repository: str) -> int:
+        flags = ["--tool", tool, "--domain", "acme", "--domain-owner", standin.account, "--repository", repository]
+        return cli.main(["login", *flags, "--endpoint-url", standin.url, "--region", "us-east-1", "--keep-fresh"])
+
+    assert login("pip", "pypi-store") == 0
+    out = capsys.readouterr().out
+    assert "Note: this shell's AWS credentials are environment variables (AWS_ACCESS_KEY_ID...)" in out
+    assert "log in with --profile PROFILE" in out
+
+    (home / ".aws").mkdir(exist_ok=True)
+    (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = AKIDTEST\naws_secret_access_key = x\n")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    assert login("npm", "npm-store") == 0
+    out = capsys.readouterr().out
+    assert "Added the target to" in out and "environment variables" not in out, "a file the agent reads too"

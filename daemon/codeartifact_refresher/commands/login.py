@@ -79,8 +79,23 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
         _say_done(args.tool, result, report.expires_at, clock())
     if args.keep_fresh:  # the agent runs without this shell's AWS variables: write down what they chose
         request = login.effective(request, clients.client(domain).meta.region_name)
-        return _keep_fresh(args, request, registry, login)
+        status = _keep_fresh(args, request, registry, login)
+        said = login.agent_credentials_note(_credential_source(clients, domain), request.profile)
+        if said and status == EXIT_OK and not args.dry_run:
+            print(said)
+        return status
     return EXIT_OK
+
+
+def _credential_source(clients, domain) -> str:
+    """How botocore found this shell's credentials ("" when it cannot tell)."""
+    from ..aws import identity
+    from ..errors import AwsError
+
+    try:
+        return identity.credential_source(clients, domain)
+    except AwsError:
+        return ""
 
 
 def _say_done(tool: str, result, expires_at: datetime | None, now: float) -> None:

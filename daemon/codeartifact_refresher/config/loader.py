@@ -279,8 +279,9 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
     follow, mode = check.boolean(t, "follow_symlinks", False), _mode(check, t)
     moved: dict[str, Path] = {path_roles[k]: v for k, v in options.items() if k in path_roles}
+    path = _path(check, t, environ)
     try:
-        paths = _paths(cls(**options), _path(check, t, environ), moved, environ)
+        paths = _paths(cls(**options), path, moved, environ)
     except NoDefaultPath as e:
         raise check.fail(f"the {writer} target needs 'path:' ({e})", t.line) from None
     outputs = tuple((role, FileOutput(p, mode, follow)) for role, p in paths.items())
@@ -294,6 +295,7 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
         _hook(check, t, environ),
         t.line,
         outputs,
+        tuple(role for role in paths if role in moved or (role == MAIN and path is not None)),
     )
 
 

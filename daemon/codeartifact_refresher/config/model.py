@@ -4,12 +4,14 @@ A *config* lists *domains*; each domain has the AWS settings to get its token an
 *targets*; a target names a *writer*, the *repository* whose endpoint it needs, the *path* it
 writes and the writer's own *options*. A target's *outputs* are where each of the writer's files
 goes, by role, in the writer's order; ``path``, ``mode`` and ``follow_symlinks`` describe the main
-one as the config gave it. See :mod:`.loader` for the file format."""
+one as the config gave it; ``given`` names the roles whose path the config wrote (``path:``, a path
+option), the others being the writer's defaults where the config was loaded. See :mod:`.loader` for
+the file format."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +40,7 @@ class Target:
     on_change: tuple[str, ...] | None = None
     line: int = 0
     outputs: tuple[tuple[str, Output], ...] = ()  # (role, output); default: the main file alone
+    given: tuple[str, ...] = field(default=(), compare=False)  # roles whose path the config wrote
 
     def __post_init__(self) -> None:
         if not self.outputs:

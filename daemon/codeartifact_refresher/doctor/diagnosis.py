@@ -1,6 +1,7 @@
 """A diagnosis: every check ``doctor`` makes, in order, as findings the command prints.
 
-The AWS checks (:mod:`.aws`) run as the caller. The file checks (:mod:`.local`) run for the
+The AWS checks (:mod:`.aws`) run as the caller (on the system service's config, with the
+service's environment file: :mod:`.service_env`). The file checks (:mod:`.local`) run for the
 *reader*: the caller, or under ``--as`` a forked child that became that user (:mod:`.as_user`),
 forked before the AWS checks start any thread. A repository endpoint the AWS checks could not
 find comes from the state file when an earlier refresh recorded one. Without a config, one finding
@@ -17,7 +18,7 @@ from pathlib import Path
 from .. import config as configuration
 from ..config import Config, Domain
 from ..writers.registry import Registry
-from . import aws, local, targets
+from . import aws, local, service_env, targets
 from .facts import live
 from .findings import Finding, failed, note, ok, problem, render
 from .targets import TargetView
@@ -100,7 +101,33 @@ def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[F
 
 
 def _aws(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:
-    """The AWS findings, and each target's view with its repository's endpoint (or None)."""
+    """The AWS findings, and each target's view with its repository's endpoint (or None); for the
+    system service's config, with the service's environment file applied (:mod:`.service_env`)."""
+    from ..service.install import layout
+
+    if layout.foreign_system_config(cfg.path):  # a build user: the service's credentials are not theirs
+        who = _me()
+        return [
+            note(
+                f"the AWS checks were skipped: {cfg.path} is the system service's config, and its AWS credentials "
+                f"are not {who}'s; `sudo codeartifact-refresher doctor --as {who}` runs them with the files as {who} reads them"
+            )
+        ], [view for _, view in pairs]
+    with service_env.applied(cfg) as said:
+        found, views = _aws_checks(cfg, pairs, clock)
+    return said + found, views
+
+
+def _me() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+def _aws_checks(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:
     from ..aws.tokens import Clients, utc_clock
 
     clients = Clients(utc_clock(clock), attempts=2, timeouts=(5, 10))

@@ -42,6 +42,7 @@ class TargetView:
     endpoint: str | None = None
     where: str = ""
     instance: Writer | None = field(default=None, compare=False, repr=False)
+    given: tuple[str, ...] = ()  # the roles whose path the config wrote (not the writer's default)
 
     @property
     def main(self) -> Path:
@@ -83,6 +84,7 @@ def from_config(config: Config, registry: Registry) -> list[tuple[Domain, Target
                         target.options,
                         where=f"the {target.writer} target ({where})",
                         instance=_writer(registry, target.writer, target.options),
+                        given=target.given,
                     ),
                 )
             )
@@ -103,17 +105,23 @@ def defaults(registry: Registry, environ: Mapping[str, str] = os.environ) -> lis
 
 def moved(view: TargetView, environ: Mapping[str, str]) -> list[tuple[Path, Path, list[str]]]:
     """Each file of ``view`` at its writer's default path here that is elsewhere for a process
-    without :data:`MOVERS`: (here, there, the variables that move it)."""
+    without :data:`MOVERS`: (here, there, the variables that move it). A path the config wrote is
+    the same for every process: never moved."""
     movers = [name for name in environ if name.upper() in MOVERS]
     if view.instance is None or not movers:
         return []
+    writer = view.instance
     plain = {k: v for k, v in environ.items() if k not in movers}
-    here, there = view.instance.default_paths(environ), view.instance.default_paths(plain)
-    return [
-        (path, there[role], movers)
-        for role, path in view.files
-        if here.get(role) == path and there.get(role) not in (None, path)
-    ]
+    here, there = writer.default_paths(environ), writer.default_paths(plain)
+    found = []
+    for role, path in view.files:
+        if role in view.given or here.get(role) != path or there.get(role) in (None, path):
+            continue
+        names = [
+            m for m in movers if writer.default_paths({k: v for k, v in environ.items() if k != m}).get(role) != path
+        ]
+        found.append((path, there[role], names or movers))
+    return found
 
 
 def _writer(registry: Registry, name: str, options: Iterable[tuple[str, Any]]) -> Writer | None:

@@ -77,7 +77,9 @@ class Systemd:
         return [self.systemctl("daemon-reload")]
 
     def removal_by_hand(self) -> list[Command]:
-        return [self.systemctl("stop", self.unit), self.systemctl("daemon-reload")]
+        # disable, not just stop: an `enable` run by hand left a .wants/ link, which `disable`
+        # removes even once the unit file is gone
+        return [self.systemctl("disable", "--now", self.unit), self.systemctl("daemon-reload")]
 
 
 @dataclass

@@ -66,10 +66,16 @@ class Step:
         raise NotImplementedError
 
 
+#: where the account tools live (useradd, userdel, groupadd...), searched after PATH: root's shell
+#: may lack them (Debian's `su` without `-` keeps a PATH without sbin)
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
 def run(argv: list[str]) -> None:
     """Run a command a step needs (``useradd`` ...); InstallError naming it and its complaint."""
+    program = shutil.which(argv[0], path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN])) or argv[0]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        done = subprocess.run([program, *argv[1:]], capture_output=True, text=True, timeout=120)
     except OSError as e:
         raise InstallError(f"cannot run {argv[0]}: {e.strerror}") from None
     if done.returncode != 0:
