@@ -123,8 +123,10 @@ def test_install_service_system_dry_run_prints_every_step_and_writes_nothing(tmp
     )
     assert score and float(score.group(1)) <= 2.0
     hidden = program.unreachable_by_service((str(SCRIPT),))
+    changeable = program.changeable((str(SCRIPT),))
     assert [line for line in done.stderr.splitlines() if line.startswith("WARNING")] == [
-        f"WARNING the service cannot start {SCRIPT}: {p}" for p in hidden
+        *(f"WARNING the service cannot start {SCRIPT}: {p}" for p in hidden),
+        *(f"WARNING the service would run code another user can change: {p}" for p in changeable),
     ]
 
 
@@ -379,3 +381,23 @@ def test_a_file_swapped_for_a_symlink_while_installing_is_not_followed(layout, s
     with pytest.raises(OSError):
         step.apply()
     assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+@skip_unless_root()
+def test_a_program_another_user_can_change_is_named_when_root_installs_the_service(layout, shared):
+    """Root installs the service from a program in another user's directory (their venv, say): the
+    service would run their code with its AWS credentials, so the report says so."""
+    with users(("i15-venv-owner", ())) as (owner,):
+        venv = shared / "venv" / "bin"
+        venv.mkdir(parents=True)
+        shutil.chown(venv.parent, owner.name, owner.name)
+        script = venv / "codeartifact-refresher"
+        script.write_text("#!/usr/bin/python3\nfrom codeartifact_refresher.cli import main\nmain()\n")
+        script.chmod(0o755)
+        report = system.install(layout, (str(script),), dry_run=True)
+        assert report.warnings == [
+            f"the service would run code another user can change: {script} ({venv.parent}) is owned by {owner.name}: "
+            f"they could change what the service runs (chown root: {venv.parent})"
+        ]
+        shutil.chown(venv.parent, "root", "root")
+        assert system.install(layout, (str(script),), dry_run=True).warnings == []
