@@ -116,3 +116,18 @@ def test_an_expiration_that_is_not_a_time_fails_that_domain_and_the_state_is_sav
     assert "Traceback" not in capsys.readouterr().err
     (entry,) = json.loads((home / STATE).read_text())["domains"].values()
     assert entry["failures"] == 1 and "GetAuthorizationToken" in entry["last_error"]
+
+
+def test_a_servers_repository_list_cannot_stretch_a_message_or_keep_us_asking(standin, tmp_path, home, capsys):
+    """A repository that is not found is named with the domain's repositories: a server that lists
+    names no repository can have (a control character, 5,000 characters) and always has another
+    page is asked a bounded number of times, and only real names are shown."""
+    hostile = "evil\x1b]0;owned\x07" + "x" * 5000
+    page = {"repositories": [{"name": hostile}, {"name": "pypi-store"}], "nextToken": "more"}
+    standin.inject_answer("ListRepositoriesInDomain", page, times=10_000)
+    path = write_config(tmp_path / "c.yaml", standin, "      - {writer: pip, repository: missing}\n")
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "not found; the domain's repositories: " in err and "pypi-store" in err, err
+    assert "evil" not in err and max(len(line) for line in err.splitlines()) < 3000
+    assert standin.calls["ListRepositoriesInDomain"] <= 100
