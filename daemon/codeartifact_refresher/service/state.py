@@ -30,6 +30,7 @@ from .. import retire
 from ..aws import endpoints
 from ..config import Config, Domain
 from ..errors import TargetError
+from ..log import one_line
 from ..outputs import files
 from ..platform.paths import user_state_dir
 from ..refresh import UNCHANGED, WRITTEN
@@ -100,7 +101,7 @@ class DomainState:
         values["targets"] = {
             path: {k: _text(v) for k, v in outcome.items() if k in ("writer", "outcome", "error")}
             for path, outcome in (targets.items() if isinstance(targets, dict) else ())
-            if isinstance(path, str) and isinstance(outcome, dict)
+            if isinstance(path, str) and one_line(path, limit=None) == path and isinstance(outcome, dict)
         }
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
@@ -110,11 +111,12 @@ MAX_TEXT = 1000  # characters of a message read back from the state file
 
 
 def _text(value: object) -> str | None:
-    """A string from the state file, cut to one bounded line; None for anything else."""
+    """A string from the state file, cut to one bounded line, each control character shown as its
+    escape (a terminal's escape sequence in a file someone else wrote is text, not a command to the
+    terminal of whoever runs ``status``); None for anything else."""
     if not isinstance(value, str):
         return None
-    line = " ".join(value.split())
-    return line if len(line) <= MAX_TEXT else line[: MAX_TEXT - 3] + "..."
+    return one_line(" ".join(value[: MAX_TEXT * 4].split()), MAX_TEXT)
 
 
 class State:
