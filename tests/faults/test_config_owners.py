@@ -261,3 +261,34 @@ def test_a_hook_program_another_user_puts_first_in_path_after_the_load_is_not_ru
     (theirs / "notify").unlink()
     assert hooks.run(domain.on_change, 10, hooks.environment(domain, None, []), "acme", hooks.Running()) is None
     assert ran.read_text() == "trusted\n"
+
+
+def test_login_keep_fresh_does_not_make_another_users_config_its_own(shared, people):
+    """A config in my directory that another user owns: the agent refuses it; ``login --keep-fresh``
+    must not rewrite it into a file of mine (their text, hooks and all, which the agent would then run)."""
+    from codeartifact_refresher import login
+    from codeartifact_refresher.writers.registry import Registry
+
+    mine = shared / "mine"
+    mine.mkdir(mode=0o755)
+    os.chown(mine, people.me.uid, people.me.gid)
+    path = written(mine / "c.yaml", config_text())
+    shutil.chown(path, people.other.name, people.other.name)
+    before = path.read_text()
+    registry = Registry()
+    registry.get("npm")  # loaded here, as what a write needs: the child may not read our library
+    import ctypes  # noqa: F401
+
+    request = login.Request("npm", "acme", "npm-store", "111122223333", region="us-east-1")
+
+    def keep_fresh() -> str:
+        try:
+            return login.keep_fresh(path, request, registry, {"HOME": str(mine)})
+        except ConfigError as e:
+            return str(e)
+
+    assert outcome_as(people.me.uid, people.me.gid, keep_fresh) == (
+        f"{path}: is owned by {people.other.name}; running as {people.me.name}, the config must be writable by "
+        f"{people.me.name} or root alone (chown {people.me.name}: {path})"
+    )
+    assert path.read_text() == before and path.stat().st_uid == people.other.uid
