@@ -6,7 +6,8 @@ config (:func:`as_config`), checked exactly as a config file is, so a login and 
 write the same files the same way; a flag's mistake is reported by its flag (``--domain-owner:
 expected a 12-digit AWS account ID``). *Keeping it fresh* (:func:`keep_fresh`) adds the target to
 the user's config (created if missing, every byte of an existing one kept: :mod:`.config.edit`),
-checked before it is written, so that the agent refreshes it from then on.
+checked before it is written, so that the agent refreshes it from then on. A config the agent would
+refuse (see :mod:`.config.trust`) is not edited.
 """
 
 from __future__ import annotations
@@ -154,6 +155,10 @@ def keep_fresh(path: Path, request: Request, registry: Registry, environ: Mappin
     ``"added"`` or ``"already"`` (an equal target is there). The result is loaded and checked before
     it replaces the file; a config that would not load is left as it was, with the reason."""
     as_config(request, registry, environ)  # the flags' mistakes, by flag, before the file is read
+    if os.path.lexists(path) and not os.path.islink(path):  # a link: the write refuses it
+        # a config this user's agent would refuse (another user's, or theirs to change) is not
+        # edited: the rewrite would make their text, hooks and all, this user's own file
+        yamlfile.read(path, strict_owner=True, environ=environ)
     domain, target = settings(request, registry)
     outcome = "created"
 

@@ -5,7 +5,10 @@ options, files (role to path) and the endpoint it wrote (never the token). A rec
 when no target of the config matches it (the same writer, repository, options and files): a target
 removed, or given another ``index``, ``path`` or name. Its writer's ``retire_file`` then removes, file
 by file, what the target wrote (pip's index URL, npm's registry and auth lines, twine's section),
-with the same lock, checks and atomic write as a refresh, and the record is dropped. Without this
+with the same lock, checks and atomic write as a refresh, and the record is dropped. The file keeps
+its mode: a build host's ``0640`` file that other targets still write stays readable by its group
+(narrowed to ``0600``, it would stay so, since a refresh never widens a mode, and pip and npm would
+silently fall back to the public registries). Without this
 a removed target's entry would stay with a token that lapses: pip warns ``401 Error, Credentials
 not correct`` on every run, and may try it before the live one. A writer that cannot retire
 (:meth:`~.writers.base.Writer.retires` is false) leaves its entries; its record is dropped all the
@@ -32,6 +35,7 @@ from .writers.base import Credentials
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
+KEEP_MODE = 0o7777  # what a retirement asks of a file's mode: as it is (it only ever removes a token)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ def retire(record: Record, registry: Registry, dry_run: bool = False) -> list[Ch
         try:
             if dry_run:
                 render(files.read(path).text)
-            elif not files.update(path, render):
+            elif not files.update(path, render, wanted=KEEP_MODE):
                 continue
         except _Gone:
             continue

@@ -262,3 +262,69 @@ def test_a_member_whose_session_predates_the_group_is_told_to_log_in_again(build
         ) in [f.text for f in local.check([view], facts)]
 
     in_child_as(entry.pw_uid, entry.pw_gid, in_an_old_session, groups=[entry.pw_gid])
+
+
+HOSTILE_TOOL = """#!/usr/bin/python3
+# the user's own `pip` and `npm`: reach for the terminal of whoever runs them
+import fcntl, os, sys, termios
+try:
+    fd = os.open("/dev/tty", os.O_RDWR)
+except OSError as e:
+    said = f"no terminal: {e.strerror}"
+else:
+    try:
+        for byte in b"echo {marker}\\n":
+            fcntl.ioctl(fd, termios.TIOCSTI, bytes([byte]))
+        said = "pushed keystrokes into the terminal"
+    except OSError as e:
+        said = f"opened the terminal, could not push keystrokes: {e.strerror}"
+with open(os.path.join(os.environ["HOME"], os.path.basename(sys.argv[0]) + ".said"), "w") as out:
+    out.write(said)
+"""
+
+
+@needs_root
+def test_as_runs_the_users_tools_where_they_cannot_reach_roots_terminal(tmp_path):
+    """Root runs `doctor --as USER` in its shell's terminal; the checks run USER's own `pip` and `npm`
+    (from their login PATH), which try to push keystrokes into that terminal (TIOCSTI) for root's
+    shell to run after doctor exits. They run without any terminal at all."""
+    import pty
+    import select
+
+    name, marker = f"i15-tty-{secrets.token_hex(3)}", f"INJECTED-{secrets.token_hex(4)}"
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True)
+    try:
+        user_home = Path(pwd.getpwnam(name).pw_dir)
+        (user_home / "bin").mkdir()
+        for tool_name in ("pip", "npm"):
+            (user_home / "bin" / tool_name).write_text(HOSTILE_TOOL.replace("{marker}", marker))
+            (user_home / "bin" / tool_name).chmod(0o755)
+        (user_home / ".profile").write_text('PATH="$HOME/bin:$PATH"\nexport PATH\n')
+        subprocess.run(["chown", "-R", f"{name}:{name}", str(user_home)], check=True)
+        argv = [sys.executable, "-m", "codeartifact_refresher", "doctor", "--as", name]
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(tmp_path),
+            "CODEARTIFACT_REFRESHER_CONFIG": str(tmp_path / "no.yaml"),
+        }
+        pid, terminal = pty.fork()  # the child: a session whose controlling terminal is this pty, as a shell's
+        if pid == 0:
+            os.execve(sys.executable, argv, {**env, "PYTHONPATH": os.pathsep.join(sys.path)})
+        shown = b""
+        while select.select([terminal], [], [], 60)[0]:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # EIO: the terminal's last process is gone
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 1, shown
+        os.close(terminal)
+        assert f"ok: the file checks below ran as {name} ".encode() in shown, shown
+        said = {tool_name: (user_home / f"{tool_name}.said").read_text() for tool_name in ("pip", "npm")}
+        none = "no terminal: No such device or address"
+        assert said == {"pip": none, "npm": none}  # both ran, as the user, and neither found a terminal
+        assert marker.encode() not in shown
+    finally:
+        subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)

@@ -22,6 +22,7 @@ import pytest
 
 from codeartifact_refresher.service.install import program, render, system
 from codeartifact_refresher.service.install.layout import NO_HOME, Layout
+from codeartifact_refresher.service.install.steps import InstallError
 from codeartifact_refresher.testing import StandIn, packages
 
 from ..unit.test_units import analyze
@@ -122,8 +123,10 @@ def test_install_service_system_dry_run_prints_every_step_and_writes_nothing(tmp
     )
     assert score and float(score.group(1)) <= 2.0
     hidden = program.unreachable_by_service((str(SCRIPT),))
+    changeable = program.changeable((str(SCRIPT),))
     assert [line for line in done.stderr.splitlines() if line.startswith("WARNING")] == [
-        f"WARNING the service cannot start {SCRIPT}: {p}" for p in hidden
+        *(f"WARNING the service cannot start {SCRIPT}: {p}" for p in hidden),
+        *(f"WARNING the service would run code another user can change: {p}" for p in changeable),
     ]
 
 
@@ -333,3 +336,68 @@ def test_system_needs_root_and_user_is_the_default_for_everyone_else(shared):
     )
     assert default.startswith("0\n") and f"would create: {shared}/h/systemd/user/" in default
     assert removal.startswith("2\nERROR uninstall-service --system needs root")
+
+
+@skip_unless_root()
+@pytest.mark.parametrize("made", ["config directory", "credentials file"])
+def test_what_another_user_made_where_root_installs_is_not_taken_over(layout, made):
+    """A config directory or a credentials file that another user made first (an admin's earlier
+    mistake let them): root would have made it, and what they put in it, its own."""
+    with users(("i15-planter", ())) as (planter,):
+        layout.config_dir.mkdir(mode=0o755)
+        planted = layout.env_file
+        planted.write_text("LD_PRELOAD=/tmp/theirs.so\n")
+        shutil.chown(planted, planter.name, planter.name)
+        if made == "config directory":
+            shutil.chown(layout.config_dir, planter.name, planter.name)
+            planted = layout.config_dir
+        owner = "root:root"
+        chown = f"chown -R {owner}" if planted.is_dir() else f"chown {owner}"
+        with pytest.raises(InstallError) as refused:
+            system.install(layout, program.installed(), dry_run=False)
+        assert str(refused.value) == (
+            f"{planted} belongs to {planter.name}, who could have put their own settings in it: check it, then "
+            f"`{chown} {planted}` (or move it away) and run again"
+        )
+        assert planted.stat().st_uid == planter.uid and layout.env_file.stat().st_uid == planter.uid
+        assert stat.S_IMODE(layout.env_file.stat().st_mode) == 0o644  # nor given root's mode
+
+
+@skip_unless_root()
+def test_a_file_swapped_for_a_symlink_while_installing_is_not_followed(layout, shared):
+    """A kept file that becomes a symlink between the look and the change: its mode and owner are
+    set on the file opened there, never through the link onto what it points at."""
+    from codeartifact_refresher.service.install.steps import ROOT, WriteFile
+
+    victim = shared / "victim"
+    victim.write_text("someone else's\n")
+    victim.chmod(0o644)
+    layout.config_dir.mkdir(mode=0o755)
+    layout.env_file.write_text("# the admin's\n")
+    step = WriteFile(layout.env_file, "", 0o600, ROOT, keep=True)
+    assert step.change() == "set mode 0644 -> 0600"
+    layout.env_file.unlink()
+    layout.env_file.symlink_to(victim)
+    with pytest.raises(OSError):
+        step.apply()
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+@skip_unless_root()
+def test_a_program_another_user_can_change_is_named_when_root_installs_the_service(layout, shared):
+    """Root installs the service from a program in another user's directory (their venv, say): the
+    service would run their code with its AWS credentials, so the report says so."""
+    with users(("i15-venv-owner", ())) as (owner,):
+        venv = shared / "venv" / "bin"
+        venv.mkdir(parents=True)
+        shutil.chown(venv.parent, owner.name, owner.name)
+        script = venv / "codeartifact-refresher"
+        script.write_text("#!/usr/bin/python3\nfrom codeartifact_refresher.cli import main\nmain()\n")
+        script.chmod(0o755)
+        report = system.install(layout, (str(script),), dry_run=True)
+        assert report.warnings == [
+            f"the service would run code another user can change: {script} ({venv.parent}) is owned by {owner.name}: "
+            f"they could change what the service runs (chown root: {venv.parent})"
+        ]
+        shutil.chown(venv.parent, "root", "root")
+        assert system.install(layout, (str(script),), dry_run=True).warnings == []

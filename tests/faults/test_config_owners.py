@@ -197,3 +197,98 @@ def test_a_read_only_mount_does_not_excuse_another_users_file(configmap, people,
     os.chown(path, people.other.uid, people.other.gid)
     subprocess.run(["mount", "-o", "remount,ro", str(configmap)], check=True)
     assert f"is owned by {people.other.name}" in runner.load(path)
+
+
+def _theirs(directory: Path, people) -> Path:
+    directory.mkdir(mode=0o755)
+    shutil.chown(directory, people.other.name, people.other.name)
+    return directory
+
+
+def test_a_hook_program_reached_through_a_link_in_another_users_directory_is_refused(shared, people, runner):
+    """Our ``notify`` links to a link of theirs that leads to ``/bin/true``: every file on the way is
+    root's, but they can point their link elsewhere once the config is accepted."""
+    theirs = _theirs(shared / "theirs", people)
+    (theirs / "true").symlink_to("/bin/true")
+    os.lchown(theirs / "true", people.other.uid, people.other.gid)
+    ours = shared / "bin"
+    ours.mkdir(mode=0o755)
+    (ours / "notify").symlink_to(theirs / "true")
+    path = runner.own(written(shared / "c.yaml", config_text(str(ours / "notify"))), 0o644)
+    assert runner.load(path) == (
+        f"{path}:5: on_change: the program '{ours / 'notify'}' ({theirs}) is owned by {people.other.name}; "
+        f"running as {runner.name}, a hook's program must be writable by {runner.allowed} "
+        f"(chown {runner.name}: {theirs})"
+    )
+
+
+def test_a_hook_program_in_a_directory_whose_parent_another_user_can_write_is_refused(shared, people, runner):
+    """The program and its directory are root's, but the directory above is theirs: they can rename
+    ours away and put a directory of theirs with another ``notify`` in its place."""
+    tools = _theirs(shared / "tools", people) / "bin"
+    tools.mkdir(mode=0o755)
+    shutil.copy("/bin/true", tools / "notify")
+    path = runner.own(written(shared / "c.yaml", config_text(str(tools / "notify"))), 0o644)
+    assert runner.load(path).startswith(
+        f"{path}:5: on_change: the program '{tools / 'notify'}' ({tools.parent}) is owned by {people.other.name}; "
+    )
+
+
+def test_a_hook_program_another_user_puts_first_in_path_after_the_load_is_not_run(shared, people, monkeypatch):
+    """PATH holds a directory of theirs before a trusted one: the config's ``notify`` was found in
+    the trusted one at the load; theirs, made later, would be what a PATH lookup starts now."""
+    from codeartifact_refresher.service import hooks
+
+    theirs, trusted = _theirs(shared / "theirs", people), shared / "trusted"
+    trusted.mkdir(mode=0o755)
+    ran = shared / "ran"
+    for directory in (theirs, trusted):
+        (directory / "notify").write_text(f"#!/bin/sh\necho {directory.name} > {ran}\n")
+        (directory / "notify").chmod(0o755)
+    (theirs / "notify").rename(theirs / "later")
+    monkeypatch.setenv("PATH", f"{theirs}:{trusted}:/usr/sbin:/usr/bin:/sbin:/bin")  # userdel, for the clean-up
+    path = written(shared / "c.yaml", config_text("notify"))
+    domain = config.load(path).domains[0]  # accepted: notify is the trusted one
+    (theirs / "later").rename(theirs / "notify")
+    shutil.chown(theirs / "notify", people.other.name, people.other.name)
+
+    failure = hooks.run(domain.on_change, 10, hooks.environment(domain, None, []), "acme", hooks.Running())
+    assert failure == (
+        f"hook notify: not run: its program {theirs / 'notify'} ({theirs}) is owned by {people.other.name}; running "
+        f"as root, a hook's program must be writable by root alone (chown root: {theirs})"
+    )
+    assert not ran.exists()
+    (theirs / "notify").unlink()
+    assert hooks.run(domain.on_change, 10, hooks.environment(domain, None, []), "acme", hooks.Running()) is None
+    assert ran.read_text() == "trusted\n"
+
+
+def test_login_keep_fresh_does_not_make_another_users_config_its_own(shared, people):
+    """A config in my directory that another user owns: the agent refuses it; ``login --keep-fresh``
+    must not rewrite it into a file of mine (their text, hooks and all, which the agent would then run)."""
+    from codeartifact_refresher import login
+    from codeartifact_refresher.writers.registry import Registry
+
+    mine = shared / "mine"
+    mine.mkdir(mode=0o755)
+    os.chown(mine, people.me.uid, people.me.gid)
+    path = written(mine / "c.yaml", config_text())
+    shutil.chown(path, people.other.name, people.other.name)
+    before = path.read_text()
+    registry = Registry()
+    registry.get("npm")  # loaded here, as what a write needs: the child may not read our library
+    import ctypes  # noqa: F401
+
+    request = login.Request("npm", "acme", "npm-store", "111122223333", region="us-east-1")
+
+    def keep_fresh() -> str:
+        try:
+            return login.keep_fresh(path, request, registry, {"HOME": str(mine)})
+        except ConfigError as e:
+            return str(e)
+
+    assert outcome_as(people.me.uid, people.me.gid, keep_fresh) == (
+        f"{path}: is owned by {people.other.name}; running as {people.me.name}, the config must be writable by "
+        f"{people.me.name} or root alone (chown {people.me.name}: {path})"
+    )
+    assert path.read_text() == before and path.stat().st_uid == people.other.uid

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from codeartifact_refresher import cli
+from codeartifact_refresher.config import load
 
 from ..conftest import ALL_TARGETS, write_config
 
@@ -116,3 +117,41 @@ def test_an_expiration_that_is_not_a_time_fails_that_domain_and_the_state_is_sav
     assert "Traceback" not in capsys.readouterr().err
     (entry,) = json.loads((home / STATE).read_text())["domains"].values()
     assert entry["failures"] == 1 and "GetAuthorizationToken" in entry["last_error"]
+
+
+def test_a_servers_repository_list_cannot_stretch_a_message_or_keep_us_asking(standin, tmp_path, home, capsys):
+    """A repository that is not found is named with the domain's repositories: a server that lists
+    names no repository can have (a control character, 5,000 characters) and always has another
+    page is asked a bounded number of times, and only real names are shown."""
+    hostile = "evil\x1b]0;owned\x07" + "x" * 5000
+    page = {"repositories": [{"name": hostile}, {"name": "pypi-store"}], "nextToken": "more"}
+    standin.inject_answer("ListRepositoriesInDomain", page, times=10_000)
+    path = write_config(tmp_path / "c.yaml", standin, "      - {writer: pip, repository: missing}\n")
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "not found; the domain's repositories: " in err and "pypi-store" in err, err
+    assert "evil" not in err and max(len(line) for line in err.splitlines()) < 3000
+    assert standin.calls["ListRepositoriesInDomain"] <= 100
+
+
+def test_a_state_file_cannot_send_escape_sequences_to_the_terminal_of_whoever_reads_status(
+    standin, tmp_path, home, capsys
+):
+    """Root runs ``status`` on the system service's config; the state file is the service user's. What
+    it says is shown as text: a terminal's escape sequence in it is escaped, never sent."""
+    config = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    (home / STATE).parent.mkdir(parents=True)
+    key = load(config).domains[0].key
+    entry = {
+        "label": "acme\x1b]0;owned\x07",
+        "last_error": "boom\x1b[2J\x1b]0;owned\x07",
+        "failures": 1,
+        "targets": {str(home / ".npmrc"): {"writer": "npm\x1b[8m", "outcome": "failed", "error": "e\x1b[2J"}},
+    }
+    (home / STATE).write_text(json.dumps({"domains": {key: entry}}))
+    for args in (["status"], ["status", "--json"], ["wait", "--timeout", "0"]):
+        cli.main([*args, "--config", str(config)])
+        shown = capsys.readouterr()
+        assert "\x1b" not in shown.out + shown.err, args
+    cli.main(["status", "--config", str(config)])
+    assert "boom\\x1b[2J\\x1b]0;owned\\x07" in capsys.readouterr().out

@@ -217,3 +217,41 @@ def test_dry_run_redacts_every_credential_the_users_files_hold(standin, tmp_path
     leaked = [w for w in users if w in out]
     assert not leaked, f"the user's own credentials were printed: {leaked}"
     assert_no_token(standin.issued_tokens(), {"dry run": out})
+
+
+def test_the_commands_of_issue_15_show_no_token(standin, tmp_path, home, capsys):
+    """login (and --dry-run, --keep-fresh), init reading files full of tokens, doctor, wait, a
+    retirement's log lines, install-service and completion, at debug level: no token anywhere."""
+    out = {}
+
+    def run(name, *args):
+        status = cli.main(["-v", *args])
+        captured = capsys.readouterr()
+        out[f"{name}: stdout"], out[f"{name}: stderr"] = captured.out, captured.err
+        return status
+
+    flags = ["--domain", "acme", "--domain-owner", standin.account, "--endpoint-url", standin.url]
+    config = home / ".config" / "codeartifact-refresher" / "config.yaml"
+    for tool_name, repository in (("pip", "pypi-store"), ("npm", "npm-store"), ("twine", "pypi-store")):
+        login = ["login", "--tool", tool_name, "--repository", repository, "--region", "us-east-1", *flags]
+        assert run(f"login {tool_name}", *login) == 0
+        assert run(f"login {tool_name} dry run", *login, "--dry-run") == 0
+        assert run(f"login {tool_name} keep fresh", *login, "--keep-fresh") == 0
+    assert "_authToken=" in (home / ".npmrc").read_text() and config.exists()
+    assert run("init", "init", "--yes", "--region", "us-east-1", "--output", str(tmp_path / "init.yaml")) == 0, out[
+        "init: stderr"
+    ]
+    assert run("doctor", "doctor", "--config", str(config)) in (0, 1)
+    assert run("wait", "wait", "--timeout", "0", "--config", str(config)) in (0, 1)
+    assert run("refresh", "refresh", "--config", str(config)) == 0  # the state file records what it wrote
+    write_config(config, standin, "      - {writer: pip, repository: pypi-store}\n")  # npm and twine leave
+    assert run("retire dry run", "refresh", "--dry-run", "--config", str(config)) == 0
+    assert run("retire", "refresh", "--config", str(config)) == 0
+    assert "left the config: its entries were removed" in out["retire: stderr"]
+    assert run("install-service", "install-service", "--user", "--dry-run") == 0
+    for shell in ("bash", "zsh", "fish"):
+        assert run(f"completion {shell}", "completion", shell) == 0
+
+    state = next((home / ".local" / "state").rglob("state.json")).read_text()
+    configs = {"config": config.read_text(), "init's config": (tmp_path / "init.yaml").read_text()}
+    assert_no_token(standin.issued_tokens(), {**out, "state file": state, **configs})

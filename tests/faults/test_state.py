@@ -1,6 +1,7 @@
 """The state file when two processes write it: a one-shot `refresh` beside a running daemon."""
 
 import json
+import os
 
 from codeartifact_refresher import cli
 from codeartifact_refresher.config import load
@@ -61,3 +62,51 @@ def test_a_symlinked_state_file_is_refused_without_advice_that_does_not_apply(st
     assert f"{state_file} is a symlink; refusing to replace it" in line
     assert "follow_symlinks" not in line and "give the path of the file itself" in line
     assert real.read_text() == "{}" and state_file.is_symlink()
+
+
+def test_a_state_file_another_user_put_in_place_since_it_was_read_is_not_taken_in(standin, tmp_path):
+    """The daemon read its own state file at start; later another user (who can write the state
+    directory: a shared volume) replaces it. Its records of what was written, which decide what a
+    sweep removes from which file, and its endpoints are not taken in when the daemon saves."""
+    config = load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS))
+    domain, other = config.domains[0], 54321  # a uid that is neither ours nor root's
+    directory = tmp_path / "shared"
+    directory.mkdir(mode=0o700)
+    path = directory / "state.json"
+    daemon = State(path)
+    daemon.get(domain).last_attempt = 100.0
+    daemon.save(150.0)
+    daemon = State.load(path)
+    assert daemon.trusted and not daemon.written
+
+    victim = tmp_path / "victim" / "pip.conf"
+    theirs = {
+        "domains": {
+            domain.key: {
+                "label": domain.label,
+                "last_attempt": iso(300.0),
+                "endpoints": {
+                    "pypi/pypi-store": {"url": f"{standin.url}/pypi/other/", "resolved_at": iso(300.0)},
+                },
+            }
+        },
+        "written": [
+            {
+                "writer": "pip",
+                "repository": "pypi-store",
+                "options": {},
+                "files": {"main": str(victim)},
+                "endpoint": f"{standin.url}/pypi/pypi-store/",
+            }
+        ],
+    }
+    path.unlink()
+    path.write_text(json.dumps(theirs))
+    os.chown(path, other, other)
+    os.chown(directory, other, other)  # theirs, so root may keep their file's owner when it writes
+    daemon.save(400.0)
+
+    assert not daemon.written  # a sweep would have removed pypi-store's index-url from the victim's file
+    assert daemon.endpoints_of(domain) == {} and daemon.get(domain).last_attempt == 100.0
+    saved = json.loads(path.read_text())
+    assert saved["written"] == [] and saved["domains"][domain.key]["last_attempt"] == iso(100.0)

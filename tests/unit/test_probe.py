@@ -72,3 +72,31 @@ def test_a_config_probe_cannot_use_is_said_in_one_line(tmp_path, health, message
     path = config(tmp_path, health)
     assert cli.main(["probe", "--config", str(path)]) == 1
     assert capsys.readouterr().err.strip().endswith(f"{path}: {message}")
+
+
+def test_a_listener_that_is_not_the_daemon_cannot_send_escape_sequences(tmp_path, capsys):
+    """Another user holds the port while the daemon is down: their answer is shown as text."""
+    import http.server
+    import threading
+
+    class Impostor(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            body = b"alive\x1b]0;owned\x07\x1b[2J" + b"x" * 5000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        path = config(tmp_path, f"health: {{port: {server.server_address[1]}}}\n")
+        assert cli.main(["probe", "--config", str(path)]) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "alive\\x1b]0;owned\\x07" in out and len(out) < 300

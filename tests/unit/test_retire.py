@@ -2,6 +2,7 @@
 is left for pip to try (``401 Error, Credentials not correct``) or npm to send."""
 
 import json
+import stat
 
 from codeartifact_refresher import cli
 from codeartifact_refresher.retire import Record
@@ -92,3 +93,16 @@ def test_a_record_from_the_state_file_is_checked_before_it_is_believed():
         [good],
     ):
         assert Record.from_json(bad) is None
+
+
+def test_a_shared_files_mode_survives_a_retirement(standin, tmp_path, shared):
+    """A build host's 0640 pip.conf whose target changes its index: the old entry goes, and the
+    file stays readable by its group (a 0600 file would stay 0600, and pip would fall back)."""
+    pip_conf = shared / "pip.conf"
+    target = f"      - {{writer: pip, repository: pypi-store, path: {pip_conf}, mode: 0640, index: extra}}\n"
+    config = write_config(tmp_path / "c.yaml", standin, target)
+    assert refresh(config) == 0 and stat.S_IMODE(pip_conf.stat().st_mode) == 0o640
+    write_config(config, standin, target.replace(", index: extra", ""))
+    assert refresh(config) == 0
+    assert "extra-index-url" not in pip_conf.read_text() and "index-url" in pip_conf.read_text()
+    assert stat.S_IMODE(pip_conf.stat().st_mode) == 0o640

@@ -28,6 +28,8 @@ from . import session as sessions
 from .advice import PERMISSIONS, call
 from .endpoints import MAX_AGE, Endpoint, EndpointLookup, plausible, state_key, valid_endpoint
 
+LISTED_PAGES = 20  # pages of ListRepositoriesInDomain read (a domain holds up to 1,000 repositories)
+
 __all__ = ["PERMISSIONS", "Clients", "Token", "utc_clock", "utcnow", "valid_token"]
 
 
@@ -142,19 +144,26 @@ class Clients:
         return Token(value, expires_at, issued_at, _server_time(response))
 
     def repositories(self, domain: Domain) -> list[str]:
-        """The names of the domain's repositories (ListRepositoriesInDomain, every page)."""
+        """The names of the domain's repositories (ListRepositoriesInDomain, every page): only names
+        CodeArtifact can give a repository (as the config checks them), so what a server says cannot
+        stretch a message or put a control character in it; at most :data:`LISTED_PAGES` pages, so
+        that one handing out a next page for ever cannot keep us asking."""
+        from ..config.loader import REPOSITORY_RE
+
         kwargs: dict[str, Any] = {"domain": domain.domain}
         if domain.owner:
             kwargs["domainOwner"] = domain.owner
         names: list[str] = []
-        while True:
+        for _ in range(LISTED_PAGES):
             page = call(
                 domain, "ListRepositoriesInDomain", lambda: self.client(domain).list_repositories_in_domain(**kwargs)
             )
-            names += [r["name"] for r in page.get("repositories", []) if isinstance(r.get("name"), str)]
-            if not page.get("nextToken") or len(names) > 10000:
-                return sorted(names)
+            found = (r.get("name") for r in page.get("repositories", []) if isinstance(r, dict))
+            names += [name for name in found if isinstance(name, str) and REPOSITORY_RE.fullmatch(name)]
+            if not page.get("nextToken"):
+                break
             kwargs["nextToken"] = page["nextToken"]
+        return sorted(names)
 
     def endpoint(self, domain: Domain, repository: str, fmt: str) -> str:
         """GetRepositoryEndpoint for (repository, format), asked once and then remembered for a day."""

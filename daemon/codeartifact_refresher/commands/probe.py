@@ -34,6 +34,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     import http.client
 
     from ..errors import Error
+    from ..log import one_line
 
     cfg, _ = load_config(args)
     if cfg.health is None:
@@ -51,5 +52,6 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
         raise Error(f"{where}: {getattr(e, 'strerror', None) or e} (does the daemon run with this config?)") from None
     finally:
         connection.close()
-    sys.stdout.write(f"{where}: {answer.status} {verdict}\n")
+    # whoever holds the port while the daemon does not (another user) chooses this text: shown, not obeyed
+    sys.stdout.write(f"{where}: {answer.status} {one_line(verdict, 200)}\n")
     return EXIT_OK if answer.status == 200 else EXIT_FAILED

@@ -152,8 +152,7 @@ def _trusted_program(check: Checker, m: Map, program: str, found: Path) -> None:
     if untrusted is not None:
         where = "" if str(untrusted.target) == program else f" ({untrusted.target})"
         raise check.fail(
-            f"on_change: the program {shown(program)}{where} {untrusted.problem}; running as {trust.user_name(euid)}, "
-            f"a hook's program must be writable by {trust.allowed(euid)} ({untrusted.fix})",
+            f"on_change: the program {shown(program)}{where} {trust.program_refusal(untrusted, euid)}",
             m.line_of("on_change"),
         )
 

@@ -35,8 +35,7 @@ def problem(target: Path, info: os.stat_result, euid: int, read_only: bool = Fal
     """The reason ``target`` (as stat'ed) could be changed by someone other than ``euid`` or root."""
     sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
     if info.st_uid not in (0, euid):
-        owner = "root" if euid == 0 else user_name(euid)
-        return Problem(target, f"is owned by {user_name(info.st_uid)}", f"chown {owner}: {target}")
+        return Problem(target, f"is owned by {user_name(info.st_uid)}", f"chown {_owner(euid)}: {target}")
     if read_only:  # its mode bits say nothing: nobody can write it (its owner, checked above, could remount it)
         return None
     if info.st_mode & stat.S_IWOTH and not sticky:
@@ -64,23 +63,66 @@ def allowed(euid: int) -> str:
     return "root alone" if euid == 0 else f"{user_name(euid)} or root alone"
 
 
+MAX_LINKS = 40  # symlinks followed on the way to a program, as the kernel's limit
+
+
 def program_problem(program: Path, euid: int) -> Problem | None:
     """The reason the hook program at ``program`` (after PATH lookup) could be changed by someone
-    other than ``euid`` or root: the file that will run (symlinks followed), its directory, and the
-    directory of the link named, which whoever can write may point elsewhere."""
-    real = Path(os.path.realpath(program))
-    places = [real, real.parent]
-    if os.path.islink(program) and program.parent != real.parent:
-        places.append(program.parent)
-    for place in places:
+    other than ``euid`` or root, looked for everywhere on the way to it, as the kernel walks it:
+    every directory passed through from ``/`` (whoever can write one can rename what is in it and
+    put their own in its place), every symlink followed (in a sticky directory its owner may
+    replace it) and the file that runs. A path that cannot be walked (missing, a loop) has no
+    problem here: the existence check reports it."""
+    here = Path("/")
+    todo = list(reversed(program.parts if program.is_absolute() else (Path.cwd() / program).parts))
+    todo.pop()  # "/"
+    found = _problem_of(here, euid)
+    links = 0
+    while todo and found is None:
+        name = todo.pop()
+        if name == "..":
+            here = here.parent
+            continue
+        step = here / name
         try:
-            info = os.stat(place)
+            info = os.lstat(step)
         except OSError:
-            continue  # the existence check reports a missing program
-        found = problem(place, info, euid, is_read_only(place))
-        if found is not None:
-            return found
-    return None
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            links += 1
+            if links > MAX_LINKS:
+                return None
+            if info.st_uid not in (0, euid):
+                return Problem(
+                    step, f"is a symlink owned by {user_name(info.st_uid)}", f"chown -h {_owner(euid)}: {step}"
+                )
+            target = Path(os.readlink(step))
+            if target.is_absolute():
+                here = Path("/")
+            todo.extend(reversed([part for part in target.parts if part != "/"]))
+            continue
+        found = problem(step, info, euid, is_read_only(step))
+        here = step
+    return found
+
+
+def program_refusal(found: Problem, euid: int) -> str:
+    """What is said of a hook program that ``found`` refuses, after the program's name."""
+    return (
+        f"{found.problem}; running as {user_name(euid)}, a hook's program must be writable by "
+        f"{allowed(euid)} ({found.fix})"
+    )
+
+
+def _problem_of(place: Path, euid: int) -> Problem | None:
+    try:
+        return problem(place, os.stat(place), euid, is_read_only(place))
+    except OSError:
+        return None
+
+
+def _owner(euid: int) -> str:
+    return "root" if euid == 0 else user_name(euid)
 
 
 def user_name(uid: int) -> str:

@@ -8,6 +8,12 @@ privileges to exactly that, waits for the repository endpoints the parent finds 
 stay the caller's), and sends its findings back through a pipe, redacted. The child is forked
 before the AWS checks start any thread, and needs no module the parent has not imported (the user
 may not be allowed to read this program's files).
+
+The child runs the user's own programs (``pip`` and ``npm`` from their login ``PATH``): before it
+becomes the user it *leaves root's terminal*, in a session of its own with no controlling terminal
+and its standard streams on ``/dev/null``, so nothing it runs can open ``/dev/tty`` to push
+keystrokes into root's shell (``TIOCSTI``) or read what root types next. The login shell is
+started the same way.
 """
 
 from __future__ import annotations
@@ -72,7 +78,9 @@ def login_environment(name: str) -> tuple[dict[str, str], str]:
             "printf 'codeartifact-refresher-doctor\\000'; env -0",
         ]
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                argv, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         except (OSError, subprocess.TimeoutExpired) as e:
             failure = str(e)
             continue
@@ -127,9 +135,21 @@ def start(user: Login, views: list[TargetView]) -> Child:
     return Child(user, pid, to_child, from_child)
 
 
+def leave_terminal() -> None:
+    """This process in a session of its own, without a controlling terminal, its standard streams
+    on ``/dev/null`` (see the module's docstring)."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
+
+
 def _child(user: Login, views: list[TargetView], inbox: int, outbox: int) -> None:  # pragma: no cover
     code, secrets = 1, set()
     try:
+        leave_terminal()
         os.setgroups(list(user.groups))
         os.setgid(user.gid)
         os.setuid(user.uid)

@@ -165,6 +165,18 @@ def update(
     ``render`` must be pure: it runs again when the file changed under us. ``guard`` wraps each
     write (a stopping program uses it to refuse new ones).
     """
+    return update_current(path, lambda current: render(current.text), wanted, follow_symlinks, guard)
+
+
+def update_current(
+    path: Path,
+    render: Callable[[Current], str],
+    wanted: int = DEFAULT_MODE,
+    follow_symlinks: bool | None = None,
+    guard=contextlib.nullcontext,
+) -> bool:
+    """:func:`update`, with ``render`` given the file as read (:class:`Current`: its owner too), for
+    a caller whose trust in the text depends on who wrote it (the state file's)."""
     real = resolve(path, follow_symlinks)
     make_parents(real)
     with locked(real.parent):
@@ -176,7 +188,7 @@ def update(
                 text, bom = decode(current.path, lost)
                 current = replace(current, text=text, bom=bom)
             check_recipient(current.path, current.uid)
-            new = render(current.text)
+            new = render(current)
             mode = target_mode(current, wanted)
             if lost is None and new == current.text and mode == current.mode:
                 return False

@@ -7,6 +7,11 @@ timeout is killed with its process group. Its environment is ours (which never h
 plus ``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT`` (ISO 8601) and
 ``..._FILES`` (the changed files, joined with ``os.pathsep``).
 
+The program that runs is the one checked: the config's check (:func:`..config.trust.program_problem`)
+is made again just before each start, on the file found then (``PATH`` looked up again), and the
+process is started from that very path; a program that another user could have changed or put
+earlier in ``PATH`` since the config was loaded is not run, and the hook fails saying why.
+
 A *job* is a hook to run with the files it is told about. A hook that fails (cannot start, exits
 non-zero, is killed) is logged with its last output line, fails its domain's refresh, and stays
 *pending* (:class:`Pending`): it runs again on the domain's next refresh, changed files or not,
@@ -20,11 +25,13 @@ import contextlib
 import logging
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from . import hook_output
 
@@ -117,8 +124,11 @@ class Running:
         self._lock, self.stopped = threading.Lock(), False
         self._procs: set[subprocess.Popen] = set()
 
-    def start(self, argv: Argv, env: dict) -> tuple[subprocess.Popen, hook_output.Reader] | None:
-        """Start a hook; None when stopping. Raises OSError when it cannot start."""
+    def start(
+        self, argv: Argv, env: dict, program: str | None = None
+    ) -> tuple[subprocess.Popen, hook_output.Reader] | None:
+        """Start a hook (from ``program``, the file found for ``argv[0]``, when given); None when
+        stopping. Raises OSError when it cannot start."""
         with self._lock:
             if self.stopped:
                 return None
@@ -126,6 +136,7 @@ class Running:
             try:
                 proc = subprocess.Popen(
                     argv,
+                    executable=program,
                     stdin=subprocess.DEVNULL,
                     stdout=write,
                     stderr=write,
@@ -164,8 +175,11 @@ def run(argv: Argv, timeout: float, env: dict, label: str, running: Running, fin
     shows its last output line (redacted, with ``finders`` too), as logged after ``label``. Never
     raises for the hook's own failure."""
     name = f"hook {describe(argv)}"
+    program, untrusted = checked_program(argv[0], env)
+    if untrusted is not None:
+        return _failed(label, f"{name}: not run: {untrusted}")
     try:
-        started = running.start(argv, env)
+        started = running.start(argv, env, program)
     except OSError as e:
         return _failed(label, f"{name}: cannot start: {e.strerror or e}")
     if started is None:
@@ -189,6 +203,21 @@ def run(argv: Argv, timeout: float, env: dict, label: str, running: Running, fin
     if proc.returncode < 0:
         how = "stopped with the daemon" if running.stopped else f"killed by {_signal_name(-proc.returncode)}"
     return _failed(label, f"{name}: {how}" + _last(reader, finders))
+
+
+def checked_program(name: str, env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The file that ``name`` runs now (looked up in ``env``'s ``PATH`` when it has no ``/``; None
+    when there is none: starting it fails), and why it may not run (None when it may)."""
+    from ..config import trust
+
+    found = name if "/" in name else shutil.which(name, path=env.get("PATH", os.defpath))
+    if found is None:
+        return None, None
+    problem = trust.program_problem(Path(found), os.geteuid())
+    if problem is None:
+        return found, None
+    where = "" if str(problem.target) == found else f" ({problem.target})"
+    return found, f"its program {found}{where} {trust.program_refusal(problem, os.geteuid())}"
 
 
 def _last(reader: hook_output.Reader, finders) -> str:

@@ -30,6 +30,7 @@ from .. import retire
 from ..aws import endpoints
 from ..config import Config, Domain
 from ..errors import TargetError
+from ..log import one_line
 from ..outputs import files
 from ..platform.paths import user_state_dir
 from ..refresh import UNCHANGED, WRITTEN
@@ -100,7 +101,7 @@ class DomainState:
         values["targets"] = {
             path: {k: _text(v) for k, v in outcome.items() if k in ("writer", "outcome", "error")}
             for path, outcome in (targets.items() if isinstance(targets, dict) else ())
-            if isinstance(path, str) and isinstance(outcome, dict)
+            if isinstance(path, str) and one_line(path, limit=None) == path and isinstance(outcome, dict)
         }
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
@@ -110,11 +111,12 @@ MAX_TEXT = 1000  # characters of a message read back from the state file
 
 
 def _text(value: object) -> str | None:
-    """A string from the state file, cut to one bounded line; None for anything else."""
+    """A string from the state file, cut to one bounded line, each control character shown as its
+    escape (a terminal's escape sequence in a file someone else wrote is text, not a command to the
+    terminal of whoever runs ``status``); None for anything else."""
     if not isinstance(value, str):
         return None
-    line = " ".join(value.split())
-    return line if len(line) <= MAX_TEXT else line[: MAX_TEXT - 3] + "..."
+    return one_line(" ".join(value[: MAX_TEXT * 4].split()), MAX_TEXT)
 
 
 class State:
@@ -141,7 +143,7 @@ class State:
                 return state
             # endpoints decide where the token is sent: believe them only from a file that no one
             # but us (or root) can have written
-            state.trusted = current.uid in (os.geteuid(), 0)
+            state.trusted = _ours(current.uid)
             data = json.loads(current.text)
             domains = data.get("domains") or {}
             state.domains = {k: DomainState.from_json(v) for k, v in domains.items() if isinstance(v, dict)}
@@ -225,15 +227,19 @@ class State:
         """Write the state file as of ``now``, merged with what another process wrote since (see
         :meth:`merge`). Refreshes may record meanwhile: the lock is held only while the JSON is made."""
         try:
-            files.update(self.path, lambda text: self.merge(text, now))
+            files.update_current(self.path, lambda current: self.merge(current.text, now, _ours(current.uid)))
         except TargetError as e:
             logger.warning("state file: %s", e)
 
-    def merge(self, text: str | None, now: float) -> str:
+    def merge(self, text: str | None, now: float, trusted: bool = True) -> str:
         """The state as JSON at ``now``, after taking in each domain that ``text`` (the file as it is now)
         shows attempted more recently than we know: a one-shot ``refresh`` beside a running
-        daemon, or a second daemon, does not have its news overwritten."""
+        daemon, or a second daemon, does not have its news overwritten. Nothing is taken in from a
+        file that is not ``trusted`` (not ours nor root's: someone replaced it since we read it),
+        neither its endpoints nor its records of what was written, which decide what a sweep edits."""
         with self._lock:
+            if not trusted:
+                return json.dumps(self.to_json(now), indent=2) + "\n"
             try:
                 theirs = json.loads(text or "{}").get("domains") or {}
                 for key, entry in theirs.items():
@@ -249,6 +255,11 @@ class State:
             except (ValueError, TypeError, AttributeError, RecursionError):
                 pass  # unreadable: ours replaces it
             return json.dumps(self.to_json(now), indent=2) + "\n"
+
+
+def _ours(uid: int | None) -> bool:
+    """Whether a state file owned by ``uid`` (None: there is none) can only have been written by us or root."""
+    return uid is None or uid in (os.geteuid(), 0)
 
 
 def _records(data: object) -> dict[tuple, retire.Record]:

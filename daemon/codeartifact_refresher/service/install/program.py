@@ -49,6 +49,23 @@ def unreachable_by_service(program: tuple[str, ...]) -> list[str]:
     return problems
 
 
+def changeable(program: tuple[str, ...]) -> list[str]:
+    """Why someone other than root could change the code a system service running ``program``
+    runs: the program, its interpreter or this package's own files (or a directory on the way to
+    them) that another user can write. Whoever can would run their code as the service, with its
+    AWS credentials, and choose what it writes where build users read."""
+    from ...config import trust
+
+    package = Path(__file__).resolve().parents[2] / "__init__.py"
+    problems = []
+    for path in [*_files_run(Path(program[0])), package]:
+        found = trust.program_problem(path, 0)
+        if found is not None:
+            where = "" if found.target == path else f" ({found.target})"
+            problems.append(f"{path}{where} {found.problem}: they could change what the service runs ({found.fix})")
+    return list(dict.fromkeys(problems))
+
+
 def _files_run(program: Path) -> list[Path]:
     """The program, the file it links to, and the same for its ``#!`` interpreter."""
     files = [program, Path(os.path.realpath(program))]

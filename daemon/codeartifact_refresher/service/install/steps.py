@@ -6,6 +6,11 @@ second run change nothing, and what ``--dry-run`` shows without doing it. :meth:
 does it. Files are written atomically (a temporary file in the same directory, created with its
 final mode, then renamed); owners are given by name and looked up when the step runs, so a dry
 run can name a service user that does not exist yet.
+
+Nothing another user made is taken over: a directory or a kept file (the admin's config and
+credentials file) that exists already must belong to root or to the owner it is meant to have,
+else the step refuses (whoever made it could have put their own settings in it, which root would
+then vouch for). Modes and owners are set on the thing opened without following a symlink.
 """
 
 from __future__ import annotations
@@ -83,6 +88,40 @@ def run(argv: list[str]) -> None:
         raise InstallError(f"`{' '.join(argv)}` failed (exit {done.returncode}): {said}")
 
 
+def _not_taken_over(path: Path, st: os.stat_result, owner: Owner | None) -> None:
+    """Refuse ``path`` when another user made it: its owner is neither root nor ``owner``."""
+    if owner is None or os.geteuid() != 0 or st.st_uid == 0:
+        return
+    try:
+        if st.st_uid == pwd.getpwnam(owner.user).pw_uid:
+            return
+    except KeyError:
+        pass  # the service user is made by an earlier step: nothing of theirs can be here yet
+    try:
+        who = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        who = f"uid {st.st_uid}"
+    chown = f"chown -R {owner}" if stat.S_ISDIR(st.st_mode) else f"chown {owner}"
+    raise InstallError(
+        f"{path} belongs to {who}, who could have put their own settings in it: check it, then `{chown} {path}` "
+        "(or move it away) and run again"
+    )
+
+
+def _set(path: Path, mode: int, owner: Owner | None, directory: bool = False) -> None:
+    """``path``'s mode and owner (owner: as root only), on what is opened there, never through a symlink."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | (os.O_DIRECTORY if directory else 0)
+    fd = os.open(path, flags)
+    try:
+        if not directory and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InstallError(f"{path} is not a regular file; move it away and run again")
+        os.fchmod(fd, mode)
+        if owner is not None and os.geteuid() == 0:
+            os.fchown(fd, *owner.ids())
+    finally:
+        os.close(fd)
+
+
 def _differences(st: os.stat_result, mode: int, owner: Owner | None) -> list[str]:
     found = []
     if stat.S_IMODE(st.st_mode) != mode:
@@ -123,6 +162,8 @@ class WriteFile(Step):
             return "create"
         if not stat.S_ISREG(st.st_mode):
             raise InstallError(f"{self.path} is not a regular file; move it away and run again")
+        if self.keep:
+            _not_taken_over(self.path, st, self.owner)
         fixes = _differences(st, self.mode, self.owner)
         if not self.keep and self.path.read_text() != self.text:
             fixes.insert(0, "update")
@@ -146,9 +187,7 @@ class WriteFile(Step):
             raise
 
     def _fix(self, path: Path) -> None:
-        os.chmod(path, self.mode)
-        if self.owner is not None and os.geteuid() == 0:
-            os.chown(path, *self.owner.ids())
+        _set(path, self.mode, self.owner)
 
 
 @dataclass
@@ -171,15 +210,14 @@ class MakeDirectory(Step):
             return "create"
         if not stat.S_ISDIR(st.st_mode):
             raise InstallError(f"{self.path} is not a directory; move it away and run again")
+        _not_taken_over(self.path, st, self.owner)
         return None if self.keep_mode else ", ".join(_differences(st, self.mode, self.owner)) or None
 
     def apply(self) -> None:
         if self.keep_mode and self.path.is_dir():
             return
         self.path.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.path, self.mode)
-        if self.owner is not None and os.geteuid() == 0:
-            os.chown(self.path, *self.owner.ids())
+        _set(self.path, self.mode, self.owner, directory=True)
 
 
 @dataclass

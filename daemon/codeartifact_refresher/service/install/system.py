@@ -15,7 +15,7 @@ from . import render
 from .accounts import RemoveAccount, ServiceAccount, existing
 from .layout import UNIT, Layout
 from .managers import Systemd
-from .program import unreachable_by_service
+from .program import changeable, unreachable_by_service
 from .report import Report
 from .steps import ROOT, MakeDirectory, Owner, Remove, Step, WriteFile
 
@@ -49,6 +49,7 @@ def install(layout: Layout, program: tuple[str, ...], dry_run: bool) -> Report:
         )
     report.notes += _access(layout)
     report.warnings += [f"the service cannot start {program[0]}: {p}" for p in unreachable_by_service(program)]
+    report.warnings += [f"the service would run code another user can change: {p}" for p in changeable(program)]
     if (layout.state_dir / ".aws").exists():
         report.warnings.append(
             f"{layout.state_dir / '.aws'} was the service user's ~/.aws, readable by group {layout.group}: "
