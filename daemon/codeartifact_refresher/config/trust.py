@@ -13,14 +13,12 @@ trusted, worded for a message; a *fix* is the command that mends it.
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from ..outputs.owners import _private_group
+from ..platform.accounts import group_name, private_group, user_name
 
 
 class Problem(NamedTuple):
@@ -46,7 +44,7 @@ def problem(target: Path, info: os.stat_result, euid: int, read_only: bool = Fal
 
 
 def _own_group(gid: int, euid: int) -> bool:
-    return gid == 0 or _private_group(gid, euid)
+    return gid == 0 or private_group(gid, euid)
 
 
 def is_read_only(path: Path | int) -> bool:
@@ -123,19 +121,3 @@ def _problem_of(place: Path, euid: int) -> Problem | None:
 
 def _owner(euid: int) -> str:
     return "root" if euid == 0 else user_name(euid)
-
-
-def user_name(uid: int) -> str:
-    """A user as messages name it: the name, or ``uid N`` for one the system does not know."""
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
-
-
-def group_name(gid: int) -> str:
-    """A group as messages name it: the name, or ``gid N`` for one the system does not know."""
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return f"gid {gid}"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import config as configuration
 from ..config import Config, Domain
+from ..platform.accounts import group_name
 from ..writers.registry import Registry
 from . import aws, local, service_env, targets
 from .facts import live
@@ -55,22 +56,13 @@ def diagnose(path: str | None, user: str | None, clock: Callable[[], float]) -> 
             child.finish(views)  # the child ends; the error goes on
         raise
     if child is not None and login is not None:
-        groups = ", ".join(_group(g) for g in login.groups)
+        groups = ", ".join(group_name(g) for g in login.groups)
         ran = (
             f"the file checks below ran as {login.name} (uid {login.uid}, groups {groups}, environment of {login.how})"
         )
         return Diagnosis([*found, *aws_found, ok(ran), *child.finish(views)])
     facts = live()
     return Diagnosis(found + aws_found + local.check(views, facts), facts.secrets)
-
-
-def _group(gid: int) -> str:
-    import grp
-
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return str(gid)
 
 
 def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[Finding]]:

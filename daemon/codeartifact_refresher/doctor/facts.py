@@ -13,7 +13,6 @@ so that no finding can show one.
 
 from __future__ import annotations
 
-import grp
 import os
 import pwd
 import shutil
@@ -23,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..platform import accounts
 from ..writers.formats import urls
 
 MAX_TEXT = 1 << 20  # bytes of a file read: config files are small
@@ -119,17 +119,10 @@ class Facts:
         self.secrets.update(v for v in values if v)
 
     def user_name(self, uid: int) -> str:
-        return self.user_names.get(uid) or _lookup(pwd.getpwuid, uid, f"uid {uid}")
+        return self.user_names.get(uid) or accounts.user_name(uid)
 
     def group_name(self, gid: int) -> str:
-        return self.group_names.get(gid) or _lookup(grp.getgrgid, gid, f"gid {gid}")
-
-
-def _lookup(fn: Callable[[int], object], number: int, fallback: str) -> str:
-    try:
-        return str(fn(number)[0])  # type: ignore[index]  # pw_name, gr_name
-    except (KeyError, OverflowError):
-        return fallback
+        return self.group_names.get(gid) or accounts.group_name(gid)
 
 
 def _safely(finder: Callable[[str], Iterable[str]], text: str) -> list[str]:

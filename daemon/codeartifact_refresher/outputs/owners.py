@@ -11,13 +11,12 @@ everyone (a sticky ``/tmp`` too), or by a group other than root's or its owner's
 from __future__ import annotations
 
 import contextlib
-import grp
 import os
-import pwd
 import stat
 from pathlib import Path
 
 from ..errors import TargetError, UnsafeFileError
+from ..platform.accounts import private_group, user_name
 
 
 def check_recipient(path: Path, uid: int | None) -> None:
@@ -44,17 +43,7 @@ def is_shared(st: os.stat_result) -> bool:
     """Whether a directory (as stat'ed) can be written by users other than its owner."""
     if st.st_mode & stat.S_IWOTH:
         return True
-    return bool(st.st_mode & stat.S_IWGRP) and st.st_gid != 0 and not _private_group(st.st_gid, st.st_uid)
-
-
-def _private_group(gid: int, uid: int) -> bool:
-    """Whether ``gid`` is ``uid``'s own group: named after the user, with no one else in it."""
-    try:
-        name = pwd.getpwuid(uid).pw_name
-        group = grp.getgrgid(gid)
-    except KeyError:
-        return False
-    return group.gr_name == name and set(group.gr_mem) <= {name}
+    return bool(st.st_mode & stat.S_IWGRP) and st.st_gid != 0 and not private_group(st.st_gid, st.st_uid)
 
 
 def keep_owner(fd: int, uid: int | None, gid: int | None) -> None:
@@ -71,7 +60,5 @@ def keep_owner(fd: int, uid: int | None, gid: int | None) -> None:
 
 def user(uid: int) -> str:
     """A user for a message: ``name (uid N)``, or ``uid N`` for one the system does not know."""
-    try:
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except KeyError:
-        return f"uid {uid}"
+    name = user_name(uid)
+    return name if name == f"uid {uid}" else f"{name} (uid {uid})"

@@ -8,13 +8,12 @@ can read it.
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import stat
 from pathlib import Path
 
 from ..config import Config
+from ..platform.accounts import group_name, user_name
 from .assessment import Assessment
 from .planner import duration
 from .state import DomainState, State, iso, timestamp
@@ -37,7 +36,7 @@ def unreadable(path: Path) -> str | None:
         pass
     except OSError:
         return None
-    me = _user(os.geteuid())
+    me = user_name(os.geteuid())
     for place in (path, *path.parents):  # the file, or the first directory that keeps us out
         try:
             st = os.stat(place)
@@ -56,24 +55,10 @@ def unreadable(path: Path) -> str | None:
 
 def _readers(st: os.stat_result, search: bool = False) -> str:
     """Who may read a file (or, with ``search``, enter a directory) of this owner and mode."""
-    owner, group, mode = _user(st.st_uid), _group(st.st_gid), stat.S_IMODE(st.st_mode)
+    owner, group, mode = user_name(st.st_uid), group_name(st.st_gid), stat.S_IMODE(st.st_mode)
     bit = stat.S_IXGRP if search else stat.S_IRGRP
     members = f", members of group {group}" if mode & bit else ""
     return f"{owner} (its owner; mode {mode:04o}){members} and root"
-
-
-def _user(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
-
-
-def _group(gid: int) -> str:
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return f"gid {gid}"
 
 
 def _daemon(state: State) -> dict:
