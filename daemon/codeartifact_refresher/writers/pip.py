@@ -128,6 +128,9 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
             _add_extra(doc, url)
         return doc.text()
 
+    def reads_bom(self, role: str) -> bool:
+        return False  # pip.conf: configparser reads "\ufeff[global]" as no section; the netrc: a bad token
+
     def retire(self, current: str, creds: base.Credentials) -> str:
         """Our repository's index-url and extra-index-url values leave every section (a netrc
         entry stays: other targets of the domain may share it)."""
