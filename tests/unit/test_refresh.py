@@ -55,6 +55,28 @@ def test_unparseable_file_is_left_byte_for_byte_and_the_others_are_written(stand
     assert (npm_result.outcome, twine_result.outcome) == ("written", "written")
 
 
+def test_a_file_with_a_bom_its_tool_cannot_read_is_refused_and_one_it_can_is_written(standin, tmp_path, home):
+    """pip's and twine's configparser read a leading byte-order mark as text before any section
+    and fail on every run ("File contains no section headers", "Malformed configuration"): writing
+    our entries there and saying it worked helped no one (replay finding). npm reads past it."""
+    bom = b"\xef\xbb\xbf"
+    pip_conf, npmrc, pypirc = home / ".config/pip/pip.conf", home / ".npmrc", home / ".pypirc"
+    pip_conf.parent.mkdir(parents=True)
+    for path, text in ((pip_conf, b"[global]\ntimeout = 5\n"), (npmrc, b"save-exact=true\n"), (pypirc, b"[pypi]\n")):
+        path.write_bytes(bom + text)
+    [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS))
+    pip_result, npm_result, twine_result = report.targets
+    for result, path, tool in ((pip_result, pip_conf, "pip"), (twine_result, pypirc, "twine")):
+        assert result.outcome == "failed" and result.error == (
+            f"{path} begins with a UTF-8 byte-order mark, which {tool} cannot read: "
+            "remove it (the file's first 3 bytes, EF BB BF); left as it is"
+        )
+    assert pip_conf.read_bytes() == bom + b"[global]\ntimeout = 5\n" and pypirc.read_bytes() == bom + b"[pypi]\n"
+    assert npm_result.outcome == "written" and npmrc.read_bytes().startswith(bom + b"save-exact=true\n")
+    [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS), dry_run=True)
+    assert [t.outcome for t in report.targets][::2] == ["failed", "failed"]  # --dry-run says so too
+
+
 def test_an_unparseable_second_file_is_named_by_its_role_not_as_the_tools_config(standin, tmp_path, home):
     netrc = home / ".netrc"
     broken = b"machine a login b password c\nmacdef m\ncd /"  # a macro without its closing blank line

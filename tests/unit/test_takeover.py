@@ -145,3 +145,64 @@ def test_only_the_writers_that_implement_retire_say_they_do():
 
     assert pip.Writer.retires() and npm.Writer.retires() and twine.Writer.retires()
     assert not token.Writer.retires() and not netrc.Writer.retires()
+
+
+# -- found by replaying odd files (defaults sections, duplicates, inline comments, :443) ----------
+
+
+def test_pip_primary_keeps_our_url_in_default_current_where_global_takes_it():
+    """configparser gives [global] the [DEFAULT] section's index-url: ours with the AWS CLI's old
+    token stays there, once, with the new token (it was left dead beside a new [global] line)."""
+    current = f"[DEFAULT]\nindex-url = https://aws:{OLD}@{HOST}/pypi/pypi-store/simple/\ntimeout = 30\n\n[global]\nretries = 2\n"
+    text = pip.Writer().render(current, CREDS)
+    assert OLD not in text and ours_in(text) == 1 and text.count("index-url") == 1
+    assert TOKEN_2 in pip_read(text)["global.index-url"] and pip_read(text)["global.retries"] == "2"
+
+
+def test_pip_primary_never_leaves_a_dead_token_in_default_beside_globals_own():
+    current = f"[DEFAULT]\nindex-url = {AWS_CLI_PIP.split(' = ')[1]}[global]\nindex-url = https://aws:{OLD}@{HOST}/pypi/pypi-store/simple/\n"
+    text = pip.Writer().render(current, CREDS)
+    assert OLD not in text
+    text += "[install]\nno-compile = yes\n"  # a command section added later takes [DEFAULT]'s value
+    assert TOKEN_2 in pip_read(text)["install.index-url"]
+
+
+@pytest.mark.parametrize("cls", [npm.Writer, pnpm.Writer, yarn_classic.Writer])
+def test_npm_kin_keep_an_explicit_443_line_current_and_retire_it(cls):
+    """npm never reads ``//host:443/path/`` (its nerf dart drops a default port), older pnpm did:
+    the AWS CLI's old token there was left dead by npm, and pnpm's retire left the last live token."""
+    current = AWS_CLI_NPMRC + f"//{HOST.upper()}:443/npm/npm-store/:_authToken={OLD} # for pnpm 7\n"
+    text = cls().render(current, NPM_CREDS)
+    assert OLD not in text and f"//{HOST}:443/npm/npm-store/:_authToken={TOKEN_2}\n" in text
+    retired = cls().retire("save-exact=true\n" + text, dataclasses.replace(NPM_CREDS, token=""))
+    assert retired == "save-exact=true\n"
+
+
+def test_npm_keeps_one_line_per_entry_of_ours_where_the_first_stood():
+    current = f"registry={NPM_ENDPOINT}\nsave-exact=true\nregistry={NPM_ENDPOINT}\n" + AWS_CLI_NPMRC
+    text = npm.Writer().render(current, NPM_CREDS)
+    assert text.splitlines()[0] == f"registry={NPM_ENDPOINT}" and text.count("registry=") == 1
+    assert text.count(":_authToken=") == 1 and "save-exact=true" in text
+
+
+def test_npm_reads_an_inline_comment_as_npm_does_and_replaces_the_whole_value():
+    """npm's ini ends an unquoted value at ';' or '#', so a registry line with a comment names our
+    repository (retire left it); pnpm reads the comment as part of the URL, so a value we write
+    takes the rest of the line (``tests/e2e/test_replay.py`` runs pnpm on it)."""
+    commented = f"registry={NPM_ENDPOINT} ; set by aws codeartifact login\n"
+    current = commented + f"//{HOST}/npm/npm-store/:_authToken = {OLD} # old\n"
+    text = npm.Writer().render(current, NPM_CREDS)
+    assert text == f"registry={NPM_ENDPOINT}\n//{HOST}/npm/npm-store/:_authToken = {TOKEN_2}\n"
+    assert npm.Writer().retire(commented + text, dataclasses.replace(NPM_CREDS, token="")) == ""
+    quoted = f'registry = "{NPM_ENDPOINT}"\nkeep = "a;b"\n'
+    assert npm.Writer().retire(quoted, NPM_CREDS) == 'keep = "a;b"\n'
+
+
+def test_npm_retire_keeps_the_auth_line_another_registry_line_still_needs():
+    """``login`` (kept in no config) set ``registry=`` to our repository; a scoped target of the
+    same repository then left the config: taking the shared auth line would make every unscoped
+    install fail with 401 at once (replay finding)."""
+    current = npm.Writer(scope="@acme").render(AWS_CLI_NPMRC, NPM_CREDS)
+    text = npm.Writer(scope="@acme").retire(current, dataclasses.replace(NPM_CREDS, token=""))
+    assert "@acme:registry" not in text and f"registry={NPM_ENDPOINT}" in text.splitlines()
+    assert f"//{HOST}/npm/npm-store/:_authToken={TOKEN_2}" in text.splitlines()

@@ -206,6 +206,16 @@ def test_extra_goes_into_defaults_list_when_global_takes_that_one():
     assert urls[0] == "https://d.example/simple" and split_url(urls[1]) == (CREDS.endpoint, TOKEN_1)
 
 
+def test_extra_in_a_file_of_defaults_alone_goes_where_pip_reads_it():
+    """pip reads [DEFAULT] only through a section: with no [global], our URL joined [DEFAULT]'s
+    list and pip never saw it (replay finding)."""
+    current = "[DEFAULT]\nextra-index-url = https://d.example/simple\ntimeout = 9\n"
+    text = Writer(index="extra").render(current, CREDS)
+    assert text.startswith(current)
+    urls = pip_reads(text, "install", "extra-index-url").split()
+    assert [split_url(u) for u in urls] == [(CREDS.endpoint, TOKEN_1)]
+
+
 @pytest.mark.parametrize("old", OURS_SPELLED_OTHERWISE)
 def test_extra_recognises_our_old_url_however_its_host_is_spelled(old):
     current = f"[global]\nextra-index-url =\n    https://a.example/simple\n    {old}\n"

@@ -278,12 +278,13 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
     follow, mode = check.boolean(t, "follow_symlinks", False), _mode(check, t)
     moved: dict[str, Path] = {path_roles[k]: v for k, v in options.items() if k in path_roles}
-    path = _path(check, t, environ)
+    path, instance = _path(check, t, environ), cls(**options)
     try:
-        paths = _paths(cls(**options), path, moved, environ)
+        paths = _paths(instance, path, moved, environ)
     except NoDefaultPath as e:
         raise check.fail(f"the {writer} target needs 'path:' ({e})", t.line) from None
-    outputs = tuple((role, FileOutput(p, mode, follow)) for role, p in paths.items())
+    breaks = {role: "" if instance.reads_bom(role) else writer for role in paths}
+    outputs = tuple((role, FileOutput(p, mode, follow, breaks[role])) for role, p in paths.items())
     return Target(
         writer,
         repository,

@@ -14,11 +14,14 @@ from .base import Guard, Output, Render, Snapshot
 @dataclass(frozen=True)
 class FileOutput(Output):
     """A file written atomically under its directory's lock, created with ``mode`` (an existing
-    file's mode is kept when narrower); a symlink is written through only with ``follow_symlinks``."""
+    file's mode is kept when narrower); a symlink is written through only with ``follow_symlinks``.
+    ``bom_breaks`` names the tool that cannot read the file when it begins with a byte-order mark:
+    such a file is then refused, left as it is."""
 
     path: Path
     mode: int = files.DEFAULT_MODE
     follow_symlinks: bool = False
+    bom_breaks: str = ""
 
     def describe(self) -> str:
         return str(self.path)
@@ -30,9 +33,10 @@ class FileOutput(Output):
     def preview(self, render: Render) -> tuple[Snapshot, Snapshot]:
         current = files.read(self.path, self.follow_symlinks)
         files.check_recipient(current.path, current.uid)  # --dry-run says what the write would refuse
+        files.check_bom(current, self.bom_breaks)
         new = render(current.text)
         before = Snapshot(str(current.path), current.text, current.mode)
         return before, Snapshot(before.name, new, files.target_mode(current, self.mode))
 
     def update(self, render: Render, guard: Guard = contextlib.nullcontext) -> bool:
-        return files.update(self.path, render, self.mode, self.follow_symlinks, guard=guard)
+        return files.update(self.path, render, self.mode, self.follow_symlinks, guard=guard, bom_breaks=self.bom_breaks)

@@ -104,6 +104,16 @@ def decode(real: Path, data: bytes) -> tuple[str, bool]:
     return (text[1:], True) if text.startswith(BOM) else (text, False)
 
 
+def check_bom(current: Current, breaks: str) -> None:
+    """Raise TargetError when ``current`` begins with a byte-order mark that ``breaks`` (a tool's
+    name; empty: none) cannot read: whatever we wrote, the tool would fail on the file."""
+    if current.bom and breaks:
+        raise TargetError(
+            f"{current.path} begins with a UTF-8 byte-order mark, which {breaks} cannot read: "
+            "remove it (the file's first 3 bytes, EF BB BF); left as it is"
+        )
+
+
 def read(path: Path, follow_symlinks: bool | None = None) -> Current:
     real = resolve(path, follow_symlinks)
     try:
@@ -159,13 +169,14 @@ def update(
     wanted: int = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
     guard=contextlib.nullcontext,
+    bom_breaks: str = "",
 ) -> bool:
     """Rewrite ``path`` as ``render(its text)`` under our lock on its directory; True if it changed.
 
     ``render`` must be pure: it runs again when the file changed under us. ``guard`` wraps each
-    write (a stopping program uses it to refuse new ones).
+    write (a stopping program uses it to refuse new ones). ``bom_breaks``: see :func:`check_bom`.
     """
-    return update_current(path, lambda current: render(current.text), wanted, follow_symlinks, guard)
+    return update_current(path, lambda current: render(current.text), wanted, follow_symlinks, guard, bom_breaks)
 
 
 def update_current(
@@ -174,6 +185,7 @@ def update_current(
     wanted: int = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
     guard=contextlib.nullcontext,
+    bom_breaks: str = "",
 ) -> bool:
     """:func:`update`, with ``render`` given the file as read (:class:`Current`: its owner too), for
     a caller whose trust in the text depends on who wrote it (the state file's)."""
@@ -188,6 +200,7 @@ def update_current(
                 text, bom = decode(current.path, lost)
                 current = replace(current, text=text, bom=bom)
             check_recipient(current.path, current.uid)
+            check_bom(current, bom_breaks)
             new = render(current)
             mode = target_mode(current, wanted)
             if lost is None and new == current.text and mode == current.mode:

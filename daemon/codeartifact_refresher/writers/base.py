@@ -184,6 +184,12 @@ class Writer(Generic[OptionsT]):
         """:meth:`retire` for the file of ``role`` (other roles: kept as they are)."""
         return self.retire(current, creds) if role == MAIN else current
 
+    def reads_bom(self, role: str) -> bool:
+        """Whether the tool reads the file of ``role`` when it begins with a UTF-8 byte-order mark
+        (npm does; Python's configparser and netrc, which pip and twine use, fail on it). A file
+        the tool cannot read is refused, not written: the tool would fail whatever we wrote."""
+        return True
+
     @classmethod
     def retires(cls) -> bool:
         """Whether :meth:`retire` removes anything (a writer overrides it)."""

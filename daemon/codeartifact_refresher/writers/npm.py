@@ -9,6 +9,11 @@ Both live at the top level of the file, before any ``[section]``, which is where
 An ``always-auth`` line (the global one, or our repository's, which ``aws codeartifact login``
 writes) is removed: npm 9+ rejects the setting and npm 11 warns about it on every run. Lines follow npm's ``ini`` grammar: ``key=value``,
 comments start with ``#`` or ``;``, and a line ``[name]`` at column 0 opens a section.
+
+An auth line for our repository with the scheme's default port written out (``//host:443/path/``)
+is one npm never reads (its nerf dart drops a default port) but older pnpm, reading the same file,
+needed (see :mod:`.pnpm`): an existing one gets the new token too, and goes when the target
+retires, so that no client is left a dead token. None is added.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..platform import paths
 from . import base
@@ -46,10 +52,30 @@ def _respelled(key: str, creds: base.Credentials, setting: str = "_authToken") -
     return key.startswith("//") and f"//{urls.host_name(host)}{slash}{rest}" == f"//{creds.host}{creds.path}:{setting}"
 
 
+def _default_port(creds: base.Credentials) -> int | None:
+    """The endpoint scheme's default port (443 for https), or None when the endpoint names a port."""
+    has_port = ":" in creds.host.rsplit("]", 1)[-1]  # an IPv6 address's colons are in brackets
+    return None if has_port else urls.DEFAULT_PORTS.get(urlsplit(creds.endpoint).scheme.lower())
+
+
+def _at_default_port(key: str, creds: base.Credentials, setting: str = "_authToken") -> bool:
+    """Whether ``key`` is our repository's ``//host:PORT/path/:SETTING`` key with ``PORT`` the
+    endpoint scheme's default (``//host:443/...`` for https), its host spelled in any case."""
+    host, slash, rest = key.removeprefix("//").partition("/")
+    name, _, port = host.rpartition(":")
+    ours = f"//{urls.host_name(name)}{slash}{rest}" == f"//{creds.host}{creds.path}:{setting}"
+    return key.startswith("//") and port == str(_default_port(creds)) and ours
+
+
+def _ours(key: str, creds: base.Credentials, setting: str = "_authToken") -> bool:
+    """Whether ``key`` is our repository's ``SETTING`` key, its host spelled in any way."""
+    return _respelled(key, creds, setting) or _at_default_port(key, creds, setting)
+
+
 def _always_auth(key: str, creds: base.Credentials) -> bool:
     """An ``always-auth`` line npm 9+ rejects and npm 11 warns about on every run: the global one,
     or our repository's (``aws codeartifact login`` writes it)."""
-    return key in ("always-auth", "always_auth") or _respelled(key, creds, "always-auth")
+    return key in ("always-auth", "always_auth") or _ours(key, creds, "always-auth")
 
 
 class Writer(base.Writer[Options]):
@@ -74,20 +100,32 @@ class Writer(base.Writer[Options]):
         doc.remove(lambda key, value: _always_auth(key, creds))
         doc.set(self.registry_key, creds.endpoint)
         doc.set(_auth_key(creds.host, creds.path), creds.token, same=lambda key: _respelled(key, creds))
+        port = _default_port(creds)
+        if port is not None:  # an existing //host:443/path/ line (older pnpm's) gets the token too
+            spelled = _auth_key(f"{creds.host}:{port}", creds.path)
+            doc.set(spelled, creds.token, lambda key: _at_default_port(key, creds), add=False)
         return doc.text()
 
     def retire(self, current: str, creds: base.Credentials) -> str:
-        """Our registry line (when it still names our repository), auth line and always-auth go."""
+        """Our registry line (when it still names our repository) goes, and so do the auth and
+        always-auth lines, unless another registry line still names our repository (another
+        scope's, or the one ``login`` wrote): without them npm would get 401 there at once."""
         doc = NpmrcDocument(current)
         doc.remove(lambda key, value: key == self.registry_key and urls.same_location(value, creds.endpoint))
-        doc.remove(lambda key, value: _respelled(key, creds) or _respelled(key, creds, "always-auth"))
+        if not any(_is_registry(k) and urls.same_location(v, creds.endpoint) for k, v in doc.top_items()):
+            doc.remove(lambda key, value: _ours(key, creds) or _ours(key, creds, "always-auth"))
         return doc.text()
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every credential key's value, in any section, and the userinfo of every URL (a
         ``proxy``, ``https-proxy`` or ``registry`` with ``user:password@``)."""
-        found = [v for k, v in NpmrcDocument(text).items() if _is_secret_key(k) and v]
+        doc = NpmrcDocument(text)
+        found = [v for raw in (False, True) for k, v in doc.items(raw) if _is_secret_key(k) and v]
         return found + urls.secrets(text)
+
+
+def _is_registry(key: str) -> bool:
+    return key == "registry" or (key.startswith("@") and key.endswith(":registry"))
 
 
 def _is_secret_key(key: str) -> bool:

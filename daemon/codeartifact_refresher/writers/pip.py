@@ -128,6 +128,9 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
             _add_extra(doc, url)
         return doc.text()
 
+    def reads_bom(self, role: str) -> bool:
+        return False  # pip.conf: configparser reads "\ufeff[global]" as no section; the netrc: a bad token
+
     def retire(self, current: str, creds: base.Credentials) -> str:
         """Our repository's index-url and extra-index-url values leave every section (a netrc
         entry stays: other targets of the domain may share it)."""
@@ -164,14 +167,26 @@ def _drop(doc: IniDocument, key: str, url: str) -> None:
             doc.remove_from_list(section, key, here)
 
 
+def _takes_default(doc: IniDocument, key: str) -> bool:
+    """Whether pip takes ``[global]``'s ``key`` from ``[DEFAULT]``: a ``[global]`` section without
+    its own, and a non-empty one in ``[DEFAULT]`` (which pip never reads but through a section)."""
+    if SECTION not in doc.sections() or doc.find(SECTION, key):
+        return False
+    return any(doc.value(e) for e in doc.find(DEFAULT, key))
+
+
 def _set_primary(doc: IniDocument, url: str) -> None:
-    """``[global] index-url`` and every override of it at our location become ``url``; an
-    override naming another index is refused. Our repository leaves every extra-index-url list:
-    one entry per repository, so pip never tries a dead token beside the live one."""
+    """``[global] index-url`` (``[DEFAULT]``'s, when ``[global]`` takes that one from there) and
+    every override of it at our location become ``url``; an override naming another index is
+    refused. ``[DEFAULT]``'s value at our location is always kept current: a command section added
+    later would take it. Our repository leaves every extra-index-url list: one entry per
+    repository, so pip never tries a dead token beside the live one."""
     key = "index-url"
     _drop(doc, "extra-index-url", url)
-    doc.set(SECTION, key, url)
-    holders = []
+    inherited = [e for e in doc.find(DEFAULT, key) if urls.same_location(doc.value(e), url)]
+    if not (inherited and _takes_default(doc, key)):
+        doc.set(SECTION, key, url)
+    holders = [DEFAULT] if inherited else []
     for command, holder, entry in _overrides(doc, key):
         if not urls.same_location(doc.value(entry), url):
             raise _foreign_override(command, holder, key)
@@ -187,9 +202,7 @@ def _add_extra(doc: IniDocument, url: str) -> None:
     PyPI again, as ``index: extra`` means, and our repository is listed once."""
     _drop(doc, "index-url", url)
     key = "extra-index-url"
-    holders = [SECTION]
-    if not doc.find(SECTION, key) and any(doc.value(e) for e in doc.find(DEFAULT, key)):
-        holders = [DEFAULT]
+    holders = [DEFAULT] if _takes_default(doc, key) else [SECTION]
     holders += [holder for _, holder, _ in _overrides(doc, key) if holder not in holders]
     for holder in holders:
         doc.add_to_list(holder, key, url, same=lambda word: urls.same_location(word, url))

@@ -13,26 +13,14 @@ a default port; ``getAuthHeaderByURI`` tries each shorter path, then the URL wit
 by ``removePort``). So ``https://host:443/npm/repo/pkg/-/pkg-1.0.0.tgz`` finds the line for
 ``//host/npm/repo/``, and no ``//host:443/...`` line is needed. Older pnpm (``nerf-dart`` on
 Node's legacy ``url.parse``, which kept ``:443``) needed one; a user's existing ``//host:443/path/``
-line for our repository is therefore kept current with the new token, never added.
+line for our repository is therefore kept current with the new token, never added, and removed
+when the target retires: :mod:`.npm` does both, for every client of the file.
 """
 
 from __future__ import annotations
 
-from . import base, npm
-from .formats.npmrc import NpmrcDocument
-
-
-def explicit_443_key(creds: base.Credentials) -> str | None:
-    """The ``//host:443/path/:_authToken`` key older pnpm looked up for an https endpoint."""
-    if not creds.endpoint.lower().startswith("https:") or ":" in creds.host.rsplit("]", 1)[-1]:
-        return None
-    return f"//{creds.host}:443{creds.path}:_authToken"
+from . import npm
 
 
 class Writer(npm.Writer):
-    def render(self, current: str | None, creds: base.Credentials) -> str:
-        doc = NpmrcDocument(super().render(current, creds))
-        key = explicit_443_key(creds)
-        if key is not None and doc.has(key):
-            doc.set(key, creds.token)
-        return doc.text()
+    """npm's writer: the same file, the same entries (an existing ``:443`` line kept current)."""

@@ -62,6 +62,9 @@ class Writer(base.Writer[Options]):
             doc.set(self.options.name, key, value)
         return doc.text()
 
+    def reads_bom(self, role: str) -> bool:
+        return False  # twine's configparser reads "\ufeff[distutils]" as no section: "Malformed configuration"
+
     def retire(self, current: str, creds: base.Credentials) -> str:
         """Our section, when it still names our repository, and its place in ``index-servers``."""
         doc = IniDocument(current)

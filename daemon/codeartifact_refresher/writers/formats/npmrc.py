@@ -2,7 +2,11 @@
 
 Lines are ``key=value``; comments start with ``#`` or ``;``; a line ``[name]`` at column 0 opens a
 section. Only top-level lines (before any section) are edited, which is where the tools read
-registries and auth lines.
+registries and auth lines. A *value* is read as npm's ``ini`` reads it: a value in matching quotes
+loses them; any other ends at the first ``;`` or ``#`` not escaped with ``\\`` (an inline comment),
+and ``\\;``, ``\\#`` and ``\\\\`` stand for the character. pnpm (12) reads such a comment as part of
+the value (``registry=URL ; note`` sends it ``URL ; note/pkg``), so a value we replace takes the
+rest of its line: every client then reads what we wrote.
 """
 
 from __future__ import annotations
@@ -14,6 +18,31 @@ from .lines import check_text, insert_lines, newline_of, split_lines
 
 _HEAD = re.compile(r"[^=]*=?\s*")  # a line's key, "=" and the blanks after it
 _SECTION = re.compile(r"^\[[^\]]*\]\s*$")
+
+
+def _comment_at(text: str) -> int:
+    """Where the inline comment of an unquoted value starts in ``text``, or ``len(text)``."""
+    escaped = False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in ";#":
+            return i
+    return len(text)
+
+
+def _quoted(text: str) -> bool:
+    return len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'"
+
+
+def value_of(raw: str) -> str:
+    """The value ``ini`` reads from the text after a line's ``=``."""
+    raw = raw.strip()
+    if _quoted(raw):
+        return raw[1:-1]
+    return re.sub(r"\\([\\;#])", r"\1", raw[: _comment_at(raw)]).strip()
 
 
 def _key_of(line: str) -> str | None:
@@ -40,33 +69,52 @@ class NpmrcDocument:
     def text(self) -> str:
         return "".join(self.lines)
 
-    def items(self) -> Iterable[tuple[str, str]]:
+    def items(self, raw: bool = False) -> Iterable[tuple[str, str]]:
+        """(key, value) of every ``key=value`` line, the value as npm reads it; ``raw``: the whole
+        text after ``=``, an inline comment included (for callers that must miss no secret)."""
         for line in self.lines:
             key = _key_of(line)
             if key is not None and "=" in line:
-                yield key, line.split("=", 1)[1].strip().strip("\"'")
+                rest = line.split("=", 1)[1]
+                yield key, rest.strip().strip("\"'") if raw else value_of(rest)
+
+    def top_items(self) -> Iterable[tuple[str, str]]:
+        """(key, value) of the top-level ``key=value`` lines: the settings npm reads."""
+        for line in self.lines[: self.top_end]:
+            key = _key_of(line)
+            if key is not None and "=" in line:
+                yield key, value_of(line.split("=", 1)[1])
 
     def has(self, key: str) -> bool:
         """Whether ``key`` is set at the top level."""
         return any(_key_of(self.lines[i]) == key for i in range(self.top_end))
 
-    def set(self, key: str, value: str, same: Callable[[str], bool] | None = None) -> None:
-        """Give top-level ``key`` the ``value``, in place when present, else appended. A line whose
-        key ``same`` holds for is the same entry spelled differently: it becomes ``key``'s line."""
-        found = False
-        for i in range(self.top_end):
-            line = self.lines[i]
-            old = _key_of(line)
-            if old is None or not (old == key or (same is not None and same(old))):
-                continue
-            body = line.rstrip("\r\n")
-            ending = line[len(body) :] or self.newline
-            head = _HEAD.match(body).group()  # type: ignore[union-attr]  # matches any text
-            head = (head if "=" in head else head.rstrip() + "=").replace(old, key, 1)
-            self.lines[i] = head + value + ending
-            found = True
-        if not found:
+    def set(self, key: str, value: str, same: Callable[[str], bool] | None = None, add: bool = True) -> bool:
+        """Give top-level ``key`` the ``value`` in place (the whole rest of its line), else append
+        it unless ``add`` is false; True if the key was there. A line whose key
+        ``same`` holds for is the same entry spelled differently: it becomes ``key``'s line. One
+        entry remains: later lines for it go (npm reads the last one; we keep the first place)."""
+        found = [i for i in range(self.top_end) if self._is(i, key, same)]
+        for i in reversed(found[1:]):
+            del self.lines[i]
+            self.top_end -= 1
+        if found:
+            self.lines[found[0]] = self._with_value(self.lines[found[0]], key, value)
+        elif add:
             self._insert(f"{key}={value}{self.newline}")
+        return bool(found)
+
+    def _is(self, index: int, key: str, same: Callable[[str], bool] | None) -> bool:
+        old = _key_of(self.lines[index])
+        return old is not None and (old == key or (same is not None and same(old)))
+
+    def _with_value(self, line: str, key: str, value: str) -> str:
+        """``line`` holding ``key`` (in place of the key it had) and ``value``, its spacing kept."""
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :] or self.newline
+        head = _HEAD.match(body).group()  # type: ignore[union-attr]  # matches any text
+        head = (head if "=" in head else head.rstrip() + "=").replace(_key_of(line) or key, key, 1)
+        return head + value + ending
 
     def remove(self, which: Callable[[str, str], bool]) -> bool:
         """Remove each top-level ``key=value`` line for whose (key, value) ``which`` holds; True if
@@ -76,7 +124,7 @@ class NpmrcDocument:
             key = _key_of(self.lines[i])
             if key is None or "=" not in self.lines[i]:
                 continue
-            if which(key, self.lines[i].split("=", 1)[1].strip().strip("\"'")):
+            if which(key, value_of(self.lines[i].split("=", 1)[1])):
                 del self.lines[i]
                 self.top_end -= 1
                 removed = True
