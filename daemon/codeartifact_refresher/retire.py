@@ -1,9 +1,11 @@
 """Targets that left the config take their entries with them.
 
-A *record* is what the state file keeps of a target that was written: its writer, repository,
-options, files (role to path) and the endpoint it wrote (never the token). A record is *retired*
-when no target of the config matches it (the same writer, repository, options and files): a target
-removed, or given another ``index``, ``path`` or name. Its writer's ``retire_file`` then removes, file
+A *record* is what the state file keeps of a target that was written: the config file it came
+from, its writer, repository, options, files (role to path) and the endpoint it wrote (never the
+token). A record is *retired* when no target of its own config matches it (the same writer,
+repository, options and files): a target removed, or given another ``index``, ``path`` or name.
+Only the config that wrote a record retires it: a one-off ``refresh --config other.yaml`` that
+shares the state file leaves the main config's targets alone. Its writer's ``retire_file`` then removes, file
 by file, what the target wrote (pip's index URL, npm's registry and auth lines, twine's section),
 with the same lock, checks and atomic write as a refresh, and the record is dropped. The file keeps
 its mode: a build host's ``0640`` file that other targets still write stays readable by its group
@@ -47,13 +49,15 @@ class Record:
     options: tuple[tuple[str, Any], ...]  # as JSON holds them: strings, numbers, booleans, lists
     files: tuple[tuple[str, str], ...]  # (role, absolute path), in the writer's order
     endpoint: str
+    config: str  # the config file (resolved) whose target this is
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.writer, self.repository, self.options, self.files)
+        return (self.config, self.writer, self.repository, self.options, self.files)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "config": self.config,
             "writer": self.writer,
             "repository": self.repository,
             "options": {k: list(v) if isinstance(v, tuple) else v for k, v in self.options},
@@ -67,14 +71,16 @@ class Record:
         if not isinstance(data, Mapping):
             return None
         writer, repository, endpoint = data.get("writer"), data.get("repository"), data.get("endpoint")
-        options, paths = data.get("options"), data.get("files")
+        options, paths, config = data.get("options"), data.get("files"), data.get("config")
         if not (isinstance(writer, str) and isinstance(repository, str) and valid_endpoint(endpoint)):
+            return None
+        if not (isinstance(config, str) and Path(config).is_absolute()):
             return None
         if not isinstance(options, Mapping) or not isinstance(paths, Mapping) or not paths:
             return None
         if not all(isinstance(r, str) and isinstance(p, str) and Path(p).is_absolute() for r, p in paths.items()):
             return None
-        return cls(writer, repository, _json_options(options.items()), tuple(paths.items()), str(endpoint))
+        return cls(writer, repository, _json_options(options.items()), tuple(paths.items()), str(endpoint), config)
 
 
 def _json_options(options: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
@@ -89,16 +95,21 @@ def _json_options(options: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], 
     return tuple(sorted(found))
 
 
-def record_of(target: Target, endpoint: str) -> Record:
-    """The record of ``target``, written at ``endpoint``."""
+def record_of(target: Target, endpoint: str, config: Path) -> Record:
+    """The record of ``target`` of the config at ``config``, written at ``endpoint``."""
     paths = tuple((role, str(output)) for role, output in target.outputs)
-    return Record(target.writer, target.repository, _json_options(target.options), paths, endpoint)
+    return Record(target.writer, target.repository, _json_options(target.options), paths, endpoint, _name(config))
+
+
+def _name(config: Path) -> str:
+    """How a record names its config: the file's resolved absolute path."""
+    return str(Path(config).resolve())
 
 
 def retired(records: Iterable[Record], config: Config) -> list[Record]:
-    """The records no target of ``config`` matches."""
-    current = {record_of(t, "").key for d in config.domains for t in d.targets}
-    return [r for r in records if r.key not in current]
+    """The records of ``config`` (the same file) that none of its targets matches."""
+    current = {record_of(t, "", config.path).key for d in config.domains for t in d.targets}
+    return [r for r in records if r.config == _name(config.path) and r.key not in current]
 
 
 def _writer(record: Record, registry: Registry) -> Any:

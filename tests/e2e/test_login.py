@@ -157,3 +157,24 @@ def test_keep_fresh_writes_a_config_that_refresh_keeps_fresh(morning, standin, t
     assert done.returncode == 0 and "401" not in done.stderr, done.stderr
     done = npm(home, "install", "--no-save", packages.DEMO_NAME)
     assert done.returncode == 0, done.stderr
+
+
+def test_keep_fresh_makes_the_running_agent_reload(standin, home, tmp_path):
+    """The agent of the config login adds to is told (SIGHUP) and keeps the new target from then on."""
+    from .daemon_process import DaemonProcess, wait_for
+
+    done = our_cli(home, "login", *flags(standin, "npm", "npm-store"), "--keep-fresh")
+    assert done.returncode == 0, done.stderr
+    config = home / ".config" / "codeartifact-refresher" / "config.yaml"
+    agent = DaemonProcess(config, tmp_path / "agent.log", env=aws_env(home))
+    try:
+        wait_for(lambda: "next refresh in" in agent.log, 30, "the agent's first round")
+        done = our_cli(home, "login", *flags(standin, "pip", "pypi-store"), "--keep-fresh")
+        assert done.returncode == 0, done.stderr
+        assert f"The running agent (pid {agent.proc.pid}) reloaded its config" in done.stdout
+        wait_for(lambda: "1 added or changed" in agent.log, 30, "the agent's reload")
+        state = home / ".local" / "state" / "codeartifact-refresher" / "state.json"
+        wait_for(lambda: '"writer": "pip"' in state.read_text(), 30, "the agent writing the new target")
+    finally:
+        agent.stop()
+        agent.close()

@@ -3,6 +3,7 @@ is left for pip to try (``401 Error, Credentials not correct``) or npm to send."
 
 import json
 import stat
+from pathlib import Path
 
 from codeartifact_refresher import cli
 from codeartifact_refresher.retire import Record
@@ -83,9 +84,12 @@ def test_a_record_from_the_state_file_is_checked_before_it_is_believed():
         "options": {"scope": "@acme"},
         "files": {"main": "/home/u/.npmrc"},
         "endpoint": "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/npm-store/",
+        "config": "/home/u/.config/codeartifact-refresher/config.yaml",
     }
     assert Record.from_json(good).options == (("scope", "@acme"),)
     for bad in (
+        {k: v for k, v in good.items() if k != "config"},
+        {**good, "config": "config.yaml"},
         {**good, "endpoint": "https://evil.example/?x"},
         {**good, "files": {"main": "relative/.npmrc"}},
         {**good, "files": {}},
@@ -106,3 +110,24 @@ def test_a_shared_files_mode_survives_a_retirement(standin, tmp_path, shared):
     assert refresh(config) == 0
     assert "extra-index-url" not in pip_conf.read_text() and "index-url" in pip_conf.read_text()
     assert stat.S_IMODE(pip_conf.stat().st_mode) == 0o640
+
+
+def test_a_one_off_config_sharing_the_state_file_retires_nothing_of_the_main_one(standin, tmp_path, home):
+    """`refresh --config other.yaml` with the user's default state file: the main config's targets
+    are not "gone" from it; only the config that wrote a record retires it."""
+    main = write_config(tmp_path / "main.yaml", standin, NPM + TWINE)
+    assert refresh(main) == 0
+    npmrc = (home / ".npmrc").read_text()
+    other = write_config(tmp_path / "other.yaml", standin, "      - {writer: pip, repository: pypi-store}\n")
+    assert refresh(other) == 0
+    assert (home / ".npmrc").read_text() == npmrc and "[codeartifact]" in (home / ".pypirc").read_text()
+    state = json.loads((home / ".local" / "state" / "codeartifact-refresher" / "state.json").read_text())
+    assert sorted((r["writer"], Path(r["config"]).name) for r in state["written"]) == [
+        ("npm", "main.yaml"),
+        ("pip", "other.yaml"),
+        ("twine", "main.yaml"),
+    ]
+    write_config(main, standin, TWINE)  # now the main config drops npm: it retires its own
+    assert refresh(main) == 0
+    assert "_authToken" not in (home / ".npmrc").read_text()
+    assert "pypi-store" in (home / ".config" / "pip" / "pip.conf").read_text()  # other.yaml's stays

@@ -151,7 +151,9 @@ def _agent_news(config_path: Path) -> str:
 def _is_our_daemon(pid: int) -> bool:
     """Whether ``pid`` is a codeartifact-refresher of ours (not a process that reused the number)."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        return os.stat(f"/proc/{pid}").st_uid == os.geteuid() and b"codeartifact" in cmdline and b"run" in cmdline
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        mine = os.stat(f"/proc/{pid}").st_uid == os.geteuid()
     except OSError:
         return False
+    ours = any(arg.endswith((b"codeartifact-refresher", b"codeartifact_refresher")) for arg in argv)
+    return mine and ours and b"run" in argv

@@ -183,8 +183,8 @@ class State:
                 for t in report.targets
             }
             for result in report.targets:
-                if result.outcome in (WRITTEN, UNCHANGED) and result.endpoint:
-                    record = retire.record_of(result.target, result.endpoint)
+                if result.outcome in (WRITTEN, UNCHANGED) and result.endpoint and report.domain.source:
+                    record = retire.record_of(result.target, result.endpoint, report.domain.source)
                     self.written[record.key] = record
                     self.dropped.discard(record.key)
             if report.ok:
