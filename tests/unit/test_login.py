@@ -175,3 +175,14 @@ def test_keep_fresh_says_when_the_shells_credentials_are_variables_the_agent_wil
     assert login("npm", "npm-store") == 0
     out = capsys.readouterr().out
     assert "Added the target to" in out and "environment variables" not in out, "a file the agent reads too"
+
+
+def test_login_quiets_refreshs_lines_only_while_it_runs(standin):
+    """login prints what it wrote itself, so refresh's per-target lines are held back while it runs;
+    afterwards the logger is as it was (a later refresh in the same process logged no info or debug)."""
+    import logging
+
+    before = logging.getLogger("codeartifact_refresher.refresh").level
+    argv = ["login", "--tool", "pip", "--domain", "acme", "--domain-owner", standin.account]
+    assert cli.main([*argv, "--repository", "pypi-store", "--endpoint-url", standin.url, "--region", "us-east-1"]) == 0
+    assert logging.getLogger("codeartifact_refresher.refresh").level == before

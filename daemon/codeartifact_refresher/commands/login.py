@@ -5,11 +5,12 @@ CLI left; ``--keep-fresh`` adds the target to the user's config for the agent (:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,10 +66,9 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     )
     cfg = login.as_config(request, registry)
     (domain,) = cfg.domains
-    if args.log_level > logging.DEBUG:  # this command says what it wrote itself
-        logging.getLogger("codeartifact_refresher.refresh").setLevel(logging.WARNING)
     clients = Clients(utc_clock(clock))
-    report = refresh_domain(domain, clients, registry, dry_run=args.dry_run)
+    with _quieter("codeartifact_refresher.refresh", args.log_level):  # this command says what it wrote itself
+        report = refresh_domain(domain, clients, registry, dry_run=args.dry_run)
     (result,) = report.targets
     if result.outcome == FAILED:
         return EXIT_FAILED  # the reason is logged, one line
@@ -96,6 +96,19 @@ def _credential_source(clients, domain) -> str:
         return identity.credential_source(clients, domain)
     except AwsError:
         return ""
+
+
+@contextlib.contextmanager
+def _quieter(name: str, level: int) -> Iterator[None]:
+    """Logger ``name`` at warnings and errors only (unless ``level`` asks for debug), for as long
+    as the block runs: its per-target lines would repeat what this command prints."""
+    logger, before = logging.getLogger(name), logging.getLogger(name).level
+    if level > logging.DEBUG:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def _say_done(tool: str, result, expires_at: datetime | None, now: float) -> None:
