@@ -5,16 +5,17 @@ from, its writer, repository, options, files (role to path) and the endpoint it 
 token). A record is *retired* when no target of its own config matches it (the same writer,
 repository, options and files): a target removed, or given another ``index``, ``path`` or name.
 Only the config that wrote a record retires it: a one-off ``refresh --config other.yaml`` that
-shares the state file leaves the main config's targets alone. Its writer's ``retire_file`` then removes, file
-by file, what the target wrote (pip's index URL, npm's registry and auth lines, twine's section),
-with the same lock, checks and atomic write as a refresh, and the record is dropped. The file keeps
-its mode: a build host's ``0640`` file that other targets still write stays readable by its group
-(narrowed to ``0600``, it would stay so, since a refresh never widens a mode, and pip and npm would
-silently fall back to the public registries). Without this
-a removed target's entry would stay with a token that lapses: pip warns ``401 Error, Credentials
-not correct`` on every run, and may try it before the live one. A writer that cannot retire
-(:meth:`~.writers.base.Writer.retires` is false) leaves its entries; its record is dropped all the
-same, with a line saying so.
+shares the state file leaves the main config's targets alone.
+
+The writer's ``retire_file`` then removes, file by file, what the target wrote (pip's index URL,
+npm's registry and auth lines, twine's section), with the same lock, checks and atomic write as a
+refresh, and the record is dropped. The file keeps its mode: a build host's ``0640`` file that
+other targets still write stays readable by its group (narrowed to ``0600``, it would stay so,
+since a refresh never widens a mode, and pip and npm would silently fall back to the public
+registries). Without retirement a removed target's entry would stay with a token that lapses: pip
+warns ``401 Error, Credentials not correct`` on every run, and may try it before the live one. A
+writer that cannot retire (:meth:`~.writers.base.Writer.retires` is false) leaves its entries;
+its record is dropped all the same, with a line saying so.
 
 Retirement runs before a refresh writes (``refresh``; the daemon at start and after a reload), so a
 target that only changed (another ``index``) is written afresh after its old entry went.
