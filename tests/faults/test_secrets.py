@@ -43,16 +43,24 @@ def hooked_targets(spy_out):
     return ALL_TARGETS.replace("repository: npm-store\n", "repository: npm-store\n" + hook)
 
 
-def test_every_command_through_success_and_failure(standin, tmp_path, home, capsys, monkeypatch):
-    spy_out = tmp_path / "spy.txt"
-    config = str(write_config(tmp_path / "config.yaml", standin, hooked_targets(spy_out)))
-    out = {}
+def recording(out: dict, capsys):
+    """``run(name, *argv)``: the CLI at debug level; its stdout and stderr kept in ``out`` under ``name``."""
 
     def run(name, *args):
         status = cli.main(["-v", *args])
         captured = capsys.readouterr()
         out[f"{name}: stdout"], out[f"{name}: stderr"] = captured.out, captured.err
         return status
+
+    return run
+
+
+def test_every_command_through_success_and_failure(standin, tmp_path, home, capsys, monkeypatch):
+    spy_out = tmp_path / "spy.txt"
+    config = str(write_config(tmp_path / "config.yaml", standin, hooked_targets(spy_out)))
+    out = {}
+
+    run = recording(out, capsys)
 
     assert run("check", "check", "--config", config) == 0
     assert run("refresh", "refresh", "--config", config) == 1  # writes, and the hook fails: a failed run
@@ -224,11 +232,7 @@ def test_the_commands_of_issue_15_show_no_token(standin, tmp_path, home, capsys)
     retirement's log lines, install-service and completion, at debug level: no token anywhere."""
     out = {}
 
-    def run(name, *args):
-        status = cli.main(["-v", *args])
-        captured = capsys.readouterr()
-        out[f"{name}: stdout"], out[f"{name}: stderr"] = captured.out, captured.err
-        return status
+    run = recording(out, capsys)
 
     flags = ["--domain", "acme", "--domain-owner", standin.account, "--endpoint-url", standin.url]
     config = home / ".config" / "codeartifact-refresher" / "config.yaml"
