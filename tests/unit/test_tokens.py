@@ -208,6 +208,23 @@ def test_after_a_credentials_error_the_next_try_reads_credentials_afresh(standin
     assert clients.token(d).value
 
 
+def test_a_session_that_found_no_credentials_is_not_kept(standin, monkeypatch):
+    """botocore looks for credentials once per session: one kept without any (built, say, by an
+    endpoint lookup beside a failed token call) would fail on after the user sets them."""
+    d = domain(owner=standin.account, endpoint_url=standin.url)
+    clients = tokens.Clients()
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    clients.endpoints(d, [("pypi-store", "pypi")])  # looked up on the pool, beside what follows
+    with pytest.raises(CredentialsError):
+        clients.token(d)
+    clients.client(d)  # after forget(): what a lookup still running would build
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    assert clients.token(d).value
+    assert clients.client(d) is clients.client(d), "once credentials are found, the client is kept"
+
+
 def test_a_transient_error_keeps_the_client(standin):
     d = domain(owner=standin.account, endpoint_url=standin.url)
     clients = tokens.Clients(attempts=1)
