@@ -6,7 +6,7 @@ never stops the others; a domain whose token cannot be had fails all its targets
 files as they were. Each domain yields a :class:`DomainReport`; :func:`summary` turns a round of
 them into one line. Domains are refreshed in parallel on a bounded pool of threads; a
 :class:`Gate` lets a stopping program finish the writes in flight and start no new ones, and ends
-the hooks running. After a domain's files changed, its hooks run (:mod:`.service.hooks`), with those
+the hooks running. After a domain's files changed, its hooks run (:mod:`.hooks`), with those
 it still owes from an earlier refresh; a hook that fails fails the report (``hooks_failed``) and
 is owed until it succeeds.
 """
@@ -22,14 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import log
+from . import hooks, log
 from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
 from .errors import Error, NotFoundError, WriterError, WriterRefusedError
+from .hooks import output as hook_output
 from .outputs import Output, Snapshot
 from .outputs.base import Render
-from .service import hook_output, hooks
 from .writers.base import MAIN, Credentials
 from .writers.formats import urls
 from .writers.registry import Registry

@@ -237,7 +237,7 @@ def test_a_hook_program_in_a_directory_whose_parent_another_user_can_write_is_re
 def test_a_hook_program_another_user_puts_first_in_path_after_the_load_is_not_run(shared, people, monkeypatch):
     """PATH holds a directory of theirs before a trusted one: the config's ``notify`` was found in
     the trusted one at the load; theirs, made later, would be what a PATH lookup starts now."""
-    from codeartifact_refresher.service import hooks
+    from codeartifact_refresher import hooks
 
     theirs, trusted = _theirs(shared / "theirs", people), shared / "trusted"
     trusted.mkdir(mode=0o755)

@@ -364,7 +364,7 @@ def test_an_alias_bomb_is_refused_at_once_wherever_it_is(tmp_path, where):
 @pytest.mark.timing
 def test_a_reload_of_an_alias_bomb_is_refused_without_stalling_the_daemon(tmp_path, standin, clock, caplog):
     from codeartifact_refresher.service.daemon import Daemon
-    from codeartifact_refresher.service.state import State
+    from codeartifact_refresher.state import State
     from codeartifact_refresher.writers.registry import Registry
 
     from ..conftest import ALL_TARGETS, write_config

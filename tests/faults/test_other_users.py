@@ -21,7 +21,7 @@ import pytest
 from codeartifact_refresher import cli
 from codeartifact_refresher.errors import UnsafeFileError
 from codeartifact_refresher.outputs import files, locks
-from codeartifact_refresher.service.state import State
+from codeartifact_refresher.state import State
 
 from ..conftest import write_config
 from ..privileges import in_child_as

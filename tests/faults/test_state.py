@@ -5,7 +5,7 @@ import os
 
 from codeartifact_refresher import cli
 from codeartifact_refresher.config import load
-from codeartifact_refresher.service.state import State, iso
+from codeartifact_refresher.state import State, iso
 
 from ..conftest import ALL_TARGETS, write_config
 

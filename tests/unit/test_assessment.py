@@ -1,7 +1,7 @@
 """One set of facts, each consumer's view of it: the meanings the README documents."""
 
 from codeartifact_refresher.service.assessment import Assessment
-from codeartifact_refresher.service.state import DomainState
+from codeartifact_refresher.state import DomainState
 
 NOW = 1_800_000_000.0
 

@@ -15,7 +15,7 @@ from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.daemon import OVERDUE, Daemon
 from codeartifact_refresher.service.health import healthz, metrics
 from codeartifact_refresher.service.planner import MANUAL_EVERY, RETRY_CAP, RETRY_FIRST, URGENT_CAP
-from codeartifact_refresher.service.state import State
+from codeartifact_refresher.state import State
 from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import ALL_TARGETS, write_config

@@ -10,7 +10,7 @@ import pytest
 from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.health import HealthServer, healthz, metrics
 from codeartifact_refresher.service.listener import DEADLINE, MAX_CONNECTIONS, MAX_REQUEST, Listener
-from codeartifact_refresher.service.state import DomainState, State
+from codeartifact_refresher.state import DomainState, State
 
 NOW = 1_800_000_000.0
 

@@ -6,7 +6,7 @@ import sys
 
 from codeartifact_refresher import config, refresh
 from codeartifact_refresher.aws.tokens import Clients
-from codeartifact_refresher.service.hook_output import LiveTokens, Tail, redact, shown_line
+from codeartifact_refresher.hooks.output import LiveTokens, Tail, redact, shown_line
 from codeartifact_refresher.writers.registry import Registry
 
 from ..leaks import assert_no_token

@@ -8,9 +8,9 @@ import time
 import tracemalloc
 
 from codeartifact_refresher import cli, config, refresh
+from codeartifact_refresher import hooks as hooks_module
 from codeartifact_refresher.aws.tokens import Clients
-from codeartifact_refresher.service import hook_output
-from codeartifact_refresher.service import hooks as hooks_module
+from codeartifact_refresher.hooks import output as hook_output
 from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import write_config

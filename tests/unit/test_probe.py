@@ -10,7 +10,7 @@ import pytest
 from codeartifact_refresher import cli
 from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.health import HealthServer
-from codeartifact_refresher.service.state import DomainState, State
+from codeartifact_refresher.state import DomainState, State
 
 NOW = 1_800_000_000.0
 DOMAIN = 'domains:\n  - domain: acme\n    owner: "111122223333"\n    region: us-east-1\n    targets: [{writer: pip, repository: pypi-store}]\n'

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher import cli
+from codeartifact_refresher import state as state_mod
 from codeartifact_refresher.config import Config
-from codeartifact_refresher.service import state as state_mod
 from codeartifact_refresher.writers import registry
 
 from ..conftest import ALL_TARGETS, write_config

@@ -9,7 +9,7 @@ from codeartifact_refresher import cli, config, refresh
 from codeartifact_refresher.commands import wait
 from codeartifact_refresher.errors import Error
 from codeartifact_refresher.service import waiting
-from codeartifact_refresher.service.state import DomainState, State
+from codeartifact_refresher.state import DomainState, State
 
 from ..clocks import Clocks
 

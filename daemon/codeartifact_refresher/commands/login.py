@@ -144,7 +144,7 @@ def _keep_fresh(args: argparse.Namespace, request, registry, login) -> int:
 def _agent_news(config_path: Path) -> str:
     """Tell a running agent of this config to reload (SIGHUP), or say how to start one."""
     from .. import config
-    from ..service.state import State, default_path
+    from ..state import State, default_path
 
     try:
         state = State.load(default_path(config.load(config_path)))

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..outputs import locks
     from ..refresh import refresh_all, summary
     from ..service.install.layout import refuse_foreign_system_config
-    from ..service.state import State, default_path
+    from ..state import State, default_path
 
     refuse_foreign_system_config(args.config, "refresh")
     cfg, registry = load_config(args)

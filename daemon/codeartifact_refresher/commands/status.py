@@ -19,7 +19,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..errors import Error
     from ..service import status
     from ..service.install.layout import foreign_system_config, system_status_hint
-    from ..service.state import State, default_path
+    from ..state import State, default_path
 
     cfg, _ = load_config(args)
     now = clock()

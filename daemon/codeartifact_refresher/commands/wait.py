@@ -20,7 +20,7 @@ from .common import EXIT_OK, add_config_argument, load_config
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..service.state import State
+    from ..state import State
 
 DEFAULT_TIMEOUT = 60.0  # seconds
 POLL = 0.5  # seconds between two looks at the state file
@@ -56,7 +56,7 @@ def run(
     from ..errors import Error
     from ..service import waiting
     from ..service.planner import duration
-    from ..service.state import default_path
+    from ..state import default_path
 
     cfg, _ = load_config(args)
     path = default_path(cfg)
@@ -80,7 +80,7 @@ def _look(cfg: Config, path: Path, now: float) -> tuple[list[str], State]:
     """What is not served yet at ``now``, one line each, and the state file as read."""
     from ..errors import Error
     from ..service import status, waiting
-    from ..service.state import State
+    from ..state import State
 
     if (why := status.unreadable(path)) is not None:
         raise Error(why)  # waiting will not mend it

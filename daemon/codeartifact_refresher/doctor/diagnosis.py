@@ -144,7 +144,7 @@ def _aws_checks(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> t
 def _recorded(cfg: Config, pairs: list[tuple[Domain, TargetView]], views: list[TargetView]) -> list[Finding]:
     """Endpoints an earlier refresh recorded, for the targets AWS gave none (filled into ``views``)."""
     from ..aws.endpoints import state_key
-    from ..service.state import State, default_path
+    from ..state import State, default_path
 
     if all(v.endpoint for v in views):
         return []

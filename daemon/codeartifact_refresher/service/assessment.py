@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..state import DomainState
 from .planner import TICK, duration
-from .state import DomainState
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
 from ..errors import ConfigError, Error
+from ..hooks import Pending
 from ..outputs import locks
 from ..refresh import DomainReport, Gate, refresh_domain
+from ..state import State, default_path
 from .assessment import Assessment
-from .hooks import Pending
 from .instance import DaemonLock
 from .notify import Notifier
 from .planner import (
@@ -47,7 +48,6 @@ from .planner import (
 )
 from .readiness import Announcer
 from .saving import SAVE_EVERY, StateSaver
-from .state import State, default_path
 from .wakeup import Wakeup
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..state import State
 from .assessment import Assessment
 from .listener import Listener
-from .state import State
 
 logger = logging.getLogger(__name__)
 PREFIX = "codeartifact_refresher"

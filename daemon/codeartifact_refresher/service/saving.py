@@ -3,8 +3,8 @@ end, gathering the refreshes that end together into one write."""
 
 from __future__ import annotations
 
+from ..state import State
 from .planner import Clocks
-from .state import State
 
 SAVE_EVERY = 1.0  # seconds: the state file is written at most this often while refreshes end
 

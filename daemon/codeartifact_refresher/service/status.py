@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..platform.accounts import group_name, user_name
+from ..state import DomainState, State, iso, timestamp
 from .assessment import Assessment
 from .planner import duration
-from .state import DomainState, State, iso, timestamp
 
 
 def _when(ts: float | None, now: float) -> str:

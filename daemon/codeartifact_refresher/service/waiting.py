@@ -10,8 +10,8 @@ refresh: the same verdict for a script, Compose's ``depends_on`` and a person.
 from __future__ import annotations
 
 from ..config import Config
+from ..state import State
 from .planner import duration
-from .state import State
 
 SERVED = ("written", "unchanged")  # refresh.WRITTEN, refresh.UNCHANGED (a test keeps them equal)
 

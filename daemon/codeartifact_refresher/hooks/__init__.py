@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from . import hook_output
+from . import output as hook_output
 
 logger = logging.getLogger(__name__)
 PREFIX = "CODEARTIFACT_REFRESHER_"

@@ -26,15 +26,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import retire
-from ..aws import endpoints
-from ..config import Config, Domain
-from ..errors import TargetError
-from ..log import one_line
-from ..outputs import files
-from ..platform.paths import user_state_dir
-from ..refresh import UNCHANGED, WRITTEN
-from ..writers.registry import Registry
+from . import retire
+from .aws import endpoints
+from .config import Config, Domain
+from .errors import TargetError
+from .log import one_line
+from .outputs import files
+from .platform.paths import user_state_dir
+from .refresh import UNCHANGED, WRITTEN
+from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
 
