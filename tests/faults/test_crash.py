@@ -24,9 +24,10 @@ PLACEHOLDER = "TOKEN-PLACEHOLDER"
 BULK = "".join(f"# a user's comment line {i}, kept byte for byte\n" for i in range(3000))  # ~150 KB per file
 
 # A zygote: it loads the config and botocore once, then forks a fresh writer for each line on its
-# stdin, prints the writer's pid, and "dead" once the test has killed it. Each writer starts from
-# the same point a newly started process would reach after start-up (the client made, no call yet,
-# nothing written), at a fraction of the cost of a new interpreter.
+# stdin, prints the writer's pid, and "dead" once the test has killed it; the writer says "wrote"
+# after its first round. Each writer starts from the same point a newly started process would reach
+# after start-up (the client made, no call yet, nothing written), at a fraction of the cost of a new
+# interpreter.
 ZYGOTE = textwrap.dedent("""
     import os, sys
     from codeartifact_refresher import config, refresh
@@ -39,6 +40,8 @@ ZYGOTE = textwrap.dedent("""
     for _ in sys.stdin:
         pid = os.fork()
         if pid == 0:
+            refresh.refresh_all(cfg, clients, registry)
+            print("wrote", flush=True)  # one round done: the kill lands among later writes, however slow the host
             while True:
                 refresh.refresh_all(cfg, clients, registry)
         print(pid, flush=True)
@@ -82,7 +85,10 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(standin, tmp
         for _ in range(KILLS):
             zygote.stdin.write("go\n")
             zygote.stdin.flush()
-            child = int(zygote.stdout.readline())
+            # the pid (from the zygote) and "wrote" (from the writer), in whichever order they came
+            lines = {zygote.stdout.readline().strip() for _ in range(2)}
+            assert "wrote" in lines, lines
+            child = int((lines - {"wrote"}).pop())
             time.sleep(rng.uniform(0.0, 0.4))  # let it write for a random while, then kill it mid-stride
             os.kill(child, signal.SIGKILL)
             assert zygote.stdout.readline() == "dead\n"
