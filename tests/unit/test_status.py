@@ -58,9 +58,9 @@ def test_refresh_records_state_without_secrets_and_status_reads_it(standin, tmp_
         f"{'DOMAIN':<{len(label)}}  TOKEN               NEXT REFRESH  LAST SUCCESS  FAILURES  LAST ERROR\n"
         f"{label}  expires in 14m 00s  -             1m 00s ago    0         -\n"
         "acme targets:\n"
-        f"  pip    {home}/.config/pip/pip.conf: written\n"
-        f"  npm    {home}/.npmrc: written\n"
-        f"  twine  {home}/.pypirc: written\n"
+        f"  pip    pypi-store {home}/.config/pip/pip.conf: written\n"
+        f"  npm    npm-store {home}/.npmrc: written\n"
+        f"  twine  pypi-store {home}/.pypirc: written\n"
         "healthy\n"
     )
     assert cli.main(["status", "--config", str(path), "--json"], clock=clock) == 0
