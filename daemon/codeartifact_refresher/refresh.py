@@ -18,6 +18,7 @@ import functools
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from . import hooks, log
 from .aws.endpoints import EndpointLookup, endpoint_account_and_region
@@ -152,7 +153,7 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     return needs
 
 
-def _writer(target: Target, registry: Registry) -> Writer:
+def _writer(target: Target, registry: Registry) -> Writer[Any]:
     """The target's writer: the one the config built, else (a target made by hand) a new one."""
     return target.instance if target.instance is not None else registry.get(target.writer)(**dict(target.options))
 

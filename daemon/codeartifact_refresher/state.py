@@ -107,7 +107,7 @@ class DomainState:
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
 
-    def outcome(self, target: Target) -> dict:
+    def outcome(self, target: Target) -> dict[str, str | None]:
         """What the last refresh recorded of ``target`` (empty when nothing): by its identity, or,
         in a file an older version wrote, by where it writes, if the writer is the same."""
         found = self.targets.get(target.identity)

@@ -278,8 +278,8 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
                 options[name] = writer_options.validate(cls.Options, name, t[name])
             except ValueError as e:
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
-    instance = cls(**options)
     kind = _kind(check, t, writer)
+    instance = cls(**options)
     try:
         outputs = kind.build(writer, instance, _Fields(check, t, environ))
     except NoDefaultPath as e:
@@ -402,7 +402,7 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
                 touched.setdefault(out.key, t.line)
 
 
-def _writer(registry: Registry, t: Target) -> Writer:
+def _writer(registry: Registry, t: Target) -> Writer[Any]:
     return t.instance if t.instance is not None else registry.get(t.writer)(**dict(t.options))
 
 

@@ -45,7 +45,7 @@ class Target:
     on_change: tuple[str, ...] | None = None
     line: int = 0
     given: tuple[str, ...] = field(default=(), compare=False)  # roles whose place the config wrote
-    instance: Writer | None = field(default=None, compare=False, repr=False)  # None: built on demand
+    instance: Writer[Any] | None = field(default=None, compare=False, repr=False)  # None: built on demand
 
     @property
     def output(self) -> Output:

@@ -113,7 +113,7 @@ class Pending:
         configured = {domain.on_change, *(t.on_change for t in domain.targets)}
         return {argv: paths for argv, paths in owed.items() if argv in configured}
 
-    def owe(self, domain, argv: Argv, targets: list[Target]) -> None:
+    def owe(self, domain: Domain, argv: Argv, targets: list[Target]) -> None:
         with self._lock:
             self._owed.setdefault(domain.key, {})[argv] = list(targets)
 

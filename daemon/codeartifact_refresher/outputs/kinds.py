@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import ConfigError
 from ..writers import options as writer_options
@@ -55,7 +55,7 @@ class Kind:
 
     key: str
     expected: str
-    build: Callable[[str, Writer, Fields], Outputs]
+    build: Callable[[str, Writer[Any], Fields], Outputs]
     settings: tuple[str, ...] = ()
 
 
@@ -76,14 +76,14 @@ def kinds() -> dict[str, Kind]:
     return dict(_KINDS)
 
 
-def moved(writer: Writer) -> dict[str, Path]:
+def moved(writer: Writer[Any]) -> dict[str, Path]:
     """The roles whose file a path option of the writer's places (netrc's ``netrc:``), to its path."""
     roles = writer_options.path_roles(type(writer).Options)
     found = {role: getattr(writer.options, name, None) for name, role in roles.items()}
     return {role: path for role, path in found.items() if isinstance(path, Path)}
 
 
-def _files(name: str, writer: Writer, fields: Fields) -> Outputs:
+def _files(name: str, writer: Writer[Any], fields: Fields) -> Outputs:
     """Each of the writer's files, in its order: ``path:`` for MAIN, a path option's for another
     role, else the writer's defaults (asked for only when needed: a writer without one raises
     :class:`~..writers.base.NoDefaultPath`)."""

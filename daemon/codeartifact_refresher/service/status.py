@@ -101,7 +101,7 @@ def report(config: Config, state: State, now: float) -> dict:
     return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": _daemon(state), "domains": domains}
 
 
-def _target(target: Target, entry: DomainState) -> dict:
+def _target(target: Target, entry: DomainState) -> dict[str, str | None]:
     """A target's line of the report: its identity, where it writes (``path`` too, as older
     versions named it) and what its last refresh recorded."""
     last = entry.outcome(target)
