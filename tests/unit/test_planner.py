@@ -217,3 +217,25 @@ def test_failures_count_in_a_row():
 def test_the_loop_looks_at_the_clocks_within_a_minute_and_twice_per_watchdog_interval():
     assert 0 < tick_seconds(None) <= 60
     assert tick_seconds(10.0) == 5.0
+
+
+@pytest.mark.parametrize("module", ["service/planner.py", "state.py", "service/status.py", "outcomes.py"])
+def test_what_reads_a_refresh_report_does_not_import_refresh(module):
+    """The planner, the state file and status read reports in :mod:`.outcomes`' words, below
+    :mod:`.refresh`: no import of it, not even one for type checking."""
+    import ast
+    from pathlib import Path
+
+    import codeartifact_refresher
+
+    path = Path(codeartifact_refresher.__file__).parent / module
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+            imported.update(f"{node.module or ''}.{a.name}".lstrip(".") for a in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    assert imported and not {
+        name for name in imported if name.split(".")[-1] == "refresh" or name.startswith("refresh")
+    }
