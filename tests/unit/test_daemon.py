@@ -12,6 +12,8 @@ import pytest
 from codeartifact_refresher import config as configuration
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.hooks import Pending
+from codeartifact_refresher.refresh import DomainReport
+from codeartifact_refresher.service import daemon as daemon_module
 from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.daemon import OVERDUE, Daemon
 from codeartifact_refresher.service.health import healthz, metrics
@@ -650,3 +652,25 @@ def test_a_domain_removed_by_a_reload_leaves_nothing_behind(tmp_path, server, cl
     daemon.reload()
     assert holding(acme) == [] and acme not in daemon.domains
     assert holding(beta)  # the domain kept keeps its record
+
+
+def test_a_domain_removed_while_it_refreshes_is_waited_for_and_not_run_twice(tmp_path, server, clocks, monkeypatch):
+    daemon = make(tmp_path, server, clocks)
+    acme, path = key_of(daemon), tmp_path / "config.yaml"
+    kept = path.read_text()
+    calls: list[str] = []
+
+    def refreshing(domain, *args, **kwargs):  # while acme's refresh runs: removed, then put back
+        calls.append(domain.key)
+        path.write_text(kept.replace("domain: acme", "domain: beta"))
+        daemon.reload()
+        assert acme not in daemon.domains and daemon._running() == {acme}  # stop() would wait for it
+        path.write_text(kept)
+        daemon.reload()
+        daemon.refresh_job(acme)  # back in the config, but still running: not run a second time
+        return DomainReport(domain)
+
+    monkeypatch.setattr(daemon_module, "refresh_domain", refreshing)
+    daemon.scheduler.pending.clear()
+    daemon.refresh_job(acme)
+    assert calls == [acme] and daemon.leaving == {} and daemon._running() == set()

@@ -117,6 +117,7 @@ class Daemon:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified whenever a refresh ends
         self.records = {d.key: DomainRecord(d) for d in config.domains}
+        self.leaving: dict[str, DomainRecord] = {}  # removed by a reload while refreshing: gone when done
 
     @property
     def domains(self) -> dict[str, Domain]:
@@ -245,7 +246,8 @@ class Daemon:
             removed = [k for k in old if k not in fresh]
             changed = [k for k, d in fresh.items() if k not in old or _sans_lines(d) != _sans_lines(old[k].domain)]
             # a domain kept keeps its record (plan, backoff, hooks owed) with its new settings
-            self.records = {k: _renewed(old.get(k), d) for k, d in fresh.items()}
+            self.records = {k: _renewed(old.get(k) or self.leaving.pop(k, None), d) for k, d in fresh.items()}
+            self.leaving.update({k: old[k] for k in removed if old[k].running})
             self.config = new
             changed = [k for k in changed if not self.records[k].running]  # a running one re-runs when done
         self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
@@ -289,7 +291,7 @@ class Daemon:
         return not busy
 
     def _running(self) -> set[str]:
-        return {key for key, record in self.records.items() if record.running}
+        return {key for key, record in [*self.records.items(), *self.leaving.items()] if record.running}
 
     # -- APScheduler's threads -------------------------------------------------------------------
 
@@ -309,6 +311,8 @@ class Daemon:
         finally:
             with self._lock:
                 record.running = False
+                if self.leaving.get(key) is record:
+                    del self.leaving[key]
                 self._idle.notify_all()
         self._plan_next(key, domain, report)
 
