@@ -2,8 +2,9 @@
 
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
 *targets*; a target names a *writer* (``pip``, ``npm``, ``twine``, or a plugin's), the
-*repository* whose endpoint it needs, an optional *path* (else the writer's default) and the
-writer's own options. ``defaults`` supplies any domain setting for every domain. A domain's
+*repository* whose endpoint it needs, where it writes (at most one key of the output family,
+:mod:`..outputs.kinds`: ``path:`` for a file; none, the writer's default file) and the writer's own
+options. ``defaults`` supplies any domain setting for every domain. A domain's
 *timing* (``refresh_at``, ``jitter``: fractions of the token's lifetime) says when the daemon
 refreshes it; an ``on_change`` *hook* (a command as a list) on a domain or a target runs after a
 refresh changed its files. Top-level settings are for the process: ``workers`` (domains refreshed
