@@ -1,7 +1,6 @@
 """Refresh a domain: one token, the endpoints its targets need, then every target.
 
-The *outcome* of a target is ``written``, ``unchanged`` (the file already said this), ``would
-write`` (a dry run), ``skipped`` (the program is stopping) or ``failed``. A failure in one target
+A target's *outcome* and the reports are :mod:`.outcomes`' (re-exported here). A failure in one target
 never stops the others; a domain whose token cannot be had fails all its targets and leaves their
 files as they were. Each domain yields a :class:`DomainReport`; :func:`summary` turns a round of
 them into one line. Domains are refreshed in parallel on a bounded pool of threads; a
@@ -19,60 +18,36 @@ import functools
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
 
 from . import hooks, log
-from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
+from .aws.endpoints import EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
 from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .hooks import output as hook_output
+from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
 from .outputs import Output, Snapshot
 from .outputs.base import Render
-from .writers.base import MAIN, Credentials
+from .writers.base import MAIN, Credentials, Writer
 from .writers.formats import urls
 from .writers.registry import Registry
 
+__all__ = [
+    "FAILED",
+    "SKIPPED",
+    "UNCHANGED",
+    "WOULD_WRITE",
+    "WRITTEN",
+    "DomainReport",
+    "Gate",
+    "Stopping",
+    "TargetResult",
+    "refresh_all",
+    "refresh_domain",
+    "summary",
+]
 logger = logging.getLogger(__name__)
-
-WRITTEN, UNCHANGED, WOULD_WRITE, SKIPPED, FAILED = "written", "unchanged", "would write", "skipped", "failed"
-
-
-@dataclass
-class TargetResult:
-    target: Target
-    outcome: str
-    error: str | None = None
-    diff: str = ""  # dry runs only; secrets redacted
-    retryable: bool = False  # whether trying again soon may mend a failure
-    endpoint: str = ""  # the repository endpoint written (state's record of the target, for retiring it)
-
-
-@dataclass
-class DomainReport:
-    domain: Domain
-    expires_at: datetime | None = None
-    error: str | None = None
-    lifetime: float | None = None  # seconds the new token lives, from issue to expiry
-    targets: list[TargetResult] = field(default_factory=list)
-    retryable: bool = True
-    endpoints: dict[str, Endpoint] = field(default_factory=dict)  # known for certain, for the state file
-    hooks_failed: list[str] = field(default_factory=list)  # one line per failed hook, redacted
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(t.outcome != FAILED for t in self.targets) and not self.hooks_failed
-
-    @property
-    def failure(self) -> str | None:
-        """The first thing that went wrong, as one line; None when nothing did."""
-        errors = [self.error, *(t.error for t in self.targets), *self.hooks_failed]
-        return next((e for e in errors if e), None)
-
-    @property
-    def changed(self) -> list[TargetResult]:
-        return [t for t in self.targets if t.outcome == WRITTEN]
 
 
 class Stopping(Exception):
@@ -172,10 +147,15 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     needs = []
     for target in domain.targets:
         try:
-            needs.append((target.repository, registry.get(target.writer)(**dict(target.options)).repository_format()))
-        except Exception:  # a plugin's constructor may fail in any way
+            needs.append((target.repository, _writer(target, registry).repository_format()))
+        except Exception:  # a plugin's writer may fail in any way
             continue  # the target fails on its own, with this error, when it is applied
     return needs
+
+
+def _writer(target: Target, registry: Registry) -> Writer[Any]:
+    """The target's writer: the one the config built, else (a target made by hand) a new one."""
+    return target.instance if target.instance is not None else registry.get(target.writer)(**dict(target.options))
 
 
 def refresh_all(
@@ -192,12 +172,12 @@ def _run_hooks(report: DomainReport, registry: Registry, pending: hooks.Pending,
     domain = report.domain
     jobs = hooks.jobs(domain, [t.target for t in report.changed], pending.take(domain))
     finders = _secret_finders(domain, registry) if jobs else []
-    for argv, paths in jobs.items():
-        env = hooks.environment(domain, report.expires_at, paths)
+    for argv, targets in jobs.items():
+        env = hooks.environment(domain, report.expires_at, targets)
         failure = hooks.run(argv, domain.hook_timeout, env, domain.label, running, finders)
         if failure:
             report.hooks_failed.append(failure)
-            pending.owe(domain, argv, paths)
+            pending.owe(domain, argv, targets)
 
 
 def _secret_finders(domain: Domain, registry: Registry) -> list[hook_output.SecretFinder]:
@@ -205,7 +185,7 @@ def _secret_finders(domain: Domain, registry: Registry) -> list[hook_output.Secr
     finders: list[hook_output.SecretFinder] = []
     for target in domain.targets:
         try:
-            writer = registry.get(target.writer)(**dict(target.options))
+            writer = _writer(target, registry)
         except Exception:  # the target failed on its own already
             continue
         finders.extend(functools.partial(writer.find_file_secrets, role) for role in writer.roles())
@@ -221,7 +201,7 @@ def _refresh_target(
     dry_run: bool,
     gate: Gate,
 ) -> TargetResult:
-    what = f"{domain.label}: {target.writer} {target.path}"
+    what = f"{domain.label}: {target.identity}"
     try:
         result = _apply(domain, target, token, endpoints, registry, dry_run, gate)
     except Stopping:
@@ -243,7 +223,7 @@ def _refresh_target(
 
 
 def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetResult:
-    writer = registry.get(target.writer)(**dict(target.options))
+    writer = _writer(target, registry)
     endpoint = endpoints.get(target.repository, writer.repository_format())
     owner, region = endpoint_account_and_region(endpoint, domain.domain)
     creds = Credentials(

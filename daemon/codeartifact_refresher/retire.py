@@ -32,7 +32,7 @@ from typing import Any
 from .aws.endpoints import valid_endpoint
 from .config import Config, Target
 from .errors import Error
-from .outputs import files
+from .outputs import FileOutput, files
 from .outputs.base import Snapshot
 from .writers.base import Credentials
 from .writers.registry import Registry
@@ -96,8 +96,12 @@ def _json_options(options: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], 
     return tuple(sorted(found))
 
 
-def record_of(target: Target, endpoint: str, config: Path) -> Record:
-    """The record of ``target`` of the config at ``config``, written at ``endpoint``."""
+def record_of(target: Target, endpoint: str, config: Path) -> Record | None:
+    """The record of ``target`` of the config at ``config``, written at ``endpoint``; None for a
+    target that writes elsewhere than to files (retiring is editing files: other outputs keep
+    their entries, as a writer that cannot retire does)."""
+    if not all(isinstance(output, FileOutput) for _, output in target.outputs):
+        return None
     paths = tuple((role, str(output)) for role, output in target.outputs)
     return Record(target.writer, target.repository, _json_options(target.options), paths, endpoint, _name(config))
 
@@ -109,7 +113,8 @@ def _name(config: Path) -> str:
 
 def retired(records: Iterable[Record], config: Config) -> list[Record]:
     """The records of ``config`` (the same file) that none of its targets matches."""
-    current = {record_of(t, "", config.path).key for d in config.domains for t in d.targets}
+    made = (record_of(t, "", config.path) for d in config.domains for t in d.targets)
+    current = {record.key for record in made if record is not None}
     return [r for r in records if r.config == _name(config.path) and r.key not in current]
 
 

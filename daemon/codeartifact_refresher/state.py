@@ -4,7 +4,8 @@ The *state file* is JSON, rewritten atomically after refreshes (the daemon gathe
 refreshes that end together into one write). Per domain (by
 :attr:`~.config.Domain.key`) it holds when the current token *expires*, the *next refresh* the
 daemon planned, the *last success*, the *last error* and the number of *failures* in a row, the
-outcome for each target, and the repository endpoints. Times are ISO 8601 in UTC. The *totals*
+outcome for each target (by its :attr:`~.config.Target.identity`; a file written by an older
+version keyed them by the target's path, which is still read), and the repository endpoints. Times are ISO 8601 in UTC. The *totals*
 (refreshes that succeeded and failed, for ``/metrics``) are this process's own: kept in memory,
 never written nor read back, so a Prometheus counter starts at zero with the process.
 
@@ -28,12 +29,12 @@ from pathlib import Path
 
 from . import retire
 from .aws import endpoints
-from .config import Config, Domain
+from .config import Config, Domain, Target
 from .errors import TargetError
 from .log import one_line
+from .outcomes import SERVED, DomainReport
 from .outputs import files
 from .platform.paths import user_state_dir
-from .refresh import UNCHANGED, WRITTEN
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class DomainState:
     failures: int = 0  # in a row
     successes_total: int = 0  # the totals: this process's, never in the file (see TOTALS)
     failures_total: int = 0
-    targets: dict = field(default_factory=dict)  # path -> {"writer", "outcome", "error"}
+    targets: dict = field(default_factory=dict)  # identity -> {"writer", "outcome", "error"...} (RECORD)
     endpoints: dict = field(default_factory=dict)  # "format/repository" -> {"url", "resolved_at"}
 
     def to_json(self) -> dict:
@@ -99,12 +100,25 @@ class DomainState:
         values["failures"] = number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else 0
         targets = data.get("targets")
         values["targets"] = {
-            path: {k: _text(v) for k, v in outcome.items() if k in ("writer", "outcome", "error")}
+            path: {k: _text(v) for k, v in outcome.items() if k in RECORD}
             for path, outcome in (targets.items() if isinstance(targets, dict) else ())
             if isinstance(path, str) and one_line(path, limit=None) == path and isinstance(outcome, dict)
         }
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
         return cls(**values)
+
+    def outcome(self, target: Target) -> dict[str, str | None]:
+        """What the last refresh recorded of ``target`` (empty when nothing): by its identity, or,
+        in a file an older version wrote, by where it writes, if the writer is the same."""
+        found = self.targets.get(target.identity)
+        if found is None:
+            old = self.targets.get(target.where) or {}
+            found = old if old.get("writer") == target.writer and "where" not in old else {}
+        return found
+
+
+#: what the state file keeps of each target
+RECORD = ("writer", "repository", "where", "outcome", "error")
 
 
 MAX_TEXT = 1000  # characters of a message read back from the state file
@@ -167,8 +181,8 @@ class State:
             entry = self.domains.get(domain.key)
             return endpoints.from_state(entry.endpoints) if entry and self.trusted else {}
 
-    def record(self, report, now: float, next_refresh: float | None = None) -> None:
-        """Take in a :class:`~.refresh.DomainReport` finished at ``now``."""
+    def record(self, report: DomainReport, now: float, next_refresh: float | None = None) -> None:
+        """Take in a :class:`~.outcomes.DomainReport` finished at ``now``."""
         with self._lock:
             entry = self.get(report.domain)
             entry.last_attempt = now
@@ -178,13 +192,12 @@ class State:
                 entry.expires_at = report.expires_at.timestamp()
             if report.endpoints:
                 entry.endpoints = {**entry.endpoints, **endpoints.to_state(report.endpoints)}
-            entry.targets = {
-                str(t.target.path): {"writer": t.target.writer, "outcome": t.outcome, "error": t.error}
-                for t in report.targets
-            }
+            entry.targets = {t.target.identity: _record(t.target, t.outcome, t.error) for t in report.targets}
             for result in report.targets:
-                if result.outcome in (WRITTEN, UNCHANGED) and result.endpoint and report.domain.source:
+                if result.outcome in SERVED and result.endpoint and report.domain.source:
                     record = retire.record_of(result.target, result.endpoint, report.domain.source)
+                    if record is None:
+                        continue
                     self.written[record.key] = record
                     self.dropped.discard(record.key)
             if report.ok:
@@ -255,6 +268,16 @@ class State:
             except (ValueError, TypeError, AttributeError, RecursionError):
                 pass  # unreadable: ours replaces it
             return json.dumps(self.to_json(now), indent=2) + "\n"
+
+
+def _record(target: Target, outcome: str, error: str | None) -> dict[str, str | None]:
+    return {
+        "writer": target.writer,
+        "repository": target.repository,
+        "where": target.where,
+        "outcome": outcome,
+        "error": error,
+    }
 
 
 def _ours(uid: int | None) -> bool:

@@ -78,7 +78,7 @@ def test_a_file_that_cannot_be_parsed_is_left_as_it_is(name, standin, tmp_path, 
     status, err = refresh(standin, tmp_path, capsys)
     assert status == 1
     assert [e for e in errors(err)] == [
-        e for e in errors(err) if e.startswith(f"ERROR acme (111122223333): pip {path}: ")
+        e for e in errors(err) if e.startswith(f"ERROR acme (111122223333): pip pypi-store {path}: ")
     ]
     assert len(errors(err)) == 1 and message.format(path=path) in errors(err)[0], err
     assert "Traceback" not in err and "internal error" not in err
@@ -94,9 +94,9 @@ def test_a_directory_a_fifo_and_a_dangling_link_are_refused(standin, tmp_path, h
     status, err = refresh(standin, tmp_path, capsys)
     assert status == 1 and "Traceback" not in err
     assert errors(err) == [
-        f"ERROR acme (111122223333): pip {pip_conf(home)}: {pip_conf(home)} is a directory, not a file",
-        f"ERROR acme (111122223333): npm {home / '.npmrc'}: {home / '.npmrc'} is not a regular file",
-        f"ERROR acme (111122223333): twine {home / '.pypirc'}: {home / '.pypirc'} is a symlink; refusing to replace it "
+        f"ERROR acme (111122223333): pip pypi-store {pip_conf(home)}: {pip_conf(home)} is a directory, not a file",
+        f"ERROR acme (111122223333): npm npm-store {home / '.npmrc'}: {home / '.npmrc'} is not a regular file",
+        f"ERROR acme (111122223333): twine pypi-store {home / '.pypirc'}: {home / '.pypirc'} is a symlink; refusing to replace it "
         "(set follow_symlinks: true on the target to write through it)",
     ]
     assert pip_conf(home).is_dir() and (home / ".pypirc").is_symlink() and not (home / "nowhere").exists()
@@ -117,7 +117,7 @@ def test_a_symlink_into_another_users_directory_is_refused(standin, tmp_path, ho
         assert status == 0
         return
     assert status == 1 and errors(err) == [
-        f"ERROR acme (111122223333): npm {home / '.npmrc'}: {home / '.npmrc'} is a symlink to {theirs / '.npmrc'}, "
+        f"ERROR acme (111122223333): npm npm-store {home / '.npmrc'}: {home / '.npmrc'} is a symlink to {theirs / '.npmrc'}, "
         f"in a place owned by another user (uid {NOBODY}); refusing to write there"
     ]
     assert (theirs / ".npmrc").read_text() == "theirs=1\n"

@@ -46,7 +46,7 @@ def test_refresh_exit_codes(standin, tmp_path, home, capsys):
     (home / ".pypirc").write_text("[a]\n[a]\n")
     assert cli.main(["refresh", "--config", str(path)]) == 1
     err = capsys.readouterr().err
-    assert f"ERROR acme ({standin.account}): twine {home / '.pypirc'}: cannot parse" in err
+    assert f"ERROR acme ({standin.account}): twine pypi-store {home / '.pypirc'}: cannot parse" in err
     assert err.splitlines()[-1] == "ERROR 1 domain(s): 2 written, 1 failed; 1 of 1 domains had failures"
     assert "Traceback" not in err
 

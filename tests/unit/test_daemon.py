@@ -11,6 +11,9 @@ import pytest
 
 from codeartifact_refresher import config as configuration
 from codeartifact_refresher.aws.tokens import Clients
+from codeartifact_refresher.hooks import Pending
+from codeartifact_refresher.refresh import DomainReport
+from codeartifact_refresher.service import daemon as daemon_module
 from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.daemon import OVERDUE, Daemon
 from codeartifact_refresher.service.health import healthz, metrics
@@ -617,3 +620,57 @@ def test_started_during_an_outage_the_daemon_keeps_trying_every_few_seconds(tmp_
     clocks.run(waits[-1])
     daemon.scheduler.run_due(daemon)
     assert (home / ".npmrc").exists()
+
+
+def test_a_domain_removed_by_a_reload_leaves_nothing_behind(tmp_path, server, clocks):
+    """The daemon's per-domain knowledge is one record per domain: a reload that removes a domain
+    removes all of it (when it was kept in parallel collections, `started` and `kicked` kept it)."""
+    where = f'owner: "{server.account}"\n    region: us-east-1\n    endpoint_url: {server.url}\n    targets:\n'
+    acme_entry = (
+        f"  - domain: acme\n    on_change: [/bin/false]\n    {where}      - {{writer: pip, repository: pypi-store}}\n"
+    )
+    beta_entry = (
+        f"  - domain: beta\n    {where}      - {{writer: pip, repository: pypi-store, path: {tmp_path / 'b.conf'}}}\n"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text("domains:\n" + acme_entry + beta_entry)
+    daemon = build(path, tmp_path / "state.json", clocks, Clients(clock=clocks.utcnow, attempts=1), seed=7)
+    daemon.start()
+    acme, beta = key_of(daemon), key_of(daemon, "beta")
+    daemon.scheduler.run_due(daemon)  # acme's hook fails: it is owed
+    clocks.run(3600 + OVERDUE)  # both overdue: the loop kicks them
+    daemon.tick()
+
+    def holding(key: str) -> list[str]:
+        found = [name for name, value in vars(daemon).items() if isinstance(value, (dict, set)) and key in value]
+        found += [name for name, value in vars(daemon).items() if isinstance(value, Pending) and value.owed(domain)]
+        return found
+
+    domain = daemon.domains[acme]
+    assert holding(acme) and holding(beta)  # what the checks below look for is there to find
+    path.write_text("domains:\n" + beta_entry)
+    daemon.reload()
+    assert holding(acme) == [] and acme not in daemon.domains
+    assert holding(beta)  # the domain kept keeps its record
+
+
+def test_a_domain_removed_while_it_refreshes_is_waited_for_and_not_run_twice(tmp_path, server, clocks, monkeypatch):
+    daemon = make(tmp_path, server, clocks)
+    acme, path = key_of(daemon), tmp_path / "config.yaml"
+    kept = path.read_text()
+    calls: list[str] = []
+
+    def refreshing(domain, *args, **kwargs):  # while acme's refresh runs: removed, then put back
+        calls.append(domain.key)
+        path.write_text(kept.replace("domain: acme", "domain: beta"))
+        daemon.reload()
+        assert acme not in daemon.domains and daemon._running() == {acme}  # stop() would wait for it
+        path.write_text(kept)
+        daemon.reload()
+        daemon.refresh_job(acme)  # back in the config, but still running: not run a second time
+        return DomainReport(domain)
+
+    monkeypatch.setattr(daemon_module, "refresh_domain", refreshing)
+    daemon.scheduler.pending.clear()
+    daemon.refresh_job(acme)
+    assert calls == [acme] and daemon.leaving == {} and daemon._running() == set()

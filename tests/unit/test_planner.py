@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from codeartifact_refresher.config import Domain, Target
+from codeartifact_refresher.outputs import FileOutput
 from codeartifact_refresher.refresh import FAILED, DomainReport, TargetResult
 from codeartifact_refresher.service.planner import (
     JUMP,
@@ -21,6 +22,8 @@ from codeartifact_refresher.service.planner import (
     retry_delay,
     tick_seconds,
 )
+from codeartifact_refresher.state import DomainState
+from codeartifact_refresher.writers.base import MAIN
 from tests.clocks import Clocks
 
 
@@ -186,14 +189,18 @@ def test_a_failed_target_that_holds_no_live_token_is_urgent_beside_a_new_token()
 
 
 def test_a_target_is_bare_when_it_was_never_written_or_the_domains_token_has_expired(tmp_path):
-    target = Target("pip", "pypi-store", tmp_path / "pip.conf")
+    target = Target("pip", "pypi-store", ((MAIN, FileOutput(tmp_path / "pip.conf")),))
     failed = DomainReport(Domain("acme", (target,)), targets=[TargetResult(target, FAILED, "not found")])
-    written = {str(target.path): {"outcome": "written"}}
-    assert bare_target(failed, {}, NOW + 3600, NOW)  # never written
-    assert bare_target(failed, {str(target.path): {"outcome": "failed"}}, NOW + 3600, NOW)
+
+    def previous(outcome: str | None) -> DomainState:
+        return DomainState("acme", targets={target.identity: {"outcome": outcome}} if outcome else {})
+
+    written = previous("written").outcome
+    assert bare_target(failed, previous(None).outcome, NOW + 3600, NOW)  # never written
+    assert bare_target(failed, previous("failed").outcome, NOW + 3600, NOW)
     assert not bare_target(failed, written, NOW + 3600, NOW)  # its file holds a live token
     assert bare_target(failed, written, NOW - 1, NOW)  # ... no longer
-    assert not bare_target(DomainReport(Domain("acme", (target,))), {}, None, NOW)  # nothing failed
+    assert not bare_target(DomainReport(Domain("acme", (target,))), written, None, NOW)  # nothing failed
 
 
 def test_a_live_token_keeps_the_long_backoff_but_not_past_its_expiry_by_more_than_the_urgent_wait():
@@ -210,3 +217,25 @@ def test_failures_count_in_a_row():
 def test_the_loop_looks_at_the_clocks_within_a_minute_and_twice_per_watchdog_interval():
     assert 0 < tick_seconds(None) <= 60
     assert tick_seconds(10.0) == 5.0
+
+
+@pytest.mark.parametrize("module", ["service/planner.py", "state.py", "service/status.py", "outcomes.py"])
+def test_what_reads_a_refresh_report_does_not_import_refresh(module):
+    """The planner, the state file and status read reports in :mod:`.outcomes`' words, below
+    :mod:`.refresh`: no import of it, not even one for type checking."""
+    import ast
+    from pathlib import Path
+
+    import codeartifact_refresher
+
+    path = Path(codeartifact_refresher.__file__).parent / module
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+            imported.update(f"{node.module or ''}.{a.name}".lstrip(".") for a in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    assert imported and not {
+        name for name in imported if name.split(".")[-1] == "refresh" or name.startswith("refresh")
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from codeartifact_refresher import cli
+from codeartifact_refresher import cli, config
 from codeartifact_refresher import state as state_mod
 from codeartifact_refresher.config import Config
 from codeartifact_refresher.writers import registry
@@ -58,9 +58,9 @@ def test_refresh_records_state_without_secrets_and_status_reads_it(standin, tmp_
         f"{'DOMAIN':<{len(label)}}  TOKEN               NEXT REFRESH  LAST SUCCESS  FAILURES  LAST ERROR\n"
         f"{label}  expires in 14m 00s  -             1m 00s ago    0         -\n"
         "acme targets:\n"
-        f"  pip    {home}/.config/pip/pip.conf: written\n"
-        f"  npm    {home}/.npmrc: written\n"
-        f"  twine  {home}/.pypirc: written\n"
+        f"  pip    pypi-store {home}/.config/pip/pip.conf: written\n"
+        f"  npm    npm-store {home}/.npmrc: written\n"
+        f"  twine  pypi-store {home}/.pypirc: written\n"
         "healthy\n"
     )
     assert cli.main(["status", "--config", str(path), "--json"], clock=clock) == 0
@@ -178,3 +178,67 @@ def test_status_by_a_user_who_cannot_read_the_state_file_says_so_and_who_can(sta
     place = state_file if private == "file" else state_dir
     assert f"{'' if private == 'file' else f'the directory {place} lets in only '}root (its owner; mode 0" in line
     assert "UNHEALTHY" not in err and "not running" not in err
+
+
+@pytest.mark.parametrize("failing", ["pnpm", "npm"])
+def test_two_targets_on_one_file_each_show_their_own_outcome(standin, tmp_path, home, capsys, failing):
+    """npm and a scoped pnpm on one ``.npmrc``, one failing (a repository that does not exist):
+    keyed by the file's path they shared one record, and both showed the last one's outcome."""
+    repositories = {"npm": "npm-store", "pnpm": "npm-store", failing: "missing-store"}
+    targets = (
+        f"      - {{writer: npm, repository: {repositories['npm']}}}\n"
+        f"      - {{writer: pnpm, repository: {repositories['pnpm']}, scope: '@acme'}}\n"
+    )
+    path = write_config(tmp_path / "c.yaml", standin, targets)
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    expected = {"npm": "written", "pnpm": "written", failing: "failed"}
+    capsys.readouterr()
+    cli.main(["status", "--config", str(path), "--json"])
+    [domain] = json.loads(capsys.readouterr().out)["domains"]
+    assert {t["writer"]: t["outcome"] for t in domain["targets"]} == expected
+    assert [t["where"] for t in domain["targets"]] == [str(home / ".npmrc")] * 2
+    cli.main(["status", "--config", str(path)])
+    text = capsys.readouterr().out
+    assert f"  npm    {repositories['npm']} {home}/.npmrc: {expected['npm']}" in text
+    assert f"  pnpm   {repositories['pnpm']} {home}/.npmrc (scope=@acme): {expected['pnpm']}" in text
+    saved = json.loads((home / ".local/state/codeartifact-refresher/state.json").read_text())
+    [records] = [d["targets"] for d in saved["domains"].values()]
+    assert {r["writer"]: r["outcome"] for r in records.values()} == expected and len(records) == 2
+
+
+def test_a_state_file_keyed_by_path_still_loads(standin, tmp_path, home, capsys):
+    """Before targets had an identity, the state file keyed them by path: status still reads it."""
+    path = write_config(tmp_path / "c.yaml", standin, ALL_TARGETS)
+    [domain] = config.load(path).domains
+    old = {
+        "version": 1,
+        "updated": "2026-01-01T00:00:00+00:00",
+        "daemon": {},
+        "domains": {
+            domain.key: {
+                "label": domain.label,
+                "domain": "acme",
+                "owner": standin.account,
+                "expires_at": "2026-01-01T12:00:00+00:00",
+                "last_attempt": "2026-01-01T00:00:00+00:00",
+                "failures": 1,
+                "last_error": "cannot parse",
+                "targets": {
+                    f"{home}/.config/pip/pip.conf": {"writer": "pip", "outcome": "failed", "error": "cannot parse"},
+                    f"{home}/.npmrc": {"writer": "npm", "outcome": "written", "error": None},
+                    f"{home}/.pypirc": {"writer": "pip", "outcome": "unchanged", "error": None},  # not twine's
+                },
+                "endpoints": {},
+            }
+        },
+    }
+    state_file = home / ".local/state/codeartifact-refresher/state.json"
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text(json.dumps(old))
+    cli.main(["status", "--config", str(path), "--json"])
+    [shown] = json.loads(capsys.readouterr().out)["domains"]
+    assert [(t["writer"], t.get("outcome"), t.get("error")) for t in shown["targets"]] == [
+        ("pip", "failed", "cannot parse"),
+        ("npm", "written", None),
+        ("twine", None, None),
+    ]

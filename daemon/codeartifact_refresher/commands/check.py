@@ -1,6 +1,7 @@
-"""``check``: validate the config and show where each target writes: its ``path`` (the file of
-role ``main``), then each other file of a several-file writer by role (``netrc``, ``credentials``),
-since those are the ones that hold the token."""
+"""``check``: validate the config and show where each target writes: its main output (``path``,
+the file of role ``main``, or another output kind's place), then each other file of a
+several-file writer by role (``netrc``, ``credentials``), since those are the ones that hold the
+token."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     for d in cfg.domains:
         for t in d.targets:
             options = "".join(f" {k}={','.join(v) if isinstance(v, tuple) else v}" for k, v in t.options)
-            print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.path}{_other_files(t)}")
+            print(f"  {d.label}: {t.writer} {t.repository}{options} -> {t.where}{_other_files(t)}")
     return EXIT_OK
 
 

@@ -2,8 +2,9 @@
 
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
 *targets*; a target names a *writer* (``pip``, ``npm``, ``twine``, or a plugin's), the
-*repository* whose endpoint it needs, an optional *path* (else the writer's default) and the
-writer's own options. ``defaults`` supplies any domain setting for every domain. A domain's
+*repository* whose endpoint it needs, where it writes (at most one key of the output family,
+:mod:`..outputs.kinds`: ``path:`` for a file; none, the writer's default file) and the writer's own
+options. ``defaults`` supplies any domain setting for every domain. A domain's
 *timing* (``refresh_at``, ``jitter``: fractions of the token's lifetime) says when the daemon
 refreshes it; an ``on_change`` *hook* (a command as a list) on a domain or a target runs after a
 refresh changed its files. Top-level settings are for the process: ``workers`` (domains refreshed
@@ -24,8 +25,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import RegistryError
-from ..outputs import FileOutput
+from ..errors import ConfigError, RegistryError
+from ..outputs import kinds
 from ..outputs.files import DEFAULT_MODE
 from ..platform.paths import expand_user
 from ..writers import options as writer_options
@@ -63,7 +64,7 @@ DOMAIN_SETTINGS = (
     "hook_timeout",
 )
 DOMAIN_KEYS = ("domain", "targets") + DOMAIN_SETTINGS
-COMMON_TARGET_KEYS = ("writer", "repository", "path", "follow_symlinks", "mode", "on_change")
+COMMON_TARGET_KEYS = ("writer", "repository", "on_change")  # and each output kind's keys (:mod:`..outputs.kinds`)
 TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
 
 
@@ -257,7 +258,9 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
     except RegistryError as e:
         raise check.fail(f"writer: {e}", t.line_of("writer")) from None
     option_names = writer_options.names(cls.Options)
-    check.keys(t, COMMON_TARGET_KEYS + option_names, f"a {writer} target", _other_writer_hint(registry, writer))
+    check.keys(
+        t, COMMON_TARGET_KEYS + _kind_keys() + option_names, f"a {writer} target", _other_writer_hint(registry, writer)
+    )
     repository = check.string(
         t, "repository", REPOSITORY_RE, "a CodeArtifact repository name (2-100 letters, digits, '.', '_', '-')"
     )
@@ -276,41 +279,77 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
                 options[name] = writer_options.validate(cls.Options, name, t[name])
             except ValueError as e:
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
-    follow, mode = check.boolean(t, "follow_symlinks", False), _mode(check, t)
-    moved: dict[str, Path] = {path_roles[k]: v for k, v in options.items() if k in path_roles}
-    path, instance = _path(check, t, environ), cls(**options)
+    kind = _kind(check, t, writer)
+    instance = cls(**options)
     try:
-        paths = _paths(instance, path, moved, environ)
+        outputs = kind.build(writer, instance, _Fields(check, t, environ))
     except NoDefaultPath as e:
         raise check.fail(f"the {writer} target needs 'path:' ({e})", t.line) from None
-    breaks = {role: "" if instance.reads_bom(role) else writer for role in paths}
-    outputs = tuple((role, FileOutput(p, mode, follow, breaks[role])) for role, p in paths.items())
+    moved = kinds.moved(instance)
     return Target(
         writer,
         repository,
-        paths[MAIN],
+        outputs,
         tuple(sorted(options.items())),
-        follow,
-        mode,
         _hook(check, t, environ),
         t.line,
-        outputs,
-        tuple(role for role in paths if role in moved or (role == MAIN and path is not None)),
+        tuple(role for role, _ in outputs if role in moved or (role == MAIN and kind.key in t)),
+        instance,
     )
+
+
+def _kind(check: Checker, t: Map, writer: str) -> kinds.Kind:
+    """The output kind whose key the target gives (the file kind when it gives none); a second
+    kind's key, or another kind's setting, is an error at its line."""
+    known = kinds.kinds()
+    given = [key for key in t if key in known]
+    if len(given) > 1:
+        raise check.fail(
+            f"{given[1]}: this {writer} target already writes to {given[0]}:; give one of them", t.line_of(given[1])
+        )
+    kind = known[given[0]] if given else kinds.FILE
+    for other in known.values():
+        for key in other.settings:
+            if key in t and key not in kind.settings:
+                raise check.fail(
+                    f"{key}: applies to a target written with '{other.key}:', not to one with '{kind.key}:'",
+                    t.line_of(key),
+                )
+    return kind
+
+
+class _Fields:
+    """A target's entry, read for its output kind (:class:`.kinds.Fields`)."""
+
+    def __init__(self, check: Checker, t: Map, environ: Mapping[str, str]) -> None:
+        self.check, self.t, self.environ = check, t, environ
+
+    def has(self, key: str) -> bool:
+        return key in self.t
+
+    def text(self, key: str, expected: str) -> str | None:
+        return self.check.string(self.t, key, expected=expected)
+
+    def path(self, key: str) -> Path | None:
+        return _path(self.check, self.t, self.environ, key)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        return self.check.boolean(self.t, key, default)
+
+    def mode(self) -> int:
+        return _mode(self.check, self.t)
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return self.check.fail(f"{key}: {message}", self.t.line_of(key))
+
+
+def _kind_keys() -> tuple[str, ...]:
+    return tuple(key for kind in kinds.kinds().values() for key in (kind.key, *kind.settings))
 
 
 def _description(cls: type[Writer], name: str) -> str:
     field = {f.name: f for f in dataclasses.fields(cls.Options)}[name]
     return field.metadata.get("description") or "a required option"
-
-
-def _paths(writer: Writer, path: Path | None, given: Mapping[str, Path], environ: Mapping[str, str]) -> dict[str, Path]:
-    """Each of the writer's files, in its order: the target's path for MAIN, a path option's for
-    another role, else the writer's defaults (asked for only when needed)."""
-    given = {**given, MAIN: path} if path is not None else dict(given)
-    roles = writer.roles()
-    defaults = {} if set(roles) <= set(given) else writer.default_paths(environ)
-    return {role: given[role] if role in given else defaults[role] for role in roles}
 
 
 def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, environ) -> Domain:
@@ -342,13 +381,12 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
     touched: dict = {}  # output key -> line of the first target that writes it
     for d in domains:
         for t in d.targets:
-            same = (t.writer, t.path, t.options, d.domain, d.owner, d.session_key, t.repository)
+            same = (t.writer, t.output.key, t.options, d.domain, d.owner, d.session_key, t.repository)
             if same in targets:
                 raise check.fail(f"this {t.writer} target repeats the one on line {targets[same]}", t.line)
             targets[same] = t.line
-            writer = registry.get(t.writer)(**dict(t.options))
             outputs = dict(t.outputs)
-            for claim in writer.all_claims():
+            for claim in _writer(registry, t).all_claims():
                 out = outputs[claim.role]
                 slot = (out.key, claim.entry, d.host_key if claim.shared else None)
                 if claim.entry == WHOLE_FILE and out.key in touched:
@@ -363,6 +401,10 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
                 if out.key in whole and whole[out.key] != t.line:
                     _conflict(check, t, whole[out.key], WHOLE_FILE, out)
                 touched.setdefault(out.key, t.line)
+
+
+def _writer(registry: Registry, t: Target) -> Writer[Any]:
+    return t.instance if t.instance is not None else registry.get(t.writer)(**dict(t.options))
 
 
 def _conflict(check: Checker, t: Target, line: int, entry: str, where) -> None:

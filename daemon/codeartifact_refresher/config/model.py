@@ -1,12 +1,14 @@
 """The config's model: frozen dataclasses that the rest of the program reads.
 
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
-*targets*; a target names a *writer*, the *repository* whose endpoint it needs, the *path* it
-writes and the writer's own *options*. A target's *outputs* are where each of the writer's files
-goes, by role, in the writer's order; ``path``, ``mode`` and ``follow_symlinks`` describe the main
-one as the config gave it; ``given`` names the roles whose path the config wrote (``path:``, a path
-option), the others being the writer's defaults where the config was loaded. See :mod:`.loader` for
-the file format."""
+*targets*; a target names a *writer*, the *repository* whose endpoint it needs, where it writes
+and the writer's own *options*. A target's *outputs* are where each of the writer's files
+goes, by role, in the writer's order: files (``path:``) or another *output kind*
+(:mod:`..outputs.kinds`); ``given`` names the roles whose place the config wrote (``path:``, a path
+option), the others being the writer's defaults where the config was loaded. A target's *identity*
+(:attr:`Target.identity`) names it within its domain entry; ``path``, ``mode`` and
+``follow_symlinks`` describe the main output of a file target. See :mod:`.loader` for the file
+format."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..outputs import FileOutput, Output
 from ..outputs.files import DEFAULT_MODE
-from ..writers.base import MAIN
+from ..writers.base import MAIN, Writer
 
 DURATION_MIN, DURATION_MAX = 900, 43200
 REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
@@ -31,20 +33,60 @@ PUBLIC_API = re.compile(r"codeartifact(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn
 
 @dataclass(frozen=True)
 class Target:
+    """One target, built once when the config loads: its writer ``instance`` and its outputs.
+
+    Two targets compare equal when their settings are: the writer instance, made from those
+    settings, takes no part (nor do the roles ``given``)."""
+
     writer: str
     repository: str
-    path: Path
+    outputs: tuple[tuple[str, Output], ...]  # (role, output), in the writer's order; MAIN among them
     options: tuple[tuple[str, Any], ...] = ()
-    follow_symlinks: bool = False
-    mode: int = DEFAULT_MODE
     on_change: tuple[str, ...] | None = None
     line: int = 0
-    outputs: tuple[tuple[str, Output], ...] = ()  # (role, output); default: the main file alone
-    given: tuple[str, ...] = field(default=(), compare=False)  # roles whose path the config wrote
+    given: tuple[str, ...] = field(default=(), compare=False)  # roles whose place the config wrote
+    instance: Writer[Any] | None = field(default=None, compare=False, repr=False)  # None: built on demand
 
-    def __post_init__(self) -> None:
-        if not self.outputs:
-            object.__setattr__(self, "outputs", ((MAIN, FileOutput(self.path, self.mode, self.follow_symlinks)),))
+    @property
+    def output(self) -> Output:
+        """The output of the :data:`~.writers.base.MAIN` role: where the config says it writes."""
+        return dict(self.outputs)[MAIN]
+
+    @property
+    def where(self) -> str:
+        """Where it writes, as logs, ``status`` and hooks name it (a file's path as configured)."""
+        return self.output.describe()
+
+    @property
+    def identity(self) -> str:
+        """Names this target within its domain entry, stable from one load of the config to the
+        next: writer, repository, where it writes and the options (two targets may share the
+        first three: npm's default registry and a scope, in one ``.npmrc``). It keys the state
+        file's records, ``status``, hooks' environment and log lines."""
+        options = " ".join(f"{k}={_shown(v)}" for k, v in self.options)
+        return " ".join(filter(None, (self.writer, self.repository, self.where, options and f"({options})")))
+
+    @property
+    def path(self) -> Path:
+        """The main file of a file target (what ``path:`` or the writer's default names)."""
+        output = self.output
+        if not isinstance(output, FileOutput):
+            raise TypeError(f"the {self.writer} target writes to {output.describe()}, not to a file")
+        return output.path
+
+    @property
+    def mode(self) -> int:
+        output = self.output
+        return output.mode if isinstance(output, FileOutput) else DEFAULT_MODE
+
+    @property
+    def follow_symlinks(self) -> bool:
+        output = self.output
+        return output.follow_symlinks if isinstance(output, FileOutput) else False
+
+
+def _shown(value: Any) -> str:
+    return ",".join(str(v) for v in value) if isinstance(value, (tuple, list)) else str(value)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,15 @@ A *hook* is an argv list (no shell), started in its own process group with stdin
 keep the output pipe open (:mod:`.hook_output` goes on draining it). A hook that outlives its
 timeout is killed with its process group. Its environment is ours (which never holds a token)
 plus ``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT`` (ISO 8601) and
-``..._FILES`` (the changed files, joined with ``os.pathsep``).
+``..._FILES`` (where the changed targets write: their files, joined with ``os.pathsep``) and
+``..._TARGETS`` (their identities, :attr:`..config.Target.identity`, one a line).
 
 The program that runs is the one checked: the config's check (:func:`..config.trust.program_problem`)
 is made again just before each start, on the file found then (``PATH`` looked up again), and the
 process is started from that very path; a program that another user could have changed or put
 earlier in ``PATH`` since the config was loaded is not run, and the hook fails saying why.
 
-A *job* is a hook to run with the files it is told about. A hook that fails (cannot start, exits
+A *job* is a hook to run with the targets it is told about. A hook that fails (cannot start, exits
 non-zero, is killed) is logged with its last output line, fails its domain's refresh, and stays
 *pending* (:class:`Pending`): it runs again on the domain's next refresh, changed files or not,
 until it succeeds. :class:`Running` holds the hooks running now, so that a stopping program can
@@ -31,8 +32,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
+from ..config import Domain, Target
 from . import output as hook_output
 
 logger = logging.getLogger(__name__)
@@ -42,17 +45,19 @@ STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for the hooks running wh
 ARGV_CHARS = 120  # the most of a hook's command line that a log line shows
 
 Argv = tuple[str, ...]
-Jobs = dict[Argv, list[str]]  # hook -> the files it is told about, in the order they run
+Jobs = dict[Argv, list[Target]]  # hook -> the targets it is told about, in the order they run
 
 
-def environment(domain, expires_at, paths: Iterable) -> dict:
+def environment(domain: Domain, expires_at: datetime | None, targets: Iterable[Target]) -> dict[str, str]:
+    targets = list(targets)
     env = dict(os.environ)
     env.update(
         {
             PREFIX + "DOMAIN": domain.domain,
             PREFIX + "OWNER": domain.owner or "",
             PREFIX + "EXPIRES_AT": expires_at.isoformat() if expires_at else "",
-            PREFIX + "FILES": os.pathsep.join(str(p) for p in paths),
+            PREFIX + "FILES": os.pathsep.join(dict.fromkeys(t.where for t in targets)),
+            PREFIX + "TARGETS": "\n".join(t.identity for t in targets),
         }
     )
     return env
@@ -79,18 +84,18 @@ def _short(arg: str) -> str:
     return ".../" + arg.rstrip("/").rsplit("/", 1)[-1]
 
 
-def jobs(domain, changed: Iterable, pending: Jobs) -> Jobs:
+def jobs(domain: Domain, changed: Iterable[Target], pending: Jobs) -> Jobs:
     """Each changed target's hook, then the domain's, then those ``pending``: each command once,
-    told about every file it is run for."""
+    told about every target it is run for."""
     changed = list(changed)
-    wanted: list[tuple[Argv, list[str]]] = [(t.on_change, [str(t.path)]) for t in changed if t.on_change]
+    wanted: list[tuple[Argv, list[Target]]] = [(t.on_change, [t]) for t in changed if t.on_change]
     if changed and domain.on_change:
-        wanted.append((domain.on_change, [str(t.path) for t in changed]))
+        wanted.append((domain.on_change, changed))
     wanted.extend(pending.items())
     out: Jobs = {}
-    for argv, paths in wanted:
+    for argv, targets in wanted:
         known = out.setdefault(argv, [])
-        known.extend(p for p in paths if p not in known)
+        known.extend(t for t in targets if t not in known)
     return out
 
 
@@ -108,9 +113,9 @@ class Pending:
         configured = {domain.on_change, *(t.on_change for t in domain.targets)}
         return {argv: paths for argv, paths in owed.items() if argv in configured}
 
-    def owe(self, domain, argv: Argv, paths: list[str]) -> None:
+    def owe(self, domain: Domain, argv: Argv, targets: list[Target]) -> None:
         with self._lock:
-            self._owed.setdefault(domain.key, {})[argv] = list(paths)
+            self._owed.setdefault(domain.key, {})[argv] = list(targets)
 
     def owed(self, domain) -> Jobs:
         with self._lock:

@@ -6,8 +6,10 @@ refresh now; handlers only add a word to a set, and the interpreter writes the w
 at the clocks, kicks any domain whose refresh is overdue, and pings systemd's watchdog (and the
 health listener's ``/livez``). APScheduler's threads run the refreshes themselves
 (:meth:`Daemon.refresh_job`), each of which plans the domain's next run (:mod:`.planner` decides
-when). A domain is one APScheduler job, and the daemon's own set of running domains keeps two runs
-of one domain from overlapping. :func:`run` loads the config and the state; the :class:`Daemon`
+when). A domain is one APScheduler job. The daemon keeps one :class:`DomainRecord` per domain, by
+:attr:`~.config.Domain.key`: its settings, plan, whether it runs (which keeps two runs of one domain
+from overlapping) and the hooks it owes; a reload that removes a domain removes its record, and so
+all the daemon knew of it. :func:`run` loads the config and the state; the :class:`Daemon`
 is given them.
 """
 
@@ -20,6 +22,7 @@ import random
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
@@ -62,6 +65,21 @@ logger = logging.getLogger(__name__)
 STOP_GRACE = 5.0  # seconds to wait at exit for writes in flight and for refreshes to finish
 
 
+@dataclass
+class DomainRecord:
+    """What the daemon knows of one domain of its config."""
+
+    domain: Domain
+    plan: Plan | None = None  # its next refresh, once one ended
+    started: float | None = None  # monotonic: when its last refresh started
+    running: bool = False
+    kicked: bool = False  # found overdue and handed to the scheduler, not yet started
+    manual: bool = False  # a manual refresh (SIGUSR1) planned and not yet started
+    failures: int = 0  # in a row, this process: the backoff starts afresh at start-up
+    first_round: bool = True  # its first refresh has not ended yet
+    hooks: Pending = field(default_factory=Pending)  # hooks that failed, run again on its next refresh
+
+
 class Daemon:
     """The loop and the refresh jobs, given a loaded ``config`` and ``state``; ``loader`` reads the
     config again for a reload (SIGHUP)."""
@@ -93,20 +111,18 @@ class Daemon:
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), Wakeup()
-        self.pending_hooks = Pending()  # hooks that failed, run again on the domain's next refresh
         self.requests: set[str] = set()  # what the signal handlers asked for since the loop last looked
         self.alive_at: float | None = None  # monotonic: when the loop last found itself alive
-        self.started: dict[str, float] = {}  # monotonic: when each domain's last refresh started
-        self.manual: set[str] = set()  # the domains with a manual refresh planned and not yet started
         self.stop_requested = self.stopping = False
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified whenever a refresh ends
-        self.domains = {d.key: d for d in config.domains}
-        self.plans: dict[str, Plan] = {}
-        self.running: set[str] = set()
-        self.kicked: set[str] = set()
-        self.failures: dict[str, int] = {}  # in a row, this process: the backoff starts afresh at start-up
-        self.first_round = set(self.domains)
+        self.records = {d.key: DomainRecord(d) for d in config.domains}
+        self.leaving: dict[str, DomainRecord] = {}  # removed by a reload while refreshing: gone when done
+
+    @property
+    def domains(self) -> dict[str, Domain]:
+        """The config's domains, by key."""
+        return {key: record.domain for key, record in self.records.items()}
 
     @property
     def dirty(self) -> bool:
@@ -167,12 +183,16 @@ class Daemon:
         for event in self.watch.look(self.clock):
             logger.warning("%s; checking every token now", event)
         with self._lock:
-            due = overdue(self.plans, self.running | self.kicked, self.clock)
-            self.kicked.update(due)
+            plans = {k: r.plan for k, r in self.records.items() if r.plan is not None}
+            due = overdue(plans, [k for k, r in self.records.items() if r.running or r.kicked], self.clock)
+            for key in due:
+                self.records[key].kicked = True
+            labels = {key: self.records[key].domain.label for key in due}
+            first_round = any(r.first_round for r in self.records.values())
         for key in due:
-            logger.info("%s: refresh is due now", self.domains[key].label)
+            logger.info("%s: refresh is due now", labels[key])
             self.scheduler.at(key, self.clock.wall())
-        self.announcer.update(not self.first_round, self.status_line)
+        self.announcer.update(not first_round, self.status_line)
         self.saver.save_if_due()
         if self.alive():
             self.alive_at = self.clock.monotonic()
@@ -190,7 +210,7 @@ class Daemon:
     def assessment(self) -> Assessment:
         now = self.clock.wall()
         with self._lock:
-            entries = [self.state.get(d) for d in self.domains.values()]
+            entries = [self.state.get(r.domain) for r in self.records.values()]
         return Assessment.of(entries, now, self.loop_age())
 
     def status_line(self) -> str:
@@ -202,9 +222,13 @@ class Daemon:
         request until that refresh starts is the same one (so is one while the domain runs)."""
         now, wall = self.clock.monotonic(), self.clock.wall()
         with self._lock:
-            keys = [k for k in self.domains if k not in self.running and k not in self.manual]
-            self.manual.update(keys)
-            delays = {k: max(0.0, self.started.get(k, float("-inf")) + MANUAL_EVERY - now) for k in keys}
+            keys = [k for k, r in self.records.items() if not r.running and not r.manual]
+            delays = {}
+            for key in keys:
+                record = self.records[key]
+                record.manual = True
+                started = float("-inf") if record.started is None else record.started
+                delays[key] = max(0.0, started + MANUAL_EVERY - now)
         for key, delay in delays.items():
             self.scheduler.at(key, wall + delay)
         if keys:
@@ -218,16 +242,14 @@ class Daemon:
             return
         fresh = {d.key: d for d in new.domains}
         with self._lock:
-            old, old_config = self.domains, self.config
+            old, old_config = self.records, self.config
             removed = [k for k in old if k not in fresh]
-            changed = [k for k, d in fresh.items() if k not in old or _sans_lines(d) != _sans_lines(old[k])]
-            self.domains, self.config = fresh, new
-            for key in removed:
-                self.plans.pop(key, None)
-                self.failures.pop(key, None)
-                self.first_round.discard(key)
-                self.manual.discard(key)
-            changed = [k for k in changed if k not in self.running]  # a running one re-runs when done
+            changed = [k for k, d in fresh.items() if k not in old or _sans_lines(d) != _sans_lines(old[k].domain)]
+            # a domain kept keeps its record (plan, backoff, hooks owed) with its new settings
+            self.records = {k: _renewed(old.get(k) or self.leaving.pop(k, None), d) for k, d in fresh.items()}
+            self.leaving.update({k: old[k] for k in removed if old[k].running})
+            self.config = new
+            changed = [k for k in changed if not self.records[k].running]  # a running one re-runs when done
         self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
@@ -259,8 +281,8 @@ class Daemon:
             self.scheduler.shutdown()
         self.gate.close(STOP_GRACE)
         with self._idle:
-            self._idle.wait_for(lambda: not self.running, STOP_GRACE)
-            busy = set(self.running)
+            self._idle.wait_for(lambda: not self._running(), STOP_GRACE)
+            busy = self._running()
         if self.health:
             self.health.stop()
         self.saver.save()
@@ -268,43 +290,48 @@ class Daemon:
             logger.warning("left %d refresh(es) waiting on AWS; no file write was in progress", len(busy))
         return not busy
 
+    def _running(self) -> set[str]:
+        return {key for key, record in [*self.records.items(), *self.leaving.items()] if record.running}
+
     # -- APScheduler's threads -------------------------------------------------------------------
 
     def refresh_job(self, key: str) -> None:
         with self._lock:
-            domain = self.domains.get(key)
-            if domain is None or self.stopping or key in self.running:
+            record = self.records.get(key)
+            if record is None or self.stopping or record.running:
                 return  # gone, stopping, or being refreshed now (that run plans the next)
-            self.running.add(key)
-            self.kicked.discard(key)
-            self.manual.discard(key)
-            self.started[key] = self.clock.monotonic()
+            record.running, record.kicked, record.manual = True, False, False
+            record.started = self.clock.monotonic()
+            domain = record.domain
         try:
-            report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=self.pending_hooks)
+            report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=record.hooks)
         except Exception:  # a bug: log it, and keep the domain scheduled
             logger.exception("%s: internal error (please report this bug)", domain.label)
             report = DomainReport(domain, error="internal error", retryable=False)
         finally:
             with self._lock:
-                self.running.discard(key)
+                record.running = False
+                if self.leaving.get(key) is record:
+                    del self.leaving[key]
                 self._idle.notify_all()
         self._plan_next(key, domain, report)
 
     def _plan_next(self, key: str, domain: Domain, report: DomainReport) -> None:
         now = self.clock.wall()
         with self._lock:
-            if self.stopping or key not in self.domains:
+            record = self.records.get(key)
+            if self.stopping or record is None:
                 return
-            reloaded = _sans_lines(self.domains[key]) != _sans_lines(domain)  # a SIGHUP alone changes nothing
+            reloaded = _sans_lines(record.domain) != _sans_lines(domain)  # a SIGHUP alone changes nothing
             if not reloaded:
-                failures = self.failures[key] = failures_after(self.failures.get(key, 0), report.ok)
+                failures = record.failures = failures_after(record.failures, report.ok)
                 entry = self.state.get(domain)
                 held_until = entry.expires_at  # the token before this refresh
-                bare = bare_target(report, entry.targets, held_until, now)
+                bare = bare_target(report, entry.outcome, held_until, now)
                 delay = next_delay(report, failures, now, self.rng, held_until, bare)
-                self.plans[key] = Plan.after(self.clock, delay)
-                self.state.record(report, now, self.plans[key].wall)
-                self.first_round.discard(key)
+                record.plan = Plan.after(self.clock, delay)
+                self.state.record(report, now, record.plan.wall)
+                record.first_round = False
         if reloaded:  # changed by a reload while it ran: run again now, with the new settings
             self.scheduler.at(key, now)
             return
@@ -315,6 +342,15 @@ class Daemon:
             logger.info("%s: next refresh in %s", domain.label, duration(delay))
         else:
             logger.warning("%s: %d failure(s) in a row; trying again in %s", domain.label, failures, duration(delay))
+
+
+def _renewed(record: DomainRecord | None, domain: Domain) -> DomainRecord:
+    """The record of a domain after a reload: a new one, or the one it had, given its new settings
+    in place (a refresh running holds it, and marks it done)."""
+    if record is None:
+        return DomainRecord(domain)
+    record.domain = domain
+    return record
 
 
 def _sans_lines(domain: Domain) -> Domain:

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ..outcomes import FAILED, SERVED
 from ..platform.linux import elapsed_clock_id
 
 if TYPE_CHECKING:
-    from ..refresh import DomainReport
+    from ..config import Target
+    from ..outcomes import DomainReport
 
 RETRY_FIRST, RETRY_CAP = 1.0, 300.0  # seconds: first retry within seconds, at most five minutes apart
 URGENT_CAP = 30.0  # seconds: the longest wait between tries of a passing error while no live token exists
@@ -151,19 +153,17 @@ def next_delay(
 
 
 def bare_target(
-    report: DomainReport, previous: Mapping[str, Mapping[str, object]], held_until: float | None, now: float
+    report: DomainReport, previous: Callable[[Target], Mapping[str, object]], held_until: float | None, now: float
 ) -> bool:
     """Whether a target that failed in ``report`` holds no live token: the domain's token (until
-    ``held_until``) has expired, or the target's ``previous`` outcome (the state file's, by path)
-    was not a write."""
-    from ..refresh import FAILED, UNCHANGED, WRITTEN
-
+    ``held_until``) has expired, or the target's ``previous`` outcome (the state file's,
+    :meth:`..state.DomainState.outcome`) was not a write."""
     failed = [t for t in report.targets if t.outcome == FAILED and t.target is not None]
     if not failed:
         return False
     if held_until is None or held_until <= now:
         return True
-    return any(previous.get(str(t.target.path), {}).get("outcome") not in (WRITTEN, UNCHANGED) for t in failed)
+    return any(previous(t.target).get("outcome") not in SERVED for t in failed)
 
 
 def tick_seconds(watchdog_seconds: float | None) -> float:

@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, Target
 from ..platform.accounts import group_name, user_name
 from ..state import DomainState, State, iso, timestamp
 from .assessment import Assessment
@@ -95,18 +95,24 @@ def report(config: Config, state: State, now: float) -> dict:
                 "last_success": iso(entry.last_success),
                 "last_error": entry.last_error,
                 "failures": entry.failures,
-                "targets": [
-                    {
-                        "writer": t.writer,
-                        "repository": t.repository,
-                        "path": str(t.path),
-                        **{k: v for k, v in entry.targets.get(str(t.path), {}).items() if k != "writer"},
-                    }
-                    for t in d.targets
-                ],
+                "targets": [_target(t, entry) for t in d.targets],
             }
         )
     return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": _daemon(state), "domains": domains}
+
+
+def _target(target: Target, entry: DomainState) -> dict[str, str | None]:
+    """A target's line of the report: its identity, where it writes (``path`` too, as older
+    versions named it) and what its last refresh recorded."""
+    last = entry.outcome(target)
+    return {
+        "id": target.identity,
+        "writer": target.writer,
+        "repository": target.repository,
+        "where": target.where,
+        "path": target.where,
+        **{k: v for k, v in last.items() if k in ("outcome", "error")},
+    }
 
 
 def table(data: dict, now: float) -> str:
@@ -140,6 +146,7 @@ def table(data: dict, now: float) -> str:
         lines.append(f"{d['domain']} targets:")
         for t in d["targets"]:
             outcome = t.get("outcome", "not yet") + (f": {t['error']}" if t.get("error") else "")
-            lines.append(f"  {t['writer']:<6} {t['path']}: {outcome}")
+            rest = t["id"].removeprefix(f"{t['writer']} ")  # the identity, its writer in a column
+            lines.append(f"  {t['writer']:<6} {rest}: {outcome}")
     lines.append("healthy" if data["healthy"] else "UNHEALTHY: a token is missing or expired, or a domain is failing")
     return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -9,11 +9,12 @@ refresh: the same verdict for a script, Compose's ``depends_on`` and a person.
 
 from __future__ import annotations
 
+from .. import outcomes
 from ..config import Config
 from ..state import State
 from .planner import duration
 
-SERVED = ("written", "unchanged")  # refresh.WRITTEN, refresh.UNCHANGED (a test keeps them equal)
+SERVED = outcomes.SERVED
 
 
 def pending(config: Config, state: State, now: float) -> list[str]:
@@ -29,11 +30,11 @@ def pending(config: Config, state: State, now: float) -> list[str]:
             lines.append(f"{domain.label}: its token expired {duration(now - expires_at)} ago")
             continue
         for target in domain.targets:
-            last = entry.targets.get(str(target.path), {}) if entry else {}
+            last = entry.outcome(target) if entry else {}
             if last.get("outcome") not in SERVED:
                 why = last.get("outcome") or "not written yet"
                 error = f" ({last['error']})" if last.get("error") else ""
-                lines.append(f"{domain.label}: {target.writer} target {target.path}: {why}{error}")
+                lines.append(f"{domain.label}: {target.writer} target {target.where}: {why}{error}")
     return lines
 
 
