@@ -40,7 +40,6 @@ def global_bunfig(environ: Mapping[str, str]) -> Path:
 
 class Writer(base.Writer[Options]):
     format = "npm"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return global_bunfig(environ)
@@ -54,9 +53,9 @@ class Writer(base.Writer[Options]):
         key = scope if isinstance(scopes, dict) and scope in scopes else scope[1:]
         return ("install", "scopes"), key
 
-    def claims(self) -> Iterable[str]:
+    def claims(self) -> Iterable[base.Claim]:
         scope = self.options.scope
-        return [f"[install.scopes] {scope[1:]}" if scope else "[install] registry"]
+        return [base.Claim(f"[install.scopes] {scope[1:]}" if scope else "[install] registry")]
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         import tomlkit

@@ -61,7 +61,6 @@ def url_key(creds: base.Credentials) -> str:
 
 class Writer(base.Writer[Options]):
     format = "ruby"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         for name in ("BUNDLE_CONFIG", "BUNDLE_USER_CONFIG"):

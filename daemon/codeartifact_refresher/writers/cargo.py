@@ -115,9 +115,8 @@ def _same_index(a: object, b: str) -> bool:
     return isinstance(a, str) and a.startswith("sparse+") and urls.same_location(a[7:], b[7:])
 
 
-class Writer(base.Writer[Options]):
+class Writer(base.MultiFileWriter[Options]):
     format = "cargo"
-    Options = Options
     files = (CREDENTIALS, base.MAIN)
 
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:

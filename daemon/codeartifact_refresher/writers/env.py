@@ -82,7 +82,6 @@ def env_name(name: str) -> str:
 
 class Writer(base.Writer[Options]):
     format = "pypi"
-    Options = Options
 
     def repository_format(self) -> str:
         sets = self.options.variables
@@ -91,8 +90,8 @@ class Writer(base.Writer[Options]):
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         raise base.NoDefaultPath("an env file belongs to a project, a container or a CI job: say where")
 
-    def claims(self) -> Iterable[str]:
-        return [f"variable {key}" for key in self.values(base.Credentials("https://h/", "t"))]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"variable {key}") for key in self.values(base.Credentials("https://h/", "t"))]
 
     def values(self, creds: base.Credentials) -> dict[str, str]:
         """Every variable of the target's sets, in order."""

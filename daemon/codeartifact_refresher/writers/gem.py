@@ -88,9 +88,8 @@ def credentials_path(environ: Mapping[str, str] = os.environ) -> Path:
     return xdg if xdg.exists() and not dotfile.exists() else dotfile
 
 
-class Writer(base.Writer[Options]):
+class Writer(base.MultiFileWriter[Options]):
     format = "ruby"
-    Options = Options
     files = (CREDENTIALS, MAIN)
 
     def roles(self) -> tuple[str, ...]:

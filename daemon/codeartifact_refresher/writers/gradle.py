@@ -49,7 +49,6 @@ def gradle_user_home(environ: Mapping[str, str] = os.environ) -> Path:
 
 class Writer(base.Writer[Options]):
     format = "maven"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return gradle_user_home(environ) / "gradle.properties"
@@ -59,8 +58,8 @@ class Writer(base.Writer[Options]):
         doc.set(self.options.property, creds.token)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [self.options.property]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(self.options.property)]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Our property's value and every value whose key looks like a credential's

@@ -72,7 +72,6 @@ def index_url(creds: base.Credentials) -> str:
 
 class Writer(base.Writer[Options]):
     format = "pypi"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         if environ.get("PDM_CONFIG_FILE"):
@@ -91,8 +90,8 @@ class Writer(base.Writer[Options]):
         doc.set(table, "password", creds.token)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [f"[{toml.dotted(self._table())}] url, username, password"]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"[{toml.dotted(self._table())}] url, username, password")]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``password`` (``[pypi]``, each source, each ``[repository.*]``) and URL userinfo."""

@@ -102,7 +102,6 @@ class Options(base.Options):
 
 class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "pypi"
-    Options = Options
 
     def uses_netrc(self) -> bool:
         return self.options.credentials == "netrc"
@@ -140,8 +139,8 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
             _drop(doc, key, url)
         return doc.text()
 
-    def claims(self) -> Iterable[str | base.Claim]:
-        found: list[str | base.Claim] = [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
+    def claims(self) -> Iterable[base.Claim]:
+        found = [base.Claim(f"[{SECTION}] index-url")] if self.options.index == "primary" else []
         return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:

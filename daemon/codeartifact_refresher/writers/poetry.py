@@ -68,9 +68,8 @@ def _is_secret(where: tuple[str, ...]) -> bool:
     return where[-1:] == ("password",) or where[:1] == ("pypi-token",)
 
 
-class Writer(base.Writer[Options]):
+class Writer(base.MultiFileWriter[Options]):
     format = "pypi"
-    Options = Options
     files = (AUTH, base.MAIN)
 
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:

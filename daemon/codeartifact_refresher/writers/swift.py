@@ -75,7 +75,6 @@ def _load(current: str | None) -> dict[str, Any]:
 
 class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "swift"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".swiftpm" / "configuration" / "registries.json"

@@ -39,7 +39,6 @@ class Options(base.Options):
 
 class Writer(base.Writer[Options]):
     format = "generic"
-    Options = Options
     whole_file = True
 
     def repository_format(self) -> str:

@@ -42,7 +42,6 @@ class Options(base.Options):
 
 class Writer(base.Writer[Options]):
     format = "pypi"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".pypirc"
@@ -72,8 +71,8 @@ class Writer(base.Writer[Options]):
             _remove_server(doc, self.options.name)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [f"section [{self.options.name}]"]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"section [{self.options.name}]")]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``password`` (in any section, ``[DEFAULT]`` and ``[server-login]`` too) and the

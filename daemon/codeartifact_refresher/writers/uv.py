@@ -69,7 +69,6 @@ def default_path(environ: Mapping[str, str]) -> Path:
 
 class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "pypi"
-    Options = Options
 
     def uses_netrc(self) -> bool:
         return self.options.credentials == "netrc"
@@ -105,9 +104,9 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
                 del table["default"]
         return doc.text()
 
-    def claims(self) -> Iterable[str | base.Claim]:
-        found: list[str | base.Claim] = [f"[[index]] named {self.options.name}"]
-        found += ["the default [[index]]"] if self.options.index == "primary" else []
+    def claims(self) -> Iterable[base.Claim]:
+        found = [base.Claim(f"[[index]] named {self.options.name}")]
+        found += [base.Claim("the default [[index]]")] if self.options.index == "primary" else []
         return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:

@@ -55,7 +55,6 @@ def lookups(server: str) -> tuple[str, str]:
 
 class Writer(base.Writer[Options]):
     format = "npm"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         name = next((v for k, v in environ.items() if k.lower() == "yarn_rc_filename" and v), ".yarnrc.yml")
@@ -65,8 +64,8 @@ class Writer(base.Writer[Options]):
         scope = self.options.scope
         return ("npmScopes", scope[1:]) if scope else ()
 
-    def claims(self) -> Iterable[str]:
-        return [".".join((*self.server_keys(), "npmRegistryServer"))]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(".".join((*self.server_keys(), "npmRegistryServer")))]
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = YarnrcDocument(current)

@@ -49,14 +49,11 @@ def always_auth_key(creds: base.Credentials) -> str:
     return f"//{creds.host}{creds.path}:always-auth"
 
 
-class Writer(npm.Writer):
-    Options = Options  # npm's options and one more
-
+class Writer(npm.NpmrcWriter[Options]):  # npm's options and one more
     def render(self, current: str | None, creds: base.Credentials) -> str:
         # Yarn 1 looks keys up by the registry URL as written: write it as the auth lines spell it
         canonical = dataclasses.replace(creds, endpoint=urls.normalized(creds.endpoint))
         doc = NpmrcDocument(super().render(current, canonical))
-        options = self.options
-        if isinstance(options, Options) and options.always_auth and not options.scope:
+        if self.options.always_auth and not self.options.scope:
             doc.set(always_auth_key(canonical), "true")
         return doc.text()
