@@ -10,7 +10,10 @@ the new text:
   such as a bare token file, owns every byte instead);
 - rendering twice with the same credentials returns the same text;
 - text it cannot parse raises :class:`~codeartifact_refresher.errors.WriterError`, and the caller
-  then leaves the file as it was.
+  then leaves the file as it was;
+- what it wrote is *read back* (:meth:`Writer.read_back`) as the tool's own parser reads it before
+  anything is written: an entry the tool would read under another key or with another value is
+  refused (:meth:`Writer.render_checked`), not reported written.
 
 A writer may edit several *files*, each named by its *role* (``"netrc"``, ``"main"``...), listed in
 the order they are written: credentials first, then the config that refers to them. The target's
@@ -52,6 +55,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from ..errors import WriterRefusedError
 from . import options as _options
 from .formats import urls
 from .options import Options
@@ -186,6 +190,27 @@ class Writer(ABC, Generic[OptionsT]):
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """:meth:`find_secrets` for the file of ``role``."""
         return self.find_secrets(text) if role == MAIN else ()
+
+    def read_back(self, role: str, text: str, creds: Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """This target's entries in ``text`` (the new text of the file of ``role``) read back by the
+        tool's own rules: for each, (its key as the tool names it, the value written, the value the
+        tool reads for that key or None when it reads no such key). A writer whose format lets a
+        key end early (npm's ``;``) or a line run on (a properties continuation) overrides it with
+        a reader that behaves as the tool's; the default reads nothing back."""
+        return ()
+
+    def render_checked(self, role: str, current: str | None, creds: Credentials) -> str:
+        """:meth:`render_file`, then :meth:`read_back` of the result: what the program writes. An
+        entry the tool would not read as written (another key, another value, none) raises
+        :class:`WriterRefusedError` naming its key (never a value), and nothing is written."""
+        text = self.render_file(role, current, creds)
+        for key, written, read in self.read_back(role, text, creds):
+            if read != written:
+                how = "no such key" if read is None else "another value for it"
+                raise WriterRefusedError(
+                    f"our entry {key!r} would not read back as written (the tool would read {how})"
+                )
+        return text
 
     def retire(self, current: str, creds: Credentials) -> str:
         """The MAIN file's text without the entries this target wrote, once the target has left

@@ -58,6 +58,10 @@ class Writer(base.Writer[Options]):
         doc.set(self.options.property, creds.token)
         return doc.text()
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our property as ``Properties.load`` reads it (a continuation must not swallow it)."""
+        return [(self.options.property, creds.token, PropertiesDocument(text).get(self.options.property))]
+
     def claims(self) -> Iterable[base.Claim]:
         return [base.Claim(self.options.property)]
 

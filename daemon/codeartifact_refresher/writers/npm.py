@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import npmrc, urls
 from .formats.npmrc import NpmrcDocument
 from .options import npm_scope
 
@@ -111,6 +111,12 @@ class NpmrcWriter(base.Writer[NpmOptionsT]):
             spelled = _auth_key(f"{creds.host}:{port}", creds.path)
             doc.set(spelled, creds.token, lambda key: _at_default_port(key, creds), add=False)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our registry and auth lines as npm's ``ini`` reads them (:func:`.npmrc.read`)."""
+        settings = npmrc.read(text)
+        written = {self.registry_key: creds.endpoint, _auth_key(creds.host, creds.path): creds.token}
+        return [(key, value, settings.get(key)) for key, value in written.items()]
 
     def retire(self, current: str, creds: base.Credentials) -> str:
         """Our registry line (when it still names our repository) goes, and so do the auth and

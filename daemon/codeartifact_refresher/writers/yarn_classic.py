@@ -20,11 +20,12 @@ target needs none, Yarn 1 authenticates scoped packages anyway.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import base, npm
-from .formats import urls
+from .formats import npmrc, urls
 from .formats.npmrc import NpmrcDocument
 from .options import option
 
@@ -57,3 +58,10 @@ class Writer(npm.NpmrcWriter[Options]):  # npm's options and one more
         if self.options.always_auth and not self.options.scope:
             doc.set(always_auth_key(canonical), "true")
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        canonical = dataclasses.replace(creds, endpoint=urls.normalized(creds.endpoint))
+        found = list(super().read_back(role, text, canonical))
+        if self.options.always_auth and not self.options.scope:
+            found.append((always_auth_key(canonical), "true", npmrc.read(text).get(always_auth_key(canonical))))
+        return found
