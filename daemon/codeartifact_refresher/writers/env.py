@@ -108,6 +108,11 @@ class Writer(base.Writer[Options]):
             raise TargetError(str(e)) from None
         return doc.text()
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our variables as docker reads the file (a later line for a key wins)."""
+        read = dict(EnvFile(text).items())
+        return [(key, value, read.get(key)) for key, value in self.values(creds).items()]
+
     def find_secrets(self, text: str) -> Iterable[str]:
         """The value of every variable named like a credential, and the userinfo of every URL."""
         found = [v for k, v in EnvFile(text).items() if _SECRET_NAME.search(k) and v]

@@ -43,7 +43,7 @@ from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
-from .formats import urls
+from .formats import ini, urls
 from .formats.ini import Entry, IniDocument
 from .options import option, path_option
 
@@ -126,6 +126,18 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         else:
             _add_extra(doc, url)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our URL in ``[global]`` as pip's configparser reads it (``index-url``, or one of
+        ``extra-index-url``'s whitespace-separated URLs); the netrc entry for that role."""
+        if role != base.MAIN:
+            return super().read_back(role, text, creds)
+        url = index_url(creds, with_token=self.options.credentials == "url")
+        values = {_pip_key(k): v for k, v in ini.parsed(text, "pip").items(SECTION)} if text.strip() else {}
+        if self.options.index == "primary":
+            return [(f"[{SECTION}] index-url", url, values.get("index-url"))]
+        extra = values.get("extra-index-url", "").split()
+        return [(f"[{SECTION}] extra-index-url", url, url if url in extra else None)]
 
     def reads_bom(self, role: str) -> bool:
         return False  # pip.conf: configparser reads "\ufeff[global]" as no section; the netrc: a bad token
