@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import toml, urls
 from .formats.toml import TomlDocument
 from .options import npm_scope
 
@@ -68,6 +68,11 @@ class Writer(base.Writer[Options]):
             entry.update(value)
             doc.set(keys, key, entry)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        keys, key = self.place(TomlDocument(text))
+        url = urls.normalized(creds.endpoint)
+        return toml.read_back(text, "bun", ((*keys, key, "url"), url), ((*keys, key, "token"), creds.token))
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``token``/``password`` value anywhere in the file, and every URL's userinfo."""

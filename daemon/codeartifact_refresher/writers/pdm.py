@@ -90,6 +90,11 @@ class Writer(base.Writer[Options]):
         doc.set(table, "password", creds.token)
         return doc.text()
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        table = self._table()
+        written = {"url": index_url(creds), "username": "aws", "password": creds.token}
+        return toml.read_back(text, "pdm", *(((*table, k), v) for k, v in written.items()))
+
     def claims(self) -> Iterable[base.Claim]:
         return [base.Claim(f"[{toml.dotted(self._table())}] url, username, password")]
 

@@ -89,6 +89,14 @@ class Writer(base.MultiFileWriter[Options]):
             raise NotImplementedError(f"poetry has no file role {role!r}")
         return doc.text()
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        name = self.options.name
+        if role == AUTH:
+            return toml.read_back(
+                text, "poetry", ((HTTP_BASIC, name, "username"), "aws"), ((HTTP_BASIC, name, "password"), creds.token)
+            )
+        return toml.read_back(text, "poetry", ((REPOSITORIES, name, "url"), urls.normalized(creds.endpoint)))
+
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """Every password and PyPI token in either file, and URL userinfo: poetry merges the two
         files, so a user may have put credentials in either."""
