@@ -50,6 +50,9 @@ class Writer(base.Writer[Options]):
     def render(self, current: str | None, creds: base.Credentials) -> str:
         return creds.token
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        return [("the token file", creds.token, text)]
+
     def find_secrets(self, text: str) -> Iterable[str]:
         """The file's whole text, less surrounding whitespace: it is a token (ours or an old one)."""
         return [text.strip()] if text.strip() else []
