@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from codeartifact_refresher.errors import WriterRefusedError
-from codeartifact_refresher.writers import base, gradle, npm, pnpm, yarn_classic
+from codeartifact_refresher.writers import base, gradle, npm, pip, pnpm, twine, yarn_classic
 from codeartifact_refresher.writers.formats import npmrc
 
 TOKEN = "eyJ2ZXIiOjF9.read-back-token"
@@ -63,3 +63,21 @@ def test_a_continuation_ending_in_a_lone_cr_is_ended_by_a_lone_cr_in_a_mixed_fil
     user = "a=1\norg.gradle.jvmargs=-Xmx2g \\\r"  # "\n" is the file's ending, the last line ends in "\r"
     text = gradle.Writer().render_checked(base.MAIN, user, creds("https://h.example/maven/store/"))
     assert text == f"{user}\rcodeartifactToken={TOKEN}\n"  # "\r" + "\n" would be one line end
+
+
+@pytest.mark.parametrize(
+    ("writer", "endpoint"),
+    [
+        (npm.Writer, "https://h.example/npm/store/"),
+        (yarn_classic.Writer, "https://h.example/npm/store/"),
+        (gradle.Writer, "https://h.example/maven/store/"),
+        (pip.Writer, "https://h.example/pypi/store/"),
+        (twine.Writer, "https://h.example/pypi/store/"),
+    ],
+)
+def test_a_lone_cr_file_gets_lone_cr_lines(writer, endpoint):
+    """Java, npm's ini and Python's universal newlines end a line at a lone CR: a file of them
+    keeps its own line end, and what we add reads back as its own lines."""
+    user = "# an old Mac file\r# its second line\r"
+    text = writer().render_checked(base.MAIN, user, creds(endpoint))
+    assert text.startswith(user) and "\n" not in text and TOKEN in text
