@@ -239,7 +239,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:
             try:
-                return writer.render_file(role, text, creds)
+                return writer.render_checked(role, text, creds)
             except WriterRefusedError as e:
                 raise WriterRefusedError(f"{output}: {e}; left as it is") from None
             except WriterError as e:

@@ -13,7 +13,7 @@ import pytest
 from codeartifact_refresher import cli, config, refresh
 from codeartifact_refresher.aws.endpoints import MAX_AGE, Endpoint, from_state, plausible, to_state, valid_endpoint
 from codeartifact_refresher.aws.tokens import Clients
-from codeartifact_refresher.errors import TransientError
+from codeartifact_refresher.errors import AwsError, TransientError
 from codeartifact_refresher.writers.registry import Registry
 
 from ..conftest import ALL_TARGETS, write_config
@@ -192,7 +192,6 @@ def test_remembered_endpoints_yield_to_younger_ones(standin, clock):
 @pytest.mark.parametrize(
     "answer",
     [
-        "https://host/pypi/store/\nregistry=https://evil.example/",
         "http://evil.example/pypi/store/",
         "https://user:pass@host/pypi/store/",
     ],
@@ -202,6 +201,38 @@ def test_an_unusable_endpoint_from_the_server_is_refused(standin, answer):
     with pytest.raises(TransientError) as e:
         Clients(attempts=1).endpoint(domain(standin), "pypi-store", "pypi")
     assert "no usable URL" in str(e.value) and "evil" not in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("npm/x;/", "the character ';'"),
+        ("npm/x#y/", "the character '#'"),
+        ("npm/a=b/", "the character '='"),
+        ("npm/a b/", "the character ' '"),
+        ("npm/a\n//registry.npmjs.org/", "the character '\\n'"),
+        ("npm/a%0a/", "the character '%'"),
+        ("npm/a?b/", "the character '?'"),
+        ("npm/../x/", "a '.' or '..' segment"),
+    ],
+)
+def test_an_endpoint_path_of_other_than_names_is_refused_naming_the_repository_and_character(standin, path, named):
+    standin.inject_answer("GetRepositoryEndpoint", {"repositoryEndpoint": f"{standin.url}/{path}"})
+    with pytest.raises(AwsError) as e:
+        Clients(attempts=1).endpoint(domain(standin), "npm-store", "npm")
+    message = str(e.value)
+    assert f"endpoint for npm-store whose path holds {named} (" in message and "\n" not in message
+    assert not e.value.retryable and not valid_endpoint(f"{standin.url}/{path}")
+
+
+def test_every_endpoint_shape_codeartifact_gives_is_valid():
+    for url in (
+        "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/my_repo.v2-x/",
+        "https://acme-111122223333.codeartifact.us-east-1.on.aws/pypi/Store/",
+        "https://vpce-0a1b2c3d4e5f67890-abcdefgh.d.codeartifact.us-east-1.vpce.amazonaws.com/npm/d/acme-111122223333/store/",
+        "http://127.0.0.1:8080/acme-111122223333/npm/store/",
+    ):
+        assert valid_endpoint(url), url
 
 
 def test_a_state_file_with_hostile_endpoints_is_not_believed(standin, tmp_path, home, capsys):

@@ -159,6 +159,9 @@ def test_a_buggy_writer_fails_its_target_only(standin, tmp_path, home, caplog):
         def render(self, current, creds):
             raise KeyError(creds.token)  # a bug that would put the token in an exception
 
+        def find_secrets(self, text):
+            return []
+
     registry = Registry()
     registry._classes["twine"] = Buggy
     [report] = run(write_config(tmp_path / "c.yaml", standin, ALL_TARGETS), registry=registry)

@@ -39,11 +39,10 @@ class NetrcPipOptions(base.Options):
     netrc: Path | None = options.path_option("netrc", "where the token goes (default ~/.netrc)")
 
 
-class NetrcPip(base.Writer[NetrcPipOptions]):
+class NetrcPip(base.MultiFileWriter[NetrcPipOptions]):
     """pip.conf names the index without a password; the token goes into ~/.netrc, written first."""
 
     format = "pypi"
-    Options = NetrcPipOptions
     files = ("netrc", base.MAIN)
 
     def default_paths(self, environ=None):
@@ -145,7 +144,7 @@ def test_a_legacy_options_table_still_works_with_a_deprecation_warning(tmp_path)
 
     with pytest.warns(DeprecationWarning, match="deprecated; declare an Options dataclass"):
 
-        class Legacy(base.Writer):
+        class Legacy(TokenFile):
             format = "generic"
             options = {"word": (upper, "none")}
 
@@ -153,6 +152,51 @@ def test_a_legacy_options_table_still_works_with_a_deprecation_warning(tmp_path)
     assert Legacy().word == "none"
     with pytest.raises(ValueError, match="expected a word"):
         options.validate(Legacy.Options, "word", 3)
+
+
+def test_options_come_from_the_type_argument_of_the_base():
+    @dataclasses.dataclass(frozen=True)
+    class ColourOptions(base.Options):
+        colour: str = options.option("red", pattern="^[a-z]+$", expected="expected a colour")
+
+    class Colour(base.Writer[ColourOptions]):  # no "Options = ColourOptions"
+        format = "generic"
+
+        def default_path(self, environ=None):
+            return Path("/tmp/colour")
+
+        def render(self, current, creds):
+            return f"colour={self.options.colour}\n"
+
+        def find_secrets(self, text):
+            return []
+
+    class Blue(Colour):  # a subclass inherits them
+        pass
+
+    assert Colour.Options is ColourOptions and Blue.Options is ColourOptions
+    assert Colour(colour="blue").options == ColourOptions("blue")
+    with pytest.raises(ValueError, match="expected a colour"):
+        Colour(colour="Blue!")
+    with pytest.raises(TypeError, match="unknown options"):
+        Colour(shade="dark")
+    assert NetrcPip.Options is NetrcPipOptions and "netrc" in options.names(NetrcPip.Options)
+    for module in (pip, npm, twine):  # the built-ins declare them the same way, and only there
+        assert module.Writer.Options is module.Options
+    for source in (ROOT / "daemon/codeartifact_refresher/writers").glob("*.py"):
+        assert not re.search(r"^    Options = ", source.read_text(), re.M), source.name
+
+
+def test_claims_are_claim_objects_only():
+    class Stringly(TokenFile):
+        whole_file = False
+
+        def claims(self):
+            return ["[global] index-url"]  # a 0.x plugin's string
+
+    with pytest.raises(TypeError, match=r"Stringly.claims\(\) returned '\[global\] index-url': expected Claim objects"):
+        Stringly().all_claims()
+    assert all(isinstance(c, base.Claim) for w in (pip.Writer(), npm.Writer(), twine.Writer()) for c in w.claims())
 
 
 # -- several files, shared entries, whole files --------------------------------------------------

@@ -141,8 +141,8 @@ def test_name_option_refuses_pdms_own_settings_and_odd_names(name):
 
 
 def test_claims_follow_the_index_option():
-    assert list(Writer().claims()) == ["[pypi.codeartifact] url, username, password"]
-    assert list(Writer(index="primary").claims()) == ["[pypi] url, username, password"]
+    assert [c.entry for c in Writer().claims()] == ["[pypi.codeartifact] url, username, password"]
+    assert [c.entry for c in Writer(index="primary").claims()] == ["[pypi] url, username, password"]
 
 
 def test_default_path_follows_pdms_rules(home, monkeypatch, tmp_path):

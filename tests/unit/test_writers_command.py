@@ -31,12 +31,18 @@ class EntryPoint:
         return self.target
 
 
-class TwoFiles(base.Writer):
+class TwoFiles(base.MultiFileWriter):
     format = "cargo"
     files = ("credentials", base.MAIN)
 
     def default_paths(self, environ):
         return {"credentials": Path("/h/creds.toml"), base.MAIN: Path("/h/config.toml")}
+
+    def render_file(self, role, current, creds):
+        return ""
+
+    def find_file_secrets(self, role, text):
+        return []
 
 
 def test_lists_every_installed_writer_sorted_with_format_path_and_origin(capsys, home):

@@ -43,10 +43,25 @@ def state_key(repository: str, fmt: str) -> str:
     return f"{fmt}/{repository}"
 
 
+def path_problem(url: str) -> str | None:
+    """Why an endpoint's path is not one CodeArtifact gives (``/{format}/{repository}/``, a VPC
+    endpoint's ``/{format}/d/{domain}-{owner}/{repository}/``): the first character outside
+    :data:`PATH_CHARACTERS` (as ``';'``), or a ``.``/``..`` segment; None for a path of names.
+    Config files key entries by the path (npm's ``//host/path/:_authToken``), and their parsers
+    end keys at ``;``, ``#``, ``=`` or a blank: a server must not be able to choose the key."""
+    path = url.split("://", 1)[-1].partition("/")[2]
+    for char in path:
+        if not PATH_CHARACTERS.fullmatch(char):
+            return f"the character {char!r}"
+    if {".", ".."} & set(path.split("/")):
+        return "a '.' or '..' segment"
+    return None
+
+
 def valid_endpoint(url: Any) -> bool:
     """An endpoint we may keep and read back: an https URL (or http on loopback, for a local
     stand-in), one line of printable ASCII without whitespace, userinfo, query or fragment, of
-    bounded length."""
+    bounded length, whose path holds only names (:func:`path_problem`)."""
     if not isinstance(url, str) or not 0 < len(url) <= MAX_LENGTH or not _URL_CHARACTERS.fullmatch(url):
         return False  # one line of RFC 3986 characters: no blank, control, "\\" or non-ASCII
     try:
@@ -59,11 +74,16 @@ def valid_endpoint(url: Any) -> bool:
         return False
     if not (re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", host) or _ip_address(host)):
         return False  # a DNS name or an IP address, read the same way by every URL parser
+    if path_problem(url) is not None:
+        return False
     if parts.scheme == "https":
         return True
     return parts.scheme == "http" and _loopback(host)
 
 
+#: the characters of an endpoint's path: those of CodeArtifact's domain, repository and format
+#: names (``[A-Za-z0-9._-]``), and ``/``
+PATH_CHARACTERS = re.compile(r"[A-Za-z0-9._/-]")
 _URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/@!$&'()*+,;=%\[\]]+")  # RFC 3986, less "?" and "#"
 
 

@@ -26,7 +26,7 @@ from ..config import Domain
 from ..errors import AwsError, CredentialsError, NotFoundError, TransientError
 from . import session as sessions
 from .advice import PERMISSIONS, call
-from .endpoints import MAX_AGE, Endpoint, EndpointLookup, plausible, state_key, valid_endpoint
+from .endpoints import MAX_AGE, Endpoint, EndpointLookup, path_problem, plausible, state_key, valid_endpoint
 
 LISTED_PAGES = 20  # pages of ListRepositoriesInDomain read (a domain holds up to 1,000 repositories)
 
@@ -258,6 +258,13 @@ class Clients:
             raise NotFoundError(f"{e}{self._listing(domain)}") from None
         url = response.get("repositoryEndpoint") or ""
         url = url + "/" if isinstance(url, str) and url and not url.endswith("/") else url
+        problem = path_problem(url) if isinstance(url, str) else None
+        if problem is not None:  # a path of names only: a server must not choose a file's keys
+            raise AwsError(
+                f"domain {domain.label}: GetRepositoryEndpoint returned an endpoint for {repository} whose "
+                f"path holds {problem} (CodeArtifact's paths hold only letters, digits, '.', '_', '-' and '/'); "
+                "refused, no file written"
+            )
         if not valid_endpoint(url):  # it goes into files other programs read: one clean URL or nothing
             raise TransientError(
                 f"domain {domain.label}: GetRepositoryEndpoint returned no usable URL for {repository} "

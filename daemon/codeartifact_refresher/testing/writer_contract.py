@@ -81,7 +81,8 @@ class WriterContract:
         return (self.creds().endpoint, token if self.holds_token else "")
 
     def render(self, writer: Writer, current: str | None, creds: Credentials) -> str:
-        return writer.render_file(self.role, current, creds)
+        """What the program writes: the writer's render, read back by its own reader."""
+        return writer.render_checked(self.role, current, creds)
 
     def secrets(self, writer: Writer, text: str) -> list[str]:
         return list(writer.find_file_secrets(self.role, text))

@@ -10,13 +10,20 @@ the new text:
   such as a bare token file, owns every byte instead);
 - rendering twice with the same credentials returns the same text;
 - text it cannot parse raises :class:`~codeartifact_refresher.errors.WriterError`, and the caller
-  then leaves the file as it was.
+  then leaves the file as it was;
+- what it wrote is *read back* (:meth:`Writer.read_back`) as the tool's own parser reads it before
+  anything is written: an entry the tool would read under another key or with another value is
+  refused (:meth:`Writer.render_checked`), not reported written.
 
 A writer may edit several *files*, each named by its *role* (``"netrc"``, ``"main"``...), listed in
 the order they are written: credentials first, then the config that refers to them. The target's
 ``path`` is the file of role :data:`MAIN`; the others have defaults, which a path option can move.
-A single-file writer implements ``default_path``, ``render`` and ``find_secrets``; a multi-file one
-implements ``default_paths``, ``render_file`` and ``find_file_secrets``, which the program calls.
+A single-file writer subclasses :class:`Writer` and implements ``default_path``, ``render`` and
+``find_secrets``; a multi-file one subclasses :class:`MultiFileWriter` and implements
+``default_paths``, ``render_file`` and ``find_file_secrets``, which the program calls. These are
+abstract methods: the registry refuses a class that leaves one out, naming it, when a config
+first names the writer (not at its first refresh). A writer's *options* class is the type
+argument of its base: ``class Writer(base.Writer[Options])``.
 
 A *claim* is an entry that one target owns in a file: two targets claiming it would overwrite
 each other, and the config refuses them. A *shared* claim is an entry that depends only on the
@@ -38,7 +45,9 @@ Writers are registered as entry points in the group ``codeartifact_refresher.wri
 from __future__ import annotations
 
 import os
+import typing
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +55,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from ..errors import WriterRefusedError
 from . import options as _options
 from .formats import urls
 from .options import Options
@@ -94,13 +104,14 @@ class NoDefaultPath(Exception):
     says what the file is for, and the config check asks the target for ``path``."""
 
 
-class Writer(Generic[OptionsT]):
-    """Base class of every writer. Subclasses set ``format`` (and ``Options`` if they have options)
-    and implement the single-file trio or the multi-file one (see the module doc)."""
+class Writer(ABC, Generic[OptionsT]):
+    """Base class of every writer. Subclasses set ``format``, name their options class as the
+    type argument (``Writer[Options]``) and implement the single-file trio (see the module doc)."""
 
     #: the CodeArtifact package format the target's repository endpoint is asked for
     format: ClassVar[str] = ""
-    #: the writer's options: a frozen dataclass derived from :class:`.options.Options`
+    #: the writer's options: a frozen dataclass derived from :class:`.options.Options`, taken from
+    #: the type argument of the writer's base (``Writer[PipOptions]``)
     Options: ClassVar[type[Options]] = Options
     #: the roles of the files it edits, in the order they are written (the target's path: MAIN)
     files: ClassVar[tuple[str, ...]] = (MAIN,)
@@ -111,6 +122,9 @@ class Writer(Generic[OptionsT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        given = _options_argument(cls)
+        if given is not None and "Options" not in cls.__dict__:
+            cls.Options = given
         legacy = cls.__dict__.get("options")
         if isinstance(legacy, Mapping):  # 0.x: options = {name: (validator, default)}
             warnings.warn(
@@ -143,14 +157,17 @@ class Writer(Generic[OptionsT]):
 
     # -- single-file writers implement these three -------------------------------------------------
 
+    @abstractmethod
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         """Where the tool reads its user config (the MAIN file), by the tool's own lookup rules."""
         raise NotImplementedError
 
+    @abstractmethod
     def render(self, current: str | None, creds: Credentials) -> str:
         """Return the new text of the MAIN file; ``current`` is None when the file does not exist."""
         raise NotImplementedError
 
+    @abstractmethod
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every credential value this writer's format holds in ``text``, ours or the user's.
 
@@ -173,6 +190,27 @@ class Writer(Generic[OptionsT]):
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """:meth:`find_secrets` for the file of ``role``."""
         return self.find_secrets(text) if role == MAIN else ()
+
+    def read_back(self, role: str, text: str, creds: Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """This target's entries in ``text`` (the new text of the file of ``role``) read back by the
+        tool's own rules: for each, (its key as the tool names it, the value written, the value the
+        tool reads for that key or None when it reads no such key). A writer whose format lets a
+        key end early (npm's ``;``) or a line run on (a properties continuation) overrides it with
+        a reader that behaves as the tool's; the default reads nothing back."""
+        return ()
+
+    def render_checked(self, role: str, current: str | None, creds: Credentials) -> str:
+        """:meth:`render_file`, then :meth:`read_back` of the result: what the program writes. An
+        entry the tool would not read as written (another key, another value, none) raises
+        :class:`WriterRefusedError` naming its key (never a value), and nothing is written."""
+        text = self.render_file(role, current, creds)
+        for key, written, read in self.read_back(role, text, creds):
+            if read != written:
+                how = "no such key" if read is None else "another value for it"
+                raise WriterRefusedError(
+                    f"our entry {key!r} would not read back as written (the tool would read {how})"
+                )
+        return text
 
     def retire(self, current: str, creds: Credentials) -> str:
         """The MAIN file's text without the entries this target wrote, once the target has left
@@ -200,8 +238,8 @@ class Writer(Generic[OptionsT]):
         an option leaves some out (pip writes a netrc only with ``credentials: netrc``)."""
         return self.files
 
-    def claims(self) -> Iterable[Claim | str]:
-        """Entries that only one target may own (a string is a claim in the MAIN file).
+    def claims(self) -> Iterable[Claim]:
+        """Entries that only one target may own.
 
         Entries that belong to one repository (an auth line for its URL) need not be listed:
         the config already refuses two targets for the same repository, writer and file.
@@ -210,7 +248,45 @@ class Writer(Generic[OptionsT]):
 
     def all_claims(self) -> list[Claim]:
         """:meth:`claims` as :class:`Claim` objects, with a whole-file writer's implicit ones."""
-        found = [c if isinstance(c, Claim) else Claim(c) for c in self.claims()]
+        found = list(self.claims())
+        for claim in found:
+            if not isinstance(claim, Claim):  # a 0.x plugin's plain string
+                raise TypeError(f"{type(self).__qualname__}.claims() returned {claim!r}: expected Claim objects")
         if self.whole_file:
             found += [Claim(WHOLE_FILE, role) for role in self.roles()]
         return found
+
+
+def _options_argument(cls: type) -> type[Options] | None:
+    """The options class a writer class names as its base's type argument (``Writer[PipOptions]``),
+    or None (no argument, or a type variable: the class inherits its base's)."""
+    for generic_base in cls.__dict__.get("__orig_bases__", ()):
+        origin = typing.get_origin(generic_base)
+        if isinstance(origin, type) and issubclass(origin, Writer):
+            for argument in typing.get_args(generic_base):
+                if isinstance(argument, type) and issubclass(argument, Options):
+                    return argument
+    return None
+
+
+class MultiFileWriter(Writer[OptionsT]):
+    """Base class of a writer of several files (``files``): it implements ``default_paths``,
+    ``render_file`` and ``find_file_secrets``; the single-file trio reads the MAIN file's."""
+
+    @abstractmethod
+    def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]: ...
+
+    @abstractmethod
+    def render_file(self, role: str, current: str | None, creds: Credentials) -> str: ...
+
+    @abstractmethod
+    def find_file_secrets(self, role: str, text: str) -> Iterable[str]: ...
+
+    def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
+        return self.default_paths(environ)[MAIN]
+
+    def render(self, current: str | None, creds: Credentials) -> str:
+        return self.render_file(MAIN, current, creds)
+
+    def find_secrets(self, text: str) -> Iterable[str]:
+        return self.find_file_secrets(MAIN, text)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import toml, urls
 from .formats.toml import TomlDocument
 from .options import npm_scope
 
@@ -40,7 +40,6 @@ def global_bunfig(environ: Mapping[str, str]) -> Path:
 
 class Writer(base.Writer[Options]):
     format = "npm"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return global_bunfig(environ)
@@ -54,9 +53,9 @@ class Writer(base.Writer[Options]):
         key = scope if isinstance(scopes, dict) and scope in scopes else scope[1:]
         return ("install", "scopes"), key
 
-    def claims(self) -> Iterable[str]:
+    def claims(self) -> Iterable[base.Claim]:
         scope = self.options.scope
-        return [f"[install.scopes] {scope[1:]}" if scope else "[install] registry"]
+        return [base.Claim(f"[install.scopes] {scope[1:]}" if scope else "[install] registry")]
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         import tomlkit
@@ -69,6 +68,11 @@ class Writer(base.Writer[Options]):
             entry.update(value)
             doc.set(keys, key, entry)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        keys, key = self.place(TomlDocument(text))
+        url = urls.normalized(creds.endpoint)
+        return toml.read_back(text, "bun", ((*keys, key, "url"), url), ((*keys, key, "token"), creds.token))
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``token``/``password`` value anywhere in the file, and every URL's userinfo."""

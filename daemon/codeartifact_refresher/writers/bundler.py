@@ -61,7 +61,6 @@ def url_key(creds: base.Credentials) -> str:
 
 class Writer(base.Writer[Options]):
     format = "ruby"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         for name in ("BUNDLE_CONFIG", "BUNDLE_USER_CONFIG"):
@@ -85,6 +84,11 @@ class Writer(base.Writer[Options]):
         else:
             doc.set(url_key(creds), value)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our setting as Bundler's own reader (:class:`.BundleConfig`'s rules) reads it."""
+        key = host_key(creds) if self.options.key == "host" else url_key(creds)
+        return [(key, f"aws:{quote(creds.token, safe='')}", BundleConfig(text).top_level().get(key))]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Credentials settings hold ``user:password`` or a bare token under a host or URL key

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import toml, urls
 from .formats.toml import TomlDocument, dotted
 from .options import option, path_option
 
@@ -115,9 +115,8 @@ def _same_index(a: object, b: str) -> bool:
     return isinstance(a, str) and a.startswith("sparse+") and urls.same_location(a[7:], b[7:])
 
 
-class Writer(base.Writer[Options]):
+class Writer(base.MultiFileWriter[Options]):
     format = "cargo"
-    Options = Options
     files = (CREDENTIALS, base.MAIN)
 
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
@@ -155,6 +154,12 @@ class Writer(base.Writer[Options]):
             doc.set(("registry",), "default", self.options.name)
         if self.options.replace_crates_io:
             doc.set(("source", "crates-io"), "replace-with", self.options.name)
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        table = ("registries", self.options.name)
+        if role == CREDENTIALS:
+            return toml.read_back(text, "cargo", ((*table, "token"), f"Bearer {creds.token}"))
+        return toml.read_back(text, "cargo", ((*table, "index"), index_url(creds)))
 
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """Every ``token`` and ``secret-key`` value (with and without ``Bearer ``), ours or the

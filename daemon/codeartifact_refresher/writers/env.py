@@ -82,7 +82,6 @@ def env_name(name: str) -> str:
 
 class Writer(base.Writer[Options]):
     format = "pypi"
-    Options = Options
 
     def repository_format(self) -> str:
         sets = self.options.variables
@@ -91,8 +90,8 @@ class Writer(base.Writer[Options]):
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         raise base.NoDefaultPath("an env file belongs to a project, a container or a CI job: say where")
 
-    def claims(self) -> Iterable[str]:
-        return [f"variable {key}" for key in self.values(base.Credentials("https://h/", "t"))]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"variable {key}") for key in self.values(base.Credentials("https://h/", "t"))]
 
     def values(self, creds: base.Credentials) -> dict[str, str]:
         """Every variable of the target's sets, in order."""
@@ -108,6 +107,11 @@ class Writer(base.Writer[Options]):
         except ValueError as e:  # an endpoint or token that is not plain: never seen from AWS
             raise TargetError(str(e)) from None
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our variables as docker reads the file (a later line for a key wins)."""
+        read = dict(EnvFile(text).items())
+        return [(key, value, read.get(key)) for key, value in self.values(creds).items()]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """The value of every variable named like a credential, and the userinfo of every URL."""

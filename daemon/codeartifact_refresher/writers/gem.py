@@ -31,9 +31,10 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base
 from .base import MAIN, Claim
@@ -88,9 +89,8 @@ def credentials_path(environ: Mapping[str, str] = os.environ) -> Path:
     return xdg if xdg.exists() and not dotfile.exists() else dotfile
 
 
-class Writer(base.Writer[Options]):
+class Writer(base.MultiFileWriter[Options]):
     format = "ruby"
-    Options = Options
     files = (CREDENTIALS, MAIN)
 
     def roles(self) -> tuple[str, ...]:
@@ -114,6 +114,23 @@ class Writer(base.Writer[Options]):
         first = self.options.source == "primary"
         doc.put_item(SOURCES, url, lambda item: urls.same_location(item, url), first, [RUBYGEMS_ORG])
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our API key, or our source, from a YAML parse of the result (RubyGems reads both files
+        with Psych; ``:name`` keys are plain strings to a YAML parser)."""
+        import yaml
+
+        try:
+            data: Any = yaml.safe_load(text) or {}
+        except yaml.YAMLError:
+            raise WriterRefusedError("RubyGems would not read the result as YAML") from None
+        data = data if isinstance(data, dict) else {}
+        if role == CREDENTIALS:
+            key, value = f":{self.options.key}", f"Bearer {creds.token}"
+            found = data.get(key)
+            return [(key, value, found if isinstance(found, str) else None)]
+        url, sources = source_url(creds), data.get(SOURCES)
+        return [(SOURCES, url, url if isinstance(sources, list) and url in sources else None)]
 
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """The credentials file: every value (each is an API key), and a ``Bearer`` value's token.

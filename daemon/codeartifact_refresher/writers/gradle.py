@@ -49,7 +49,6 @@ def gradle_user_home(environ: Mapping[str, str] = os.environ) -> Path:
 
 class Writer(base.Writer[Options]):
     format = "maven"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return gradle_user_home(environ) / "gradle.properties"
@@ -59,8 +58,12 @@ class Writer(base.Writer[Options]):
         doc.set(self.options.property, creds.token)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [self.options.property]
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our property as ``Properties.load`` reads it (a continuation must not swallow it)."""
+        return [(self.options.property, creds.token, PropertiesDocument(text).get(self.options.property))]
+
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(self.options.property)]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Our property's value and every value whose key looks like a credential's

@@ -65,14 +65,13 @@ def _id_of(element: Element) -> str:
 
 class Writer(base.Writer[Options]):
     format = "maven"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".m2" / "settings.xml"
 
-    def claims(self) -> Iterable[str]:
-        found = [f"<server> {self.options.id}"]
-        return found + ([f"<mirror> {self.options.id}"] if self.options.mirror else [])
+    def claims(self) -> Iterable[base.Claim]:
+        found = [base.Claim(f"<server> {self.options.id}")]
+        return found + ([base.Claim(f"<mirror> {self.options.id}")] if self.options.mirror else [])
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = XmlDocument(current, "settings")

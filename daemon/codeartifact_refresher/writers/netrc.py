@@ -30,6 +30,16 @@ def claim(role: str = base.MAIN) -> base.Claim:
     return base.Claim(netrc.MACHINE_CLAIM, role, shared=True)
 
 
+def read_back(text: str, creds: base.Credentials) -> list[tuple[str, str, str | None]]:
+    """Our entry's login and password as Python's ``netrc`` (pip, poetry) and uv read them."""
+    host = netrc.machine_name(creds.endpoint)
+    entry = netrc.entries(text).get(host, {})
+    return [
+        (f"machine {host} login", "aws", entry.get("login")),
+        (f"machine {host} password", creds.token, entry.get("password")),
+    ]
+
+
 def render(current: str | None, creds: base.Credentials) -> str:
     """``current`` with the entry for the endpoint's host holding the token."""
     return netrc.set_machine(current, netrc.machine_name(creds.endpoint), creds.token)
@@ -43,6 +53,9 @@ class Writer(base.Writer[base.Options]):
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         return render(current, creds)
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        return read_back(text, creds)
 
     def claims(self) -> Iterable[base.Claim]:
         return [claim()]
@@ -75,6 +88,10 @@ class NetrcCredentials(base.Writer[base.OptionsT]):
 
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         return netrc.secrets(text) if role == ROLE else self.find_secrets(text)
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """The netrc entry read back; a subclass reads back its own file."""
+        return read_back(text, creds) if role == ROLE else super().read_back(role, text, creds)
 
     def netrc_claims(self) -> list[base.Claim]:
         return [claim(ROLE)] if self.uses_netrc() else []

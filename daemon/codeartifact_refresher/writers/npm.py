@@ -22,11 +22,12 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import npmrc, urls
 from .formats.npmrc import NpmrcDocument
 from .options import npm_scope
 
@@ -78,9 +79,14 @@ def _always_auth(key: str, creds: base.Credentials) -> bool:
     return key in ("always-auth", "always_auth") or _ours(key, creds, "always-auth")
 
 
-class Writer(base.Writer[Options]):
+NpmOptionsT = TypeVar("NpmOptionsT", bound=Options)
+
+
+class NpmrcWriter(base.Writer[NpmOptionsT]):
+    """npm's entries in an ``.npmrc``, for npm and the tools that read its file (options: a
+    subclass of npm's :class:`Options`)."""
+
     format = "npm"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         for name, value in environ.items():  # npm reads npm_config_* case-insensitively
@@ -92,8 +98,8 @@ class Writer(base.Writer[Options]):
     def registry_key(self) -> str:
         return f"{self.options.scope}:registry" if self.options.scope else "registry"
 
-    def claims(self) -> Iterable[str]:
-        return [self.registry_key]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(self.registry_key)]
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = NpmrcDocument(current)
@@ -105,6 +111,12 @@ class Writer(base.Writer[Options]):
             spelled = _auth_key(f"{creds.host}:{port}", creds.path)
             doc.set(spelled, creds.token, lambda key: _at_default_port(key, creds), add=False)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our registry and auth lines as npm's ``ini`` reads them (:func:`.npmrc.read`)."""
+        settings = npmrc.read(text)
+        written = {self.registry_key: creds.endpoint, _auth_key(creds.host, creds.path): creds.token}
+        return [(key, value, settings.get(key)) for key, value in written.items()]
 
     def retire(self, current: str, creds: base.Credentials) -> str:
         """Our registry line (when it still names our repository) goes, and so do the auth and
@@ -122,6 +134,10 @@ class Writer(base.Writer[Options]):
         doc = NpmrcDocument(text)
         found = [v for raw in (False, True) for k, v in doc.items(raw) if _is_secret_key(k) and v]
         return found + urls.secrets(text)
+
+
+class Writer(NpmrcWriter[Options]):
+    """npm's writer."""
 
 
 def _is_registry(key: str) -> bool:

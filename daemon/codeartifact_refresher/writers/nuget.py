@@ -75,15 +75,14 @@ def _key(item: Element) -> str:
 
 class Writer(base.Writer[Options]):
     format = "nuget"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         if os.name == "nt" and environ.get("APPDATA"):
             return Path(environ["APPDATA"]) / "NuGet" / "NuGet.Config"
         return paths.home(environ) / ".nuget" / "NuGet" / "NuGet.Config"
 
-    def claims(self) -> Iterable[str]:
-        return [f"<packageSources> {self.options.name}"]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"<packageSources> {self.options.name}")]
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = XmlDocument(current, "configuration")

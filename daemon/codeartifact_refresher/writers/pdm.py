@@ -72,7 +72,6 @@ def index_url(creds: base.Credentials) -> str:
 
 class Writer(base.Writer[Options]):
     format = "pypi"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         if environ.get("PDM_CONFIG_FILE"):
@@ -91,8 +90,13 @@ class Writer(base.Writer[Options]):
         doc.set(table, "password", creds.token)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [f"[{toml.dotted(self._table())}] url, username, password"]
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        table = self._table()
+        written = {"url": index_url(creds), "username": "aws", "password": creds.token}
+        return toml.read_back(text, "pdm", *(((*table, k), v) for k, v in written.items()))
+
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"[{toml.dotted(self._table())}] url, username, password")]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``password`` (``[pypi]``, each source, each ``[repository.*]``) and URL userinfo."""

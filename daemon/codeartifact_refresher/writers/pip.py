@@ -43,7 +43,7 @@ from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
-from .formats import urls
+from .formats import ini, urls
 from .formats.ini import Entry, IniDocument
 from .options import option, path_option
 
@@ -102,7 +102,6 @@ class Options(base.Options):
 
 class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "pypi"
-    Options = Options
 
     def uses_netrc(self) -> bool:
         return self.options.credentials == "netrc"
@@ -128,6 +127,18 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
             _add_extra(doc, url)
         return doc.text()
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our URL in ``[global]`` as pip's configparser reads it (``index-url``, or one of
+        ``extra-index-url``'s whitespace-separated URLs); the netrc entry for that role."""
+        if role != base.MAIN:
+            return super().read_back(role, text, creds)
+        url = index_url(creds, with_token=self.options.credentials == "url")
+        values = {_pip_key(k): v for k, v in ini.parsed(text, "pip").items(SECTION)} if text.strip() else {}
+        if self.options.index == "primary":
+            return [(f"[{SECTION}] index-url", url, values.get("index-url"))]
+        extra = values.get("extra-index-url", "").split()
+        return [(f"[{SECTION}] extra-index-url", url, url if url in extra else None)]
+
     def reads_bom(self, role: str) -> bool:
         return False  # pip.conf: configparser reads "\ufeff[global]" as no section; the netrc: a bad token
 
@@ -140,8 +151,8 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
             _drop(doc, key, url)
         return doc.text()
 
-    def claims(self) -> Iterable[str | base.Claim]:
-        found: list[str | base.Claim] = [f"[{SECTION}] index-url"] if self.options.index == "primary" else []
+    def claims(self) -> Iterable[base.Claim]:
+        found = [base.Claim(f"[{SECTION}] index-url")] if self.options.index == "primary" else []
         return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:

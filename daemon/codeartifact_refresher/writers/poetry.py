@@ -68,9 +68,8 @@ def _is_secret(where: tuple[str, ...]) -> bool:
     return where[-1:] == ("password",) or where[:1] == ("pypi-token",)
 
 
-class Writer(base.Writer[Options]):
+class Writer(base.MultiFileWriter[Options]):
     format = "pypi"
-    Options = Options
     files = (AUTH, base.MAIN)
 
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
@@ -89,6 +88,14 @@ class Writer(base.Writer[Options]):
         else:
             raise NotImplementedError(f"poetry has no file role {role!r}")
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        name = self.options.name
+        if role == AUTH:
+            return toml.read_back(
+                text, "poetry", ((HTTP_BASIC, name, "username"), "aws"), ((HTTP_BASIC, name, "password"), creds.token)
+            )
+        return toml.read_back(text, "poetry", ((REPOSITORIES, name, "url"), urls.normalized(creds.endpoint)))
 
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """Every password and PyPI token in either file, and URL userinfo: poetry merges the two

@@ -2,7 +2,9 @@
 
 Each entry point names a writer class. Names are listed sorted; two packages declaring the same
 name is an error naming both; a class is loaded only when a config uses it, so a broken plugin
-only matters to configs that name it, and then the error names its module.
+only matters to configs that name it, and then the error names its module. A class that leaves an
+abstract method of :class:`~.base.Writer` unimplemented is refused when it is loaded, naming the
+methods (not at its first refresh).
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ class Registry:
         if not (inspect.isclass(cls) and issubclass(cls, Writer)):
             raise RegistryError(
                 f"writer {name!r} ({ep.value}) is not a subclass of codeartifact_refresher.writers.base.Writer"
+            )
+        if inspect.isabstract(cls):
+            missing = ", ".join(sorted(cls.__abstractmethods__))
+            raise RegistryError(
+                f"writer {name!r} from {_package(ep)} ({ep.value}) does not implement {missing}: "
+                "see 'Writing a third-party writer' in docs/writers/README.md"
             )
         self._classes[name] = cls
         return cls

@@ -75,7 +75,6 @@ def _load(current: str | None) -> dict[str, Any]:
 
 class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "swift"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".swiftpm" / "configuration" / "registries.json"
@@ -93,6 +92,15 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         }
         data["version"] = 1
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """The registry's URL from a JSON parse of registries.json; the netrc entry for that role."""
+        if role != base.MAIN:
+            return super().read_back(role, text, creds)
+        scope = self.options.scope or DEFAULT_SCOPE
+        registry = json.loads(text).get("registries", {}).get(scope, {})
+        found = registry.get("url") if isinstance(registry, dict) else None
+        return [(f"registries.{scope}.url", registry_url(creds), found if isinstance(found, str) else None)]
 
     def claims(self) -> Iterable[base.Claim]:
         scope = self.options.scope or DEFAULT_SCOPE

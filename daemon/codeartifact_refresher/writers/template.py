@@ -63,7 +63,6 @@ class Options(base.Options):
 
 class Writer(base.Writer[Options]):
     format = "generic"
-    Options = Options
     whole_file = True
 
     def repository_format(self) -> str:

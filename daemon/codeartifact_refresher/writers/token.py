@@ -39,7 +39,6 @@ class Options(base.Options):
 
 class Writer(base.Writer[Options]):
     format = "generic"
-    Options = Options
     whole_file = True
 
     def repository_format(self) -> str:
@@ -50,6 +49,9 @@ class Writer(base.Writer[Options]):
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         return creds.token
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        return [("the token file", creds.token, text)]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """The file's whole text, less surrounding whitespace: it is a token (ours or an old one)."""

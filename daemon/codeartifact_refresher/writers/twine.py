@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import ini, urls
 from .formats.ini import IniDocument
 from .options import not_one_of, option
 
@@ -42,7 +42,6 @@ class Options(base.Options):
 
 class Writer(base.Writer[Options]):
     format = "pypi"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return paths.home(environ) / ".pypirc"
@@ -62,6 +61,14 @@ class Writer(base.Writer[Options]):
             doc.set(self.options.name, key, value)
         return doc.text()
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our section as twine's configparser reads it, and its name in ``index-servers``."""
+        parser, name = ini.parsed(text, "twine"), self.options.name
+        servers = parser.get("distutils", "index-servers", fallback="").split()
+        written = {"repository": creds.endpoint, "username": "aws", "password": creds.token}
+        found = [(f"[{name}] {key}", value, parser.get(name, key, fallback=None)) for key, value in written.items()]
+        return [*found, ("[distutils] index-servers", name, name if name in servers else None)]
+
     def reads_bom(self, role: str) -> bool:
         return False  # twine's configparser reads "\ufeff[distutils]" as no section: "Malformed configuration"
 
@@ -72,8 +79,8 @@ class Writer(base.Writer[Options]):
             _remove_server(doc, self.options.name)
         return doc.text()
 
-    def claims(self) -> Iterable[str]:
-        return [f"section [{self.options.name}]"]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(f"section [{self.options.name}]")]
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``password`` (in any section, ``[DEFAULT]`` and ``[server-login]`` too) and the

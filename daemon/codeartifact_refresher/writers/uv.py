@@ -32,7 +32,7 @@ from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
 from . import netrc as netrc_writer
-from .formats import urls
+from .formats import toml, urls
 from .formats.toml import TomlDocument, set_in
 from .options import option, path_option
 from .pip import index_url
@@ -69,7 +69,6 @@ def default_path(environ: Mapping[str, str]) -> Path:
 
 class Writer(netrc_writer.NetrcCredentials[Options]):
     format = "pypi"
-    Options = Options
 
     def uses_netrc(self) -> bool:
         return self.options.credentials == "netrc"
@@ -105,9 +104,19 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
                 del table["default"]
         return doc.text()
 
-    def claims(self) -> Iterable[str | base.Claim]:
-        found: list[str | base.Claim] = [f"[[index]] named {self.options.name}"]
-        found += ["the default [[index]]"] if self.options.index == "primary" else []
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our ``[[index]]``'s url as a TOML parser reads it (every table of that name)."""
+        if role != base.MAIN:
+            return super().read_back(role, text, creds)
+        url = index_url(creds, with_token=self.options.credentials == "url")
+        tables = toml.parsed(text, "uv").get("index", [])
+        urls_read = [t.get("url") for t in tables if isinstance(t, dict) and t.get("name") == self.options.name]
+        key = f"[[index]] named {self.options.name} url"
+        return [(key, url, u if isinstance(u, str) else None) for u in urls_read] or [(key, url, None)]
+
+    def claims(self) -> Iterable[base.Claim]:
+        found = [base.Claim(f"[[index]] named {self.options.name}")]
+        found += [base.Claim("the default [[index]]")] if self.options.index == "primary" else []
         return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:

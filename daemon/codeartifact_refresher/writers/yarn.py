@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import WriterRefusedError
 from ..platform import paths
@@ -55,7 +56,6 @@ def lookups(server: str) -> tuple[str, str]:
 
 class Writer(base.Writer[Options]):
     format = "npm"
-    Options = Options
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         name = next((v for k, v in environ.items() if k.lower() == "yarn_rc_filename" and v), ".yarnrc.yml")
@@ -65,8 +65,8 @@ class Writer(base.Writer[Options]):
         scope = self.options.scope
         return ("npmScopes", scope[1:]) if scope else ()
 
-    def claims(self) -> Iterable[str]:
-        return [".".join((*self.server_keys(), "npmRegistryServer"))]
+    def claims(self) -> Iterable[base.Claim]:
+        return [base.Claim(".".join((*self.server_keys(), "npmRegistryServer")))]
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = YarnrcDocument(current)
@@ -78,6 +78,33 @@ class Writer(base.Writer[Options]):
             doc.set(("npmRegistries", key), "npmAuthToken", creds.token)
             doc.set(("npmRegistries", key), "npmAlwaysAuth", True)
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our server and token from a YAML parse of the result (Yarn reads .yarnrc.yml as YAML):
+        the token of the first ``npmRegistries`` entry Yarn would look up for the server."""
+        import yaml
+
+        try:
+            data: Any = yaml.safe_load(text) or {}
+        except yaml.YAMLError:
+            raise WriterRefusedError("Yarn would not read the result as YAML") from None
+        server, scope = urls.normalized(creds.endpoint), data
+        for key in self.server_keys():
+            scope = scope.get(key) if isinstance(scope, dict) else None
+        found = scope.get("npmRegistryServer") if isinstance(scope, dict) else None
+        where = ".".join((*self.server_keys(), "npmRegistryServer"))
+        registries = data.get("npmRegistries") if isinstance(data, dict) else None
+        entries = registries if isinstance(registries, dict) else {}
+        mine = [v for k, v in entries.items() if isinstance(k, str) and registry_key(k) in lookups(server)]
+        token = mine[0].get("npmAuthToken") if mine and isinstance(mine[0], dict) else None
+        return [
+            (where, server, found if isinstance(found, str) else None),
+            (
+                f"npmRegistries[{lookups(server)[1]}].npmAuthToken",
+                creds.token,
+                token if isinstance(token, str) else None,
+            ),
+        ]
 
     def _refuse_scope_token(self, doc: YarnrcDocument) -> None:
         keys = self.server_keys()

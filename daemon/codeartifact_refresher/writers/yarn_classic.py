@@ -20,11 +20,12 @@ target needs none, Yarn 1 authenticates scoped packages anyway.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import base, npm
-from .formats import urls
+from .formats import npmrc, urls
 from .formats.npmrc import NpmrcDocument
 from .options import option
 
@@ -49,14 +50,18 @@ def always_auth_key(creds: base.Credentials) -> str:
     return f"//{creds.host}{creds.path}:always-auth"
 
 
-class Writer(npm.Writer):
-    Options = Options  # npm's options and one more
-
+class Writer(npm.NpmrcWriter[Options]):  # npm's options and one more
     def render(self, current: str | None, creds: base.Credentials) -> str:
         # Yarn 1 looks keys up by the registry URL as written: write it as the auth lines spell it
         canonical = dataclasses.replace(creds, endpoint=urls.normalized(creds.endpoint))
         doc = NpmrcDocument(super().render(current, canonical))
-        options = self.options
-        if isinstance(options, Options) and options.always_auth and not options.scope:
+        if self.options.always_auth and not self.options.scope:
             doc.set(always_auth_key(canonical), "true")
         return doc.text()
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        canonical = dataclasses.replace(creds, endpoint=urls.normalized(creds.endpoint))
+        found = list(super().read_back(role, text, canonical))
+        if self.options.always_auth and not self.options.scope:
+            found.append((always_auth_key(canonical), "true", npmrc.read(text).get(always_auth_key(canonical))))
+        return found

@@ -15,13 +15,28 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ...errors import WriterError
+from ...errors import WriterError, WriterRefusedError
 from .lines import check_text, insert_lines, newline_of, split_lines
 
 SECTCRE = configparser.RawConfigParser.SECTCRE
 OPTCRE = configparser.RawConfigParser.OPTCRE
 COMMENT_PREFIXES = ("#", ";")
 CONTINUATION_INDENT = "    "
+
+
+def parsed(text: str, tool: str) -> configparser.RawConfigParser:
+    """``text`` read by configparser itself, as ``tool`` (pip, twine) reads its file: a check of
+    what :class:`IniDocument` wrote. Text it refuses raises :class:`WriterRefusedError` naming the
+    error and line only (configparser's message quotes the line, which may hold a secret)."""
+    parser = configparser.RawConfigParser()
+    try:  # universal newlines, as the tools open their files: a lone "\r" ends a line
+        parser.read_file(io.StringIO(text, newline=None))
+    except configparser.Error as e:
+        line = getattr(e, "lineno", None)
+        raise WriterRefusedError(
+            f"{tool}'s configparser would not read the result ({type(e).__name__}{f', line {line}' if line else ''})"
+        ) from None
+    return parser
 
 
 @dataclass

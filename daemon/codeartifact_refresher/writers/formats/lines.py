@@ -28,5 +28,11 @@ def insert_lines(lines: list[str], index: int, new: list[str], newline: str) -> 
 
 
 def newline_of(text: str) -> str:
-    """The line ending a file already uses, so that added lines match it."""
-    return "\r\n" if "\r\n" in text else "\n"
+    """The line ending a file already uses, so that added lines match it: ``\r\n``, or ``\r`` in a
+    file of lone carriage returns (an old Mac file), else ``\n``. Every tool whose file goes
+    through these editors ends a line at a lone ``\r``: Java's ``Properties.load``, npm's ``ini``
+    (``/[\r\n]+/``), and Python's universal newlines (configparser for pip and twine, netrc).
+    A ``\n`` added after a lone ``\r`` would make one ``\r\n`` of the two: never add one there."""
+    if "\r\n" in text:
+        return "\r\n"
+    return "\r" if "\r" in text and "\n" not in text else "\n"

@@ -45,6 +45,24 @@ def value_of(raw: str) -> str:
     return re.sub(r"\\([\\;#])", r"\1", raw[: _comment_at(raw)]).strip()
 
 
+def read(text: str) -> dict[str, str]:
+    """The top-level settings npm's ``ini`` (``decode``) reads from ``text``, independently of the
+    editor below: lines split at every run of ``\r`` and ``\n``; a line whose first non-blank is
+    ``;`` or ``#`` skipped; a line ``[name]`` opens a section (whose keys are not top-level);
+    otherwise the key is the text before the first ``=`` and the value the rest, each read by
+    :func:`value_of` (quotes removed, or cut at an unescaped ``;`` or ``#``, then trimmed); a line
+    without ``=`` sets its key to ``true``; the last line for a key wins."""
+    found: dict[str, str] = {}
+    for line in re.split(r"[\r\n]+", text):
+        if not line.strip() or re.match(r"\s*[;#]", line) or line.startswith("="):
+            continue
+        if _SECTION.match(line):
+            break
+        key, eq, rest = line.partition("=")
+        found[value_of(key)] = value_of(rest) if eq else "true"
+    return found
+
+
 def _key_of(line: str) -> str | None:
     """The key of a ``key=value`` line, or None for blanks, comments and sections."""
     stripped = line.strip()

@@ -166,10 +166,13 @@ class PropertiesDocument:
 
     def _append(self, line: str) -> None:
         """Add ``line`` at the end; after a last entry that ends in a continuation, first an
-        empty line, which ends that logical line where it ended before."""
+        empty line, which ends that logical line where it ended before. That empty line ends as
+        the continued line does: after a lone ``\r``, a ``\n`` would join it into one ``\r\n``,
+        and the continuation would run on into our line."""
         if self.lines and not self.lines[-1].endswith(("\n", "\r")):
             self.lines[-1] += self.newline
         ends_continued = self.entries and self.entries[-1].last == len(self.lines) - 1
         if ends_continued and _continues(self.lines[-1]):
-            self.lines.append(self.newline)
+            last = self.lines[-1]
+            self.lines.append(last[len(last.rstrip("\r\n")) :])
         self.lines.append(line)

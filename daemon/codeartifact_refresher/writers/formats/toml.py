@@ -21,6 +21,33 @@ from .lines import check_text
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'([^\'\n]*)\'')
 
 
+def parsed(text: str, tool: str) -> dict[str, Any]:
+    """``text`` parsed afresh into plain values (a new parse of the rendered text, not the
+    document that edited it); text a TOML parser refuses raises :class:`WriterRefusedError`
+    naming the line and column only."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    except ParseError as e:
+        raise WriterRefusedError(f"{tool} would not read the result as TOML (line {e.line}, column {e.col})") from None
+    return data
+
+
+def read_back(text: str, tool: str, *entries: tuple[tuple[str, ...], str]) -> list[tuple[str, str, str | None]]:
+    """Each entry (its keys, the value written) read back from a new parse of ``text``
+    (:func:`parsed`): ``(dotted keys, value written, value read or None)``."""
+    data = parsed(text, tool)
+    found: list[tuple[str, str, str | None]] = []
+    for keys, written in entries:
+        value: Any = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        found.append((dotted(keys), written, value if isinstance(value, str) else None))
+    return found
+
+
 def set_in(table: Any, key: str, value: Any) -> None:
     """Set ``key`` in a tomlkit ``table`` to ``value``, keeping the line's indent and comment, and
     every byte when the value is already right."""
