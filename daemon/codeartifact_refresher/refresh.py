@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import hooks, log
+from . import hooks, log, redaction
 from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
@@ -31,7 +31,6 @@ from .hooks import output as hook_output
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .writers.base import MAIN, Credentials
-from .writers.formats import urls
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -301,8 +300,8 @@ def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
         lines.insert(0, f"# mode {old} -> {after.mode:04o}: {name}")
     if not lines:
         return ""
-    pieces = {piece.strip() for s in secrets for piece in str(s).splitlines()}
-    return urls.redact(log.redact("\n".join(lines) + "\n", [*secrets, *pieces]))
+    pieces = {piece.strip() for s in secrets if "\n" in s for piece in s.splitlines()}
+    return redaction.redact_userinfo(log.redact("\n".join(lines) + "\n", [*secrets, *pieces]))
 
 
 def summary(reports: list[DomainReport]) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import retire
+from . import redaction, retire
 from .aws import endpoints
 from .config import Config, Domain
 from .errors import TargetError
@@ -119,6 +119,12 @@ def _text(value: object) -> str | None:
     return one_line(" ".join(value[: MAX_TEXT * 4].split()), MAX_TEXT)
 
 
+def _error(text: str | None) -> str | None:
+    """An error as the state file keeps it: every credential in it redacted (:mod:`.redaction`),
+    whoever's (a hook's output, a server's message)."""
+    return None if text is None else redaction.redact(text)
+
+
 class State:
     """The state of every domain, shared by the refresh threads; :meth:`save` writes it out."""
 
@@ -179,7 +185,7 @@ class State:
             if report.endpoints:
                 entry.endpoints = {**entry.endpoints, **endpoints.to_state(report.endpoints)}
             entry.targets = {
-                str(t.target.path): {"writer": t.target.writer, "outcome": t.outcome, "error": t.error}
+                str(t.target.path): {"writer": t.target.writer, "outcome": t.outcome, "error": _error(t.error)}
                 for t in report.targets
             }
             for result in report.targets:
@@ -191,7 +197,7 @@ class State:
                 entry.last_success, entry.last_error, entry.failures = now, None, 0
                 entry.successes_total += 1
             else:
-                entry.last_error = report.failure
+                entry.last_error = _error(report.failure)
                 entry.failures += 1
                 entry.failures_total += 1
 
