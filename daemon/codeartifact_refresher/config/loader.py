@@ -284,7 +284,8 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
     except NoDefaultPath as e:
         raise check.fail(f"the {writer} target needs 'path:' ({e})", t.line) from None
     breaks = {role: "" if instance.reads_bom(role) else writer for role in paths}
-    outputs = tuple((role, FileOutput(p, mode, follow, breaks[role])) for role, p in paths.items())
+    given_mode = mode if "mode" in t else None  # None: the default policy (a group's read access kept)
+    outputs = tuple((role, FileOutput(p, given_mode, follow, breaks[role])) for role, p in paths.items())
     return Target(
         writer,
         repository,
