@@ -32,8 +32,9 @@ class FileOutput(Output):
         return ("file", self.path)
 
     def preview(self, render: Render) -> tuple[Snapshot, Snapshot]:
+        files.check_path(self.path)  # --dry-run says what the write would refuse
         current = files.read(self.path, self.follow_symlinks)
-        files.check_recipient(current.path, current.uid)  # --dry-run says what the write would refuse
+        files.check_recipient(current.path, current.uid)
         files.check_bom(current, self.bom_breaks)
         new = render(current.text)
         before = Snapshot(str(current.path), current.text, current.mode)

@@ -36,7 +36,9 @@ from .locks import locked as locked  # handed on: files.locked is the lock updat
 from .modes import DEFAULT_MODE as DEFAULT_MODE  # handed on, as target_mode
 from .modes import lost_access
 from .modes import target_mode as target_mode
-from .owners import check_recipient, keep_owner
+from .owners import check_path as check_path  # handed on, as check_recipient
+from .owners import check_recipient as check_recipient
+from .owners import keep_owner
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +191,7 @@ def update_current(
 ) -> bool:
     """:func:`update`, with ``render`` given the file as read (:class:`Current`: its owner too), for
     a caller whose trust in the text depends on who wrote it (the state file's)."""
+    check_path(path)
     real = resolve(path, follow_symlinks)
     make_parents(real)
     with locked(real.parent):
