@@ -21,7 +21,7 @@ A *redacted* value is replaced by :data:`REDACTED`. The rules, each applied by o
   redacted: a quoted value whole (``"password": "<redacted>"``), else up to a blank, quote, comma
   or semicolon; an authorization scheme before it (``Basic``, ``Bearer``, ``Token``) is kept. An
   HTTP ``Authorization`` header is a credential key; a scheme word followed by a credential-like
-  word (one holding a digit, or of 20 characters or more) is redacted anywhere;
+  word (of 8 characters or more holding a digit, or of 20 or more) is redacted anywhere;
 - a *control character* (C0, DEL, C1, U+2028/9) ends or rewrites a line on a terminal or in a log
   reader (:data:`CONTROL`): shown as its escape, or as ``?``, never as itself.
 
@@ -154,7 +154,7 @@ def redact_credentials(text: str) -> str:
 
     def scheme(match: re.Match[str]) -> str:
         word = match.group(2)
-        credential = word != REDACTED and (len(word) >= 20 or any(c.isdigit() for c in word))
+        credential = len(word) >= 20 or (len(word) >= 8 and any(c.isdigit() for c in word))
         return match.group(1) + REDACTED if credential else match.group(0)
 
     return _SCHEME_VALUE.sub(scheme, _KEY_VALUE.sub(value, text))

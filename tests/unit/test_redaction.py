@@ -55,6 +55,7 @@ def test_words_that_are_not_credentials_are_kept():
     for line in (
         "Basic authentication failed",
         "token expired; fetching a new one",
+        "token 2 of 3 refused",
         "path=/usr/bin username=aws url: https://host/",
         "Bearer",
     ):
