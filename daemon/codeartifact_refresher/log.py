@@ -5,6 +5,9 @@ it is in use, and :class:`RedactingFormatter` replaces any that slip into a form
 (message, exception text or traceback) with ``<redacted>``. A token is forgotten when its block
 ends: nothing here outlives the refresh that needed it.
 
+The rules themselves (which text is a secret, what a control character is) are
+:mod:`.redaction`'s; a log line gets its known secrets and URL userinfo rules.
+
 Every message is also kept to *one line*: a string another program supplied (an AWS error message,
 a hook's output) cannot start a log line of its own. :func:`one_line` does the same for text that
 goes into an error or the state file, and bounds its length.
@@ -16,28 +19,19 @@ import collections
 import contextlib
 import json
 import logging
-import re
 import sys
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-REDACTED = "<redacted>"
+from . import redaction
+from .redaction import REDACTED as REDACTED  # handed on: what every redacted value becomes
+
 _secrets: collections.Counter[str] = collections.Counter()  # in use now -> how many blocks use it
 _lock = threading.Lock()
-#: characters that end or rewrite a line on a terminal or in a log reader: C0, DEL, C1, U+2028/9
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MAX_LINE = 300  # characters of another program's text shown in one message
 MAX_ERROR = 1000  # characters of a whole error message kept (in a report, the state file)
-
-
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
 
 
 def one_line(text: object, limit: int | None = MAX_LINE) -> str:
@@ -46,8 +40,8 @@ def one_line(text: object, limit: int | None = MAX_LINE) -> str:
     keeps: a string of megabytes costs no more than one of ``limit`` characters."""
     text = str(text)
     if limit is None:
-        return _CONTROL.sub(_escape, text)
-    line = _CONTROL.sub(_escape, text[: limit + 1])
+        return redaction.escape_controls(text)
+    line = redaction.escape_controls(text[: limit + 1])
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
@@ -67,13 +61,16 @@ def secret(value: str):
                     del _secrets[form]
 
 
-def redact(text: str, extra=()) -> str:
+def redact(text: str, extra: Iterable[str] = ()) -> str:
+    """``text`` with the tokens in use (:func:`secret`) and ``extra`` redacted."""
     with _lock:
-        known = set(_secrets)
-    for value in sorted({*known, *extra}, key=len, reverse=True):
-        if value:
-            text = text.replace(value, REDACTED)
-    return text
+        known = list(_secrets)
+    return redaction.redact_known(text, [*known, *extra])
+
+
+def redact_line(text: str) -> str:
+    """A log line redacted: the tokens in use, and every URL's userinfo."""
+    return redaction.redact_userinfo(redact(text))
 
 
 class RedactingFormatter(logging.Formatter):
@@ -84,7 +81,7 @@ class RedactingFormatter(logging.Formatter):
         return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return redact_line(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -99,7 +96,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, ensure_ascii=False))
+        return redact_line(json.dumps(entry, ensure_ascii=False))
 
 
 TEXT, TIMESTAMPED, JSON = "%(levelname)s %(message)s", "%(asctime)s %(levelname)s %(message)s", "json"

@@ -20,7 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import hooks, log
+from . import hooks, log, redaction
 from .aws.endpoints import EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target
@@ -30,7 +30,6 @@ from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainRe
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .writers.base import MAIN, Credentials, Writer
-from .writers.formats import urls
 from .writers.registry import Registry
 
 __all__ = [
@@ -281,8 +280,8 @@ def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
         lines.insert(0, f"# mode {old} -> {after.mode:04o}: {name}")
     if not lines:
         return ""
-    pieces = {piece.strip() for s in secrets for piece in str(s).splitlines()}
-    return urls.redact(log.redact("\n".join(lines) + "\n", [*secrets, *pieces]))
+    pieces = {piece.strip() for s in secrets if "\n" in s for piece in s.splitlines()}
+    return redaction.redact_userinfo(log.redact("\n".join(lines) + "\n", [*secrets, *pieces]))
 
 
 def summary(reports: list[DomainReport]) -> str:

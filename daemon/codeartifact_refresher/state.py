@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import retire
+from . import redaction, retire
 from .aws import endpoints
 from .config import Config, Domain, Target
 from .errors import TargetError
@@ -133,6 +133,12 @@ def _text(value: object) -> str | None:
     return one_line(" ".join(value[: MAX_TEXT * 4].split()), MAX_TEXT)
 
 
+def _error(text: str | None) -> str | None:
+    """An error as the state file keeps it: every credential in it redacted (:mod:`.redaction`),
+    whoever's (a hook's output, a server's message)."""
+    return None if text is None else redaction.redact(text)
+
+
 class State:
     """The state of every domain, shared by the refresh threads; :meth:`save` writes it out."""
 
@@ -192,7 +198,7 @@ class State:
                 entry.expires_at = report.expires_at.timestamp()
             if report.endpoints:
                 entry.endpoints = {**entry.endpoints, **endpoints.to_state(report.endpoints)}
-            entry.targets = {t.target.identity: _record(t.target, t.outcome, t.error) for t in report.targets}
+            entry.targets = {t.target.identity: _record(t.target, t.outcome, _error(t.error)) for t in report.targets}
             for result in report.targets:
                 if result.outcome in SERVED and result.endpoint and report.domain.source:
                     record = retire.record_of(result.target, result.endpoint, report.domain.source)
@@ -204,7 +210,7 @@ class State:
                 entry.last_success, entry.last_error, entry.failures = now, None, 0
                 entry.successes_total += 1
             else:
-                entry.last_error = report.failure
+                entry.last_error = _error(report.failure)
                 entry.failures += 1
                 entry.failures_total += 1
 

@@ -46,7 +46,7 @@ def test_another_domains_token_in_a_failing_hooks_output_is_redacted(standin, tm
 
 def test_every_credential_a_format_or_a_url_shows_is_redacted():
     lines = {
-        "https-proxy=http://user:hunter2@proxy.example:3128/": "https-proxy=http://<redacted>@proxy.example:3128/",
+        "https-proxy=http://user:hunter2@proxy.example:3128/": "https-proxy=http://user:<redacted>@proxy.example:3128/",
         "extra-index-url = https://ghp_abcdef123456@git.example/simple/": "extra-index-url = https://<redacted>@git.example/simple/",
         "//registry.example/:_authToken=npm_secret1": "//registry.example/:_authToken=<redacted>",
         "password = s3cret!": "password = <redacted>",

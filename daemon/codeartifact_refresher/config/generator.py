@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..redaction import replace_controls
+
 #: the order of a domain entry's settings in the text; others follow, sorted
 DOMAIN_ORDER = ("owner", "region", "profile", "role_arn", "endpoint_url", "endpoint_type", "duration")
 _PLAIN = re.compile(r"[A-Za-z0-9_./~][A-Za-z0-9_./~:+-]*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def _reads_back(text: str) -> bool:
 
 def comment(text: str, indent: str) -> str:
     """A comment line of ``text``, a control character (a newline in a file name) shown as ``?``."""
-    return f"{indent}# {_CONTROL.sub('?', text)}".rstrip()
+    return f"{indent}# {replace_controls(text)}".rstrip()
 
 
 def shown_path(path: Path, home: Path) -> str:

@@ -336,8 +336,9 @@ class _Fields:
     def boolean(self, key: str, default: bool) -> bool:
         return self.check.boolean(self.t, key, default)
 
-    def mode(self) -> int:
-        return _mode(self.check, self.t)
+    def mode(self) -> int | None:
+        """The config's ``mode:``; None without one: the default policy (a group's read access kept)."""
+        return _mode(self.check, self.t) if "mode" in self.t else None
 
     def fail(self, key: str, message: str) -> ConfigError:
         return self.check.fail(f"{key}: {message}", self.t.line_of(key))

@@ -77,7 +77,8 @@ class Target:
     @property
     def mode(self) -> int:
         output = self.output
-        return output.mode if isinstance(output, FileOutput) else DEFAULT_MODE
+        given = output.mode if isinstance(output, FileOutput) else None
+        return DEFAULT_MODE if given is None else given
 
     @property
     def follow_symlinks(self) -> bool:

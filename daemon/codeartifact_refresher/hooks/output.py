@@ -7,8 +7,9 @@ last non-blank line with every credential in it replaced by ``<redacted>``, whoe
 - a token this process was given that has not expired yet (*live*), recognised by a keyed digest
   (:class:`LiveTokens`): a random per-process key and HMAC-SHA256, never the token itself;
 - a value that a writer's format holds as a secret (its ``find_file_secrets``);
-- the userinfo of any URL and the value of any credential key (``password =``, ``_authToken=``,
-  ``"token": ``...), in any format;
+- the secret part of any URL's userinfo, the value of any credential key (``password =``,
+  ``_authToken=``, ``"token": "..."``...) and any authorization (``Authorization: Basic ...``,
+  ``Bearer ...``), in any format: :mod:`..redaction`'s rules;
 
 then made printable and at most :data:`LINE_CHARS` characters long.
 """
@@ -24,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
-from .. import log
+from .. import log, redaction
 
 TAIL_BYTES = 64 * 1024  # what is kept of a hook's output: its end
 LINE_CHARS = 200  # the most of a hook's last line that a log line shows
@@ -33,12 +34,6 @@ LINGERING = 16  # pipes still held open by hooks' background children that we ke
 SecretFinder = Callable[[str], Iterable[str]]
 
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_.=%-]+")  # what a token, or its URL-quoted form, is made of
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
-_CREDENTIAL = re.compile(
-    r"(?i)((?:_authtoken|_auth|_password|password|passwd|secret|token|api[_-]?key|access[_-]?key)"
-    r"[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"
-)
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Tail:
@@ -171,7 +166,7 @@ class LiveTokens:
                     if hmac.compare_digest(self._digest(value[i : i + length]), whole):
                         spans.append((start + i, start + i + length))
         for begin, end in sorted(spans, reverse=True):  # overlaps only widen what is hidden
-            text = text[:begin] + log.REDACTED + text[end:]
+            text = text[:begin] + redaction.REDACTED + text[end:]
         return text
 
 
@@ -189,9 +184,7 @@ def redact(text: str, finders: Iterable[SecretFinder] = (), context: str = "") -
                 found.update(s for s in find(source) if s)
             except Exception:  # a writer that cannot parse hook output finds nothing in it
                 continue
-    text = log.redact(LIVE.redact(text), found)
-    text = _URL_USERINFO.sub(lambda m: m.group(1) + log.REDACTED + "@", text)
-    return _CREDENTIAL.sub(lambda m: m.group(1) + log.REDACTED, text)
+    return redaction.redact(log.redact(LIVE.redact(text)), found)
 
 
 def shown_line(tail: Tail, finders: Iterable[SecretFinder] = ()) -> str:
@@ -200,5 +193,5 @@ def shown_line(tail: Tail, finders: Iterable[SecretFinder] = ()) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
-    line = _UNPRINTABLE.sub("?", redact(lines[-1].strip(), finders, text))
+    line = redaction.replace_controls(redact(lines[-1].strip(), finders, text))
     return line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 3] + "..."

@@ -14,12 +14,13 @@ from .base import Guard, Output, Render, Snapshot
 @dataclass(frozen=True)
 class FileOutput(Output):
     """A file written atomically under its directory's lock, created with ``mode`` (an existing
-    file's mode is kept when narrower); a symlink is written through only with ``follow_symlinks``.
+    file's mode is kept when narrower; None: the default mode policy of :func:`.files.target_mode`,
+    which keeps a group's read access given on purpose); a symlink is written through only with ``follow_symlinks``.
     ``bom_breaks`` names the tool that cannot read the file when it begins with a byte-order mark:
     such a file is then refused, left as it is."""
 
     path: Path
-    mode: int = files.DEFAULT_MODE
+    mode: int | None = files.DEFAULT_MODE
     follow_symlinks: bool = False
     bom_breaks: str = ""
 
@@ -31,8 +32,9 @@ class FileOutput(Output):
         return ("file", self.path)
 
     def preview(self, render: Render) -> tuple[Snapshot, Snapshot]:
+        files.check_path(self.path)  # --dry-run says what the write would refuse
         current = files.read(self.path, self.follow_symlinks)
-        files.check_recipient(current.path, current.uid)  # --dry-run says what the write would refuse
+        files.check_recipient(current.path, current.uid)
         files.check_bom(current, self.bom_breaks)
         new = render(current.text)
         before = Snapshot(str(current.path), current.text, current.mode)

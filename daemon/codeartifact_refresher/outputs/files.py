@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import stat
@@ -32,9 +33,15 @@ from pathlib import Path
 from ..errors import FileBusyError, TargetError, UnsafeFileError
 from ..platform import linux
 from .locks import locked as locked  # handed on: files.locked is the lock update takes
-from .owners import check_recipient, keep_owner
+from .modes import DEFAULT_MODE as DEFAULT_MODE  # handed on, as target_mode
+from .modes import lost_access
+from .modes import target_mode as target_mode
+from .owners import check_path as check_path  # handed on, as check_recipient
+from .owners import check_recipient as check_recipient
+from .owners import keep_owner
 
-DEFAULT_MODE = 0o600
+logger = logging.getLogger(__name__)
+
 BOM = "\ufeff"
 MAX_BYTES = 16 * 1024 * 1024  # a package manager's config is a few KiB; anything this big is not one
 ATTEMPTS = 5  # read-render-write cycles before giving up on a file that keeps changing
@@ -141,11 +148,6 @@ def read(path: Path, follow_symlinks: bool | None = None) -> Current:
     return Current(real, text, bom, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, data, st.st_ino)
 
 
-def target_mode(current: Current, wanted: int = DEFAULT_MODE) -> int:
-    """The wanted mode for a new file; for an existing one, never wider than it was or wanted."""
-    return wanted if current.mode is None else current.mode & wanted
-
-
 def make_parents(path: Path) -> None:
     """Create missing parent directories with mode 0700, whatever the umask."""
     missing = []
@@ -166,7 +168,7 @@ def make_parents(path: Path) -> None:
 def update(
     path: Path,
     render: Callable[[str | None], str],
-    wanted: int = DEFAULT_MODE,
+    wanted: int | None = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
     guard=contextlib.nullcontext,
     bom_breaks: str = "",
@@ -182,13 +184,14 @@ def update(
 def update_current(
     path: Path,
     render: Callable[[Current], str],
-    wanted: int = DEFAULT_MODE,
+    wanted: int | None = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
     guard=contextlib.nullcontext,
     bom_breaks: str = "",
 ) -> bool:
     """:func:`update`, with ``render`` given the file as read (:class:`Current`: its owner too), for
     a caller whose trust in the text depends on who wrote it (the state file's)."""
+    check_path(path)
     real = resolve(path, follow_symlinks)
     make_parents(real)
     with locked(real.parent):
@@ -208,6 +211,8 @@ def update_current(
             try:
                 with guard():
                     write_atomic(current, new, mode)
+                if current.mode is not None and mode != current.mode:
+                    logger.warning("%s", lost_access(current.path, current.mode, mode, current.gid))
                 return True
             except FileChanged as e:
                 lost = e.lost

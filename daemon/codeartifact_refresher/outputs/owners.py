@@ -4,19 +4,22 @@ whoever could not have planted the file.
 A rewrite replaces the file with a new one, so the new one is given the old one's owner and group
 (root can give both; another user keeps the group when it is one of theirs). That hands the token
 to the file's owner: as root, :func:`check_recipient` first makes sure that owner is the file's
-intended reader. A directory is *shared* when users other than its owner can write it: writable by
-everyone (a sticky ``/tmp`` too), or by a group other than root's or its owner's private group.
+intended reader, and :func:`check_path` that no step on the way to it lets another user choose
+where the token goes. A directory is *shared* when users other than its owner and root can write
+it: writable by everyone (a sticky ``/tmp`` too), or by a group that others are in. Both rules
+are :mod:`..ownership`'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from pathlib import Path
 
 from ..errors import TargetError, UnsafeFileError
-from ..platform.accounts import private_group, user_name
+from ..ownership import is_shared as is_shared  # handed on: what a shared directory is
+from ..ownership import recipient_problem
+from ..ownership import user as user
 
 
 def check_recipient(path: Path, uid: int | None) -> None:
@@ -39,11 +42,20 @@ def check_recipient(path: Path, uid: int | None) -> None:
     raise UnsafeFileError(f"{path} belongs to {user(uid)}: {why}; refusing to give that user a token, left as it is")
 
 
-def is_shared(st: os.stat_result) -> bool:
-    """Whether a directory (as stat'ed) can be written by users other than its owner."""
-    if st.st_mode & stat.S_IWOTH:
-        return True
-    return bool(st.st_mode & stat.S_IWGRP) and st.st_gid != 0 and not private_group(st.st_gid, st.st_uid)
+def check_path(path: Path) -> None:
+    """As root, refuse to give a token to ``path`` (as the config names it, symlinks and all)
+    when a step on the way lets another user choose where it goes: a symlink or directory of
+    theirs in a directory others can write (a sticky ``/tmp`` too) or in another user's, or a
+    directory others can write that is not sticky (:func:`..ownership.recipient_problem`)."""
+    if os.geteuid() != 0:
+        return
+    found = recipient_problem(path)
+    if found is not None:
+        where = "" if found.target == path else f"{path}: "
+        raise UnsafeFileError(
+            f"{where}{found.target} {found.problem}; refusing to give a token through a path another user "
+            "controls, left as it is"
+        )
 
 
 def keep_owner(fd: int, uid: int | None, gid: int | None) -> None:
@@ -56,9 +68,3 @@ def keep_owner(fd: int, uid: int | None, gid: int | None) -> None:
     elif os.fstat(fd).st_gid != gid:
         with contextlib.suppress(PermissionError):  # not a group of ours: it stays our own
             os.fchown(fd, -1, gid)
-
-
-def user(uid: int) -> str:
-    """A user for a message: ``name (uid N)``, or ``uid N`` for one the system does not know."""
-    name = user_name(uid)
-    return name if name == f"uid {uid}" else f"{name} (uid {uid})"

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import TargetError
+from ..redaction import LineValue, is_credential_key
 from . import base
 from .formats import urls
 from .formats.envfile import EnvFile
@@ -41,8 +42,6 @@ from .options import option
 
 SETS = ("token", "endpoint", "pip", "uv", "poetry", "twine", "npm")
 PYPI_SETS = ("pip", "uv", "poetry", "twine")
-#: names whose value is a credential, in anyone's lines too
-_SECRET_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|_AUTH|_KEY$|API_?KEY", re.IGNORECASE)
 
 
 def _variables(value: Any) -> tuple[str, ...]:
@@ -114,8 +113,17 @@ class Writer(base.Writer[Options]):
         return [(key, value, read.get(key)) for key, value in self.values(creds).items()]
 
     def find_secrets(self, text: str) -> Iterable[str]:
-        """The value of every variable named like a credential, and the userinfo of every URL."""
-        found = [v for k, v in EnvFile(text).items() if _SECRET_NAME.search(k) and v]
+        """An env file is mostly secrets, named as their owners please (``DB_PASS``, ``GH_PAT``):
+        the value of every variable this target does not write, each where it stands
+        (``DB_PASS=<redacted>``: a :class:`~..redaction.LineValue`), the value of every one named
+        like a credential wherever it stands, and the userinfo of every URL."""
+        ours = set(self.values(base.Credentials("https://h/", "t")))
+        found: list[str] = []
+        for key, value in EnvFile(text).items():
+            if value and key not in ours:
+                found.append(LineValue(value, f"{key}="))
+            if value and is_credential_key(key):
+                found.append(value)
         return found + urls.secrets(text)
 
     # -- the variable sets ---------------------------------------------------------------------

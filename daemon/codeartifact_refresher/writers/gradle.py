@@ -22,13 +22,11 @@ from pathlib import Path
 
 from ..errors import WriterError
 from ..platform import paths
+from ..redaction import is_credential_key
 from . import base
 from .formats import urls
 from .formats.properties import PropertiesDocument
 from .options import option
-
-#: keys whose values the redaction of ``--dry-run`` diffs treats as secrets, ours or the user's
-SECRET_KEY = re.compile(r"(?i)token|passw|secret|credential|apikey|api[._-]key|auth")
 
 
 @dataclass(frozen=True)
@@ -66,14 +64,15 @@ class Writer(base.Writer[Options]):
         return [base.Claim(self.options.property)]
 
     def find_secrets(self, text: str) -> Iterable[str]:
-        """Our property's value and every value whose key looks like a credential's
-        (``mavenPassword``, ``signing.password``, ``*Token``...), and URL passwords."""
+        """Our property's value and every value whose key is a credential key
+        (:func:`~..redaction.is_credential_key`: ``mavenPassword``, ``signing.password``,
+        ``*Token``, ``gpr.key``, GitHub Packages' token...), and URL passwords."""
         found = urls.secrets(text)
         try:
             entries = PropertiesDocument(text).entries
         except WriterError:  # not readable as properties: every value-like tail is a candidate
             return found + [m.group(1) for m in re.finditer(r"(?m)[=:][ \t\f]*(\S.*)$", text)]
         for entry in entries:
-            if entry.value and (entry.key == self.options.property or SECRET_KEY.search(entry.key)):
+            if entry.value and (entry.key == self.options.property or is_credential_key(entry.key)):
                 found.append(entry.value)
         return found

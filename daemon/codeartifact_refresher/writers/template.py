@@ -10,24 +10,25 @@ is not a placeholder included, is copied as it is.
 
 The target owns the whole output file (created 0600 by the file layer); the template is read at
 every render, so editing it takes effect at the next refresh. The output's path comes from the
-config, never from the template. Run as root, a template that someone else could have written is
-refused, as the config is (owner root, not writable by others, nor its directory): otherwise
-another user could make root copy any file root can read (a symlink to ``/etc/shadow``) into the
-output.
+config, never from the template. A template that someone other than this program's user or
+root could have written is refused, as the config and a hook's program are (:mod:`..ownership`'s
+rule, at every step of its path): otherwise, run as root, another user could make root copy any
+file root can read (a symlink to ``/etc/shadow``) into the output.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
 
+from .. import ownership
 from ..errors import TargetError
 from ..platform import paths
+from ..platform.accounts import user_name
 from . import base
 from .options import option
 from .token import Format
@@ -133,12 +134,11 @@ def substitute(text: str, known: Mapping[str, str], path: Path) -> str:
 
 
 def read_template(path: Path, euid: int | None = None) -> str:
-    """The template's text; TargetError in one line when it cannot be read (or, run as root, when
-    another user could have written it)."""
+    """The template's text; TargetError in one line when it cannot be read, or when a user other
+    than ``euid`` (this program's user) or root could have written it."""
     try:
         with open(path, "rb") as f:
-            if (os.geteuid() if euid is None else euid) == 0:
-                _check_owner(path, _what_decides(path, os.fstat(f.fileno())))
+            _check_owner(path, f.fileno(), os.geteuid() if euid is None else euid)
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise TargetError(f"template {path}: no such file") from None
@@ -153,25 +153,13 @@ def read_template(path: Path, euid: int | None = None) -> str:
         raise TargetError(f"template {path}:{line}: not UTF-8 text") from None
 
 
-def _what_decides(path: Path, opened: os.stat_result) -> list[tuple[str, os.stat_result]]:
-    """What decides the template's text: the file actually opened and its directory, and, when
-    ``path`` is a symlink, the link and its directory too (whoever can replace either chooses
-    the text)."""
-    real = Path(os.path.realpath(path))
-    found = [("", opened), (f"its directory {real.parent} ", os.stat(real.parent))]
-    if os.path.islink(path):
-        found += [(f"the link {path} ", os.lstat(path)), (f"the link's directory {path.parent} ", os.stat(path.parent))]
-    return found
-
-
-def _check_owner(path: Path, decides: list[tuple[str, os.stat_result]]) -> None:
-    """As root: everything that decides the template's text must be root's and writable by root
-    alone (a sticky directory such as /tmp aside)."""
-    for what, info in decides:
-        sticky = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
-        unguarded = not sticky and not stat.S_ISLNK(info.st_mode)  # a link's own mode means nothing
-        if info.st_uid != 0 or (info.st_mode & (stat.S_IWOTH | stat.S_IWGRP) and unguarded):
-            raise TargetError(
-                f"template {path}: {what}could be written by another user than root; running as root, "
-                "a template must be root's alone (chown root: and chmod go-w)"
-            )
+def _check_owner(path: Path, fd: int, reader: int) -> None:
+    """The file opened as ``fd``, and every step of ``path`` to it, must be trusted by ``reader``
+    (:mod:`..ownership`): root's or the reader's, and writable by no one else."""
+    opened = ownership.problem(Path(os.path.realpath(path)), os.fstat(fd), reader, ownership.is_read_only(fd))
+    found = opened or ownership.path_problem(path, reader)
+    if found is not None:
+        raise TargetError(
+            f"template {path}: {found.target} {found.problem}; running as {user_name(reader)}, a template "
+            f"must be writable by {ownership.allowed(reader)} ({found.fix})"
+        )
