@@ -27,6 +27,7 @@ from datetime import timezone
 from pathlib import Path
 
 from ..errors import TargetError
+from ..outputs import files
 from ..platform import paths
 from . import base
 from .options import option
@@ -136,13 +137,14 @@ def substitute(text: str, known: Mapping[str, str], path: Path) -> str:
 def read_template(path: Path, euid: int | None = None) -> str:
     """The template's text; TargetError in one line when it cannot be read (or, run as root, when
     another user could have written it)."""
-    try:
-        with open(path, "rb") as f:
-            if (os.geteuid() if euid is None else euid) == 0:
-                _check_owner(path, _what_decides(path, os.fstat(f.fileno())))
-            data = f.read(MAX_BYTES + 1)
+    try:  # as targets are read: a FIFO or a device planted at the path cannot hang us
+        data, opened = files.read_regular(path, MAX_BYTES, follow=True)
+        if (os.geteuid() if euid is None else euid) == 0:
+            _check_owner(path, _what_decides(path, opened))
     except FileNotFoundError:
         raise TargetError(f"template {path}: no such file") from None
+    except files.NotRegularFile as e:
+        raise TargetError(f"template {path}: is {e.kind}, not a regular file") from None
     except OSError as e:
         raise TargetError(f"template {path}: cannot read: {e.strerror}") from None
     if len(data) > MAX_BYTES:
