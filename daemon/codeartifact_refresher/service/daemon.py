@@ -49,6 +49,7 @@ from .planner import (
 from .readiness import Announcer
 from .saving import SAVE_EVERY, StateSaver
 from .wakeup import Wakeup
+from .watchdog import Watchdog, refreshing
 
 if TYPE_CHECKING:
     from ..aws.tokens import Clients
@@ -94,6 +95,7 @@ class Daemon:
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), Wakeup()
         self.pending_hooks = Pending()  # hooks that failed, run again on the domain's next refresh
+        self.watchdog = Watchdog(state, self.clock, self.saver.changed)  # refreshes running far too long
         self.requests: set[str] = set()  # what the signal handlers asked for since the loop last looked
         self.alive_at: float | None = None  # monotonic: when the loop last found itself alive
         self.started: dict[str, float] = {}  # monotonic: when each domain's last refresh started
@@ -180,8 +182,10 @@ class Daemon:
 
     def alive(self) -> bool:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
-        scheduler. A failing refresh is not unhealthy: a restart would not mend an AWS outage."""
-        return self.scheduler is not None and self.scheduler.running and not self.stopping
+        scheduler, and stuck refreshes do not hold every worker (:meth:`.Watchdog.wedged`). A failing
+        refresh is not unhealthy: a restart would not mend an AWS outage."""
+        wedged = self.watchdog.wedged(self.config.workers, len(self.domains))
+        return self.scheduler is not None and self.scheduler.running and not self.stopping and not wedged
 
     def loop_age(self) -> float | None:
         """Seconds since the loop last found itself :meth:`alive` (None: never)."""
@@ -191,7 +195,7 @@ class Daemon:
         now = self.clock.wall()
         with self._lock:
             entries = [self.state.get(d) for d in self.domains.values()]
-        return Assessment.of(entries, now, self.loop_age())
+        return Assessment.of(entries, now, self.loop_age(), refreshing(self.state, now))
 
     def status_line(self) -> str:
         return self.assessment().status_line()
@@ -279,6 +283,7 @@ class Daemon:
             self.kicked.discard(key)
             self.manual.discard(key)
             self.started[key] = self.clock.monotonic()
+            self.watchdog.began(key, domain)
         try:
             report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=self.pending_hooks)
         except Exception:  # a bug: log it, and keep the domain scheduled
@@ -287,6 +292,7 @@ class Daemon:
         finally:
             with self._lock:
                 self.running.discard(key)
+                self.watchdog.ended(key)
                 self._idle.notify_all()
         self._plan_next(key, domain, report)
 
