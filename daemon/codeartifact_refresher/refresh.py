@@ -25,13 +25,13 @@ from datetime import datetime
 from . import hooks, log
 from .aws.endpoints import Endpoint, EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
-from .config import Config, Domain, Target
+from .config import Config, Domain, Target, hosts
 from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .hooks import output as hook_output
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .writers.base import MAIN, Credentials
-from .writers.formats import urls
+from .writers.formats import netrc, urls
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -255,6 +255,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
         owner=domain.owner or owner,
         region=domain.region or region,
     )
+    hosts.OWNERS.claim(domain, writer.all_claims(), dict(target.outputs), netrc.machine_name(endpoint))
 
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
+from ..config import hosts
 from ..errors import ConfigError, Error
 from ..hooks import Pending
 from ..outputs import locks
@@ -237,6 +238,7 @@ class Daemon:
             self.clients.forget_endpoints(fresh[key])
         for key in removed:
             self.scheduler.remove(key)
+        hosts.OWNERS.release(removed)  # their host entries may go to another domain now
         for key in changed:
             self.scheduler.at(key, self.clock.wall())
         self.state.keep_only(new)
