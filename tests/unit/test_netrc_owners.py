@@ -45,6 +45,11 @@ def password(home, host: str) -> str:
     return str(found[2])
 
 
+def whose(standin, token: str) -> str:
+    """The domain the stand-in issued ``token`` for (its own record: token -> ((domain, owner), expiry))."""
+    return str(standin._tokens[token][0][0])
+
+
 def test_the_first_owner_keeps_the_host_and_the_second_is_refused_at_every_refresh(tmp_path, standin, home, unresolved):
     registry = Registry()
     acme, beta = config.load(two_spellings(tmp_path, standin), registry).domains  # check cannot tell
@@ -61,9 +66,9 @@ def test_the_first_owner_keeps_the_host_and_the_second_is_refused_at_every_refre
             f"{host}, and this file has one entry per host; acme ({standin.account}) keeps it, this target is "
             "refused (give it another path)"
         )
-        assert password(home, host) not in beta_tokens
+        assert password(home, host) not in beta_tokens and whose(standin, password(home, host)) == "acme"
         assert refresh.refresh_domain(acme, clients, registry).ok
-        assert password(home, host) not in beta_tokens
+        assert whose(standin, password(home, host)) == "acme"
         standin.clock.run(800)  # new tokens each round
     assert password(home, host) != acme_token  # acme still refreshes its own entry
 
@@ -88,3 +93,30 @@ def test_a_reload_that_removes_the_owner_frees_its_hosts(standin, unresolved):
         hosts.OWNERS.claim(second, [netrc_writer.claim()], out, "H.example")
     hosts.OWNERS.release([first.key])
     hosts.OWNERS.claim(second, [netrc_writer.claim()], out, "h.example")
+
+
+def test_the_next_run_keeps_the_owner_whichever_domain_refreshes_first(
+    tmp_path, standin, home, unresolved, monkeypatch, capsys
+):
+    """A new process each run (the one-shot refresh from cron): the endpoints earlier runs found
+    decide, in the config's order, before any refresh ends."""
+    import dataclasses
+
+    path = two_spellings(tmp_path, standin)
+    assert cli.main(["refresh", "--config", str(path)]) == 1  # acme first: acme owns the host
+    capsys.readouterr()
+    real = refresh.refresh_all
+
+    def beta_first(cfg, *args, **kwargs):  # beta's refresh ends first this time
+        backwards = dataclasses.replace(cfg, domains=cfg.domains[::-1])
+        return real(backwards, *args, **kwargs)[::-1]
+
+    monkeypatch.setattr(refresh, "refresh_all", beta_first)
+    for _ in range(2):
+        monkeypatch.setattr(hosts, "OWNERS", hosts.Owners())  # a new process
+        issued = set(standin.issued_tokens())
+        assert cli.main(["refresh", "--config", str(path)]) == 1
+        refused = [line for line in capsys.readouterr().err.splitlines() if "both reach host" in line]
+        assert len(refused) == 1 and refused[0].startswith(f"ERROR beta ({standin.account})"), refused
+        token = password(home, standin.host)
+        assert token not in issued and whose(standin, token) == "acme"  # acme's, from this run

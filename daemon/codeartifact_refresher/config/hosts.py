@@ -18,7 +18,8 @@ the host the endpoints resolve to, twice:
   returned, which the config cannot show (a VPC endpoint with private DNS, say): the first domain
   entry to write a host entry of a file keeps it for as long as the process runs, and a second is
   refused with an error naming both domains, the file and the host, every time, rather than the
-  two taking turns.
+  two taking turns. Before any refresh, each run takes in the endpoints that earlier runs found
+  (:meth:`Owners.seed`, in the config's order), so the owner stays the same from run to run.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from typing import TYPE_CHECKING
 from ..errors import TargetError
 
 if TYPE_CHECKING:
+    from ..aws.endpoints import Endpoint
     from ..outputs import Output
     from ..writers.base import Claim
+    from ..writers.registry import Registry
     from .model import Domain, Target
 
 RESOLVE_TIMEOUT = 2.0  # seconds for all the lookups of one check: past it, names are compared as names
@@ -140,6 +143,23 @@ class Owners:
                         f"has one entry per host; {owner[1]} keeps it, this target is refused "
                         "(give it another path)"
                     )
+
+    def seed(self, domain: Domain, registry: Registry, found: Mapping[str, Endpoint]) -> None:
+        """Take, quietly, the host entries ``domain``'s targets reach through the endpoints found
+        by earlier runs (the state file's). Called for each domain in the config's order before
+        any refresh, it makes the owner of a host the same from run to run, whichever domain's
+        refresh happens to end first."""
+        from ..aws.endpoints import state_key
+        from ..writers.formats.netrc import machine_name
+
+        for target in domain.targets:
+            try:
+                writer = registry.get(target.writer)(**dict(target.options))
+                endpoint = found.get(state_key(target.repository, writer.repository_format()))
+                if endpoint is not None:
+                    self.claim(domain, writer.all_claims(), dict(target.outputs), machine_name(endpoint.url))
+            except Exception:  # noqa: S112 - a target that fails here fails on its own at its refresh
+                continue
 
     def release(self, domain_keys: Iterable[str]) -> None:
         """Forget what the domain entries of ``domain_keys`` own (a reload removed them)."""

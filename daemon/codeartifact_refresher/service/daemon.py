@@ -91,6 +91,7 @@ class Daemon:
         for domain in config.domains:
             state.get(domain)  # an entry from the start: /healthz counts a domain not yet refreshed
             clients.remember(domain, state.endpoints_of(domain))  # one AWS call per domain, not three
+            hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time
         self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
