@@ -26,7 +26,9 @@ def from_the_file(daemon) -> dict:
     return status.report(daemon.config, State.load(daemon.state.path), daemon.clock.wall())
 
 
-def test_a_stuck_refresh_is_reported_by_status_readyz_and_livez_then_cleared(tmp_path, standin, clock, monkeypatch):
+def test_a_stuck_refresh_is_reported_by_status_readyz_and_livez_then_cleared(
+    tmp_path, standin, clock, monkeypatch, caplog
+):
     import codeartifact_refresher.service.daemon as daemon_module
 
     daemon = make(tmp_path, standin, clock)
@@ -53,6 +55,8 @@ def test_a_stuck_refresh_is_reported_by_status_readyz_and_livez_then_cleared(tmp
         daemon.scheduler.at(key, clock.wall())
         assert daemon.scheduler.run_due(daemon) == [key]
         _check_views(daemon, health, limit, seen, standin.account)
+        told = [r.getMessage() for r in caplog.records if "stuck?" in r.getMessage()]
+        assert len(told) == 1 and told[0].startswith(f"acme ({standin.account}): refresh running for "), told
     finally:
         health.stop()
 

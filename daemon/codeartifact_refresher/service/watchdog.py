@@ -11,6 +11,7 @@ and keeps the refreshes running now in the state, under :data:`KEY` of its ``dae
 and the health endpoint read them from one place. Each view says of a stuck one "refresh running
 for 12m, stuck?":
 
+- the log: a warning when a refresh becomes stuck;
 - ``status``: on the domain's line (and ``stuck`` in its JSON); the domain is not healthy;
 - ``/readyz``: not ready, while any refresh is stuck (``/healthz`` lists it and keeps to tokens);
 - ``/livez`` and systemd's watchdog: failing once stuck refreshes hold every worker, or every
@@ -22,6 +23,7 @@ for 12m, stuck?":
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from ..config import Domain
     from ..state import State
 
+logger = logging.getLogger(__name__)
 KEY = "refreshing"
 
 #: Seconds a refresh may take without hooks before it is called stuck. Its AWS calls end within
@@ -97,6 +100,7 @@ class Watchdog:
         self.state, self.clock, self._changed = state, clock, changed
         self._lock = threading.Lock()
         self._running: dict[str, dict[str, float]] = {}
+        self._told: set[str] = set()  # the stuck refreshes already logged
 
     def began(self, key: str, domain: Domain) -> None:
         with self._lock:
@@ -106,6 +110,7 @@ class Watchdog:
     def ended(self, key: str) -> None:
         with self._lock:
             self._running.pop(key, None)
+            self._told.discard(key)
             self._publish()
 
     def stuck(self) -> dict[str, Refreshing]:
@@ -114,8 +119,18 @@ class Watchdog:
 
     def wedged(self, workers: int, domains: int) -> bool:
         """Whether no refresh can run any more: stuck ones hold every one of the ``workers``, or
-        every one of the ``domains`` is stuck."""
-        return len(self.stuck()) >= max(1, min(workers, domains))
+        every one of the ``domains`` is stuck. Each refresh that is newly stuck is logged once
+        (the daemon's loop asks at every tick)."""
+        stuck = self.stuck()
+        with self._lock:
+            new = [key for key in stuck if key not in self._told and key in self._running]
+            self._told.update(new)
+        labels = {key: entry.label for key, entry in self.state.domains.items()}
+        for key in new:
+            logger.warning(
+                "%s: %s (%d of %d workers held)", labels.get(key, key), stuck[key].describe(), len(stuck), workers
+            )
+        return len(stuck) >= max(1, min(workers, domains))
 
     def _publish(self) -> None:
         # a new dict each time: the state's JSON is made from it in another thread
