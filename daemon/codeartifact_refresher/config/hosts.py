@@ -25,7 +25,6 @@ the host the endpoints resolve to, twice:
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -56,6 +55,8 @@ def canonical(host: str) -> str:
 def addresses(names: Iterable[str], timeout: float = RESOLVE_TIMEOUT) -> dict[str, frozenset[str]]:
     """The addresses each of ``names`` resolves to, looked up side by side; a name whose lookup
     fails or does not end within ``timeout`` seconds (in all) gets none."""
+    import socket
+
     found: dict[str, frozenset[str]] = {}
 
     def look(name: str) -> None:
