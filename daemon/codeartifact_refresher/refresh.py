@@ -23,13 +23,14 @@ from typing import Any
 from . import hooks, log, redaction
 from .aws.endpoints import EndpointLookup, endpoint_account_and_region
 from .aws.tokens import Clients, Token
-from .config import Config, Domain, Target
+from .config import Config, Domain, Target, hosts
 from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .hooks import output as hook_output
 from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .writers.base import MAIN, Credentials, Writer
+from .writers.formats import netrc
 from .writers.registry import Registry
 
 __all__ = [
@@ -234,6 +235,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
         owner=domain.owner or owner,
         region=domain.region or region,
     )
+    hosts.OWNERS.claim(domain, writer.all_claims(), dict(target.outputs), netrc.machine_name(endpoint))
 
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:

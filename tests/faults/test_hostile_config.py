@@ -182,6 +182,21 @@ def test_a_directory_as_config(tmp_path, capsys):
     assert capsys.readouterr().err == f"ERROR {tmp_path}: is a directory, not a config file\n"
 
 
+def test_a_fifo_as_config_is_refused_without_hanging(tmp_path, capsys):
+    """Opening a FIFO for reading waits for a writer: without O_NONBLOCK, check would hang."""
+    os.mkfifo(tmp_path / "config.yaml")
+    assert cli.main(["check", "--config", str(tmp_path / "config.yaml")]) == 2
+    assert capsys.readouterr().err == f"ERROR {tmp_path / 'config.yaml'}: is a FIFO, not a config file\n"
+
+
+def test_doctor_reads_a_fifo_in_place_of_a_users_file_without_hanging(tmp_path):
+    from codeartifact_refresher.doctor.facts import read_path
+
+    os.mkfifo(tmp_path / ".npmrc")
+    found = read_path(tmp_path / ".npmrc")
+    assert found.exists and found.text is None and found.error == "a FIFO, not a regular file"
+
+
 # -- whose config is it? (stat-level; tests/faults/test_config_owners.py has real users) ----------
 
 ROOT_DIR = os.stat_result((stat.S_IFDIR | 0o755, 0, 0, 0, 0, 0, 0, 0, 0, 0))

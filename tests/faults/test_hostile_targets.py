@@ -95,7 +95,7 @@ def test_a_directory_a_fifo_and_a_dangling_link_are_refused(standin, tmp_path, h
     assert status == 1 and "Traceback" not in err
     assert errors(err) == [
         f"ERROR acme (111122223333): pip pypi-store {pip_conf(home)}: {pip_conf(home)} is a directory, not a file",
-        f"ERROR acme (111122223333): npm npm-store {home / '.npmrc'}: {home / '.npmrc'} is not a regular file",
+        f"ERROR acme (111122223333): npm npm-store {home / '.npmrc'}: {home / '.npmrc'} is a FIFO, not a regular file",
         f"ERROR acme (111122223333): twine pypi-store {home / '.pypirc'}: {home / '.pypirc'} is a symlink; refusing to replace it "
         "(set follow_symlinks: true on the target to write through it)",
     ]

@@ -247,3 +247,35 @@ def test_an_unprivileged_user_of_ours_is_not_stopped_either(held, other, short_w
 def run_as(user: User, fn) -> None:
     """Run ``fn`` in a forked child that has become ``user`` (our own code, as an ordinary user)."""
     in_child_as(user.uid, user.gid, fn)
+
+
+# issue 16 item 10: a template is a file too
+
+
+def test_root_refresh_returns_promptly_when_another_user_planted_a_fifo_at_its_template(
+    shared, other, standin, tmp_path, capsys
+):
+    """Opening a FIFO for reading waits for a writer: without O_NONBLOCK, root's refresh would
+    hang for ever in open(), and the daemon's domain with it."""
+    import threading
+
+    os.chmod(shared, 0o1777)  # /tmp
+    template = shared / "pip.conf.tmpl"
+    other.run(f"mkfifo -m 0644 {template}")
+    targets = (
+        "      - writer: template\n        repository: pypi-store\n        format: pypi\n"
+        f"        template: {template}\n        path: {tmp_path / 'out.conf'}\n"
+    )
+    config = write_config(tmp_path / "config.yaml", standin, targets)
+    status: list[int] = []
+    worker = threading.Thread(target=lambda: status.append(cli.main(["refresh", "--config", str(config)])), daemon=True)
+    worker.start()
+    worker.join(20)
+    if worker.is_alive():  # let the stuck open() return, so that the test process can end
+        os.close(os.open(template, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("root's refresh blocked on the FIFO")
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ERROR") and str(template) in line]
+    assert status == [1] and len(lines) == 1, err
+    assert lines[0].endswith(f"template {template}: is a FIFO, not a regular file"), err
+    assert not (tmp_path / "out.conf").exists()

@@ -1,3 +1,4 @@
+import contextlib
 import json
 import logging
 import os
@@ -237,3 +238,43 @@ def test_a_stopping_program_ends_a_hook_that_ignores_sigterm(tmp_path):
     assert result[0].endswith("stopped with the daemon: waiting")
     assert_gone(int(pidfile.read_text()))
     assert hooks_module.run(argv, 60, dict(os.environ), "t", gate.hooks).endswith("not run: stopping")
+
+
+def _group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_stopping_program_kills_the_group_of_a_hook_whose_own_process_obeyed_sigterm(tmp_path):
+    """The hook's own process exits on SIGTERM; its child ignores SIGTERM and would outlive it:
+    SIGKILL after the grace reaches the group all the same, leader gone."""
+    pidfile = tmp_path / "hook.pid"
+    argv = ("/bin/sh", "-c", f"(trap '' TERM; exec sleep 1000) & echo $$ > {pidfile}; echo waiting; wait")
+    gate, result = refresh.Gate(hook_grace=0.3), []
+    worker = threading.Thread(
+        target=lambda: result.append(hooks_module.run(argv, 60, dict(os.environ), "t", gate.hooks))
+    )
+    worker.start()
+    for _ in range(250):
+        if pidfile.exists() and pidfile.read_text().strip():
+            break
+        time.sleep(0.02)  # the hook starts in another process: wait for it to say so
+    pgid = int(pidfile.read_text())
+    time.sleep(0.1)  # let the shell reach `wait` (the child has trapped TERM by then)
+    try:
+        started = time.monotonic()
+        assert gate.close(5)
+        worker.join(5)
+        assert not worker.is_alive() and result[0].endswith("stopped with the daemon: waiting")
+        for _ in range(100):
+            if _group_gone(pgid):
+                break
+            time.sleep(0.02)  # the orphaned child is reaped by init once killed
+        assert _group_gone(pgid), "a process of the hook's group outlived the stop"
+        assert time.monotonic() - started < 0.3 + 2
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)

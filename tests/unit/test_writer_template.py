@@ -1,6 +1,7 @@
 import json
 import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
@@ -90,6 +91,19 @@ def test_a_template_that_is_not_utf8_names_the_line(tmp_path):
     (tmp_path / "t").write_bytes(b"a\nb\xff\n")
     with pytest.raises(TargetError, match=r"t:2: not UTF-8 text"):
         read_template(tmp_path / "t")
+
+
+def test_a_fifo_or_a_device_as_template_is_refused_without_hanging(tmp_path):
+    """Opening a FIFO for reading blocks until a writer comes: someone who planted one at the
+    template's path (in /tmp, say) would hang root's refresh for ever."""
+    os.mkfifo(tmp_path / "t")
+    with pytest.raises(TargetError, match=r"^template .*/t: is a FIFO, not a regular file$"):
+        Writer(template=str(tmp_path / "t"), format="pypi").render(None, CREDS)
+    with pytest.raises(TargetError, match=r"^template /dev/zero: is a character device, not a regular file$"):
+        read_template(Path("/dev/zero"))
+    (tmp_path / "link").symlink_to(tmp_path / "t")
+    with pytest.raises(TargetError, match="is a FIFO, not a regular file$"):
+        read_template(tmp_path / "link")
 
 
 def test_run_as_root_a_template_another_user_could_write_is_refused(tmp_path, shared):

@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from .. import retire
     from ..aws.tokens import Clients, utc_clock
+    from ..config import hosts
     from ..outputs import locks
     from ..refresh import refresh_all, summary
     from ..service.install.layout import refuse_foreign_system_config
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     state, clients = State.load(path), Clients(utc_clock(clock), connections=cfg.workers)
     for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
         clients.remember(domain, state.endpoints_of(domain))
+        hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time
     retired = state.sweep(cfg, registry, dry_run=args.dry_run)  # targets that left the config, first
     reports = refresh_all(cfg, clients, registry, dry_run=args.dry_run)
     if args.dry_run:

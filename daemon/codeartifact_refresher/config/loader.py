@@ -32,7 +32,7 @@ from ..platform.paths import expand_user
 from ..writers import options as writer_options
 from ..writers.base import MAIN, WHOLE_FILE, NoDefaultPath, Writer
 from ..writers.registry import Registry
-from . import trust, yamlfile
+from . import hosts, trust, yamlfile
 from .checker import Checker
 from .locations import default_path
 from .model import DURATION_MAX, DURATION_MIN, WORKERS, Config, Domain, Health, Target
@@ -378,6 +378,7 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
         seen[key] = d.line
     targets: dict[tuple, int] = {}
     owners: dict = {}  # (output key, entry, host key of a shared claim) -> (line, domain)
+    host_keys = hosts.HostKeys(domains)  # a host spelled two ways is one host
     whole: dict = {}  # output key -> line of a target that owns the whole file
     touched: dict = {}  # output key -> line of the first target that writes it
     for d in domains:
@@ -389,11 +390,12 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
             outputs = dict(t.outputs)
             for claim in _writer(registry, t).all_claims():
                 out = outputs[claim.role]
-                slot = (out.key, claim.entry, d.host_key if claim.shared else None)
+                slot = (out.key, claim.entry, host_keys.key(d) if claim.shared else None)
                 if claim.entry == WHOLE_FILE and out.key in touched:
                     _conflict(check, t, touched[out.key], claim.entry, out)
                 other = owners.get(slot)
                 if other is not None and not (claim.shared and other[1] is d):
+                    hosts.refuse_spellings(check.fail, t, other, d, out)
                     _conflict(check, t, other[0], claim.entry, out)
                 owners[slot] = (t.line, d)
                 if claim.entry == WHOLE_FILE:

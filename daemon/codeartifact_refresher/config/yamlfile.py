@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..log import one_line
+from ..outputs import files
 from . import trust
 from .interpolation import InterpolationError, interpolate
 
@@ -173,16 +174,16 @@ def read(path: Path, strict_owner: bool = False, environ: Mapping[str, str] | No
     With ``strict_owner`` the file is refused, as ssh refuses its config, when someone other than
     this program's user or root could have written it: see :func:`check_owner`.
     """
-    try:
-        with open(path, "rb") as f:
+    try:  # as targets are read: a FIFO or a device at the path cannot hang us
+        with files.open_regular(path, follow=True) as f:
             if strict_owner:
                 read_only = (trust.is_read_only(f.fileno()), trust.is_read_only(path.parent))
                 check_owner(path, os.fstat(f.fileno()), os.stat(path.parent), read_only=read_only)
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError("no such file (set --config or $CODEARTIFACT_REFRESHER_CONFIG)", path) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, not a config file", path) from None
+    except files.NotRegularFile as e:
+        raise ConfigError(f"is {e.kind}, not a config file", path) from None
     except OSError as e:
         raise ConfigError(f"cannot read: {e.strerror}", path) from None
     if len(data) > MAX_BYTES:

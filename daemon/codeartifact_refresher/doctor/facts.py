@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..outputs import files
 from ..platform import accounts
 from ..writers.formats import urls
 
@@ -144,9 +145,10 @@ def read_path(path: Path) -> FileFacts:
     mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
     if stat.S_ISDIR(st.st_mode):
         return FileFacts(path, True, mode, uid, gid, is_dir=True)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_TEXT)
+    try:  # as targets are read: a FIFO or a device at the path cannot hang us
+        data = files.read_regular(path, MAX_TEXT - 1, follow=True)[0]
+    except files.NotRegularFile as e:
+        return FileFacts(path, True, mode, uid, gid, error=f"{e.kind}, not a regular file")
     except OSError as e:
         return FileFacts(path, True, mode, uid, gid, error=e.strerror)
     return FileFacts(path, True, mode, uid, gid, text=data.decode("utf-8", "replace"))

@@ -3,8 +3,10 @@
 A *hook* is an argv list (no shell), started in its own process group with stdin closed. It is
 *done* when its own process exits 0: a service it starts in the background may keep running, and
 keep the output pipe open (:mod:`.hook_output` goes on draining it). A hook that outlives its
-timeout is killed with its process group. Its environment is ours (which never holds a token)
-plus ``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT`` (ISO 8601) and
+timeout is killed with its process group. When the program stops, each hook still running has its
+group sent SIGTERM, then SIGKILL after a grace period if any process of it is left, its own
+process gone or not. Its environment is ours (which never holds a token) plus
+``CODEARTIFACT_REFRESHER_DOMAIN``, ``..._OWNER``, ``..._EXPIRES_AT`` (ISO 8601) and
 ``..._FILES`` (where the changed targets write: their files, joined with ``os.pathsep``) and
 ``..._TARGETS`` (their identities, :attr:`..config.Target.identity`, one a line).
 
@@ -162,17 +164,43 @@ class Running:
             self._procs.discard(proc)
 
     def stop(self, grace: float = STOP_GRACE) -> None:
-        """SIGTERM to each running hook's process group; SIGKILL to those still there after ``grace``."""
+        """SIGTERM to each running hook's process group; after ``grace``, SIGKILL to each of those
+        groups that still has a process, whether or not the hook's own process is still there (a
+        child that ignores SIGTERM outlives a hook that obeys it)."""
         with self._lock:
             self.stopped, procs = True, list(self._procs)
-        for proc in procs:
-            _signal_group(proc, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in procs:
-            try:
-                proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(proc, signal.SIGKILL)
+        end_groups(procs, grace)
+
+
+GROUP_POLL = 0.02  # seconds between looks at whether a stopped hook's process group is gone
+
+
+def end_groups(procs: Sequence[subprocess.Popen[bytes]], grace: float) -> None:
+    """End the process groups that ``procs`` lead (each hook's group id is its own pid): SIGTERM,
+    then SIGKILL to those with any process left after ``grace``. A group id names the group for
+    as long as any of its processes lives, its leader gone or not; ESRCH means all are gone."""
+    for proc in procs:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    left = [proc for proc in procs if _group_alive(proc)]
+    while left and time.monotonic() < deadline:
+        time.sleep(GROUP_POLL)
+        left = [proc for proc in left if _group_alive(proc)]
+    for proc in left:
+        _signal_group(proc, signal.SIGKILL)
+
+
+def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether any process of the group ``proc`` leads is left (a leader that exited is reaped
+    first: as a zombie it would count)."""
+    proc.poll()
+    try:
+        os.killpg(proc.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a member that changed its user: still there
+    return True
 
 
 def run(argv: Argv, timeout: float, env: dict, label: str, running: Running, finders=()) -> str | None:
@@ -238,14 +266,15 @@ def _failed(label: str, message: str) -> str:
     return message
 
 
-def _signal_group(proc: subprocess.Popen, signum: int) -> None:
-    if proc.returncode is not None:
-        return
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    """``signum`` to the process group ``proc`` leads, its leader gone or not (nothing when the
+    whole group is gone); to ``proc`` alone when it left the group and still runs."""
     try:
         os.killpg(proc.pid, signum)
     except OSError:
-        with contextlib.suppress(OSError):
-            proc.send_signal(signum)
+        if proc.returncode is None:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signum)
 
 
 def _signal_name(signum: int) -> str:

@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import FileBusyError, TargetError, UnsafeFileError
 from ..platform import linux
@@ -121,27 +122,59 @@ def check_bom(current: Current, breaks: str) -> None:
         )
 
 
+class NotRegularFile(UnsafeFileError):
+    """A path names something other than a regular file: ``kind`` says what ("a FIFO")."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        what = "a directory, not a file" if kind == "a directory" else f"{kind}, not a regular file"
+        super().__init__(f"{path} is {what}")
+        self.kind = kind
+
+
+KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def open_regular(path: Path, follow: bool = False) -> BinaryIO:
+    """The regular file at ``path``, open for reading. Opened ``O_NONBLOCK``, so that a FIFO or a
+    device that someone put at the path cannot hang us, and refused (:class:`NotRegularFile`)
+    before any read; ``O_NOFOLLOW`` unless ``follow`` (a final symlink: ELOOP). Raises OSError as
+    :func:`os.open` does. Every file we read that another user may name or replace (targets,
+    templates, the config, the state file) is opened through here."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(path, KINDS.get(stat.S_IFMT(mode), "not a regular file"))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, limit: int, follow: bool = False) -> tuple[bytes, os.stat_result]:
+    """At most ``limit`` + 1 bytes of the regular file at ``path`` (more than ``limit``: too big
+    for the caller) and its status as opened (:func:`open_regular`)."""
+    with open_regular(path, follow) as f:
+        return f.read(limit + 1), os.fstat(f.fileno())
+
+
 def read(path: Path, follow_symlinks: bool | None = None) -> Current:
     real = resolve(path, follow_symlinks)
     try:
         # O_NOFOLLOW: a link swapped in since resolve() is refused; O_NONBLOCK: a FIFO can't hang us
-        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        data, st = read_regular(real, MAX_BYTES)
     except FileNotFoundError:
         return Current(real, None)
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise UnsafeFileError(f"{real} became a symlink; refusing to follow it") from None
         raise TargetError(f"cannot read {real}: {e.strerror}") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        kind = "a directory, not a file" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        raise UnsafeFileError(f"{real} is {kind}")
-    with os.fdopen(fd, "rb") as f:
-        try:
-            data = f.read(MAX_BYTES + 1)
-        except OSError as e:
-            raise TargetError(f"cannot read {real}: {e.strerror}") from None
     if len(data) > MAX_BYTES:
         raise TargetError(f"{real} is larger than {MAX_BYTES // 2**20} MiB, too big for a config file; left as it is")
     text, bom = decode(real, data)

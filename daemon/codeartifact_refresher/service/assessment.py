@@ -11,14 +11,16 @@ From them, per domain:
 
 And the views, each for one consumer (the README's "Status", "systemd" and "Health endpoint"):
 
-- :attr:`Assessment.healthy`, ``status``'s exit code: every domain healthy;
+- :attr:`Assessment.healthy`, ``status``'s exit code: every domain healthy, no refresh stuck;
 - :attr:`Assessment.serving` and :meth:`Assessment.healthz`, ``/healthz``: at least one domain,
-  and every one live, even if failing (a restart would not mend an AWS outage); ``/readyz``
-  (:meth:`Assessment.readyz`, a readiness probe) says the same;
+  and every one live, even if failing (a restart would not mend an AWS outage);
+- :attr:`Assessment.ready` and :meth:`Assessment.readyz`, ``/readyz``: serving, and no refresh is *stuck*
+  (running far past its bound, :mod:`.watchdog`; every view lists the stuck ones);
 - :attr:`Assessment.alive` and :meth:`Assessment.livez`, ``/livez`` (a liveness probe): the loop
-  ran within :data:`LIVE_WITHIN` seconds, whatever AWS does;
+  ran within :data:`LIVE_WITHIN` seconds, whatever AWS does (it stops vouching once stuck
+  refreshes hold every worker);
 - :meth:`Assessment.status_line`, systemd's ``STATUS=``: how many are OK, the soonest expiry,
-  which are failing.
+  which are failing, which are stuck.
 
 Liveness is not a fact of the state: the daemon's loop vouches for it, as it does for systemd's
 watchdog, and the loop age carries it here.
@@ -28,9 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..state import DomainState
 from .planner import TICK, duration
+
+if TYPE_CHECKING:
+    from .watchdog import Refreshing
 
 
 @dataclass(frozen=True)
@@ -69,15 +75,27 @@ class Assessment:
     now: float
     domains: tuple[DomainFacts, ...]
     loop_age: float | None = None
+    refreshing: tuple[tuple[str, Refreshing], ...] = ()  # (label, refresh) of those running now
 
     @classmethod
-    def of(cls, entries: Iterable[DomainState], now: float, loop_age: float | None = None) -> Assessment:
-        return cls(now, tuple(DomainFacts.of(e, now) for e in entries), loop_age)
+    def of(
+        cls,
+        entries: Iterable[DomainState],
+        now: float,
+        loop_age: float | None = None,
+        refreshing: Iterable[tuple[str, Refreshing]] = (),
+    ) -> Assessment:
+        return cls(now, tuple(DomainFacts.of(e, now) for e in entries), loop_age, tuple(refreshing))
+
+    @property
+    def stuck(self) -> tuple[tuple[str, Refreshing], ...]:
+        """The refreshes running far past their bound (:mod:`.watchdog`)."""
+        return tuple((label, r) for label, r in self.refreshing if r.stuck)
 
     @property
     def healthy(self) -> bool:
-        """``status`` exits 0: every domain has a live token and is not failing."""
-        return all(d.healthy for d in self.domains)
+        """``status`` exits 0: every domain has a live token and is not failing, and no refresh is stuck."""
+        return all(d.healthy for d in self.domains) and not self.stuck
 
     @property
     def serving(self) -> bool:
@@ -89,24 +107,35 @@ class Assessment:
         """``/livez`` answers 200: the daemon's loop ran within :data:`LIVE_WITHIN` seconds."""
         return self.loop_age is not None and self.loop_age <= LIVE_WITHIN
 
+    @property
+    def ready(self) -> bool:
+        """``/readyz`` answers 200: serving, and no refresh is stuck."""
+        return self.serving and not self.stuck
+
     def healthz(self) -> tuple[int, str]:
         """``/healthz``'s HTTP status and body: a verdict, then one line per domain."""
-        return self._serving_view("ok", "unhealthy")
+        return self._serving_view("ok", "unhealthy", self.serving)
 
     def readyz(self) -> tuple[int, str]:
-        """``/readyz``'s HTTP status and body: as ``/healthz``, in a readiness probe's words."""
-        return self._serving_view("ready", "not ready")
+        """``/readyz``'s HTTP status and body: as ``/healthz``, in a readiness probe's words, and
+        not ready while a refresh is stuck."""
+        return self._serving_view("ready", "not ready", self.ready)
 
     def livez(self) -> tuple[int, str]:
-        """``/livez``'s HTTP status and body: whether the loop runs, and when it last did."""
+        """``/livez``'s HTTP status and body: whether the loop runs, and when it last did (the
+        loop stops vouching when stuck refreshes hold every worker: :mod:`.watchdog`)."""
         if self.loop_age is None:
             return 503, "not alive: the loop has not run\n"
         verdict = "alive" if self.alive else "not alive"
-        return (200 if self.alive else 503), f"{verdict}: the loop ran {duration(self.loop_age)} ago\n"
+        lines = [f"{verdict}: the loop ran {duration(self.loop_age)} ago", *self._stuck_lines()]
+        return (200 if self.alive else 503), "\n".join(lines) + "\n"
 
-    def _serving_view(self, yes: str, no: str) -> tuple[int, str]:
+    def _serving_view(self, yes: str, no: str, ok: bool) -> tuple[int, str]:
         lines = [f"{d.label}: {_expiry(d)}, {d.failures} failure(s) in a row" for d in self.domains]
-        return (200 if self.serving else 503), "\n".join([yes if self.serving else no, *lines]) + "\n"
+        return (200 if ok else 503), "\n".join([yes if ok else no, *lines, *self._stuck_lines()]) + "\n"
+
+    def _stuck_lines(self) -> list[str]:
+        return [f"{label}: {r.describe()}" for label, r in self.stuck]
 
     def status_line(self) -> str:
         """systemd's ``STATUS=``: ``N of M domain(s) OK; soonest token expires in ...; failing: ...``."""
@@ -117,6 +146,8 @@ class Assessment:
             parts.append(f"soonest token expires in {duration(soonest.expires_in or 0.0)} ({soonest.label})")
         if failing:
             parts.append(f"failing: {', '.join(d.label for d in failing)}")
+        if self.stuck:
+            parts.append(f"stuck: {', '.join(label for label, _ in self.stuck)}")
         return "; ".join(parts)
 
 

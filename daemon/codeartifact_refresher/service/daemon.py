@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
+from ..config import hosts
 from ..errors import ConfigError, Error
 from ..hooks import Pending
 from ..outputs import locks
@@ -52,6 +53,7 @@ from .planner import (
 from .readiness import Announcer
 from .saving import SAVE_EVERY, StateSaver
 from .wakeup import Wakeup
+from .watchdog import Watchdog, refreshing
 
 if TYPE_CHECKING:
     from ..aws.tokens import Clients
@@ -107,10 +109,12 @@ class Daemon:
         for domain in config.domains:
             state.get(domain)  # an entry from the start: /healthz counts a domain not yet refreshed
             clients.remember(domain, state.endpoints_of(domain))  # one AWS call per domain, not three
+            hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time
         self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), Wakeup()
+        self.watchdog = Watchdog(state, self.clock, self.saver.changed)  # refreshes running far too long
         self.requests: set[str] = set()  # what the signal handlers asked for since the loop last looked
         self.alive_at: float | None = None  # monotonic: when the loop last found itself alive
         self.stop_requested = self.stopping = False
@@ -200,8 +204,10 @@ class Daemon:
 
     def alive(self) -> bool:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
-        scheduler. A failing refresh is not unhealthy: a restart would not mend an AWS outage."""
-        return self.scheduler is not None and self.scheduler.running and not self.stopping
+        scheduler, and stuck refreshes do not hold every worker (:meth:`.Watchdog.wedged`). A failing
+        refresh is not unhealthy: a restart would not mend an AWS outage."""
+        wedged = self.watchdog.wedged(self.config.workers, len(self.domains))
+        return self.scheduler is not None and self.scheduler.running and not self.stopping and not wedged
 
     def loop_age(self) -> float | None:
         """Seconds since the loop last found itself :meth:`alive` (None: never)."""
@@ -211,7 +217,7 @@ class Daemon:
         now = self.clock.wall()
         with self._lock:
             entries = [self.state.get(r.domain) for r in self.records.values()]
-        return Assessment.of(entries, now, self.loop_age())
+        return Assessment.of(entries, now, self.loop_age(), refreshing(self.state, now))
 
     def status_line(self) -> str:
         return self.assessment().status_line()
@@ -255,6 +261,7 @@ class Daemon:
             self.clients.forget_endpoints(fresh[key])
         for key in removed:
             self.scheduler.remove(key)
+        hosts.OWNERS.release(removed)  # their host entries may go to another domain now
         for key in changed:
             self.scheduler.at(key, self.clock.wall())
         self.state.keep_only(new)
@@ -303,6 +310,7 @@ class Daemon:
             record.running, record.kicked, record.manual = True, False, False
             record.started = self.clock.monotonic()
             domain = record.domain
+            self.watchdog.began(key, domain)
         try:
             report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=record.hooks)
         except Exception:  # a bug: log it, and keep the domain scheduled
@@ -311,6 +319,7 @@ class Daemon:
         finally:
             with self._lock:
                 record.running = False
+                self.watchdog.ended(key)
                 if self.leaving.get(key) is record:
                     del self.leaving[key]
                 self._idle.notify_all()

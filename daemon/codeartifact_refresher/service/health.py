@@ -3,9 +3,10 @@ for Prometheus.
 
 ``/healthz`` answers 200 while every domain holds a token that has not expired (a failing refresh
 with a live token is still serving builds; its failures show in the metrics and in ``status``),
-503 otherwise, with one line per domain; ``/readyz`` is the same verdict for a readiness probe.
-``/livez`` answers 200 while the daemon's loop runs, whatever AWS does: a liveness probe on it
-restarts a stuck daemon, never one riding out an outage. ``/metrics`` is the Prometheus text
+503 otherwise, with one line per domain; ``/readyz`` is the same verdict for a readiness probe,
+and also 503 while a refresh is stuck (:mod:`.watchdog`). ``/livez`` answers 200 while the
+daemon's loop runs, whatever AWS does, and stuck refreshes do not hold every worker: a liveness
+probe on it restarts a stuck daemon, never one riding out an outage. ``/metrics`` is the Prometheus text
 format, labelled by domain and owner only (see :func:`metrics`); its counters count this
 process's refreshes. None ever shows a token: they read only the
 :class:`~.state.State` and the loop's age.
@@ -21,6 +22,7 @@ from typing import Any
 from ..state import State
 from .assessment import Assessment
 from .listener import Listener
+from .watchdog import refreshing
 
 logger = logging.getLogger(__name__)
 PREFIX = "codeartifact_refresher"
@@ -130,6 +132,6 @@ class HealthServer:
         views = {"/healthz": Assessment.healthz, "/readyz": Assessment.readyz, "/livez": Assessment.livez}
         if path not in views:
             return 404, text, "not found: try /healthz, /livez, /readyz or /metrics\n"
-        assessment = Assessment.of(list(self.state.domains.values()), now, self.loop_age())
+        assessment = Assessment.of(list(self.state.domains.values()), now, self.loop_age(), refreshing(self.state, now))
         status, body = views[path](assessment)
         return status, text, body

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..config import Config, Target
 from ..platform.accounts import group_name, user_name
 from ..state import DomainState, State, iso, timestamp
+from . import watchdog
 from .assessment import Assessment
 from .planner import duration
 
@@ -79,7 +80,11 @@ def _daemon(state: State) -> dict:
 
 def report(config: Config, state: State, now: float) -> dict:
     entries = [state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner) for d in config.domains]
-    assessment = Assessment.of(entries, now)
+    daemon = _daemon(state)
+    running = watchdog.running(state, now) if daemon["running"] else {}  # a dead daemon's are over
+    assessment = Assessment.of(
+        entries, now, refreshing=[(d.label, running[d.key]) for d in config.domains if d.key in running]
+    )
     domains = []
     for d, entry, facts in zip(config.domains, entries, assessment.domains, strict=True):
         domains.append(
@@ -95,10 +100,12 @@ def report(config: Config, state: State, now: float) -> dict:
                 "last_success": iso(entry.last_success),
                 "last_error": entry.last_error,
                 "failures": entry.failures,
+                "refreshing_for": round(running[d.key].seconds) if d.key in running else None,
+                "stuck": d.key in running and running[d.key].stuck,
                 "targets": [_target(t, entry) for t in d.targets],
             }
         )
-    return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": _daemon(state), "domains": domains}
+    return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": daemon, "domains": domains}
 
 
 def _target(target: Target, entry: DomainState) -> dict[str, str | None]:
@@ -143,10 +150,17 @@ def table(data: dict, now: float) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[5] for r in rows]
     for d in data["domains"]:
+        if d.get("refreshing_for") is not None:
+            lines.append(f"{d['label']}: {watchdog.describe(d['refreshing_for'], d['stuck'])}")
+    for d in data["domains"]:
         lines.append(f"{d['domain']} targets:")
         for t in d["targets"]:
             outcome = t.get("outcome", "not yet") + (f": {t['error']}" if t.get("error") else "")
             rest = t["id"].removeprefix(f"{t['writer']} ")  # the identity, its writer in a column
             lines.append(f"  {t['writer']:<6} {rest}: {outcome}")
-    lines.append("healthy" if data["healthy"] else "UNHEALTHY: a token is missing or expired, or a domain is failing")
+    lines.append(
+        "healthy"
+        if data["healthy"]
+        else "UNHEALTHY: a token is missing or expired, a domain is failing, or a refresh is stuck"
+    )
     return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .. import ownership
 from ..errors import TargetError
+from ..outputs import files
 from ..platform import paths
 from ..platform.accounts import user_name
 from . import base
@@ -136,12 +137,14 @@ def substitute(text: str, known: Mapping[str, str], path: Path) -> str:
 def read_template(path: Path, euid: int | None = None) -> str:
     """The template's text; TargetError in one line when it cannot be read, or when a user other
     than ``euid`` (this program's user) or root could have written it."""
-    try:
-        with open(path, "rb") as f:
+    try:  # as targets are read: a FIFO or a device planted at the path cannot hang us
+        with files.open_regular(path, follow=True) as f:
             _check_owner(path, f.fileno(), os.geteuid() if euid is None else euid)
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise TargetError(f"template {path}: no such file") from None
+    except files.NotRegularFile as e:
+        raise TargetError(f"template {path}: is {e.kind}, not a regular file") from None
     except OSError as e:
         raise TargetError(f"template {path}: cannot read: {e.strerror}") from None
     if len(data) > MAX_BYTES:
