@@ -16,6 +16,7 @@ was expected; an unknown key suggests the nearest valid one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import os
 import re
@@ -284,7 +285,10 @@ def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Targ
     except NoDefaultPath as e:
         raise check.fail(f"the {writer} target needs 'path:' ({e})", t.line) from None
     breaks = {role: "" if instance.reads_bom(role) else writer for role in paths}
-    outputs = tuple((role, FileOutput(p, mode, follow, breaks[role])) for role, p in paths.items())
+    outputs = tuple(
+        (role, FileOutput(p, mode, follow, breaks[role], functools.partial(instance.encoding, role)))
+        for role, p in paths.items()
+    )
     return Target(
         writer,
         repository,
