@@ -139,11 +139,19 @@ class TomlDocument:
         """Append a table holding ``values`` to the top-level array ``key``: a ``[[key]]`` header
         (or an inline table when the file writes the array inline)."""
         import tomlkit
-        from tomlkit.items import Array
 
         text = self.text()
-        if text and not text.endswith("\n"):  # the new table starts on a line of its own
+        self._append_table(key, values)
+        if text and not text.endswith("\n") and self.text().startswith(text):
+            # ours went after the user's last line, which has no end: it gets one, and ours its own
+            # line (only then: a table that goes before the end leaves the user's bytes alone)
             self.doc = tomlkit.parse(text + ("\r\n" if "\r\n" in text else "\n"))
+            self._append_table(key, values)
+
+    def _append_table(self, key: str, values: dict[str, Any]) -> None:
+        import tomlkit
+        from tomlkit.items import Array
+
         node = self.doc.get(key)
         if isinstance(node, Array):
             inline = tomlkit.inline_table()
