@@ -31,7 +31,7 @@ from .hooks import output as hook_output
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .writers.base import MAIN, Credentials
-from .writers.formats import urls
+from .writers.formats import references, urls
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -258,8 +258,10 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
 
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:
+            naming = contextlib.nullcontext() if dry_run else references.logging_for(str(output))
             try:
-                return writer.render_file(role, text, creds)
+                with naming:
+                    return writer.render_file(role, text, creds)
             except WriterRefusedError as e:
                 raise WriterRefusedError(f"{output}: {e}; left as it is") from None
             except WriterError as e:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ...errors import WriterError
+from . import references
 
 #: the characters a value may hold so that docker, compose and sh all read it as written
 PLAIN = re.compile(r"[A-Za-z0-9._:/@%+=,-]*")
@@ -91,6 +92,7 @@ class EnvFile:
                 if key in done:
                     continue  # a later line for the same key: docker would take its value
                 done.add(key)
+                references.replaced(key, line.removesuffix("\r").lstrip(GO_SPACE + BOM).split("=", 1)[1])
                 line = f"{key}={values[key]}" + ("\r" if line.endswith("\r") else "")
             lines.append(line)
             keys.append(key)

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...errors import WriterError
+from . import references
 from .lines import check_text, newline_of, split_lines
 
 #: what ``Properties.load(InputStream)`` reads, and IDEs save ``.properties`` files in by default
@@ -161,6 +162,8 @@ class PropertiesDocument:
         mine = [e for e in self.entries if e.key == key]
         if mine and mine[-1].value == value and len(mine) == 1:
             return
+        for entry in mine:
+            references.replaced(key, entry.value)
         for entry in reversed(mine):
             self.lines[entry.first : entry.last + 1] = [line] if entry is mine[-1] else []
         if not mine:

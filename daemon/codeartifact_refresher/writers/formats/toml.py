@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ...errors import WriterError, WriterRefusedError
-from . import urls
+from . import references, urls
 from .lines import check_text
 
 #: a quoted TOML string, basic or literal (what :func:`secrets` falls back on in unparseable text)
@@ -33,6 +33,8 @@ def set_in(table: Any, key: str, value: Any) -> None:
     plain = current.unwrap() if hasattr(current, "unwrap") else current
     if plain == value and type(plain) is type(value):
         return
+    for part, old in plain.items() if isinstance(plain, dict) else [("", plain)]:  # bun's { url, token }
+        references.replaced(f"{key}.{part}" if part else key, old)
     item = tomlkit.item(value)
     old, new = getattr(current, "trivia", None), getattr(item, "trivia", None)
     if old is not None and new is not None:

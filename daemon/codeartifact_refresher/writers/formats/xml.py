@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import WriterError
+from . import references
 from .lines import check_text
 
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -242,6 +243,7 @@ class XmlDocument:
 
     def set_text(self, element: Element, value: str) -> None:
         """Make the element's whole content the character data ``value``."""
+        references.replaced(f"<{element.name}>", element.text)
         if element.empty:
             head = self.text[element.start : element.head_end - 2].rstrip()
             self._splice(element.start, element.end, f"{head}>{escape(value)}</{element.name}>")
@@ -254,6 +256,7 @@ class XmlDocument:
         for match in _ATTRIBUTE.finditer(head):
             if match.group(1) == name:
                 group = 2 if match.group(2) is not None else 3
+                references.replaced(f"<{element.name} {name}>", match.group(group))
                 quoted = escape(value, quote=True).replace("'", "&apos;") if group == 3 else escape(value, quote=True)
                 self._splice(element.start + match.start(group), element.start + match.end(group), quoted)
                 return
