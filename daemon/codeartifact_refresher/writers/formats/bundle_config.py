@@ -1,7 +1,7 @@
 """Bundler's config files (``~/.bundle/config``), as Bundler itself reads them.
 
-Bundler does not read them with Psych but with its own ``Bundler::YAMLSerializer`` (Bundler 2.3,
-``lib/bundler/yaml_serializer.rb``), and ``bundle config set`` writes ``---`` then one
+Bundler does not read them with Psych but with its own ``Bundler::YAMLSerializer``
+(``lib/bundler/yaml_serializer.rb``), and ``bundle config set`` writes ``---`` then one
 ``KEY: "value"`` line a setting. The reader splits lines at ``\\r?\\n`` (a lone ``\\r`` stays inside
 a line) and matches each against :data:`LINE`: *indent*, *key* (the longest prefix followed by
 ``:`` and a blank or the end), then the *value*, without a pair of matching quotes around it and
