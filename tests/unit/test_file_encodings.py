@@ -195,3 +195,32 @@ def test_refresh_writes_a_latin1_gradle_properties_and_settings_xml(
     assert properties.read_bytes() == LATIN1_PROPERTIES + f"\r\ncodeartifactToken={token}\r\n".encode()
     assert settings.read_bytes().startswith(LATIN1_SETTINGS.split(b"</settings>")[0])
     assert f"<password>{token}</password>".encode() in settings.read_bytes()
+
+
+class RetiringGradle(gradle.Writer):
+    """gradle, retiring its property: a writer with an encoding that removes what it wrote."""
+
+    def retire(self, current: str, creds: Credentials) -> str:
+        doc = gradle.PropertiesDocument(current)
+        mine = [e for e in doc.entries if e.key == self.options.property]
+        for entry in reversed(mine):
+            del doc.lines[entry.first : entry.last + 1]
+        return doc.text()
+
+
+def test_retiring_a_target_reads_and_writes_the_files_encoding(tmp_path: Path) -> None:
+    """What the refresh wrote in ISO 8859-1 is removed in ISO 8859-1, not refused as not UTF-8."""
+    from codeartifact_refresher.retire import Record, retire
+    from codeartifact_refresher.writers.registry import Registry
+
+    from .test_registry import FakeEntryPoint
+
+    path = tmp_path / "gradle.properties"
+    path.write_bytes(LATIN1_PROPERTIES + b"\r\n")
+    writer = RetiringGradle()
+    output(path, writer).update(render_with(writer))
+    registry = Registry([FakeEntryPoint("gradle", "x:RetiringGradle", target=RetiringGradle)])
+    record = Record("gradle", "store", (), ((MAIN, str(path)),), CREDS.endpoint, str(tmp_path / "c.yaml"))
+    assert retire(record, registry, dry_run=True)
+    assert retire(record, registry)
+    assert path.read_bytes() == LATIN1_PROPERTIES + b"\r\n"
