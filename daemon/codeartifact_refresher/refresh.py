@@ -30,7 +30,7 @@ from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainRe
 from .outputs import Output, Snapshot
 from .outputs.base import Render
 from .writers.base import MAIN, Credentials, Writer
-from .writers.formats import netrc
+from .writers.formats import netrc, references
 from .writers.registry import Registry
 
 __all__ = [
@@ -239,8 +239,10 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
 
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:
+            naming = contextlib.nullcontext() if dry_run else references.logging_for(str(output))
             try:
-                return writer.render_checked(role, text, creds)
+                with naming:
+                    return writer.render_checked(role, text, creds)
             except WriterRefusedError as e:
                 raise WriterRefusedError(f"{output}: {e}; left as it is") from None
             except WriterError as e:

@@ -23,6 +23,7 @@ target that only changed (another ``index``) is written afresh after its old ent
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -146,10 +147,11 @@ def retire(record: Record, registry: Registry, dry_run: bool = False) -> list[Ch
             seen[:] = [text, writer.retire_file(role, text, creds)]
             return seen[1]
 
+        encoding = functools.partial(writer.encoding, role)  # the file's, as the refresh wrote it
         try:
             if dry_run:
-                render(files.read(path).text)
-            elif not files.update(path, render, wanted=KEEP_MODE):
+                render(files.read(path, encoding=encoding).text)
+            elif not files.update(path, render, wanted=KEEP_MODE, encoding=encoding):
                 continue
         except _Gone:
             continue

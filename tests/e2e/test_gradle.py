@@ -6,6 +6,8 @@ password, is refused once the token lapses, and resolves again after a refresh."
 from __future__ import annotations
 
 import hashlib
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +125,34 @@ def test_gradle_resolves_with_the_property_then_refused_when_stale_then_again(
     done = gradle_fetch(home, project, user_home, "--refresh-dependencies")
     assert done.returncode == 0 and "FETCHED=demo-lib-1.0.0.jar" in done.stdout, done.stdout + done.stderr
     assert standin.calls["maven:authorized"] > authorized
+
+
+# a file saved in ISO 8859-1 (IntelliJ's default for .properties): é and ü are single bytes, and the
+# last line has no line end
+LATIN1_PROPERTIES = "# Réglages de l'équipe\ngreeting=h\xe9llo\nname=J\xfcrgen".encode("latin-1")
+
+
+def java_load(path) -> list[list[str]]:
+    """What ``Properties.load(InputStream)`` (Gradle's reader) takes from ``path``: tests/e2e/java/Load.java."""
+    program = Path(__file__).with_name("java") / "Load.java"
+    done = subprocess.run([tool("java"), str(program), str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [line.split("\t") for line in done.stdout.splitlines()]
+
+
+def test_java_reads_an_iso_8859_1_gradle_properties_we_wrote_with_the_users_values_intact(standin, tmp_path, home):
+    standin.add_repository("acme", "maven-store", "maven", demo=False)
+    properties = home / ".gradle" / "gradle.properties"
+    properties.parent.mkdir()
+    properties.write_bytes(LATIN1_PROPERTIES)
+    config = write_config(tmp_path / "c.yaml", standin, "      - {writer: gradle, repository: maven-store}\n")
+
+    done = refresher(config)
+    assert done.returncode == 0, done.stderr  # before: "is not UTF-8 text (byte 3)", refused
+    token = standin.issued_tokens()[-1]
+    assert properties.read_bytes() == LATIN1_PROPERTIES + f"\ncodeartifactToken={token}\n".encode()
+    assert java_load(properties) == [
+        ["codeartifactToken", token],
+        ["greeting", "h\\u00E9llo"],
+        ["name", "J\\u00FCrgen"],
+    ]

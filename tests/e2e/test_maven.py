@@ -119,6 +119,37 @@ def test_mvn_resolves_through_the_standin_then_refused_when_stale(standin, clock
     assert done.returncode == 0, done.stdout[-3000:]
 
 
+# the team's settings saved in ISO 8859-1, as their declaration says: a comment and a value not in ASCII
+LATIN1_SETTINGS = (
+    USER_SETTINGS.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+    .replace("my Maven settings: keep me", "réglages Maven de l'équipe: gardez-moi")
+    .replace("R&amp;D", "Équipe R&amp;D")
+    .encode("latin-1")
+)
+
+
+def test_mvn_authenticates_with_an_iso_8859_1_settings_xml_we_wrote_in_its_encoding(
+    standin, tmp_path, home, maven_repo
+):
+    settings = home / ".m2" / "settings.xml"
+    settings.parent.mkdir()
+    settings.write_bytes(LATIN1_SETTINGS)
+    config = write_config(
+        tmp_path / "c.yaml", standin, "      - {writer: maven, repository: maven-store, mirror: true}\n"
+    )
+    proj = project(home, standin.endpoint(maven_repo), declare_repository=False)
+
+    done = refresher(config)
+    assert done.returncode == 0, done.stderr  # before: "is not UTF-8 text", refused
+    written = settings.read_bytes()
+    assert written.decode("latin-1").count("\n") > LATIN1_SETTINGS.decode("latin-1").count("\n")
+    assert is_subsequence(LATIN1_SETTINGS.split(b"\n"), written.split(b"\n"))  # every byte of the user's lines
+    assert b"\xe9quipe" in written and "équipe".encode() not in written  # still ISO 8859-1, no UTF-8 crept in
+    done = mvn(home, proj)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert standin.calls["maven:authorized"] >= 4
+
+
 # -- Maven's own settings reader ------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ import threading
 import time
 import tracemalloc
 
+import pytest
+
 from codeartifact_refresher import cli, config, refresh
 from codeartifact_refresher import hooks as hooks_module
 from codeartifact_refresher.aws.tokens import Clients
@@ -248,6 +250,7 @@ def _group_gone(pgid: int) -> bool:
     return False
 
 
+@pytest.mark.timing
 def test_a_stopping_program_kills_the_group_of_a_hook_whose_own_process_obeyed_sigterm(tmp_path):
     """The hook's own process exits on SIGTERM; its child ignores SIGTERM and would outlive it:
     SIGKILL after the grace reaches the group all the same, leader gone."""
@@ -274,7 +277,7 @@ def test_a_stopping_program_kills_the_group_of_a_hook_whose_own_process_obeyed_s
                 break
             time.sleep(0.02)  # the orphaned child is reaped by init once killed
         assert _group_gone(pgid), "a process of the hook's group outlived the stop"
-        assert time.monotonic() - started < 0.3 + 2
+        assert time.monotonic() - started < 0.3 + 10, "the grace, not the hook's 60 s timeout, bounds the stop"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)

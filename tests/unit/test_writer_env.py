@@ -192,6 +192,20 @@ def test_duplicates_of_our_key_are_removed_and_the_first_place_kept():
     assert text == f"CODEARTIFACT_AUTH_TOKEN={TOKEN_1}\nA=1\n"
 
 
+@pytest.mark.parametrize("last_end", ["\r\n", ""], ids=["ended", "no-end"])
+def test_a_crlf_file_gets_our_lines_with_crlf_too(last_end):
+    """Our lines end as the file's own do: a replaced line keeps its CR, an added one gets CRLF,
+    and a last line without an end gets CRLF before ours (docker drops the CR before LF)."""
+    text = f"A=1\r\nCODEARTIFACT_AUTH_TOKEN=old\r\nB=2{last_end}"
+    writer = Writer(variables=["token", "endpoint"])
+    new = writer.render(text, CREDS)
+    endpoint = f"https://{HOST}/pypi/store/"
+    assert new == (
+        f"A=1\r\nCODEARTIFACT_AUTH_TOKEN={TOKEN_1}\r\nB=2\r\nCODEARTIFACT_REPOSITORY_ENDPOINT={endpoint}\r\n"
+    )
+    assert writer.render(new, CREDS) == new
+
+
 def test_find_secrets_finds_the_users_credentials_too():
     text = Writer(variables=ALL_PYPI).render(FOREIGN + "DATABASE_URL=postgres://me:pw-db@db/x\n", CREDS)
     found = set(Writer().find_secrets(text))

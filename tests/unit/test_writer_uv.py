@@ -179,3 +179,25 @@ def test_errors_name_no_value():
             '[[index]]\nname = "secret-name\n', Credentials(ENDPOINT_SHAPES["ipv4"].format(fmt="pypi"), TOKEN_1)
         )
     assert "secret-name" not in str(refused.value)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_last_line_without_an_end_is_left_alone_when_our_table_goes_before_it(newline):
+    """Our [[index]] joins the user's, before [pip]: the user's last line, which has no line end,
+    is not given one (bytes outside our entry do not change)."""
+    creds = Credentials(ENDPOINT_SHAPES["ipv4"].format(fmt="pypi"), TOKEN_1, "store")
+    text = FOREIGN.rstrip("\n").replace("\n", newline)
+    new = Writer(index="extra").render(text, creds)
+    url = urlunsplit(urlsplit(creds.endpoint)._replace(path="/pypi/store/simple/"))
+    ours = f'[[index]]{newline}name = "codeartifact"{newline}url = "{url}"{newline}'
+    assert ours in new
+    assert new.replace(ours, "") == text  # every byte but our table's, the last line's missing end too
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_last_line_without_an_end_gets_the_files_own_when_our_table_follows_it(newline):
+    creds = Credentials(ENDPOINT_SHAPES["ipv4"].format(fmt="pypi"), TOKEN_1, "store")
+    text = f'[[index]]{newline}name = "internal"{newline}url = "https://pypi.internal.example/simple/"'
+    new = Writer(index="extra").render(text, creds)
+    assert new.startswith(text + newline + "[[index]]")
+    assert list(uv_indexes(new)) == ["internal", "codeartifact"]

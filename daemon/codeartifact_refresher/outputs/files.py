@@ -15,6 +15,10 @@ the replace the file is read again and compared with what was rendered from; if 
 cycle starts again from the new text. An edit written into the old file in place during the
 replace itself is seen afterwards (its inode is still open) and is carried into a second write.
 Temporary files that a killed writer left behind are removed under the lock.
+
+A file is read and written in its *encoding*, which the writer tells from its bytes (an
+:data:`Encoding`: Java's properties are ISO 8859-1, an XML file says its own); UTF-8 by default. The
+user's bytes must come back exactly from the text they decode to, or the file is refused.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import FileBusyError, TargetError, UnsafeFileError
+from ..errors import FileBusyError, TargetError, UnsafeFileError, WriterError
 from ..platform import linux
+from .base import Guard
 from .locks import locked as locked  # handed on: files.locked is the lock update takes
 from .modes import DEFAULT_MODE as DEFAULT_MODE  # handed on, as target_mode
 from .modes import lost_access
@@ -46,6 +51,10 @@ logger = logging.getLogger(__name__)
 BOM = "\ufeff"
 MAX_BYTES = 16 * 1024 * 1024  # a package manager's config is a few KiB; anything this big is not one
 ATTEMPTS = 5  # read-render-write cycles before giving up on a file that keeps changing
+UTF8 = "UTF-8"
+#: A file's encoding from its bytes (b"" when it is missing): a codec name Python knows, as the
+#: file's tool names it ("ISO-8859-1"); raises WriterError, saying why, for one the tool cannot read.
+Encoding = Callable[[bytes], str]
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Current:
     gid: int | None = None
     raw: bytes | None = None  # the bytes read, to tell whether the file changed before the replace
     ino: int | None = None
+    encoding: str = UTF8  # what the bytes are read and written in
 
 
 class FileChanged(FileBusyError):
@@ -103,13 +113,41 @@ def resolve(path: Path, follow_symlinks: bool | None) -> Path:
     return real
 
 
-def decode(real: Path, data: bytes) -> tuple[str, bool]:
-    """A file's bytes as text without its BOM, and whether it had one."""
+def decode(real: Path, data: bytes, encoding: str = UTF8) -> tuple[str, bool]:
+    """A file's bytes as text in ``encoding`` without its BOM, and whether it had one; refused when
+    they are not text in it, or when that text would not encode back to the very same bytes."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise TargetError(f"{real} is not UTF-8 text (byte {e.start}); left as it is") from None
+        raise TargetError(f"{real} is not {encoding} text (byte {e.start}); left as it is") from None
+    except LookupError:
+        raise TargetError(f"{real} is in {encoding}, an encoding this program cannot read; left as it is") from None
+    if text.encode(encoding) != data:
+        raise TargetError(f"{real}: its {encoding} text would not be written back byte for byte; left as it is")
     return (text[1:], True) if text.startswith(BOM) else (text, False)
+
+
+def encoding_of(real: Path, data: bytes, encoding: Encoding | None) -> str:
+    """The encoding of the file at ``real`` holding ``data``, as ``encoding`` tells (else UTF-8)."""
+    if encoding is None:
+        return UTF8
+    try:
+        return encoding(data)
+    except WriterError as e:
+        raise TargetError(f"{real}: {e}; left as it is") from None
+
+
+def encode(current: Current, text: str) -> bytes:
+    """``text`` (with the BOM the file had) in the file's encoding; refused, naming the first
+    character it cannot hold (by code point: it may be part of a secret), when it cannot."""
+    try:
+        return ((BOM if current.bom else "") + text).encode(current.encoding)
+    except UnicodeEncodeError as e:
+        where = f"U+{ord(e.object[e.start]):04X}"
+        raise TargetError(
+            f"cannot write {current.path} in its encoding, {current.encoding}: it cannot hold the character {where}; "
+            "left as it is"
+        ) from None
 
 
 def check_bom(current: Current, breaks: str) -> None:
@@ -164,21 +202,23 @@ def read_regular(path: Path, limit: int, follow: bool = False) -> tuple[bytes, o
         return f.read(limit + 1), os.fstat(f.fileno())
 
 
-def read(path: Path, follow_symlinks: bool | None = None) -> Current:
+def read(path: Path, follow_symlinks: bool | None = None, encoding: Encoding | None = None) -> Current:
+    """The file at ``path`` as found (see :class:`Current`), read in its ``encoding``."""
     real = resolve(path, follow_symlinks)
     try:
         # O_NOFOLLOW: a link swapped in since resolve() is refused; O_NONBLOCK: a FIFO can't hang us
         data, st = read_regular(real, MAX_BYTES)
     except FileNotFoundError:
-        return Current(real, None)
+        return Current(real, None, encoding=encoding_of(real, b"", encoding))
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise UnsafeFileError(f"{real} became a symlink; refusing to follow it") from None
         raise TargetError(f"cannot read {real}: {e.strerror}") from None
     if len(data) > MAX_BYTES:
         raise TargetError(f"{real} is larger than {MAX_BYTES // 2**20} MiB, too big for a config file; left as it is")
-    text, bom = decode(real, data)
-    return Current(real, text, bom, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, data, st.st_ino)
+    name = encoding_of(real, data, encoding)
+    text, bom = decode(real, data, name)
+    return Current(real, text, bom, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, data, st.st_ino, name)
 
 
 def make_parents(path: Path) -> None:
@@ -203,15 +243,19 @@ def update(
     render: Callable[[str | None], str],
     wanted: int | None = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
-    guard=contextlib.nullcontext,
+    guard: Guard = contextlib.nullcontext,
     bom_breaks: str = "",
+    encoding: Encoding | None = None,
 ) -> bool:
     """Rewrite ``path`` as ``render(its text)`` under our lock on its directory; True if it changed.
 
     ``render`` must be pure: it runs again when the file changed under us. ``guard`` wraps each
-    write (a stopping program uses it to refuse new ones). ``bom_breaks``: see :func:`check_bom`.
+    write (a stopping program uses it to refuse new ones). ``bom_breaks``: see :func:`check_bom`;
+    ``encoding``: see :data:`Encoding`.
     """
-    return update_current(path, lambda current: render(current.text), wanted, follow_symlinks, guard, bom_breaks)
+    return update_current(
+        path, lambda current: render(current.text), wanted, follow_symlinks, guard, bom_breaks, encoding
+    )
 
 
 def update_current(
@@ -219,8 +263,9 @@ def update_current(
     render: Callable[[Current], str],
     wanted: int | None = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
-    guard=contextlib.nullcontext,
+    guard: Guard = contextlib.nullcontext,
     bom_breaks: str = "",
+    encoding: Encoding | None = None,
 ) -> bool:
     """:func:`update`, with ``render`` given the file as read (:class:`Current`: its owner too), for
     a caller whose trust in the text depends on who wrote it (the state file's)."""
@@ -231,10 +276,11 @@ def update_current(
         remove_stale(real)
         lost = None
         for _ in range(ATTEMPTS):
-            current = read(path, follow_symlinks)
+            current = read(path, follow_symlinks, encoding)
             if lost is not None:  # our last write is in place, but without an edit made during it
-                text, bom = decode(current.path, lost)
-                current = replace(current, text=text, bom=bom)
+                name = encoding_of(current.path, lost, encoding)
+                text, bom = decode(current.path, lost, name)
+                current = replace(current, text=text, bom=bom, encoding=name)
             check_recipient(current.path, current.uid)
             check_bom(current, bom_breaks)
             new = render(current)
@@ -260,7 +306,7 @@ def write_atomic(current: Current, text: str, mode: int) -> None:
     Call it as :func:`update` does: under :func:`locked`, with the directory in place.
     """
     path = current.path
-    data = ((BOM if current.bom else "") + text).encode("utf-8")
+    data = encode(current, text)
     try:  # a random name, O_EXCL | O_NOFOLLOW, mode 0600: nothing else can be there or see it
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:

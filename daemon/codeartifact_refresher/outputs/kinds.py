@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -95,7 +96,13 @@ def _files(name: str, writer: Writer[Any], fields: Fields) -> Outputs:
     defaults = {} if set(roles) <= set(given) else writer.default_paths(fields.environ)
     mode, follow = fields.mode(), fields.boolean("follow_symlinks", False)
     breaks = {role: "" if writer.reads_bom(role) else name for role in roles}
-    return tuple((role, FileOutput(given.get(role) or defaults[role], mode, follow, breaks[role])) for role in roles)
+    return tuple(
+        (
+            role,
+            FileOutput(given.get(role) or defaults[role], mode, follow, breaks[role], partial(writer.encoding, role)),
+        )
+        for role in roles
+    )
 
 
 #: files: ``path:`` names the main one; the default kind

@@ -228,6 +228,14 @@ class Writer(ABC, Generic[OptionsT]):
         the tool cannot read is refused, not written: the tool would fail whatever we wrote."""
         return True
 
+    def encoding(self, role: str, raw: bytes) -> str:
+        """The encoding the tool reads the file of ``role`` in, told from its bytes (``b""`` for a
+        file that does not exist yet): a codec name Python knows, as the tool names it. The file is
+        read and written in it, and refused when its bytes are not text in it. Raise
+        :class:`~codeartifact_refresher.errors.WriterError` for an encoding the tool cannot read.
+        UTF-8 unless a writer says otherwise (Java's properties: ISO 8859-1; XML: its declaration)."""
+        return "UTF-8"
+
     @classmethod
     def retires(cls) -> bool:
         """Whether :meth:`retire` removes anything (a writer overrides it)."""

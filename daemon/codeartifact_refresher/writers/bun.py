@@ -6,9 +6,9 @@ sends the token as ``Authorization: Bearer``. A scope's key is written without i
 docs write it; an existing ``"@acme"`` key (bun strips the ``@``) is the same entry, kept.
 
 bun reads its global config at ``$XDG_CONFIG_HOME/.bunfig.toml`` when ``XDG_CONFIG_HOME`` is set,
-else ``~/.bunfig.toml`` (bun's documentation, "bunfig.toml: global vs. local"; bun 1.4.5 was seen
-reading the ``$XDG_CONFIG_HOME`` one); a project's ``bunfig.toml`` is merged over it. Edited with
-:class:`.formats.toml.TomlDocument`: comments and everything else kept.
+else ``~/.bunfig.toml`` (bun's documentation, "bunfig.toml: global vs. local"); a project's
+``bunfig.toml`` is merged over it. Edited with :class:`.formats.toml.TomlDocument`: comments and
+everything else kept. The versions checked are in ``docs/writers/bun.md``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """bundler: the credentials for the repository in Bundler's user config, ``~/.bundle/config``.
 
 For each Gemfile ``source``, Bundler takes the credentials ``Settings#credentials_for(uri)``
-returns (Bundler 2.3, ``lib/bundler/settings.rb``, used by ``Source::Rubygems::Remote``):
+returns (``lib/bundler/settings.rb``, used by ``Source::Rubygems::Remote``; versions read and
+tested: ``docs/writers/bundler.md``):
 the setting named by the source's URL, else the one named by its host (``uri.host``: no port),
 each looked up by ``Settings.key_for`` (:mod:`.formats.bundle_config`). The value is
 ``user:password``, unescaped as a URL's userinfo is (``CGI.unescape``), so ours is

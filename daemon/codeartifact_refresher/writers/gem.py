@@ -16,7 +16,8 @@ credentials file whose mode is not 0600 (``Gem::ConfigFile#check_credentials_per
 are written 0600.
 
 Both are YAML mappings with symbol keys (:mod:`.formats.ruby_yaml`). Default paths follow RubyGems
-3.3 (``Gem.find_config_file``, ``Gem::ConfigFile#credentials_path``, ``lib/rubygems/defaults.rb``):
+(``Gem.find_config_file``, ``Gem::ConfigFile#credentials_path``, ``lib/rubygems/defaults.rb``; the
+version read: ``docs/writers/gem.md``):
 
 - gemrc: with ``$GEMRC`` its last file (merged last, its ``:sources`` win); else ``~/.gemrc`` when
   it exists, else ``$XDG_CONFIG_HOME/gem/gemrc`` when that exists, else ``~/.gemrc``, which every

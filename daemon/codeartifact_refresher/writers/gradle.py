@@ -7,6 +7,9 @@ build names in its repository credentials (``password = codeartifactToken`` in G
 wins over a project's own ``gradle.properties``; ``-P`` and ``ORG_GRADLE_PROJECT_*`` win over both
 and belong to where Gradle runs.
 
+Gradle loads the file with ``Properties.load(InputStream)`` (``GUtil.loadProperties(File)``,
+called by its ``DefaultGradlePropertiesLoader``), which reads ISO 8859-1: so does this writer.
+
 The target owns one *property* (``property`` option, default ``codeartifactToken``): its value is
 the bare token (the build sends it as the password of the user ``aws``). The file's other lines,
 continued values included, are kept byte for byte (:mod:`.formats.properties`).
@@ -25,7 +28,7 @@ from ..platform import paths
 from ..redaction import is_credential_key
 from . import base
 from .formats import urls
-from .formats.properties import PropertiesDocument
+from .formats.properties import ENCODING, PropertiesDocument
 from .options import option
 
 
@@ -50,6 +53,9 @@ class Writer(base.Writer[Options]):
 
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return gradle_user_home(environ) / "gradle.properties"
+
+    def encoding(self, role: str, raw: bytes) -> str:
+        return ENCODING
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = PropertiesDocument(current)

@@ -35,7 +35,7 @@ from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
 from .formats import urls
-from .formats.xml import Element, XmlDocument, escape, only
+from .formats.xml import Element, XmlDocument, encoding_of, escape, only
 from .options import option
 
 #: elements whose text is a credential wherever they appear (servers, proxies)
@@ -72,6 +72,9 @@ class Writer(base.Writer[Options]):
     def claims(self) -> Iterable[base.Claim]:
         found = [base.Claim(f"<server> {self.options.id}")]
         return found + ([base.Claim(f"<mirror> {self.options.id}")] if self.options.mirror else [])
+
+    def encoding(self, role: str, raw: bytes) -> str:
+        return encoding_of(raw)
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = XmlDocument(current, "settings")

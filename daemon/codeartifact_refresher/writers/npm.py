@@ -7,8 +7,9 @@ repository, ``//host/path/:_authToken=``, with the host spelled as npm looks it 
 ours only in case or IDNA spelling (one npm never uses) is ours, and is rewritten in our spelling.
 Both live at the top level of the file, before any ``[section]``, which is where npm reads them.
 An ``always-auth`` line (the global one, or our repository's, which ``aws codeartifact login``
-writes) is removed: npm 9+ rejects the setting and npm 11 warns about it on every run. Lines follow npm's ``ini`` grammar: ``key=value``,
-comments start with ``#`` or ``;``, and a line ``[name]`` at column 0 opens a section.
+writes) is removed: npm rejects the setting and warns about it on every run (which versions:
+``docs/writers/npm.md``). Lines follow npm's ``ini`` grammar: ``key=value``, comments start with
+``#`` or ``;``, and a line ``[name]`` at column 0 opens a section.
 
 An auth line for our repository with the scheme's default port written out (``//host:443/path/``)
 is one npm never reads (its nerf dart drops a default port) but older pnpm, reading the same file,

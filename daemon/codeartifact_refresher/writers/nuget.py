@@ -35,7 +35,7 @@ from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
 from .formats import urls
-from .formats.xml import Element, XmlDocument, escape, only
+from .formats.xml import Element, XmlDocument, encoding_of, escape, only
 from .options import option
 
 _NAME_START = re.compile(r"[A-Za-z_]")
@@ -83,6 +83,9 @@ class Writer(base.Writer[Options]):
 
     def claims(self) -> Iterable[base.Claim]:
         return [base.Claim(f"<packageSources> {self.options.name}")]
+
+    def encoding(self, role: str, raw: bytes) -> str:
+        return encoding_of(raw)
 
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = XmlDocument(current, "configuration")

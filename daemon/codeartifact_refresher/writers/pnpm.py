@@ -1,11 +1,12 @@
 """pnpm: the registry and its ``_authToken`` line in ``.npmrc``, as :mod:`.npm` writes them.
 
-pnpm (12) reads registries and credentials from the user's ``.npmrc`` (``~/.npmrc``, or the file
+pnpm reads registries and credentials from the user's ``.npmrc`` (``~/.npmrc``, or the file
 ``npm_config_userconfig`` names), so the target edits the same file npm reads, with npm's
 entries: ``registry=`` (or ``@scope:registry=``) and ``//host/path/:_authToken=``. pnpm's old
-global ``$XDG_CONFIG_HOME/pnpm/rc`` is no longer read by pnpm 12 (checked: a ``registry`` there is
-ignored); its ``config.yaml`` and ``auth.ini`` in the same directory are pnpm's own (``pnpm
-login`` writes ``auth.ini``, which outranks ``~/.npmrc``): a ``path`` may point the target there.
+global ``$XDG_CONFIG_HOME/pnpm/rc`` is no longer read (a ``registry`` there is ignored; the
+versions checked: ``docs/writers/pnpm.md``); its ``config.yaml`` and ``auth.ini`` in the same
+directory are pnpm's own (``pnpm login`` writes ``auth.ini``, which outranks ``~/.npmrc``): a
+``path`` may point the target there.
 
 *The ``:443`` question.* pnpm finds a request's credentials by its *nerf dart* (pnpm's
 ``network/auth-header``: ``nerfDart`` builds ``//host/path/`` with WHATWG ``new URL``, which drops

@@ -11,7 +11,11 @@ protocol removed (``//host/path``). Hosts are compared as plain strings, so the 
 written in the host spelling of the entry key (lower case, IDNA, no default port). Every entry
 Yarn would take for our registry (with or without protocol or trailing slash) gets the new token;
 when there is none, ``"//host/path/"`` is added. For a scope, ``getAuthConfiguration`` prefers a
-token set in the scope itself: one there would hide ours, and is refused.
+token set in the scope itself: one there would hide ours, and is refused, unless it only names a
+variable (``npmAuthToken: "${CODEARTIFACT_AUTH_TOKEN}"``, as AWS's guide writes it: a
+:mod:`reference <.formats.references>`), which is ours to take over: it gets the token. So does a
+top-level ``npmAuthToken`` that names a variable when the target owns the default registry (Yarn
+stops at a variable that is not set, whichever registry it needs).
 
 Yarn reads the user's ``~/.yarnrc.yml`` (the home folder's rc file, named by
 ``YARN_RC_FILENAME`` when set) and the project's rc files, nearer ones winning; ``YARN_*``
@@ -30,7 +34,7 @@ from typing import Any
 from ..errors import WriterRefusedError
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import references, urls
 from .formats.yarnrc import YarnrcDocument
 from .options import npm_scope
 
@@ -71,7 +75,9 @@ class Writer(base.Writer[Options]):
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = YarnrcDocument(current)
         server = urls.normalized(creds.endpoint)
-        self._refuse_scope_token(doc)
+        self._take_over_references(doc, server, creds.token)
+        if self.options.scope:
+            self._refuse_scope_token(doc, creds.token)
         doc.set(self.server_keys(), "npmRegistryServer", server)
         ours = [k for k in doc.keys("npmRegistries") if registry_key(k) in lookups(server)]
         for key in ours or [f"{lookups(server)[1]}/"]:
@@ -106,9 +112,20 @@ class Writer(base.Writer[Options]):
             ),
         ]
 
-    def _refuse_scope_token(self, doc: YarnrcDocument) -> None:
+    def _take_over_references(self, doc: YarnrcDocument, server: str, token: str) -> None:
+        """The token in place of a variable reference where Yarn takes our registry's token from
+        the scope, or from the top level for the default registry (see the module doc); and in
+        place of the token we wrote there at an earlier refresh (our registry entry's)."""
         keys = self.server_keys()
-        if keys and any(k in doc.keys(*keys) for k in _SECRET_KEYS):
+        value = getattr(doc.node(*keys, "npmAuthToken"), "value", None)
+        entries = [k for k in doc.keys("npmRegistries") if registry_key(k) in lookups(server)]
+        ours = {getattr(doc.node("npmRegistries", k, "npmAuthToken"), "value", None) for k in entries} - {None}
+        if value is not None and (references.reference(value) is not None or value in ours):
+            doc.set(keys, "npmAuthToken", token)
+
+    def _refuse_scope_token(self, doc: YarnrcDocument, token: str) -> None:
+        keys = self.server_keys()
+        if "npmAuthIdent" in doc.keys(*keys) or getattr(doc.node(*keys, "npmAuthToken"), "value", token) != token:
             where = ".".join(keys)
             raise WriterRefusedError(f"{where} holds its own credentials, which Yarn would use instead of ours")
 

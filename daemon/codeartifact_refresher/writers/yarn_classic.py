@@ -9,7 +9,7 @@ per-registry ``//host/path/:always-auth``, then the global key); ``requestNeedsA
 replace it. Its own ``.yarnrc`` (``yarn-registry.js``) is not consulted for this: the npm registry
 reads only npm's files and ``npm_config_*`` variables.
 
-npm 9+ warns ``Unknown user config "always-auth"`` about every spelling of that key it reads, and
+npm warns ``Unknown user config "always-auth"`` about every spelling of that key it reads, and
 every file Yarn 1 reads it from is one npm reads too (for a user who is not root): no file
 satisfies Yarn 1 without npm's warning. The least harmful form is the per-registry one,
 ``//host/path/:always-auth=true``: it changes nothing for other registries, and npm only warns.

@@ -1,7 +1,7 @@
 """Bundler's config files (``~/.bundle/config``), as Bundler itself reads them.
 
-Bundler does not read them with Psych but with its own ``Bundler::YAMLSerializer`` (Bundler 2.3,
-``lib/bundler/yaml_serializer.rb``), and ``bundle config set`` writes ``---`` then one
+Bundler does not read them with Psych but with its own ``Bundler::YAMLSerializer``
+(``lib/bundler/yaml_serializer.rb``), and ``bundle config set`` writes ``---`` then one
 ``KEY: "value"`` line a setting. The reader splits lines at ``\\r?\\n`` (a lone ``\\r`` stays inside
 a line) and matches each against :data:`LINE`: *indent*, *key* (the longest prefix followed by
 ``:`` and a blank or the end), then the *value*, without a pair of matching quotes around it and
@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from . import references
 from .lines import check_text
 
 #: Bundler's ``HASH_REGEX``: indent, key, ``:``, optional quote, value, the same quote
@@ -68,6 +69,8 @@ class BundleConfig:
         """Give every top-level line whose key normalises to ``key`` the value ``value`` (written
         ``KEY: "value"``); with none, add one at the end when ``add``."""
         found = [(i, indent, k) for i, indent, k, _ in self.entries() if len(indent) < 2 and normalise(k) == key]
+        for *_, old in (e for e in self.entries() if len(e[1]) < 2 and normalise(e[2]) == key):
+            references.replaced(key, old)
         for index, indent, written in found:
             ending = _ENDING.search(self.lines[index])
             self.lines[index] = f'{indent}{written}: "{value}"' + (ending.group() if ending else "")

@@ -15,7 +15,7 @@ write only plain values, unquoted, and refuse any other (:class:`ValueError`).
 
 A line *names* a key when docker would read that key from it. An :class:`EnvFile` replaces the first
 line naming each key it sets, removes the later ones, appends the keys no line names, and keeps
-every other line byte for byte. A line docker refuses (an empty key, a key with a blank) makes the
+every other line byte for byte; its lines end as the file's do (CRLF in a CRLF file). A line docker refuses (an empty key, a key with a blank) makes the
 file unparseable: :class:`~codeartifact_refresher.errors.WriterError` naming the line.
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ...errors import WriterError
+from . import references
 
 #: the characters a value may hold so that docker, compose and sh all read it as written
 PLAIN = re.compile(r"[A-Za-z0-9._:/@%+=,-]*")
@@ -85,20 +86,23 @@ class EnvFile:
         done: set[str] = set()
         lines: list[str] = []
         keys: list[str | None] = []
+        cr = "\r" if any(line.endswith("\r") for line in self._lines[:-1]) else ""  # a CRLF file: ours too
         for line, key in zip(self._lines, self._keys, strict=True):
             if key is not None and key in values:
                 if key in done:
                     continue  # a later line for the same key: docker would take its value
                 done.add(key)
-                line = f"{key}={values[key]}"
+                references.replaced(key, line.removesuffix("\r").lstrip(GO_SPACE + BOM).split("=", 1)[1])
+                line = f"{key}={values[key]}" + ("\r" if line.endswith("\r") else "")
             lines.append(line)
             keys.append(key)
         missing = [k for k in values if k not in done]
         if missing:
             if lines[-1] != "":  # no newline at the end of the file: end its last line first
+                lines[-1] += cr
                 lines.append("")
                 keys.append(None)
-            lines[-1:-1] = [f"{k}={values[k]}" for k in missing]
+            lines[-1:-1] = [f"{k}={values[k]}{cr}" for k in missing]
             keys[-1:-1] = missing
         self._lines, self._keys = lines, keys
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ...errors import WriterError, WriterRefusedError
+from . import references
 from .lines import check_text, insert_lines, newline_of, split_lines
 
 SECTCRE = configparser.RawConfigParser.SECTCRE
@@ -214,6 +215,7 @@ class IniDocument:
         """Give ``key`` the single-line ``value``, in place when present, else appended."""
         entries = self.find(section, key)
         for entry in reversed(entries):
+            references.replaced(f"[{section}] {key}", self.value(entry))
             line = self.lines[entry.start]
             _, value_start, value_end = self.value_lines(entry)[0]
             ending = line[len(line.rstrip("\r\n")) :] or self.newline

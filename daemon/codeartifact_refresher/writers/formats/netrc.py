@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 
 from ...errors import WriterError, WriterRefusedError
 from ...platform import paths
-from . import urls
+from . import references, urls
 from .lines import check_text, newline_of
 
 #: The shared claim of every writer that writes the domain's host entry (netrc, pip, swift...).
@@ -272,6 +272,8 @@ def set_machine(text: str | None, host: str, token: str) -> str:
     line = entry_line(host, token)
     source, items = read(text)
     ours = [i for i in items if i.kind == "machine" and i.name.lower() == host]
+    for item in ours:
+        references.replaced(f"machine {host} password", item.values.get("password"))
     anchor = next((i for i in items if i.kind in ("default", "macdef")), None)
     keep = ours[0] if ours and (anchor is None or ours[0].start < anchor.start) else None
     edits = [_removal(source, i) for i in ours if i is not keep]

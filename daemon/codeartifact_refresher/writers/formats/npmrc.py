@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from . import references
 from .lines import check_text, insert_lines, newline_of, split_lines
 
 _HEAD = re.compile(r"[^=]*=?\s*")  # a line's key, "=" and the blanks after it
@@ -113,6 +114,8 @@ class NpmrcDocument:
         ``same`` holds for is the same entry spelled differently: it becomes ``key``'s line. One
         entry remains: later lines for it go (npm reads the last one; we keep the first place)."""
         found = [i for i in range(self.top_end) if self._is(i, key, same)]
+        for i in found:
+            references.replaced(key, value_of(self.lines[i].split("=", 1)[1]) if "=" in self.lines[i] else "")
         for i in reversed(found[1:]):
             del self.lines[i]
             self.top_end -= 1

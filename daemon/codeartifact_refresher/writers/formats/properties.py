@@ -17,7 +17,8 @@ Vocabulary from the ``Properties.load(Reader)`` javadoc:
 The editor replaces an entry it owns as a whole (every natural line of it) and keeps every other
 line byte for byte, a continued foreign value too. What it writes is escaped as
 ``Properties.store`` escapes (``saveConvert``), in ASCII, so that ``load(InputStream)``, which
-reads ISO 8859-1, reads the same.
+reads ISO 8859-1 (:data:`ENCODING`: the file is read and written in it, so every byte of the
+user's comes back as it was), reads the same.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...errors import WriterError
+from . import references
 from .lines import check_text, newline_of, split_lines
 
+#: what ``Properties.load(InputStream)`` reads, and IDEs save ``.properties`` files in by default
+ENCODING = "ISO-8859-1"
 WHITE = " \t\f"
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 _STORE_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f", "=": "\\=", ":": "\\:", "#": "\\#", "!": "\\!"}
@@ -158,6 +162,8 @@ class PropertiesDocument:
         mine = [e for e in self.entries if e.key == key]
         if mine and mine[-1].value == value and len(mine) == 1:
             return
+        for entry in mine:
+            references.replaced(key, entry.value)
         for entry in reversed(mine):
             self.lines[entry.first : entry.last + 1] = [line] if entry is mine[-1] else []
         if not mine:

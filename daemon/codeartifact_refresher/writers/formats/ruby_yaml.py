@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import WriterError, WriterRefusedError
+from . import references
 from .lines import check_text, newline_of
 from .yaml_splice import BREAK, STR, compose, line_start, scalar
 from .yaml_splice import line as _line
@@ -95,6 +96,7 @@ class RubyYamlDocument:
         elif isinstance(node, yaml.ScalarNode):
             old = self._text[node.start_mark.index : node.end_mark.index]
             if node.value != value or node.tag != STR:
+                references.replaced(key, node.value)
                 tail = "\n" if old.endswith("\n") else ""
                 self._splice(node.start_mark.index, node.end_mark.index, scalar(value) + tail)
         else:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ...errors import WriterError, WriterRefusedError
-from . import urls
+from . import references, urls
 from .lines import check_text
 
 #: a quoted TOML string, basic or literal (what :func:`secrets` falls back on in unparseable text)
@@ -60,6 +60,8 @@ def set_in(table: Any, key: str, value: Any) -> None:
     plain = current.unwrap() if hasattr(current, "unwrap") else current
     if plain == value and type(plain) is type(value):
         return
+    for part, old in plain.items() if isinstance(plain, dict) else [("", plain)]:  # bun's { url, token }
+        references.replaced(f"{key}.{part}" if part else key, old)
     item = tomlkit.item(value)
     old, new = getattr(current, "trivia", None), getattr(item, "trivia", None)
     if old is not None and new is not None:
@@ -166,11 +168,19 @@ class TomlDocument:
         """Append a table holding ``values`` to the top-level array ``key``: a ``[[key]]`` header
         (or an inline table when the file writes the array inline)."""
         import tomlkit
-        from tomlkit.items import Array
 
         text = self.text()
-        if text and not text.endswith("\n"):  # the new table starts on a line of its own
+        self._append_table(key, values)
+        if text and not text.endswith("\n") and self.text().startswith(text):
+            # ours went after the user's last line, which has no end: it gets one, and ours its own
+            # line (only then: a table that goes before the end leaves the user's bytes alone)
             self.doc = tomlkit.parse(text + ("\r\n" if "\r\n" in text else "\n"))
+            self._append_table(key, values)
+
+    def _append_table(self, key: str, values: dict[str, Any]) -> None:
+        import tomlkit
+        from tomlkit.items import Array
+
         node = self.doc.get(key)
         if isinstance(node, Array):
             inline = tomlkit.inline_table()

@@ -17,6 +17,10 @@ Vocabulary:
 - the *prolog* is what may come before the root: the XML declaration, comments, processing
   instructions and whitespace. A file that holds only a prolog (or nothing) has no root yet.
 
+A file's *encoding* is found as XML 1.0 (appendix F) and Maven's and NuGet's readers find it
+(:func:`encoding_of`): a byte-order mark's, else UTF-16 when the first character is one, else the
+XML declaration's ``encoding``, else UTF-8. The text is decoded in it before it is parsed here.
+
 Refused with :class:`~codeartifact_refresher.errors.WriterError` naming the line: text expat
 rejects (not well-formed, NUL bytes) and any document type declaration, which is where entity
 expansion (billion laughs) and external entities (XXE) start; neither Maven nor NuGet needs one.
@@ -24,15 +28,20 @@ expansion (billion laughs) and external entities (XXE) start; neither Maven nor 
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import WriterError
+from . import references
 from .lines import check_text
 
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _NO_ELEMENTS = 3  # expat's XML_ERROR_NO_ELEMENTS: the text ended before any root element
+_DECLARATION = re.compile(r"""<\?xml\s[^>]*?\bencoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\1""")
+_BOMS = ((codecs.BOM_UTF8, "UTF-8"), (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE"))
+_UTF16_STARTS = ((b"<\x00?\x00", "UTF-16LE"), (b"\x00<\x00?", "UTF-16BE"))
 
 
 @dataclass
@@ -66,6 +75,36 @@ def escape(value: str, quote: bool = False) -> str:
     """``value`` as XML character data (or, with ``quote``, a double-quoted attribute value)."""
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value.replace('"', "&quot;") if quote else value
+
+
+def _family(encoding: str) -> str:
+    """``utf-16`` for UTF-16, UTF-16LE and UTF-16BE alike; else the codec's own name."""
+    name = codecs.lookup(encoding).name
+    return "-".join(name.split("-")[:2]) if name.startswith("utf") else name
+
+
+def encoding_of(raw: bytes) -> str:
+    """The encoding an XML reader reads ``raw`` in (see the module doc), as XML names it. Refused:
+    an encoding Python does not know, and a declaration the byte-order mark (or its absence)
+    contradicts, which Maven's reader refuses too ("encoding mismatch")."""
+    sniffed = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    sniffed = sniffed or next((name for start, name in _UTF16_STARTS if raw.startswith(start)), None)
+    head = raw[:1024].decode(sniffed or "latin-1", "replace").removeprefix("\ufeff")
+    match = _DECLARATION.match(head)
+    if match is None:
+        return sniffed or "UTF-8"
+    declared = match.group(2)
+    try:
+        family = _family(declared)
+    except LookupError:
+        raise WriterError(
+            f"line 1: the XML declaration names the encoding {declared}, which this program cannot read"
+        ) from None
+    if sniffed is None and family.startswith(("utf-16", "utf-32")):
+        raise WriterError(f"line 1: the XML declaration says {declared}, but the file has no byte-order mark")
+    if sniffed is not None and _family(sniffed) != family:
+        raise WriterError(f"line 1: the XML declaration says {declared}, but the byte-order mark says {sniffed}")
+    return sniffed or declared
 
 
 def _tag_end(text: str, start: int) -> int:
@@ -204,6 +243,7 @@ class XmlDocument:
 
     def set_text(self, element: Element, value: str) -> None:
         """Make the element's whole content the character data ``value``."""
+        references.replaced(f"<{element.name}>", element.text)
         if element.empty:
             head = self.text[element.start : element.head_end - 2].rstrip()
             self._splice(element.start, element.end, f"{head}>{escape(value)}</{element.name}>")
@@ -216,6 +256,7 @@ class XmlDocument:
         for match in _ATTRIBUTE.finditer(head):
             if match.group(1) == name:
                 group = 2 if match.group(2) is not None else 3
+                references.replaced(f"<{element.name} {name}>", match.group(group))
                 quoted = escape(value, quote=True).replace("'", "&apos;") if group == 3 else escape(value, quote=True)
                 self._splice(element.start + match.start(group), element.start + match.end(group), quoted)
                 return

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...errors import WriterError, WriterRefusedError
+from . import references
 from .lines import check_text
 from .yaml_splice import BREAK, STR, compose, line, line_end, newline, scalar
 
@@ -111,6 +112,7 @@ class YarnrcDocument:
             elif not isinstance(node, yaml.ScalarNode):
                 raise WriterRefusedError(f"{where} is not a single value; left for you to fix")
             elif (node.tag, node.value) != want:
+                references.replaced(".".join(target), node.value)
                 self._replace(node, value, mapping.flow_style)
         self._check(before, target, want)
 
