@@ -208,9 +208,10 @@ def test_after_a_credentials_error_the_next_try_reads_credentials_afresh(standin
     assert clients.token(d).value
 
 
-def test_a_session_that_found_no_credentials_is_not_kept(standin, monkeypatch):
-    """botocore looks for credentials once per session: one kept without any (built, say, by an
-    endpoint lookup beside a failed token call) would fail on after the user sets them."""
+def test_a_client_made_while_there_were_no_credentials_is_not_kept(standin, monkeypatch):
+    """A client holds the credentials its session had when it was made: one kept without any
+    (made, say, by an endpoint lookup beside a failed token call) would fail on after the user
+    sets them."""
     d = domain(owner=standin.account, endpoint_url=standin.url)
     clients = tokens.Clients()
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")

@@ -88,35 +88,31 @@ class Clients:
         self._lock = threading.Lock()
 
     def session(self, domain: Domain) -> Any:
-        """The botocore session for ``domain``'s AWS settings, built once it finds credentials.
-
-        One that found none is used for this call (which then fails with the advice) and not
-        kept: botocore looks for credentials once per session, so a kept one would go on failing
-        after the user sets them (an endpoint lookup running beside a failed token call would
-        otherwise build and keep one just after :meth:`forget` dropped the last)."""
+        """The botocore session for ``domain``'s AWS settings, built once (until :meth:`forget`)."""
         with self._lock:
             session = self._sessions.get(domain.session_key)
             if session is None:
-                session, found = call(domain, "CreateClient", lambda: self._build_session(domain))
-                if found:
-                    self._sessions[domain.session_key] = session
+                session = call(domain, "CreateClient", lambda: sessions.build_session(domain, self))
+                self._sessions[domain.session_key] = session
             return session
-
-    def _build_session(self, domain: Domain) -> tuple[Any, bool]:
-        session = sessions.build_session(domain, self)
-        return session, session.get_credentials() is not None
 
     def client(self, domain: Domain, service: str = "codeartifact") -> Any:
         """The ``service`` client (``codeartifact`` or ``sts``) of ``domain``'s session, built once
-        and kept with its session (never one of a session without credentials)."""
+        the session has found credentials, and kept with it.
+
+        A client holds the credentials its session had when it was made: one made while there were
+        none would go on failing after the user sets them, so it serves this call (which then fails
+        with the advice) and is not kept; the session, which looks again while it has none, is. Nor
+        is a client kept whose session :meth:`forget` dropped meanwhile (an endpoint lookup beside
+        a failed token call)."""
         key = (domain.session_key, service)
         session = self.session(domain)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
                 create = lambda: sessions.create_client(session, service, domain, self)  # noqa: E731
-                client = call(domain, "CreateClient", create)
-                if self._sessions.get(domain.session_key) is session:
+                client, found = call(domain, "CreateClient", lambda: (create(), session.get_credentials() is not None))
+                if found and self._sessions.get(domain.session_key) is session:
                     self._clients[key] = client
             return client
 
