@@ -48,7 +48,10 @@ def test_ci_run_on_linux_for_every_supported_python(workflow):
     assert sorted(versions, key=key) == supported() and len(supported()) >= 4
     assert linux["strategy"]["fail-fast"] is False  # one Python's failure does not hide another's
     assert linux["container"]["image"] == "python:${{ matrix.python }}-bookworm"  # Debian 12, as root
-    assert [line.strip() for s in linux["steps"] for line in s.get("run", "").splitlines()][-1] == ".ci/run"
+    assert linux["env"]["LOCK_PYTHON"] in versions  # the locked half runs on the lock's own Python
+    [step] = [s for s in linux["steps"] if ".ci/run" in s.get("run", "")]
+    assert step["env"] == {"PYTHON": "${{ matrix.python }}"}
+    assert 'if [ "$PYTHON" = "$LOCK_PYTHON" ]; then\n  .ci/run\nelse\n  .ci/run --latest\nfi' in step["run"]
 
 
 def test_the_unit_tests_on_macos_at_both_ends_of_the_supported_range(workflow):
@@ -56,7 +59,7 @@ def test_the_unit_tests_on_macos_at_both_ends_of_the_supported_range(workflow):
     assert macos["runs-on"].startswith("macos")
     assert macos["strategy"]["matrix"]["python"] == [supported()[0], supported()[-1]]
     runs = [s["run"] for s in macos["steps"] if "run" in s]
-    assert "-c .ci/constraints.txt -e '.[test]'" in runs[0]
+    assert runs[0].splitlines()[-1] == ".venv/bin/python -m pip install --quiet -e '.[test]'"  # as the README says
     assert runs[-1].endswith("-m pytest tests/unit")
     assert macos["env"]["REFRESHER_REQUIRE_CLIENTS"] == "0"  # no .ci/install-clients there: skips, with reasons
 
