@@ -3,8 +3,8 @@
 The *origin* is ``built in`` for this package's writers (loaded from this installation's files,
 whatever a distribution's metadata says: :mod:`..writers.registry`), else the declaring
 distribution's name and version; ``--json`` adds its *location*. A writer that fails to load or to
-describe itself is listed with its error, and the command exits 1. Only
-the writer classes are loaded (their modules import no format library at the top), never botocore.
+describe itself is listed with its error, and the command exits 1. Only the writer classes are
+loaded (their modules import no format library at the top), never botocore.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import RegistryError
 from .base import Writer
@@ -33,18 +33,31 @@ _BUILT_IN_MODULE = re.compile(r"codeartifact_refresher\.writers\.[A-Za-z_][A-Za-
 _HERE = Path(__file__).resolve().parent
 
 
-def _package(ep: Any) -> str:
+class EntryPoint(Protocol):
+    """What the registry needs of an entry point (``importlib.metadata``'s; its ``dist`` is read
+    when there is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+    def load(self) -> Any: ...  # whatever the plugin's module holds under that name
+
+
+def _package(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.name if dist is not None else "an unknown package"
 
 
-def _location(ep: Any) -> str:
+def _location(ep: EntryPoint) -> str:
     """Where the distribution that declares ``ep`` is installed (its metadata's directory)."""
     locate = getattr(getattr(ep, "dist", None), "locate_file", None)
     return str(locate("")) if locate is not None else "an unknown location"
 
 
-def _installed() -> list[Any]:
+def _installed() -> list[EntryPoint]:
     """The group's entry points of every installed distribution, duplicates of a name included."""
     return [ep for dist in metadata.distributions() for ep in dist.entry_points if ep.group == GROUP]
 
@@ -62,13 +75,13 @@ def is_built_in(value: str) -> bool:
     return spec is not None and spec.origin is not None and Path(spec.origin).resolve().parent == _HERE
 
 
-def _describe(ep: Any) -> str:
+def _describe(ep: EntryPoint) -> str:
     built_in = ", built in" if is_built_in(ep.value) else ""
     return f"{_package(ep)} at {_location(ep)} ({ep.value}{built_in})"
 
 
-def _by_name(entry_points: Iterable[Any]) -> dict[str, Any]:
-    by_name: dict[str, Any] = {}
+def _by_name(entry_points: Iterable[EntryPoint]) -> dict[str, EntryPoint]:
+    by_name: dict[str, EntryPoint] = {}
     for ep in entry_points:
         other = by_name.get(ep.name)
         if other is not None and other.value.replace(" ", "") != ep.value.replace(" ", ""):
@@ -81,7 +94,7 @@ def _by_name(entry_points: Iterable[Any]) -> dict[str, Any]:
 
 
 class Registry:
-    def __init__(self, entry_points: Iterable[Any] | None = None) -> None:
+    def __init__(self, entry_points: Iterable[EntryPoint] | None = None) -> None:
         self._entry_points = _by_name(_installed() if entry_points is None else entry_points)
         self._classes: dict[str, type[Writer[Any]]] = {}
 
