@@ -60,21 +60,16 @@ def search_path(path: str | None = None) -> str:
 
 
 @functools.cache
-def _fresh_home() -> str:
-    """An empty HOME, as a fresh CI runner or container has, for probes of tests that give none."""
-    return tempfile.mkdtemp(prefix="fresh-home-")
-
-
-def _probe_env(env: Mapping[str, str] | None) -> dict[str, str]:
+def _problem(found: str, name: str, env: tuple[tuple[str, str], ...] | None) -> str | None:
+    """Why the client at ``found`` cannot run in ``env`` (None: this environment with a new, empty
+    HOME, as a fresh CI runner or container has), in one line; None when it runs."""
     if env is not None:
-        return dict(env)
-    return {**os.environ, "HOME": _fresh_home(), "PATH": search_path()}
+        return _probe(found, name, dict(env))
+    with tempfile.TemporaryDirectory(prefix="fresh-home-") as home:
+        return _probe(found, name, {**os.environ, "HOME": home, "PATH": search_path()})
 
 
-@functools.cache
-def _problem(found: str, name: str, env: tuple[tuple[str, str], ...]) -> str | None:
-    """Why the client at ``found`` cannot run in ``env`` (None: it runs), in one line."""
-    environ = dict(env)
+def _probe(found: str, name: str, environ: dict[str, str]) -> str | None:
     for command in PROBES.get(name, ((name, "--version"),)):
         program = found if command[0] == name else shutil.which(command[0], path=environ.get("PATH", os.defpath))
         if program is None:
@@ -110,7 +105,7 @@ def tool(name: str, env: Mapping[str, str] | None = None) -> str:
     if not found:
         _give_up(f"{name} is not installed: run .ci/install-clients (it installs every client the tests use)")
         raise AssertionError("unreachable")  # pytest.skip and pytest.fail raise
-    problem = _problem(found, name, tuple(sorted(_probe_env(env).items())))
+    problem = _problem(found, name, None if env is None else tuple(sorted(env.items())))
     if problem:
         _give_up(f"{name} is installed ({found}) but cannot run here: {problem}")
     return found
