@@ -13,6 +13,7 @@ import pytest
 
 from codeartifact_refresher.testing import StandIn
 
+from . import platforms
 from .clocks import Clocks
 
 LEAKY_PREFIXES = (
@@ -52,10 +53,12 @@ LEAKY_NAMES = (
 
 def pytest_collection_modifyitems(items) -> None:
     """Tests that measure real time run in one xdist group, one after another, so that a parallel
-    run cannot starve them of the CPU they time."""
+    run cannot starve them of the CPU they time. Tests that only hold on Linux skip elsewhere, each
+    with its reason (:mod:`tests.platforms`)."""
     for item in items:
         if item.get_closest_marker("timing"):
             item.add_marker(pytest.mark.xdist_group("timing"))
+    platforms.skip_where_not_linux(items)
 
 
 @pytest.fixture(autouse=True)

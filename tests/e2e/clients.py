@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 
 from ..conftest import LEAKY_PREFIXES
+from .tools import search_path
 
 TIMEOUT = 180
 
 
 def client_env(home: Path, **extra: str) -> dict:
-    """Only the temporary HOME's configs count: no PIP_FIND_LINKS, no machine pip.conf, no npm nags."""
+    """Only the temporary HOME's configs count: no PIP_FIND_LINKS, no machine pip.conf, no npm nags;
+    ``.clients/bin`` first on PATH, so a client finds the helpers installed beside it (cargo its rustc)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(LEAKY_PREFIXES)}
     env.update(
         HOME=str(home),
+        PATH=search_path(),
         PIP_CONFIG_FILE=str(home / ".config" / "pip" / "pip.conf"),
         PIP_NO_INPUT="1",
         PIP_DISABLE_PIP_VERSION_CHECK="1",

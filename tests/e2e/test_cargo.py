@@ -16,7 +16,7 @@ from codeartifact_refresher.testing.writer_contract import is_subsequence
 from ..conftest import write_config
 from .clients import client_env as base_env
 from .clients import refresher, run
-from .tools import search_path, tool
+from .tools import tool
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,6 @@ def cargo_env(home: Path, cargo_home: Path) -> dict:
         CARGO_REGISTRIES_CRATES_IO_PROTOCOL="sparse",
         CARGO_HTTP_TIMEOUT="20",
     )
-    env["PATH"] = search_path()  # .clients/bin's rustc (Debian's, beside its cargo) before a rustup shim
     for name in [n for n in env if n.startswith("CARGO_") and n.endswith(("_TOKEN", "_CREDENTIAL_PROVIDER"))]:
         del env[name]
     env.pop("CARGO_NET_OFFLINE", None)
@@ -64,7 +63,8 @@ def cargo(home: Path, project: Path, cache: str, *args: str):
     cargo_home.mkdir(exist_ok=True)
     for name in ("config.toml", "credentials.toml"):
         (cargo_home / name).write_bytes((home / ".cargo" / name).read_bytes())
-    return run([tool("cargo"), *args], cargo_env(home, cargo_home), cwd=project)
+    env = cargo_env(home, cargo_home)  # .clients/bin's rustc (Debian's, beside its cargo) before a rustup shim
+    return run([tool("cargo", env), *args], env, cwd=project)
 
 
 @pytest.fixture

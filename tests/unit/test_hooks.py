@@ -3,6 +3,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -166,6 +167,10 @@ def test_a_hook_that_leaves_a_service_running_is_done_and_the_service_lives(stan
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not): /proc on Linux, ``ps`` where there is no /proc (macOS)."""
+    if not os.path.isdir("/proc/self"):
+        done = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, timeout=30)
+        return done.returncode == 0 and done.stdout.strip()[:1] not in ("", "Z")
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")

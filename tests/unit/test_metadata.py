@@ -33,6 +33,13 @@ def built_in_writers() -> list[str]:
     return sorted(ep.name for ep in eps if ep.dist is not None and ep.dist.name == "codeartifact-refresher")
 
 
+def test_the_keywords_name_every_tool_a_built_in_writer_serves(project):
+    """Every writer but the generic files (env, token, template) is a tool a user may search for."""
+    keywords = {k.lower() for k in project["keywords"]}
+    tools = [w for w in built_in_writers() if w not in ("env", "token", "template")]
+    assert [w for w in tools if SPELLED.get(w, w).lower() not in keywords] == []
+
+
 @pytest.mark.parametrize("where", ["pyproject description", "--help description"])
 def test_every_built_in_writer_is_named(project, where):
     text = project["description"] if where == "pyproject description" else cli.DESCRIPTION

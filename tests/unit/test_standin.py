@@ -190,3 +190,18 @@ def test_an_injected_error_carries_its_message_to_botocore(standin):
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         _client(standin, "sts").get_caller_identity()
     assert raised.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+def test_the_docstring_names_every_format_served_and_the_ones_only_looked_up():
+    """Its formats come from the code: a ``serve_FORMAT`` method each, the rest of
+    ``testing.__main__.FORMATS`` answering endpoint lookups only."""
+    from codeartifact_refresher.testing import __main__ as standin_main
+    from codeartifact_refresher.testing import standin as standin_module
+    from codeartifact_refresher.testing.repository import Repository
+
+    served = {name.removeprefix("serve_") for name in dir(Repository) if name.startswith("serve_")}
+    doc = " ".join((standin_module.__doc__ or "").split())
+    assert served == {"pypi", "npm", "maven", "cargo", "ruby"}
+    assert all(f"for ``{fmt}``" in doc for fmt in served), doc
+    lookups_only = [fmt for fmt in standin_main.FORMATS if fmt not in served]
+    assert f"({', '.join(f'``{fmt}``' for fmt in lookups_only)}) answers endpoint lookups" in doc

@@ -1,8 +1,8 @@
 """Parsing the config file: YAML in, :mod:`.model`'s frozen dataclasses out.
 
 A *config* lists *domains*; each domain has the AWS settings to get its token and a list of
-*targets*; a target names a *writer* (``pip``, ``npm``, ``twine``, or a plugin's), the
-*repository* whose endpoint it needs, where it writes (at most one key of the output family,
+*targets*; a target names a *writer* (a built-in one, as ``writers`` lists them, or a plugin's),
+the *repository* whose endpoint it needs, where it writes (at most one key of the output family,
 :mod:`..outputs.kinds`: ``path:`` for a file; none, the writer's default file) and the writer's own
 options. ``defaults`` supplies any domain setting for every domain. A domain's
 *timing* (``refresh_at``, ``jitter``: fractions of the token's lifetime) says when the daemon

@@ -20,13 +20,11 @@ from ..writers import options
 from ..writers.base import Writer
 from ..writers.registry import Registry
 
-PACKAGE = "codeartifact-refresher"
-
 
 def built_in(registry: Registry | None = None) -> dict[str, type[Writer]]:
-    """Every writer class this package itself declares, by entry-point name."""
+    """Every built-in writer class (loaded from this installation's files), by entry-point name."""
     registry = registry or Registry()
-    return {name: registry.get(name) for name in registry.names() if registry.origin(name) == PACKAGE}
+    return {name: registry.get(name) for name in registry.names() if registry.built_in(name)}
 
 
 def regenerate(schema: dict[str, Any], writers: dict[str, type[Writer]]) -> dict[str, Any]:

@@ -4,10 +4,12 @@ It speaks the control-plane calls the refresher makes the way botocore sends the
 requests; JSON errors named by ``x-amzn-ErrorType``): ``GetAuthorizationToken``,
 ``GetRepositoryEndpoint`` and ``ListRepositoriesInDomain``, and STS's ``GetCallerIdentity`` (the
 query protocol, XML; point botocore at it with ``AWS_ENDPOINT_URL_STS``). It serves every
-repository to clients holding a *live* token: PEP 503 pages, wheel downloads and twine uploads
-for ``pypi``; packuments and tarballs for ``npm``; the Maven 2 layout for ``maven``; a sparse
-index and crates for ``cargo``; the compact index, gems and pushes for ``ruby``. A token lives ``token_lifetime`` seconds by the stand-in's ``clock``, which tests may
-replace to make tokens lapse without waiting. ``inject`` makes the next calls fail (throttling,
+repository to clients holding a *live* token, in each format's own protocol: for ``pypi``,
+PEP 503 pages, wheel downloads and twine uploads; for ``npm``, packuments and tarballs; for
+``maven``, the Maven 2 layout; for ``cargo``, a sparse index and crates; for ``ruby``, the compact
+index, gems and pushes. A repository of another format (``nuget``, ``swift``, ``generic``) answers
+endpoint lookups and serves nothing. A token lives ``token_lifetime`` seconds by the stand-in's
+``clock``, which tests may replace to make tokens lapse without waiting. ``inject`` makes the next calls fail (throttling,
 server errors, ...); ``calls`` counts every operation served.
 
 Repository endpoints look like ``http://127.0.0.1:PORT/{domain}-{owner}/{format}/{repo}/``:

@@ -91,8 +91,8 @@ class Credentials:
     @property
     def host(self) -> str:
         """The endpoint's host as clients compare and look it up (:func:`.urls.host`): lower-case,
-        IDNA-encoded, without a default port."""
-        return urls.host(self.endpoint)
+        IDNA-encoded, without a default port. A host name UTS 46 refuses raises a writer error."""
+        return urls.host(self.endpoint, strict=True)
 
     @property
     def path(self) -> str:

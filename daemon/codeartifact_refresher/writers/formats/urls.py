@@ -3,8 +3,8 @@ them, and the credentials a URL's userinfo holds.
 
 A URL's *host* here is its host and port spelled the way WHATWG URL parsers (npm's ``new URL``,
 which builds the ``//host/path/:_authToken`` keys npm looks up) and HTTP clients treat them: the
-name lower-cased and IDNA-encoded, an IPv6 address in brackets and canonical form, and the port
-left out when it is the scheme's default. Two URLs are at the same *location* when their schemes (case-insensitive),
+name lower-cased and IDNA-encoded (UTS 46, non-transitional), an IPv6 address in brackets and
+canonical form, and the port left out when it is the scheme's default. Two URLs are at the same *location* when their schemes (case-insensitive),
 hosts and paths (without trailing slashes) agree; userinfo, query and fragment do not count, so a
 URL holding an old token is at the same location as one holding the new one.
 
@@ -20,19 +20,36 @@ import ipaddress
 from urllib.parse import SplitResult, urlsplit
 
 from ... import redaction
+from ...errors import WriterError
 
 #: the ports a URL may leave out, by scheme
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def host_name(name: str) -> str:
-    """A host name (or ``name:port`` text, the port kept as written) lower-cased and IDNA-encoded."""
+class HostNameError(WriterError):
+    """A host name that UTS 46 cannot encode: no client reaches it by that spelling."""
+
+
+def host_name(name: str, strict: bool = False) -> str:
+    """A host name (or ``name:port`` text, the port kept as written) lower-cased and encoded as the
+    clients encode it: UTS 46, non-transitional (the ``idna`` package, as requests and so pip do;
+    WHATWG URL, so npm, agrees), so ``straße.de`` is ``xn--strae-oqa.de``, not IDNA 2003's
+    ``strasse.de``. A name UTS 46 refuses raises :class:`HostNameError` when ``strict``, else it
+    is kept as written (a foreign entry's host, compared with ours, never matches then)."""
     name = name.lower()
     if name.isascii():
         return name
+    import idna  # only for a non-ASCII name
+
+    label, colon, port = name.rpartition(":") if name.rpartition(":")[2].isdigit() else (name, "", "")
     try:
-        return name.encode("idna").decode("ascii")
-    except UnicodeError:  # not a name IDNA can encode: no client can reach it by this spelling either
+        return idna.encode(label, uts46=True, transitional=False).decode("ascii") + colon + port
+    except idna.IDNAError as e:  # InvalidCodepoint is one
+        if strict:
+            raise HostNameError(
+                f"the host name {name!r} is not a valid international domain name (UTS 46: {e}); "
+                "pip refuses it too: configure its ASCII (xn--) form"
+            ) from None
         return name
 
 
@@ -44,21 +61,22 @@ def _ipv6(address: str) -> str:
         return f"[{address}]"
 
 
-def _host(parts: SplitResult) -> str:
+def _host(parts: SplitResult, strict: bool = False) -> str:
     name = parts.hostname or ""
-    name = _ipv6(name) if ":" in name else host_name(name)
+    name = _ipv6(name) if ":" in name else host_name(name, strict)
     try:
         port = parts.port
     except ValueError:  # an out-of-range or non-numeric port: keep what was written
-        return host_name(parts.netloc.rpartition("@")[2])
+        return host_name(parts.netloc.rpartition("@")[2], strict)
     if port is None or port == DEFAULT_PORTS.get(parts.scheme.lower()):
         return name
     return f"{name}:{port}"
 
 
-def host(url: str) -> str:
-    """The URL's host as clients compare it (see the module doc): ``HOST.Example:443`` is ``host.example``."""
-    return _host(urlsplit(url))
+def host(url: str, strict: bool = False) -> str:
+    """The URL's host as clients compare it (see the module doc): ``HOST.Example:443`` is ``host.example``.
+    ``strict``: a host name UTS 46 refuses raises :class:`HostNameError` (see :func:`host_name`)."""
+    return _host(urlsplit(url), strict)
 
 
 def location(url: str) -> tuple[str, str, str]:
