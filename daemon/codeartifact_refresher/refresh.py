@@ -18,6 +18,7 @@ import difflib
 import functools
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,7 +90,7 @@ class Gate:
         self.hooks, self._hook_grace = hooks.Running(), hook_grace
 
     @contextlib.contextmanager
-    def hold(self):
+    def hold(self) -> Iterator[None]:
         with self._cond:
             if self._closed:
                 raise Stopping
@@ -242,7 +243,15 @@ def _refresh_target(
     return result
 
 
-def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetResult:
+def _apply(
+    domain: Domain,
+    target: Target,
+    token: Token,
+    endpoints: EndpointLookup,
+    registry: Registry,
+    dry_run: bool,
+    gate: Gate,
+) -> TargetResult:
     writer = registry.get(target.writer)(**dict(target.options))
     endpoint = endpoints.get(target.repository, writer.repository_format())
     owner, region = endpoint_account_and_region(endpoint, domain.domain)
@@ -282,7 +291,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
     return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED, endpoint=endpoint)
 
 
-def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
+def redacted_diff(before: Snapshot, after: Snapshot, secrets: Iterable[str]) -> str:
     """A unified diff of one output (and a line for a mode change) with every secret redacted:
     each of ``secrets`` (the token, and what the writer's ``find_secrets`` found in either text;
     a value over several lines, line by line) and, whatever the format, the userinfo of every URL."""
