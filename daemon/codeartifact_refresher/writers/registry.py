@@ -8,7 +8,9 @@ only matters to configs that name it, and then the error names its module.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from importlib import metadata
+from typing import Any, Protocol
 
 from ..errors import RegistryError
 from .base import Writer
@@ -16,16 +18,29 @@ from .base import Writer
 GROUP = "codeartifact_refresher.writers"
 
 
-def _package(ep) -> str:
+class EntryPoint(Protocol):
+    """What the registry reads of an entry point: :class:`importlib.metadata.EntryPoint`'s
+    ``name``, ``value`` and ``load()`` (and its ``dist``, when it has one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+    def load(self) -> Any: ...
+
+
+def _package(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.name if dist is not None else "an unknown package"
 
 
 class Registry:
-    def __init__(self, entry_points=None) -> None:
+    def __init__(self, entry_points: Iterable[EntryPoint] | None = None) -> None:
         if entry_points is None:
             entry_points = metadata.entry_points(group=GROUP)
-        by_name: dict = {}
+        by_name: dict[str, EntryPoint] = {}
         for ep in entry_points:
             other = by_name.get(ep.name)
             if other is not None and _package(other) != _package(ep):
@@ -35,7 +50,7 @@ class Registry:
                 )
             by_name[ep.name] = ep
         self._entry_points = dict(sorted(by_name.items()))
-        self._classes: dict[str, type[Writer]] = {}
+        self._classes: dict[str, type[Writer[Any]]] = {}  # Any: each plugin has its own Options
 
     def names(self) -> list[str]:
         return list(self._entry_points)
@@ -49,7 +64,7 @@ class Registry:
         dist = getattr(self._entry_points[name], "dist", None)
         return str(dist.version) if dist is not None else ""
 
-    def get(self, name: str) -> type[Writer]:
+    def get(self, name: str) -> type[Writer[Any]]:
         if name in self._classes:
             return self._classes[name]
         ep = self._entry_points.get(name)
