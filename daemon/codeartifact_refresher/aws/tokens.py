@@ -20,13 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..config import Domain
 from ..errors import AwsError, CredentialsError, NotFoundError, TransientError
 from . import session as sessions
 from .advice import PERMISSIONS, call
 from .endpoints import MAX_AGE, Endpoint, EndpointLookup, plausible, state_key, valid_endpoint
+from .protocols import CodeArtifactClient, Service, Session, StsClient
 
 LISTED_PAGES = 20  # pages of ListRepositoriesInDomain read (a domain holds up to 1,000 repositories)
 
@@ -35,6 +36,8 @@ __all__ = ["PERMISSIONS", "Clients", "Token", "utc_clock", "utcnow", "valid_toke
 
 TOKEN_MAX = 16384  # characters; a real token is about 1,200
 _TOKEN = re.compile(r"[A-Za-z0-9_\-.=]+")  # base64url, with JWE's "." separators and "=" padding
+SessionKey = tuple[str | None, str | None, str | None, str | None]  # Domain.session_key
+EndpointKey = tuple[SessionKey, str, str | None, str | None, str]  # (session, domain, owner, type, key)
 
 
 def valid_token(value: object) -> bool:
@@ -81,13 +84,13 @@ class Clients:
         self.connections = connections  # per client: as many as domains refreshed at once
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self.timeouts = timeouts  # (connect, read) seconds per try
-        self._sessions: dict[tuple, Any] = {}
-        self._clients: dict[tuple, Any] = {}
-        self._endpoints: dict[tuple, Endpoint] = {}
+        self._sessions: dict[SessionKey, Session] = {}
+        self._clients: dict[tuple[SessionKey, Service], CodeArtifactClient | StsClient] = {}
+        self._endpoints: dict[EndpointKey, Endpoint] = {}
         self._executor: ThreadPoolExecutor | None = None  # endpoint lookups, beside the token calls
         self._lock = threading.Lock()
 
-    def session(self, domain: Domain) -> Any:
+    def session(self, domain: Domain) -> Session:
         """The botocore session for ``domain``'s AWS settings, built once it finds credentials.
 
         One that found none is used for this call (which then fails with the advice) and not
@@ -102,11 +105,17 @@ class Clients:
                     self._sessions[domain.session_key] = session
             return session
 
-    def _build_session(self, domain: Domain) -> tuple[Any, bool]:
+    def _build_session(self, domain: Domain) -> tuple[Session, bool]:
         session = sessions.build_session(domain, self)
         return session, session.get_credentials() is not None
 
-    def client(self, domain: Domain, service: str = "codeartifact") -> Any:
+    @overload
+    def client(self, domain: Domain, service: Literal["codeartifact"] = "codeartifact") -> CodeArtifactClient: ...
+
+    @overload
+    def client(self, domain: Domain, service: Literal["sts"]) -> StsClient: ...
+
+    def client(self, domain: Domain, service: Service = "codeartifact") -> CodeArtifactClient | StsClient:
         """The ``service`` client (``codeartifact`` or ``sts``) of ``domain``'s session, built once
         and kept with its session (never one of a session without credentials)."""
         key = (domain.session_key, service)
@@ -219,7 +228,7 @@ class Clients:
                 del self._endpoints[key]
 
     @staticmethod
-    def _endpoint_key(domain: Domain, key: str) -> tuple:
+    def _endpoint_key(domain: Domain, key: str) -> EndpointKey:
         return (domain.session_key, domain.domain, domain.owner, domain.endpoint_type, key)
 
     def _pool(self) -> ThreadPoolExecutor:
