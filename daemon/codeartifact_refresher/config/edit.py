@@ -89,7 +89,7 @@ def _last_index(node: Any) -> int:
     while isinstance(node.value, list) and node.value:
         last = node.value[-1]
         node = last[1] if isinstance(last, tuple) else last
-    return max(node.start_mark.index, node.end_mark.index - 1)
+    return max(int(node.start_mark.index), int(node.end_mark.index) - 1)
 
 
 def _item_lines(values: Settings, dash: int) -> list[str]:

@@ -23,13 +23,13 @@ from ..writers.registry import Registry
 PACKAGE = "codeartifact-refresher"
 
 
-def built_in(registry: Registry | None = None) -> dict[str, type[Writer]]:
+def built_in(registry: Registry | None = None) -> dict[str, type[Writer[Any]]]:
     """Every writer class this package itself declares, by entry-point name."""
     registry = registry or Registry()
     return {name: registry.get(name) for name in registry.names() if registry.origin(name) == PACKAGE}
 
 
-def regenerate(schema: dict[str, Any], writers: dict[str, type[Writer]]) -> dict[str, Any]:
+def regenerate(schema: dict[str, Any], writers: dict[str, type[Writer[Any]]]) -> dict[str, Any]:
     """``schema`` with its writer parts made from ``writers``."""
     schema = copy.deepcopy(schema)
     defs = schema["$defs"]
