@@ -31,9 +31,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import output as hook_output
+
+if TYPE_CHECKING:
+    from ..config import Domain, Target
 
 logger = logging.getLogger(__name__)
 PREFIX = "CODEARTIFACT_REFRESHER_"
@@ -45,7 +50,7 @@ Argv = tuple[str, ...]
 Jobs = dict[Argv, list[str]]  # hook -> the files it is told about, in the order they run
 
 
-def environment(domain, expires_at, paths: Iterable) -> dict:
+def environment(domain: Domain, expires_at: datetime | None, paths: Iterable[str | Path]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -79,7 +84,7 @@ def _short(arg: str) -> str:
     return ".../" + arg.rstrip("/").rsplit("/", 1)[-1]
 
 
-def jobs(domain, changed: Iterable, pending: Jobs) -> Jobs:
+def jobs(domain: Domain, changed: Iterable[Target], pending: Jobs) -> Jobs:
     """Each changed target's hook, then the domain's, then those ``pending``: each command once,
     told about every file it is run for."""
     changed = list(changed)
@@ -101,18 +106,18 @@ class Pending:
         self._lock = threading.Lock()
         self._owed: dict[str, Jobs] = {}  # domain key -> jobs
 
-    def take(self, domain) -> Jobs:
+    def take(self, domain: Domain) -> Jobs:
         """The jobs ``domain`` owes (forgotten here), leaving out hooks its config no longer has."""
         with self._lock:
             owed: Jobs = self._owed.pop(domain.key, {})
         configured = {domain.on_change, *(t.on_change for t in domain.targets)}
         return {argv: paths for argv, paths in owed.items() if argv in configured}
 
-    def owe(self, domain, argv: Argv, paths: list[str]) -> None:
+    def owe(self, domain: Domain, argv: Argv, paths: list[str]) -> None:
         with self._lock:
             self._owed.setdefault(domain.key, {})[argv] = list(paths)
 
-    def owed(self, domain) -> Jobs:
+    def owed(self, domain: Domain) -> Jobs:
         with self._lock:
             return dict(self._owed.get(domain.key, {}))
 
@@ -122,11 +127,11 @@ class Running:
 
     def __init__(self) -> None:
         self._lock, self.stopped = threading.Lock(), False
-        self._procs: set[subprocess.Popen] = set()
+        self._procs: set[subprocess.Popen[bytes]] = set()
 
     def start(
-        self, argv: Argv, env: dict, program: str | None = None
-    ) -> tuple[subprocess.Popen, hook_output.Reader] | None:
+        self, argv: Argv, env: Mapping[str, str], program: str | None = None
+    ) -> tuple[subprocess.Popen[bytes], hook_output.Reader] | None:
         """Start a hook (from ``program``, the file found for ``argv[0]``, when given); None when
         stopping. Raises OSError when it cannot start."""
         with self._lock:
@@ -152,7 +157,7 @@ class Running:
             self._procs.add(proc)
         return proc, hook_output.Reader(read)
 
-    def done(self, proc: subprocess.Popen) -> None:
+    def done(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._procs.discard(proc)
 
@@ -170,7 +175,14 @@ class Running:
                 _signal_group(proc, signal.SIGKILL)
 
 
-def run(argv: Argv, timeout: float, env: dict, label: str, running: Running, finders=()) -> str | None:
+def run(
+    argv: Argv,
+    timeout: float,
+    env: Mapping[str, str],
+    label: str,
+    running: Running,
+    finders: Iterable[hook_output.SecretFinder] = (),
+) -> str | None:
     """Run one hook; None when it succeeded, else one line that names it, says how it failed and
     shows its last output line (redacted, with ``finders`` too), as logged after ``label``. Never
     raises for the hook's own failure."""
@@ -220,7 +232,7 @@ def checked_program(name: str, env: Mapping[str, str]) -> tuple[str | None, str 
     return found, f"its program {found}{where} {trust.program_refusal(problem, os.geteuid())}"
 
 
-def _last(reader: hook_output.Reader, finders) -> str:
+def _last(reader: hook_output.Reader, finders: Iterable[hook_output.SecretFinder]) -> str:
     """': ' and the last line the hook printed, or nothing."""
     if not reader.finish(DRAIN):
         reader.linger()
@@ -233,7 +245,7 @@ def _failed(label: str, message: str) -> str:
     return message
 
 
-def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
     if proc.returncode is not None:
         return
     try:
