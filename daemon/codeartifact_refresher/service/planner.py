@@ -106,7 +106,7 @@ def retry_delay(failures: int, retryable: bool, rng: Uniform = random, cap: floa
     """
     if not retryable:
         return RETRY_CAP * rng.uniform(0.8, 1.0)
-    ceiling = min(cap, RETRY_FIRST * 2 ** max(0, failures - 1))
+    ceiling: float = min(cap, RETRY_FIRST * 2 ** max(0, failures - 1))
     return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
 
 

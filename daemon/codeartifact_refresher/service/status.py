@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..platform.accounts import group_name, user_name
@@ -61,7 +62,7 @@ def _readers(st: os.stat_result, search: bool = False) -> str:
     return f"{owner} (its owner; mode {mode:04o}){members} and root"
 
 
-def _daemon(state: State) -> dict:
+def _daemon(state: State) -> dict[str, Any]:
     info = dict(state.daemon)
     pid = info.get("pid")
     alive = False
@@ -77,7 +78,7 @@ def _daemon(state: State) -> dict:
     return info
 
 
-def report(config: Config, state: State, now: float) -> dict:
+def report(config: Config, state: State, now: float) -> dict[str, Any]:
     entries = [state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner) for d in config.domains]
     assessment = Assessment.of(entries, now)
     domains = []
@@ -109,7 +110,7 @@ def report(config: Config, state: State, now: float) -> dict:
     return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": _daemon(state), "domains": domains}
 
 
-def table(data: dict, now: float) -> str:
+def table(data: dict[str, Any], now: float) -> str:
     daemon = data["daemon"]
     if daemon.get("running"):
         health = f", health on http://{daemon['health']}/healthz" if daemon.get("health") else ""
