@@ -25,14 +25,16 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import FileBusyError, TargetError, UnsafeFileError
 from ..platform import linux
 from .locks import locked as locked  # handed on: files.locked is the lock update takes
-from .owners import check_recipient, keep_owner
+from .owners import check_recipient as check_recipient  # handed on: FileOutput.preview checks with it
+from .owners import keep_owner
 
 DEFAULT_MODE = 0o600
 BOM = "\ufeff"
@@ -168,7 +170,7 @@ def update(
     render: Callable[[str | None], str],
     wanted: int = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
-    guard=contextlib.nullcontext,
+    guard: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
     bom_breaks: str = "",
 ) -> bool:
     """Rewrite ``path`` as ``render(its text)`` under our lock on its directory; True if it changed.
@@ -184,7 +186,7 @@ def update_current(
     render: Callable[[Current], str],
     wanted: int = DEFAULT_MODE,
     follow_symlinks: bool | None = None,
-    guard=contextlib.nullcontext,
+    guard: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
     bom_breaks: str = "",
 ) -> bool:
     """:func:`update`, with ``render`` given the file as read (:class:`Current`: its owner too), for
@@ -289,7 +291,7 @@ def _swap(tmp: Path, path: Path, current: Current) -> bool:
 
 
 @contextlib.contextmanager
-def _old_file(current: Current):
+def _old_file(current: Current) -> Iterator[int | None]:
     """The file about to be replaced, open, once it is checked to hold what ``current`` read."""
     try:
         fd = os.open(current.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
