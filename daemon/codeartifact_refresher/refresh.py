@@ -174,7 +174,7 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     for target in domain.targets:
         try:
             needs.append((target.repository, registry.get(target.writer)(**dict(target.options)).repository_format()))
-        except Exception:  # a plugin's constructor may fail in any way
+        except Exception:  # noqa: S112 - a plugin's constructor may fail in any way
             continue  # the target fails on its own, with this error, when it is applied
     return needs
 
@@ -207,7 +207,7 @@ def _secret_finders(domain: Domain, registry: Registry) -> list[hook_output.Secr
     for target in domain.targets:
         try:
             writer = registry.get(target.writer)(**dict(target.options))
-        except Exception:  # the target failed on its own already
+        except Exception:  # noqa: S112 - the target failed on its own already
             continue
         finders.extend(functools.partial(writer.find_file_secrets, role) for role in writer.roles())
     return finders

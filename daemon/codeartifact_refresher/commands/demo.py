@@ -97,7 +97,8 @@ def pip_install(home: Path, secrets: Iterable[str] = ()) -> bool:
         print("    pip is not installed here (nor bundled with this Python): install it to see this step")
         return False
     cmd = [*pip, "install", "--no-cache-dir", "--no-deps", "--target", str(target), DEMO_NAME]
-    done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)
+    # argv: this Python and its pip, the pip wheel ensurepip bundles, or the pip on PATH; no input
+    done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)  # noqa: S603
     lines = (done.stdout + done.stderr).strip().splitlines()
     said = [line for line in lines if line.startswith(("Successfully", "ERROR"))] or lines[-1:]
     print(f"    $ pip install {DEMO_NAME}  ->  exit {done.returncode}: {log.redact(said[-1] if said else '', secrets)}")

@@ -96,7 +96,7 @@ def _item_lines(values: Settings, dash: int) -> list[str]:
     """A block mapping as a list item: ``- key: value`` then the keys under it."""
     pad = " " * (dash + 2)
     lines = [f"{pad}{key}: {scalar(value)}" for key, value in values.items()]
-    return [" " * dash + "- " + lines[0].lstrip()] + lines[1:]
+    return [" " * dash + "- " + lines[0].lstrip(), *lines[1:]]
 
 
 def _domain_lines(domain: Settings, target: Settings, dash: int) -> list[str]:

@@ -62,7 +62,7 @@ DOMAIN_SETTINGS = (
     "on_change",
     "hook_timeout",
 )
-DOMAIN_KEYS = ("domain", "targets") + DOMAIN_SETTINGS
+DOMAIN_KEYS = ("domain", "targets", *DOMAIN_SETTINGS)
 COMMON_TARGET_KEYS = ("writer", "repository", "path", "follow_symlinks", "mode", "on_change")
 TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
 

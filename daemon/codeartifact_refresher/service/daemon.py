@@ -83,7 +83,7 @@ class Daemon:
         health_factory: Callable[..., HealthServer] | None = None,
     ) -> None:
         self.config, self.state, self.registry, self.loader = config, state, registry, loader
-        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()
+        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()  # noqa: S311 - jitter
         if clients is None:
             from ..aws.tokens import Clients, utc_clock
 

@@ -206,7 +206,7 @@ class Watch:
 
 def duration(seconds: float) -> str:
     """``3h 05m``, ``4m 10s``, ``7s``: how a person reads a span of time."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds >= 3600:
         return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
     if seconds >= 60:

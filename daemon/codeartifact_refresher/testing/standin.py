@@ -415,7 +415,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("HEAD")
 
     def _dispatch(self, method: str) -> None:
-        assert isinstance(self.server, _Server)
+        assert isinstance(self.server, _Server)  # noqa: S101 - narrows the type: only a _Server makes handlers
         standin = self.server.standin
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""

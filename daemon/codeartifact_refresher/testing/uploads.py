@@ -25,7 +25,7 @@ def parse_form(content_type: str, body: bytes) -> dict[str, str | tuple[str, byt
         if not isinstance(name, str):  # not a form field
             continue
         payload = part.get_payload(decode=True) or b""
-        assert isinstance(payload, bytes)  # decode=True on a non-multipart part gives bytes
+        assert isinstance(payload, bytes)  # noqa: S101 - decode=True on a non-multipart part gives bytes
         filename = part.get_filename()
         fields[name] = (filename, payload) if filename else payload.decode("utf-8", "replace")
     return fields
