@@ -1,6 +1,7 @@
 """The daemon's decisions, driven by hand: fake clocks, a scheduler that runs jobs when told,
 a notifier that records messages, and the real refresh path against the stand-in."""
 
+import itertools
 import json
 import os
 import random
@@ -205,7 +206,7 @@ def test_failures_back_off_and_keep_the_old_files(tmp_path, server, clocks, home
         delays.append(daemon.scheduler.pending[key] - clocks.wall())
         clocks.run(delays[-1])
     assert (home / ".npmrc").read_bytes() == before
-    assert delays[0] <= 1 and all(b > a for a, b in zip(delays, delays[1:], strict=False))
+    assert delays[0] <= 1 and all(b > a for a, b in itertools.pairwise(delays))
     assert daemon.state.get(daemon.domains[key]).failures == 6
     daemon.scheduler.run_due(daemon)  # the API answers again
     assert (home / ".npmrc").read_bytes() != before
@@ -450,7 +451,7 @@ UNWRITABLE_NPMRC = ALL_TARGETS.replace("npm-store\n", "npm-store\n        path: 
 
 
 @pytest.mark.parametrize(
-    "targets,fault,within,outcomes",
+    ("targets", "fault", "within", "outcomes"),
     [
         # cannot be mended soon: the long backoff, still not the token's time
         (UNWRITABLE_NPMRC, None, RETRY_CAP, ["failed", "written", "written"]),

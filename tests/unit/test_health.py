@@ -167,7 +167,7 @@ def test_a_silent_connection_is_closed_at_its_deadline():
 
 
 @pytest.mark.parametrize(
-    "request_bytes,status",
+    ("request_bytes", "status"),
     [
         (b"POST /healthz HTTP/1.1\r\n\r\n", 405),
         (b"nonsense\r\n\r\n", 400),

@@ -49,7 +49,7 @@ def test_time_already_spent_is_taken_off():
     assert refresh_delay(800, 900, 0.75, 0.0) == pytest.approx(575)
 
 
-@pytest.mark.parametrize("refresh_at,jitter", [(0.95, 0.25), (0.9, 0.2)])
+@pytest.mark.parametrize(("refresh_at", "jitter"), [(0.95, 0.25), (0.9, 0.2)])
 def test_the_refresh_always_comes_before_expiry(refresh_at, jitter):
     for seed in range(100):
         for lifetime in (2, 8, 60, 900, 43200):

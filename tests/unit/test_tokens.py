@@ -78,7 +78,7 @@ def test_useless_token_responses_are_transient_errors(response):
 
 
 @pytest.mark.parametrize(
-    "code,status,error,advice",
+    ("code", "status", "error", "advice"),
     [
         (
             "AccessDeniedException",
@@ -284,7 +284,7 @@ def test_credentials_refreshed_but_still_expired_say_so_as_the_aws_cli_does(stan
 
     monkeypatch.setattr(botocore.credentials.RefreshableCredentials, "get_frozen_credentials", still_expired)
     monkeypatch.setattr(botocore.credentials.Credentials, "get_frozen_credentials", still_expired)
-    with pytest.raises(CredentialsError, match="refreshed credentials are still expired .*check this machine's clock"):
+    with pytest.raises(CredentialsError, match=r"refreshed credentials are still expired .*check this machine's clock"):
         tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
 
 

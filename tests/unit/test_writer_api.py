@@ -147,7 +147,7 @@ def test_a_legacy_options_table_still_works_with_a_deprecation_warning(tmp_path)
 
         class Legacy(base.Writer):
             format = "generic"
-            options = {"word": (upper, "none")}
+            options = {"word": (upper, "none")}  # noqa: RUF012 - the legacy form this test keeps working
 
     assert Legacy(word="hi").word == "HI" and Legacy(word="hi").options.word == "HI"
     assert Legacy().word == "none"

@@ -142,7 +142,7 @@ def test_existing_source_and_credentials_are_updated_in_place_keeping_their_extr
     )
     out = Writer().render(text, Credentials(CREDS.endpoint, "a\"b'c&"))
     assert f"<add key='codeartifact' value='{CREDS.endpoint}v3/index.json' protocolVersion='3' />" in out
-    url, creds = nuget_reads(out)
+    _url, creds = nuget_reads(out)
     assert creds == {
         "password": ("ClearTextPassword", "a\"b'c&"),
         "username": ("username", "aws"),  # NuGet compares keys ignoring case: left as spelled
