@@ -36,7 +36,7 @@ def python_reads(text: str) -> tuple[dict, dict]:
     """(hosts, macros) as Python's netrc module reads ``text`` from a file (universal newlines)."""
     reader = pynetrc.netrc.__new__(pynetrc.netrc)
     reader.hosts, reader.macros = {}, {}
-    reader._parse("netrc", io.StringIO(text, newline=None), False)
+    reader._parse("netrc", io.StringIO(text, newline=None), False)  # type: ignore[attr-defined]  # private: not in typeshed
     return reader.hosts, reader.macros
 
 

@@ -1,5 +1,6 @@
 import random
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -127,7 +128,8 @@ def test_retries_are_spread_by_jitter_within_their_bounds(failures, retryable):
 
 def report(ok: bool, expires_in: float | None, retryable: bool = True) -> DomainReport:
     domain = Domain("acme", ())
-    targets = [] if ok else [TargetResult(None, FAILED, "cannot write", retryable=retryable)]
+    target = Target("pip", "store", Path("/nonexistent/pip.conf"))
+    targets = [] if ok else [TargetResult(target, FAILED, "cannot write", retryable=retryable)]
     expires_at = None if expires_in is None else datetime.fromtimestamp(NOW + expires_in, timezone.utc)
     return DomainReport(domain, expires_at, lifetime=expires_in, targets=targets, retryable=retryable)
 

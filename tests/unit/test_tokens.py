@@ -335,7 +335,8 @@ def test_the_sts_client_shares_the_session_and_not_the_codeartifact_endpoint(sta
     d = domain(owner=standin.account, endpoint_url="http://127.0.0.1:9")
     clients = tokens.Clients()
     sts = clients.client(d, "sts")
-    assert sts is clients.client(d, "sts") and sts is not clients.client(d)
+    codeartifact: object = clients.client(d)
+    assert sts is clients.client(d, "sts") and sts is not codeartifact
     assert sts.get_caller_identity()["Account"] == standin.account  # AWS_ENDPOINT_URL_STS, not endpoint_url
 
 

@@ -55,7 +55,7 @@ def nuget_reads(text: str, name: str = "codeartifact") -> tuple[str | None, dict
             sources.clear()
         elif item.tag == "add":
             sources[item.get("key", "").lower()] = item.get("value")
-    creds = {}
+    creds: dict[str, tuple[str | None, str | None]] = {}
     for item in root.find(f"packageSourceCredentials/{element_name(name)}") or []:
         key = item.get("key", "").lower()
         slot = "password" if key in ("password", "cleartextpassword") else key

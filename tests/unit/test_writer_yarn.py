@@ -30,7 +30,7 @@ enableTelemetry: false
 CREDS = Credentials(f"https://{HOST}/npm/store/", TOKEN_1)
 
 
-def yarn_registry(text: str, scope: str | None = None) -> tuple[str, str | None]:
+def yarn_registry(text: str, scope: str | None = None) -> tuple[str | None, str | None]:
     """(server, token) as Yarn's ``getScopeRegistry`` and ``getRegistryConfiguration`` find them."""
     data = yaml.safe_load(text) or {}
     server = (data.get("npmScopes") or {}).get(scope, {}).get("npmRegistryServer") if scope else None
