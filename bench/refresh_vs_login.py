@@ -3,7 +3,8 @@ tools and against a bare boto3 script doing the same three API calls and three f
 
 All three run as fresh processes against the same local stand-in, interleaved round by round;
 the report gives medians. The AWS CLI (v1, from PyPI) lives in bench/.venv because it pins a
-docutils that conflicts with twine; the script creates that venv on first use.
+docutils that conflicts with twine; the script creates that venv on first use, with boto3 for
+the bare script (codeartifact-refresher itself needs only botocore).
 
     python3 bench/refresh_vs_login.py [--rounds 15]
 """
@@ -45,10 +46,12 @@ for name, text in files.items():
 
 
 def aws_cli() -> Path:
-    aws = VENV / "bin" / "aws"
-    if not aws.exists():
+    """bench/.venv's ``aws``, installed with boto3 (for the bare script) on first use."""
+    aws, python = VENV / "bin" / "aws", VENV / "bin" / "python"
+    if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "awscli"], check=True)
+    if not aws.exists() or subprocess.run([python, "-c", "import boto3"], capture_output=True).returncode:
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "awscli", "boto3"], check=True)
     return aws
 
 
@@ -110,7 +113,7 @@ def main() -> None:
             for tool, repo in (("pip", "pypi-store"), ("npm", "npm-store"), ("twine", "pypi-store"))
         ]
         ours = [sys.executable, "-m", "codeartifact_refresher", "-q", "refresh", "--config", str(config)]
-        bare = [sys.executable, "-c", BARE_BOTO3, standin.url, standin.account, str(home)]
+        bare = [str(VENV / "bin" / "python"), "-c", BARE_BOTO3, standin.url, standin.account, str(home)]
         results: dict[str, list[float]] = {"aws login x3": [], "refresh": [], "bare boto3": []}
         timed(ours, env), timed(bare, env)  # warm the page cache once
         for _ in range(args.rounds):

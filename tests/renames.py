@@ -10,6 +10,8 @@ sense under one strategy says so with ``@only("exchange")`` and a docstring sayi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from codeartifact_refresher.platform import linux
@@ -29,7 +31,7 @@ def only(strategy: str):
 
 
 @pytest.fixture(params=STRATEGIES)
-def rename_strategy(request, monkeypatch) -> str:
+def rename_strategy(request, monkeypatch) -> Iterator[str]:
     strategy = request.param
     if strategy == "rename":
         monkeypatch.setattr(linux, "renameat2", lambda: None)

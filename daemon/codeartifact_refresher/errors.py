@@ -5,6 +5,8 @@ with a status; anything else that escapes is a bug and gets a traceback. No mess
 ever contains a token: callers pass names, paths and AWS error codes, never credentials.
 """
 
+import os
+
 
 class Error(Exception):
     """Root of every expected failure."""
@@ -16,13 +18,13 @@ class ConfigError(Error):
     Rendered as ``FILE:LINE: message`` so that editors and people can jump to the place.
     """
 
-    def __init__(self, message, path=None, line=None):
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None, line: int | None = None) -> None:
         self.message = message
         self.path = path
         self.line = line
         super().__init__(self.__str__())
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = ""
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "

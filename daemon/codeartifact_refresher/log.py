@@ -21,8 +21,9 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from typing import TextIO
 from urllib.parse import quote
 
 from . import redaction
@@ -46,7 +47,7 @@ def one_line(text: object, limit: int | None = MAX_LINE) -> str:
 
 
 @contextlib.contextmanager
-def secret(value: str):
+def secret(value: str) -> Iterator[None]:
     """Redact ``value`` (and its URL-quoted form) from every log line while the block runs."""
     forms = [f for f in {value, quote(value, safe="")} if f]
     with _lock:
@@ -102,7 +103,7 @@ class JsonFormatter(logging.Formatter):
 TEXT, TIMESTAMPED, JSON = "%(levelname)s %(message)s", "%(asctime)s %(levelname)s %(message)s", "json"
 
 
-def setup(level: int = logging.INFO, stream=None, fmt: str = TEXT) -> None:
+def setup(level: int = logging.INFO, stream: TextIO | None = None, fmt: str = TEXT) -> None:
     """Send our loggers' lines (and APScheduler's warnings) to ``stream``, redacted, in ``fmt``."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == JSON else RedactingFormatter(fmt))

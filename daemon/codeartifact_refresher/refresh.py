@@ -17,6 +17,7 @@ import difflib
 import functools
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -64,7 +65,7 @@ class Gate:
         self.hooks, self._hook_grace = hooks.Running(), hook_grace
 
     @contextlib.contextmanager
-    def hold(self):
+    def hold(self) -> Iterator[None]:
         with self._cond:
             if self._closed:
                 raise Stopping
@@ -148,7 +149,7 @@ def _needs(domain: Domain, registry: Registry) -> list[tuple[str, str]]:
     for target in domain.targets:
         try:
             needs.append((target.repository, _writer(target, registry).repository_format()))
-        except Exception:  # a plugin's writer may fail in any way
+        except Exception:  # noqa: S112 - a plugin's writer may fail in any way
             continue  # the target fails on its own, with this error, when it is applied
     return needs
 
@@ -186,7 +187,7 @@ def _secret_finders(domain: Domain, registry: Registry) -> list[hook_output.Secr
     for target in domain.targets:
         try:
             writer = _writer(target, registry)
-        except Exception:  # the target failed on its own already
+        except Exception:  # noqa: S112 - the target failed on its own already
             continue
         finders.extend(functools.partial(writer.find_file_secrets, role) for role in writer.roles())
     return finders
@@ -222,7 +223,15 @@ def _refresh_target(
     return result
 
 
-def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetResult:
+def _apply(
+    domain: Domain,
+    target: Target,
+    token: Token,
+    endpoints: EndpointLookup,
+    registry: Registry,
+    dry_run: bool,
+    gate: Gate,
+) -> TargetResult:
     writer = _writer(target, registry)
     endpoint = endpoints.get(target.repository, writer.repository_format())
     owner, region = endpoint_account_and_region(endpoint, domain.domain)
@@ -265,7 +274,7 @@ def _apply(domain, target, token, endpoints, registry, dry_run, gate) -> TargetR
     return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED, endpoint=endpoint)
 
 
-def redacted_diff(before: Snapshot, after: Snapshot, secrets) -> str:
+def redacted_diff(before: Snapshot, after: Snapshot, secrets: Iterable[str]) -> str:
     """A unified diff of one output (and a line for a mode change) with every secret redacted:
     each of ``secrets`` (the token, and what the writer's ``find_secrets`` found in either text;
     a value over several lines, line by line) and, whatever the format, the userinfo of every URL."""

@@ -35,7 +35,7 @@ from .config import Config, Target
 from .errors import Error
 from .outputs import FileOutput, files
 from .outputs.base import Snapshot
-from .writers.base import Credentials
+from .writers.base import Credentials, Writer
 from .writers.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def retired(records: Iterable[Record], config: Config) -> list[Record]:
     return [r for r in records if r.config == _name(config.path) and r.key not in current]
 
 
-def _writer(record: Record, registry: Registry) -> Any:
+def _writer(record: Record, registry: Registry) -> Writer[Any]:
     """The record's writer, with its options (a list in JSON is a tuple option)."""
     return registry.get(record.writer)(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.options})
 
@@ -141,7 +141,7 @@ def retire(record: Record, registry: Registry, dry_run: bool = False) -> list[Ch
     for role, name in record.files:
         path, seen = Path(name), list[str]()
 
-        def render(text: str | None, role: str = role, seen: list = seen) -> str:
+        def render(text: str | None, role: str = role, seen: list[str] = seen) -> str:
             if text is None:
                 raise _Gone
             seen[:] = [text, writer.retire_file(role, text, creds)]

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from . import redaction, retire
 from .aws import endpoints
@@ -56,7 +57,7 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
 
-def timestamp(value) -> float | None:
+def timestamp(value: object) -> float | None:
     """The inverse of :func:`iso`; None for anything that is not such a string."""
     try:
         return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else None
@@ -81,19 +82,21 @@ class DomainState:
     failures: int = 0  # in a row
     successes_total: int = 0  # the totals: this process's, never in the file (see TOTALS)
     failures_total: int = 0
-    targets: dict = field(default_factory=dict)  # identity -> {"writer", "outcome", "error"...} (RECORD)
-    endpoints: dict = field(default_factory=dict)  # "format/repository" -> {"url", "resolved_at"}
+    targets: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # identity -> {"writer", "outcome", "error"...} (RECORD)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)  # "format/repository" -> {"url", "resolved_at"}
 
-    def to_json(self) -> dict:
-        data = {k: v for k, v in dataclasses.asdict(self).items() if k not in TOTALS}
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {k: v for k, v in dataclasses.asdict(self).items() if k not in TOTALS}
         data.update({k: iso(getattr(self, k)) for k in TIMES})
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> DomainState:
+    def from_json(cls, data: dict[str, Any]) -> DomainState:
         """An entry as the file holds it, each value checked: what another program (or a person)
         wrote is input too, and a value of the wrong kind is dropped, not trusted."""
-        values: dict = {k: timestamp(data.get(k)) for k in TIMES}
+        values: dict[str, Any] = {k: timestamp(data.get(k)) for k in TIMES}
         values.update({k: _text(data.get(k)) or "" for k in ("label", "domain")})
         values.update({k: _text(data.get(k)) for k in ("owner", "last_error")})
         number = data.get("failures")  # the totals a file may hold (older versions wrote them) are not ours
@@ -145,10 +148,10 @@ class State:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.domains: dict[str, DomainState] = {}
-        self.daemon: dict = {}
+        self.daemon: dict[str, Any] = {}
         #: the targets written, by identity (:mod:`..retire`); those a sweep dropped stay out of merges
-        self.written: dict[tuple, retire.Record] = {}
-        self.dropped: set[tuple] = set()
+        self.written: dict[tuple[Any, ...], retire.Record] = {}
+        self.dropped: set[tuple[Any, ...]] = set()
         self.trusted = True  # whether the file read was ours (or root's): see endpoints_of
         self._lock = threading.RLock()
 
@@ -219,7 +222,7 @@ class State:
         with self._lock:
             self.domains = {k: v for k, v in self.domains.items() if k in keys}
 
-    def to_json(self, now: float) -> dict:
+    def to_json(self, now: float) -> dict[str, Any]:
         """The whole state as JSON-ready data, ``updated`` at ``now``."""
         with self._lock:
             return {
@@ -291,7 +294,7 @@ def _ours(uid: int | None) -> bool:
     return uid is None or uid in (os.geteuid(), 0)
 
 
-def _records(data: object) -> dict[tuple, retire.Record]:
+def _records(data: object) -> dict[tuple[Any, ...], retire.Record]:
     """The written targets a state file lists, each checked (:meth:`..retire.Record.from_json`)."""
     found = [retire.Record.from_json(item) for item in (data if isinstance(data, list) else [])]
     return {r.key: r for r in found if r is not None}

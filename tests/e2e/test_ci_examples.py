@@ -17,6 +17,7 @@ import threading
 import urllib.parse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -115,7 +116,7 @@ def test_the_github_workflow_gives_later_steps_credentials_with_the_token_masked
 class STS(http.server.BaseHTTPRequestHandler):
     """AssumeRoleWithWebIdentity, as STS answers it; the requests are kept for the test."""
 
-    requests: list[dict[str, str]] = []
+    requests: ClassVar[list[dict[str, str]]] = []
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server name
         form = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode()))

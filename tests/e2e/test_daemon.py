@@ -38,7 +38,8 @@ def test_pip_keeps_working_across_many_short_lived_tokens(tmp_path, home):
         try:
             pip_conf = home / ".config" / "pip" / "pip.conf"
             wait_for(pip_conf.exists, 30, "the first pip.conf")
-            started, results, on_newest = time.monotonic(), [], 0
+            started, on_newest = time.monotonic(), 0
+            results: list[subprocess.CompletedProcess[str]] = []
             while on_newest < 2:
                 tick = time.monotonic()
                 assert tick - started < 60, (
@@ -138,14 +139,14 @@ def test_signals_notify_health_and_status(tmp_path, home):
             assert re.search(r'codeartifact_refresher_token_expiry_seconds\{domain="acme",.*\} 8\d\d\.', metrics)
             assert re.search(r'codeartifact_refresher_refresh_success_total\{domain="acme",.*\} 1$', metrics, re.M)
 
-            status = subprocess.run(
+            shown = subprocess.run(
                 [sys.executable, "-m", "codeartifact_refresher", "status", "--json", "--config", str(config)],
                 capture_output=True,
                 text=True,
                 timeout=60,
             )
-            assert status.returncode == 0, status.stdout + status.stderr
-            data = json.loads(status.stdout)
+            assert shown.returncode == 0, shown.stdout + shown.stderr
+            data = json.loads(shown.stdout)
             assert data["daemon"]["running"] and data["daemon"]["pid"] == daemon.proc.pid and data["healthy"]
 
             daemon.signal(signal.SIGUSR1)  # refresh now

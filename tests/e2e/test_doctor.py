@@ -309,7 +309,11 @@ def test_as_runs_the_users_tools_where_they_cannot_reach_roots_terminal(tmp_path
         }
         pid, terminal = pty.fork()  # the child: a session whose controlling terminal is this pty, as a shell's
         if pid == 0:
-            os.execve(sys.executable, argv, {**env, "PYTHONPATH": os.pathsep.join(sys.path)})
+            os.execve(  # noqa: S606 - the pty child becomes our CLI, with argv we built
+                sys.executable,
+                argv,
+                {**env, "PYTHONPATH": os.pathsep.join(sys.path)},
+            )
         shown = b""
         while select.select([terminal], [], [], 60)[0]:
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def morning(standin, home):
     return home
 
 
-def our_cli(home: Path, *args: str) -> object:
+def our_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = aws_env(home)
     return run([sys.executable, "-m", "codeartifact_refresher", *args], env)
 

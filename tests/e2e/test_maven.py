@@ -143,7 +143,8 @@ def test_mvn_authenticates_with_an_iso_8859_1_settings_xml_we_wrote_in_its_encod
     assert done.returncode == 0, done.stderr  # before: "is not UTF-8 text", refused
     written = settings.read_bytes()
     assert written.decode("latin-1").count("\n") > LATIN1_SETTINGS.decode("latin-1").count("\n")
-    assert is_subsequence(LATIN1_SETTINGS.split(b"\n"), written.split(b"\n"))  # every byte of the user's lines
+    # every byte of the user's lines (ISO 8859-1 maps each byte to one character and back)
+    assert is_subsequence(LATIN1_SETTINGS.decode("latin-1").split("\n"), written.decode("latin-1").split("\n"))
     assert b"\xe9quipe" in written and "équipe".encode() not in written  # still ISO 8859-1, no UTF-8 crept in
     done = mvn(home, proj)
     assert done.returncode == 0, done.stdout[-3000:]

@@ -3,6 +3,7 @@
 import os
 import shlex
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -38,7 +39,7 @@ def refreshed(config, home) -> str:
     return token
 
 
-def pip_with_env_file(home, dest) -> object:
+def pip_with_env_file(home, dest) -> subprocess.CompletedProcess[str]:
     """pip, with the variables a shell exports from the env file (and no pip.conf at all)."""
     pip = shlex.join([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "-d", str(dest)])
     env = client_env(home, PIP_CONFIG_FILE=os.devnull)

@@ -29,7 +29,7 @@ from .tools import ROOT, tool
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("packaging")]
 
 PACKAGE = Path(codeartifact_refresher.__file__).parent
-DEPENDENCIES = {"boto3", "botocore", "apscheduler", "tomlkit", "pyyaml"}  # ours and boto3's own
+DEPENDENCIES = {"botocore", "apscheduler", "tomlkit", "pyyaml"}  # ours
 NOT_IN_SDIST = {".gitignore", ".git-blame-ignore-revs"}  # git's own files
 #: this machine's way out to PyPI (a TLS proxy's CA), read before the tests' fixtures clear PIP_*
 NETWORK = {

@@ -37,18 +37,22 @@ class Ctx:
         self.standin, self.monkeypatch, self.tmp_path = standin, monkeypatch, tmp_path
 
 
-def _keys(code):
+#: (start, end) of a fault
+StartEnd = tuple[Callable[["Ctx"], object], Callable[["Ctx"], object]]
+
+
+def _keys(code: str) -> StartEnd:
     return (lambda c: c.standin.key_errors.__setitem__("AKIDTEST", code), lambda c: c.standin.key_errors.clear())
 
 
-def _inject(code, status):
+def _inject(code: str, status: int) -> StartEnd:
     return (
         lambda c: c.standin.inject("GetAuthorizationToken", code, status, times=10_000),
         lambda c: c.standin.clear_faults(),
     )
 
 
-def _answer(body):
+def _answer(body: dict[str, object]) -> StartEnd:
     return (
         lambda c: c.standin.inject_answer("GetAuthorizationToken", body, times=10_000),
         lambda c: c.standin.clear_faults(),
@@ -234,7 +238,7 @@ def test_an_hour_of_each_fault(fault, standin, clock, home, tmp_path, monkeypatc
         # and once none does, the urgent schedule (someone is mending it now), still backing off
         live = [(t, d) for t, d in zip(times, delays, strict=True) if held_until is not None and t < held_until]
         dead = delays[len(live) :]
-        assert all(d >= min(RETRY_CAP * 0.8, held_until - t) for t, d in live), live
+        assert all(held_until is not None and d >= min(RETRY_CAP * 0.8, held_until - t) for t, d in live), live
         assert len(live) <= HOUR / (RETRY_CAP * 0.8) + 1
         assert all(d <= URGENT_CAP for d in dead), dead
         ceilings = [min(URGENT_CAP, 2.0**i) for i in range(len(dead))]

@@ -27,8 +27,7 @@ from codeartifact_refresher.config import locations
 from codeartifact_refresher.service.install import layout as layouts
 from codeartifact_refresher.service.install.layout import Layout
 
-from ..users import skip_unless_root, users
-from .test_config_owners import outcome_as
+from ..users import outcome_as, skip_unless_root, users
 
 pytestmark = skip_unless_root()
 

@@ -64,7 +64,7 @@ def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
     assert tokens >= TOKENS, "both daemons refreshed several times while the user edited"
     written = [log.count(": written") for log in logs]
     assert min(written) >= WRITES, f"each daemon wrote several times while the user edited: {written}"
-    written = sum(written)
+    writes = sum(written)
     for path in (pip_conf, npmrc):
         text = path.read_text()
         lines = [line for line in text.splitlines() if line.startswith("# user edit ")]
@@ -78,4 +78,4 @@ def test_two_daemons_and_a_user_editing_lose_nothing(tmp_path, home):
     # ("kept changing", by design): on a starved CPU (CI runs real clients beside this test) that
     # can happen; what may never happen is a lost edit (above) or a crash.
     assert not any("Traceback" in log for log in logs)
-    print(f"{edits} edits per file, {tokens} tokens, {written} writes by two daemons: nothing lost")
+    print(f"{edits} edits per file, {tokens} tokens, {writes} writes by two daemons: nothing lost")

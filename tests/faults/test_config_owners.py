@@ -252,6 +252,7 @@ def test_a_hook_program_another_user_puts_first_in_path_after_the_load_is_not_ru
     (theirs / "later").rename(theirs / "notify")
     shutil.chown(theirs / "notify", people.other.name, people.other.name)
 
+    assert domain.on_change is not None
     failure = hooks.run(domain.on_change, 10, hooks.environment(domain, None, []), "acme", hooks.Running())
     assert failure == (
         f"hook notify: not run: its program {theirs / 'notify'} ({theirs}) is owned by {people.other.name}; running "

@@ -76,7 +76,7 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(standin, tmp
         path.write_text(text)
     rendered = {p: expected_after_a_write(standin, p, t) for p, t in targets.items()}
     rng = random.Random(4)
-    seen_versions = set()
+    seen_versions: set[str] = set()
     zygote = subprocess.Popen(
         [sys.executable, "-c", ZYGOTE, str(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )

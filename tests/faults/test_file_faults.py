@@ -6,17 +6,19 @@ Every test runs under both ways of putting the new file in place (tests/renames.
 """
 
 import errno
+import fcntl
 import multiprocessing
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from codeartifact_refresher.errors import TargetError, UnsafeFileError
+from codeartifact_refresher.errors import FileBusyError, TargetError, UnsafeFileError
 from codeartifact_refresher.outputs import files, locks
 from codeartifact_refresher.platform import linux
 
@@ -65,6 +67,7 @@ def in_place(monkeypatch, strategy, path):
         monkeypatch.setattr(os, "replace", replace)
         return seen
     real = linux.renameat2()
+    assert real is not None, "the exchange strategy runs only where renameat2 is"
 
     def renameat2(*args):
         result = real(*args)
@@ -105,7 +108,7 @@ def test_an_edit_made_while_we_render_is_re_read_and_kept(d, monkeypatch, strate
 def racing(monkeypatch, strategy, edit):
     """Run ``edit(path)`` once, right before our rename: through ``renameat2`` (strategy
     "exchange") or, as where the system lacks it, ``os.replace`` (strategy "rename")."""
-    done = []
+    done: list[int] = []
     if strategy == "rename":
         real_replace = os.replace
 
@@ -196,7 +199,7 @@ def test_a_file_that_never_stops_changing_is_left_to_the_user(d):
         path.write_text(f"{int(text) + 1}\n")  # someone rewrites it every time
         return "ours\n"
 
-    with pytest.raises(TargetError, match="kept changing while it was being rewritten; left as it is") as e:
+    with pytest.raises(FileBusyError, match="kept changing while it was being rewritten; left as it is") as e:
         files.update(path, render)
     assert e.value.retryable  # tried again soon, not in five minutes
     assert path.read_text() == f"{files.ATTEMPTS}\n" and listing(d) == ["pip.conf"]
@@ -223,7 +226,7 @@ def test_two_processes_writing_one_file_never_lose_an_update(d):
 def test_a_held_lock_makes_a_writer_give_up_with_a_clear_error(d, monkeypatch):
     monkeypatch.setattr(locks, "LOCK_WAIT", 0.05)
     path = d / "pip.conf"
-    with files.locked(d), pytest.raises(TargetError, match=rf"{d} is locked by another codeartifact-refresher") as e:
+    with files.locked(d), pytest.raises(FileBusyError, match=rf"{d} is locked by another codeartifact-refresher") as e:
         files.update(path, append_line("x\n"))
     assert e.value.retryable
     assert not path.exists()
@@ -233,7 +236,7 @@ def test_a_file_system_that_cannot_lock_a_directory_still_gets_written(d, monkey
     def no_locks(fd, op):
         raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
 
-    monkeypatch.setattr(locks.fcntl, "flock", no_locks)
+    monkeypatch.setattr(fcntl, "flock", no_locks)
     assert files.update(d / "pip.conf", append_line("x\n"))
     assert (d / "pip.conf").read_text() == "x\n"
 
@@ -416,7 +419,7 @@ def test_a_file_larger_than_a_config_can_be_is_refused_untouched(d):
 
 def test_temporary_file_is_0600_before_its_first_byte_and_directories_0700(d, monkeypatch):
     seen = []
-    real_mkstemp, real_fsync = files.tempfile.mkstemp, os.fsync
+    real_mkstemp, real_fsync = tempfile.mkstemp, os.fsync
 
     def at_creation(*a, **kw):
         fd, name = real_mkstemp(*a, **kw)
@@ -429,7 +432,7 @@ def test_temporary_file_is_0600_before_its_first_byte_and_directories_0700(d, mo
         seen.append(("written", st.st_size, st.st_mode & 0o777))
         return real_fsync(fd)
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", at_creation)
+    monkeypatch.setattr(tempfile, "mkstemp", at_creation)
     monkeypatch.setattr(os, "fsync", at_fsync)
     old = os.umask(0)
     try:

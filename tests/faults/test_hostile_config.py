@@ -216,7 +216,7 @@ def group_of(gid):
 
 
 @pytest.mark.parametrize(
-    "file, parent, problem, fix",
+    ("file", "parent", "problem", "fix"),
     [
         (stat_of(0o666), ROOT_DIR, "is writable by every user", "chmod o-w /etc/x/config.yaml"),
         # a group with members is judged by who is in it: test_config_owners and test_paths_other_users make one
@@ -246,7 +246,7 @@ def test_as_root_a_config_others_could_write_is_refused_like_ssh(file, parent, p
 
 
 @pytest.mark.parametrize(
-    "file, parent, problem, fix",
+    ("file", "parent", "problem", "fix"),
     [
         (stat_of(0o644, uid=0, gid=NOBODY), ROOT_DIR, None, None),  # root's, read-only for the group
         (stat_of(0o644, uid=NOBODY), ROOT_DIR, f"is owned by {name_of(NOBODY)}", "chown {me}: /etc/x/config.yaml"),
@@ -279,7 +279,7 @@ def test_as_an_ordinary_user_the_same_rule_holds_with_that_user_beside_root(file
 
 
 @pytest.mark.parametrize(
-    "file, parent",
+    ("file", "parent"),
     [
         (stat_of(0o644), ROOT_DIR),
         (stat_of(0o664, gid=0), ROOT_DIR),  # root's own group, as a umask of 002 makes it
@@ -296,7 +296,7 @@ def test_on_a_read_only_file_system_the_mode_bits_are_not_held_against_it_but_th
     while they change what it serves."""
     wide = stat_of(0o777, kind=stat.S_IFDIR)
     yamlfile.check_owner(Path("/etc/x/config.yaml"), stat_of(0o666), wide, euid=0, read_only=(True, True))
-    with pytest.raises(ConfigError, match="/etc/x/config.yaml: is owned by nobody"):
+    with pytest.raises(ConfigError, match=r"/etc/x/config.yaml: is owned by nobody"):
         yamlfile.check_owner(
             Path("/etc/x/config.yaml"), stat_of(0o644, uid=NOBODY), wide, euid=0, read_only=(True, True)
         )

@@ -131,7 +131,7 @@ SURVIVORS = [
 ]
 
 
-@pytest.mark.parametrize("name, before", SURVIVORS, ids=[name for name, _ in SURVIVORS])
+@pytest.mark.parametrize(("name", "before"), SURVIVORS, ids=[name for name, _ in SURVIVORS])
 def test_foreign_bytes_survive_a_successful_write(name, before, standin, tmp_path, home, capsys):
     path = pip_conf(home)
     path.parent.mkdir(parents=True)

@@ -58,7 +58,7 @@ def recording(out: dict, capsys):
 def test_every_command_through_success_and_failure(standin, tmp_path, home, capsys, monkeypatch):
     spy_out = tmp_path / "spy.txt"
     config = str(write_config(tmp_path / "config.yaml", standin, hooked_targets(spy_out)))
-    out = {}
+    out: dict[str, str] = {}
 
     run = recording(out, capsys)
 
@@ -230,7 +230,7 @@ def test_dry_run_redacts_every_credential_the_users_files_hold(standin, tmp_path
 def test_the_commands_of_issue_15_show_no_token(standin, tmp_path, home, capsys):
     """login (and --dry-run, --keep-fresh), init reading files full of tokens, doctor, wait, a
     retirement's log lines, install-service and completion, at debug level: no token anywhere."""
-    out = {}
+    out: dict[str, str] = {}
 
     run = recording(out, capsys)
 

@@ -46,7 +46,7 @@ def make(
 
 
 def view(writer: str, main: str, endpoint: str | None = ENDPOINT, **options) -> TargetView:
-    files = tuple((role, Path(path)) for role, path in options.pop("files", {}).items()) + (("main", Path(main)),)
+    files = (*tuple((role, Path(path)) for role, path in options.pop("files", {}).items()), ("main", Path(main)))
     return TargetView(writer, files, "repo", tuple(options.items()), endpoint, where=f"the {writer} target (line 9)")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher import cli, commands, completion
+from codeartifact_refresher.commands import completion as completion_command
 from codeartifact_refresher.writers.registry import Registry
 
 from ..e2e.tools import tool
@@ -123,7 +124,7 @@ def workdir(tmp_path) -> Path:
 def test_the_command_offers_one_script_per_shell():
     parser = subparsers(cli.build_parser())["completion"]
     shell = next(a for a in parser._actions if a.dest == "shell")
-    assert tuple(shell.choices) == completion.SHELLS == commands.completion.SHELLS
+    assert tuple(shell.choices or ()) == completion.SHELLS == completion_command.SHELLS
 
 
 def test_bash_completes_commands_options_and_values(scripts, workdir):
@@ -156,7 +157,7 @@ def test_bash_completes_every_options_value_as_the_parser_says(scripts, workdir)
 
 
 def test_bash_completes_option_values_in_every_spelling(scripts, workdir):
-    choices = set(next(a for a in cli.build_parser()._actions if a.dest == "log_format").choices)
+    choices = set(next(a for a in cli.build_parser()._actions if a.dest == "log_format").choices or ())
     lines = [
         f"{PROG} --log-format ",
         f"{PROG} check --log-format=",
@@ -176,7 +177,7 @@ def test_bash_completes_positionals_from_their_choices(scripts, workdir):
     ]
     assert cases  # `completion SHELL` at least
     got = complete_bash(str(scripts["bash"]), [f"{PROG} {name} " for name, _ in cases], workdir)
-    assert got == [set(action.choices) for _, action in cases]
+    assert got == [set(action.choices or ()) for _, action in cases]
     assert complete_bash(str(scripts["bash"]), [f"{PROG} completion bash "], workdir) == [set()]
 
 
@@ -225,7 +226,7 @@ def test_zsh_and_fish_read_the_scripts(scripts, tmp_path):
 def test_zsh_completes_commands_options_and_values_autoloaded_and_sourced(scripts, workdir):
     parser = cli.build_parser()
     name = next(iter(commands.COMMANDS))
-    choices = set(next(a for a in parser._actions if a.dest == "log_format").choices)
+    choices = set(next(a for a in parser._actions if a.dest == "log_format").choices or ())
     long_options = {o for o in options(subparsers(parser)["check"]) if o.startswith("--")}
     for sourced in (False, True):
         assert complete_zsh(scripts["zsh"], f"{PROG} ", workdir, sourced) == set(commands.COMMANDS)
@@ -238,7 +239,7 @@ def test_zsh_completes_commands_options_and_values_autoloaded_and_sourced(script
 
 def test_fish_completes_commands_options_and_values(scripts, workdir):
     parser = cli.build_parser()
-    choices = set(next(a for a in parser._actions if a.dest == "log_format").choices)
+    choices = set(next(a for a in parser._actions if a.dest == "log_format").choices or ())
     long_options = {o for o in options(subparsers(parser)["check"]) if o.startswith("--")}
     assert complete_fish(scripts["fish"], f"{PROG} ", workdir) == set(commands.COMMANDS)
     assert complete_fish(scripts["fish"], f"{PROG} check --", workdir) == long_options

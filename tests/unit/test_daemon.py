@@ -1,6 +1,7 @@
 """The daemon's decisions, driven by hand: fake clocks, a scheduler that runs jobs when told,
 a notifier that records messages, and the real refresh path against the stand-in."""
 
+import itertools
 import json
 import os
 import random
@@ -10,6 +11,7 @@ import threading
 import pytest
 
 from codeartifact_refresher import config as configuration
+from codeartifact_refresher import refresh as refresh_module
 from codeartifact_refresher.aws.tokens import Clients
 from codeartifact_refresher.hooks import Pending
 from codeartifact_refresher.refresh import DomainReport
@@ -17,6 +19,7 @@ from codeartifact_refresher.service import daemon as daemon_module
 from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.daemon import OVERDUE, Daemon
 from codeartifact_refresher.service.health import healthz, metrics
+from codeartifact_refresher.service.notify import Notifier
 from codeartifact_refresher.service.planner import MANUAL_EVERY, RETRY_CAP, RETRY_FIRST, URGENT_CAP
 from codeartifact_refresher.state import State
 from codeartifact_refresher.writers.registry import Registry
@@ -49,10 +52,9 @@ class FakeScheduler:
         return due
 
 
-class FakeNotifier:
-    watchdog_seconds = None
-
+class FakeNotifier(Notifier):
     def __init__(self) -> None:
+        super().__init__({})  # no NOTIFY_SOCKET, no watchdog
         self.messages: list[str] = []
 
     def send(self, *lines):
@@ -208,7 +210,7 @@ def test_failures_back_off_and_keep_the_old_files(tmp_path, server, clocks, home
         delays.append(daemon.scheduler.pending[key] - clocks.wall())
         clocks.run(delays[-1])
     assert (home / ".npmrc").read_bytes() == before
-    assert delays[0] <= 1 and all(b > a for a, b in zip(delays, delays[1:], strict=False))
+    assert delays[0] <= 1 and all(b > a for a, b in itertools.pairwise(delays))
     assert daemon.state.get(daemon.domains[key]).failures == 6
     daemon.scheduler.run_due(daemon)  # the API answers again
     assert (home / ".npmrc").read_bytes() != before
@@ -233,7 +235,8 @@ def test_without_a_live_token_a_permanent_error_is_retried_urgently_but_backs_of
     daemon = make(tmp_path, server, clocks, extra="")
     key = key_of(daemon)
     server.key_errors["AKIDTEST"] = "AccessDeniedException"
-    delays, start = [], clocks.wall()
+    delays: list[float] = []
+    start = clocks.wall()
     while clocks.wall() < start + 3600 and len(delays) < 1000:
         daemon.scheduler.run_due(daemon)
         delays.append(daemon.scheduler.pending[key] - clocks.wall())
@@ -429,7 +432,8 @@ def test_a_sleep_during_the_wait_is_noticed_within_a_minute_of_waking(tmp_path, 
     daemon.scheduler.run_due(daemon)
     daemon.loop_once()
     daemon.scheduler.pending[key] += 9 * 3600  # APScheduler will not notice the sleep by itself
-    timeouts, woke_at = [], []
+    timeouts: list[float] = []
+    woke_at: list[float] = []
 
     def on_wait(timeout):
         timeouts.append(timeout)
@@ -453,7 +457,7 @@ UNWRITABLE_NPMRC = ALL_TARGETS.replace("npm-store\n", "npm-store\n        path: 
 
 
 @pytest.mark.parametrize(
-    "targets,fault,within,outcomes",
+    ("targets", "fault", "within", "outcomes"),
     [
         # cannot be mended soon: the long backoff, still not the token's time
         (UNWRITABLE_NPMRC, None, RETRY_CAP, ["failed", "written", "written"]),
@@ -505,7 +509,7 @@ def test_a_domain_changed_by_a_reload_while_it_refreshes_runs_again_with_the_new
     daemon = make(tmp_path, server, clocks)
     key = key_of(daemon)
     path = tmp_path / "config.yaml"
-    real = daemon_module.refresh_domain
+    real = refresh_module.refresh_domain
 
     def reload_midway(domain, *args, **kwargs):
         report = real(domain, *args, **kwargs)
@@ -528,7 +532,7 @@ def test_a_second_run_of_a_domain_never_overlaps_the_first(tmp_path, server, clo
 
     daemon = make(tmp_path, server, clocks)
     key = key_of(daemon)
-    real, calls = daemon_module.refresh_domain, []
+    real, calls = refresh_module.refresh_domain, []
 
     def nested(domain, *args, **kwargs):
         calls.append(domain.key)

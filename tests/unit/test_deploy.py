@@ -190,7 +190,7 @@ def test_the_config_and_the_shared_directory_are_whole_directories_where_the_con
     config_path = Path(d.image_env()["CODEARTIFACT_REFRESHER_CONFIG"])
     assert mounts["config"] == {"name": "config", "mountPath": str(config_path.parent), "readOnly": True}
     volumes = {v["name"]: v for v in spec["volumes"]}
-    configmap = [r for r in base if r["kind"] == "ConfigMap"][0]
+    configmap = next(r for r in base if r["kind"] == "ConfigMap")
     assert volumes["config"]["configMap"]["name"] == configmap["metadata"]["name"]
     assert configmap["data"][config_path.name] == SIDECAR.read_text()
     assert volumes["creds"]["emptyDir"]["medium"] == "Memory"

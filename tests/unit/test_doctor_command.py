@@ -196,7 +196,7 @@ def test_the_moved_file_note_names_only_the_variable_that_moves_that_tools_file(
     assert cli.main(["refresh", "--config", str(config)]) == 0
     pip_conf_elsewhere(home, monkeypatch, "")
     monkeypatch.setenv("NPM_CONFIG_USERCONFIG", str(home / "ci-npmrc"))
-    status, out = doctor(capsys, "--config", str(config))
+    _status, out = doctor(capsys, "--config", str(config))
     assert f"writes {home}/ci-pip.conf, where PIP_CONFIG_FILE puts its tool's file here;" in out
     assert "NPM_CONFIG_USERCONFIG" not in out
 
@@ -236,13 +236,13 @@ def test_on_the_system_services_config_the_aws_checks_use_the_services_environme
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", standin.url)
-    status, out = doctor(capsys, "--config", str(system.config))
+    _status, out = doctor(capsys, "--config", str(system.config))
     assert "problem: domain acme (111122223333): no AWS credentials found" in out, "root's own shell has none"
 
     system.env_file.write_text(
         "# the admin's edit\nAWS_ACCESS_KEY_ID=AKIDSERVICE\nAWS_SECRET_ACCESS_KEY='service-secret'\n"
     )
-    status, out = doctor(capsys, "--config", str(system.config))
+    _status, out = doctor(capsys, "--config", str(system.config))
     assert (
         f"ok: the AWS checks below use the service's environment file {system.env_file} "
         "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), as systemd gives it"
@@ -252,7 +252,7 @@ def test_on_the_system_services_config_the_aws_checks_use_the_services_environme
     assert "AWS_ACCESS_KEY_ID" not in os.environ, "the file's variables are gone once the AWS checks end"
 
     other = write_config(home / "mine.yaml", standin, PIP)
-    status, out = doctor(capsys, "--config", str(other))
+    _status, out = doctor(capsys, "--config", str(other))
     assert "environment file" not in out and "no AWS credentials found" in out, "only for the service's config"
 
 
@@ -284,7 +284,7 @@ def test_a_build_user_on_the_system_services_config_is_told_the_aws_checks_are_r
     monkeypatch.setattr(layout, "foreign_system_config", lambda path, euid=None: Path(path) == config)
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    status, out = doctor(capsys, "--config", str(config))
+    _status, out = doctor(capsys, "--config", str(config))
     assert f"note: the AWS checks were skipped: {config} is the system service's config" in out
     assert "`sudo codeartifact-refresher doctor --as root` runs them" in out  # the tests run as root
     assert "no AWS credentials" not in out and "cannot read the state file" not in out

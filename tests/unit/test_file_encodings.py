@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import codecs
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from codeartifact_refresher.outputs.file_output import FileOutput
 from codeartifact_refresher.testing.standin import StandIn
 from codeartifact_refresher.writers import gradle, maven, nuget, pip
 from codeartifact_refresher.writers.base import MAIN, Credentials, Writer
+from codeartifact_refresher.writers.formats.properties import PropertiesDocument
 from codeartifact_refresher.writers.formats.xml import encoding_of
 
 from ..conftest import write_config
@@ -31,11 +34,11 @@ LATIN1_SETTINGS = (
 ).encode("latin-1")
 
 
-def output(path: Path, writer: Writer) -> FileOutput:
+def output(path: Path, writer: Writer[Any]) -> FileOutput:
     return FileOutput(path, encoding=functools.partial(writer.encoding, MAIN))
 
 
-def render_with(writer: Writer):  # type: ignore[no-untyped-def]
+def render_with(writer: Writer[Any]) -> Callable[[str | None], str]:
     return lambda text: writer.render_file(MAIN, text, CREDS)
 
 
@@ -55,7 +58,7 @@ def test_what_we_add_to_a_properties_file_is_escaped_and_what_iso_8859_1_cannot_
     out = output(path, gradle.Writer())
 
     def escaped(text: str | None) -> str:
-        doc = gradle.PropertiesDocument(text)
+        doc = PropertiesDocument(text)
         doc.set("k", "v\u20ac")
         return doc.text()
 
@@ -74,10 +77,7 @@ def test_a_gradle_properties_in_utf8_keeps_its_bytes_too(tmp_path: Path) -> None
     writer = gradle.Writer()
     output(path, writer).update(render_with(writer))
     assert path.read_bytes() == data + b"codeartifactToken=tok-en\n"
-    assert (
-        gradle.PropertiesDocument(files.read(path, encoding=lambda _: "ISO-8859-1").text).get("greeting")
-        == "h\xc3\xa9llo"
-    )
+    assert PropertiesDocument(files.read(path, encoding=lambda _: "ISO-8859-1").text).get("greeting") == "h\xc3\xa9llo"
 
 
 def test_an_iso_8859_1_settings_xml_keeps_its_bytes_and_declaration(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ class RetiringGradle(gradle.Writer):
     """gradle, retiring its property: a writer with an encoding that removes what it wrote."""
 
     def retire(self, current: str, creds: Credentials) -> str:
-        doc = gradle.PropertiesDocument(current)
+        doc = PropertiesDocument(current)
         mine = [e for e in doc.entries if e.key == self.options.property]
         for entry in reversed(mine):
             del doc.lines[entry.first : entry.last + 1]

@@ -85,12 +85,12 @@ def test_a_stale_temporary_name_is_never_reused_or_removed(tmp_path):
 
 def test_fifo_target_is_refused_without_hanging(tmp_path):
     os.mkfifo(tmp_path / "fifo")
-    with pytest.raises(UnsafeFileError, match="fifo is a FIFO, not a regular file$"):
+    with pytest.raises(UnsafeFileError, match=r"fifo is a FIFO, not a regular file$"):
         files.read(tmp_path / "fifo")
 
 
 def test_read_regular_refuses_devices_and_stops_past_its_bound(tmp_path):
-    with pytest.raises(UnsafeFileError, match="/dev/zero is a character device, not a regular file$"):
+    with pytest.raises(UnsafeFileError, match=r"/dev/zero is a character device, not a regular file$"):
         files.read_regular(Path("/dev/zero"), 10, follow=True)
     (tmp_path / "big").write_bytes(b"x" * 100)
     data, st = files.read_regular(tmp_path / "big", 10)

@@ -36,7 +36,7 @@ def python_reads(text: str) -> tuple[dict, dict]:
     """(hosts, macros) as Python's netrc module reads ``text`` from a file (universal newlines)."""
     reader = pynetrc.netrc.__new__(pynetrc.netrc)
     reader.hosts, reader.macros = {}, {}
-    reader._parse("netrc", io.StringIO(text, newline=None), False)
+    reader._parse("netrc", io.StringIO(text, newline=None), False)  # type: ignore[attr-defined]  # private: not in typeshed
     return reader.hosts, reader.macros
 
 
@@ -189,7 +189,7 @@ def test_property_generated_files_keep_what_python_reads_and_gain_ours(foreign):
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(FOREIGN.splitlines() + [OURS, f"machine {HOST.upper()}", "", "#", " ", '"', "\\", "\r", "\t"]),
+        st.sampled_from([*FOREIGN.splitlines(), OURS, f"machine {HOST.upper()}", "", "#", " ", '"', "\\", "\r", "\t"]),
         max_size=10,
     ).map("\n".join)
     | st.text(max_size=120)
@@ -206,7 +206,7 @@ def test_property_any_text_is_refused_or_read_by_python_as_we_read_it(text):
     } == hosts
     try:
         out = netrc.set_machine(text, HOST, TOKEN)
-    except WriterError as e:
-        assert TOKEN not in str(e)
+    except WriterError as e:  # refused or rewritten: either is allowed
+        assert TOKEN not in str(e)  # noqa: PT017
         return
     assert python_reads(out)[0][HOST] == ("aws", "", TOKEN)

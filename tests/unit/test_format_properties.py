@@ -67,7 +67,11 @@ def java_load(tmp_path_factory):
         results: list[dict | None] = []
         for line in done.stdout.splitlines():
             words = line.split(" ")
-            results.append(None if words[0] == "ERROR" else dict(map(_unhex, w.split("=")) for w in words[1:]))
+            results.append(
+                None
+                if words[0] == "ERROR"
+                else dict((_unhex(k), _unhex(v)) for k, v in (w.split("=") for w in words[1:]))
+            )
         return results
 
     return load

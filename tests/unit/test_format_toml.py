@@ -16,7 +16,7 @@ from codeartifact_refresher.writers.formats.toml import TomlDocument, dotted, se
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 FOREIGN = """\
 # my cargo config
@@ -115,7 +115,7 @@ keys = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
 values = st.one_of(
     st.integers(-1000, 1000),
     st.booleans(),
-    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
 )
 
 

@@ -4,6 +4,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ NOW = 1_800_000_000.0
 
 
 def state_with(*entries) -> State:
-    state = State(path=None)
+    state = State(path=Path("/nonexistent/state.json"))
     for key, entry in entries:
         state.domains[key] = entry
     return state
@@ -42,7 +43,7 @@ def test_healthz_is_503_when_a_token_is_missing_or_expired(entry):
 
 
 def test_healthz_is_503_before_anything_is_known():
-    assert healthz(State(path=None), NOW)[0] == 503
+    assert healthz(State(path=Path("/nonexistent/state.json")), NOW)[0] == 503
 
 
 def test_metrics_are_prometheus_text():
@@ -167,7 +168,7 @@ def test_a_silent_connection_is_closed_at_its_deadline():
 
 
 @pytest.mark.parametrize(
-    "request_bytes,status",
+    ("request_bytes", "status"),
     [
         (b"POST /healthz HTTP/1.1\r\n\r\n", 405),
         (b"nonsense\r\n\r\n", 400),
@@ -195,7 +196,7 @@ def test_odd_requests_get_a_status_and_a_close(request_bytes, status):
 def test_livez_follows_the_loop_and_readyz_the_tokens():
     """/livez: the loop ran lately, whatever AWS does (an outage must not get the daemon
     restarted); /readyz: every domain holds a live token; /healthz unchanged."""
-    age = [0.0]
+    age: list[float | None] = [0.0]
     state = state_with(("acme", live()), ("beta", DomainState("beta", expires_at=NOW - 1)))
     server = HealthServer(state, "127.0.0.1", 0, clock=lambda: NOW, loop_age=lambda: age[0]).start()
     try:

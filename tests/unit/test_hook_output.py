@@ -59,7 +59,7 @@ def test_every_credential_a_format_or_a_url_shows_is_redacted():
     assert redact(netrc, [lambda text: text.split()[-1:]], context="x\n" + netrc) == netrc.replace(
         "opensesame", "<redacted>"
     )
-    assert redact(netrc, [lambda text: 1 / 0]) == netrc  # a finder that fails finds nothing
+    assert redact(netrc, [lambda text: [str(1 / 0)]]) == netrc  # a finder that fails finds nothing
 
 
 def test_a_live_token_is_recognised_by_its_digest_until_it_expires():

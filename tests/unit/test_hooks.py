@@ -1,3 +1,4 @@
+import ast
 import contextlib
 import json
 import logging
@@ -58,7 +59,7 @@ def test_target_and_domain_hooks_run_after_a_change_only(standin, tmp_path, home
     assert lines[0] == str(home / ".config" / "pip" / "pip.conf")
     domain_lines = (tmp_path / "hooks.log.domain").read_text().splitlines()
     assert domain_lines[0] == os.pathsep.join([str(home / ".config/pip/pip.conf"), str(home / ".npmrc")])
-    env = dict(eval(domain_lines[1]))
+    env = dict(ast.literal_eval(domain_lines[1]))
     assert env["CODEARTIFACT_REFRESHER_DOMAIN"] == "acme" and env["CODEARTIFACT_REFRESHER_OWNER"] == standin.account
     token = (home / ".npmrc").read_text().rsplit("_authToken=", 1)[1].strip()
     assert token not in domain_lines[1] and token not in lines[1]
@@ -101,7 +102,7 @@ def test_a_failing_hook_fails_the_refresh_with_its_last_line(standin, tmp_path, 
 
 def test_two_hooks_of_one_program_are_told_apart_in_the_log(standin, tmp_path, home, caplog):
     hooks = targets("        on_change: [/bin/sh, -c, 'exit 3']\n", "        on_change: [/bin/sh, -c, 'exit 4']\n")
-    [report] = run(write_config(tmp_path / "c.yaml", standin, hooks))
+    [_report] = run(write_config(tmp_path / "c.yaml", standin, hooks))
     assert "hook /bin/sh -c 'exit 3': exited with status 3" in caplog.text
     assert "hook /bin/sh -c 'exit 4': exited with status 4" in caplog.text
     long = hooks_module.describe(("/bin/sh", "-c", "x" * 5000))

@@ -22,7 +22,7 @@ from codeartifact_refresher.writers.formats import urls
 from ..e2e.tools import tool
 
 #: names whose IDNA 2003 and UTS 46 non-transitional spellings differ (ß, final ς), and a plain one
-#: with a port. (A capital final Σ is left out: npm's WHATWG URL maps it to σ, pip's urllib3
+#: with a port. (A capital final Σ is left out: npm's WHATWG URL maps it to σ, pip's urllib3  # noqa: RUF003
 #: lower-cases the label first, to ς; the two clients disagree, and we spell it as npm does.)
 HOSTS = ["straße.de", "Faß.Example", "χαρακτήρες.gr", "bücher.example:8443"]
 

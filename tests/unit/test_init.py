@@ -282,7 +282,7 @@ def test_nothing_found_fails_naming_the_files_read_and_what_to_do(home, tmp_path
     message = capsys.readouterr().err
     assert "no CodeArtifact repository URL" in message and "~/.npmrc" in message
     assert "login --tool TOOL" in message and "--keep-fresh" in message
-    example = Path(re.search(r"cp (\S+) ", message).group(1))  # type: ignore[union-attr]
+    example = Path(re.search(r"cp (\S+) ", message).group(1))
     assert example.name == "laptop.yaml" and config.load(example).domains  # an example that exists and loads
 
 

@@ -16,7 +16,7 @@ import pytest
 import tomlkit
 
 import codeartifact_refresher
-from codeartifact_refresher import cli
+from codeartifact_refresher import cli, commands
 
 ROOT = Path(__file__).resolve().parents[2]
 #: how the docs spell a tool whose writer's name is not the tool's own
@@ -57,7 +57,7 @@ def test_help_shows_the_description_and_points_only_at_commands_that_exist(capsy
     assert " ".join(cli.DESCRIPTION.split()) in out
     epilog = cli.build_parser().epilog or ""
     for name, pointer in cli.POINTERS.items():
-        assert (pointer in epilog) == (name in cli.commands.COMMANDS), name
+        assert (pointer in epilog) == (name in commands.COMMANDS), name
         assert f"`{name}`" in pointer
 
 

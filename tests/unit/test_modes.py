@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from codeartifact_refresher import config
-from codeartifact_refresher.outputs import files
+from codeartifact_refresher.outputs import FileOutput, files
 from codeartifact_refresher.outputs.files import Current
 
 from ..users import group, skip_unless_root, users
@@ -83,4 +83,5 @@ def test_the_config_gives_the_default_policy_unless_it_says_mode(tmp_path: Path)
         f"      - {{writer: pip, repository: ss, path: {tmp_path}/b.conf, mode: '0600'}}\n"
     )
     default, explicit = (t.outputs[0][1] for t in config.load(path).domains[0].targets)
+    assert isinstance(default, FileOutput) and isinstance(explicit, FileOutput)
     assert (default.mode, explicit.mode) == (None, 0o600)

@@ -89,7 +89,7 @@ def test_a_reload_that_removes_the_owner_frees_its_hosts(standin, unresolved):
     out = {"main": FileOutput(Path("/nonexistent/.netrc"))}
     first, second = Domain("acme", ()), Domain("beta", ())
     hosts.OWNERS.claim(first, [netrc_writer.claim()], out, "h.example")
-    with pytest.raises(Exception, match="acme and beta both reach host H.example"):
+    with pytest.raises(Exception, match=r"acme and beta both reach host H.example"):
         hosts.OWNERS.claim(second, [netrc_writer.claim()], out, "H.example")
     hosts.OWNERS.release([first.key])
     hosts.OWNERS.claim(second, [netrc_writer.claim()], out, "h.example")

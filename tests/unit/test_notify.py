@@ -56,7 +56,7 @@ def test_a_missing_socket_is_not_fatal(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "environ,expected",
+    ("environ", "expected"),
     [
         ({"WATCHDOG_USEC": "30000000"}, 30.0),
         ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getpid())}, 30.0),

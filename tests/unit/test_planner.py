@@ -1,5 +1,6 @@
 import random
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_time_already_spent_is_taken_off():
     assert refresh_delay(800, 900, 0.75, 0.0) == pytest.approx(575)
 
 
-@pytest.mark.parametrize("refresh_at,jitter", [(0.95, 0.25), (0.9, 0.2)])
+@pytest.mark.parametrize(("refresh_at", "jitter"), [(0.95, 0.25), (0.9, 0.2)])
 def test_the_refresh_always_comes_before_expiry(refresh_at, jitter):
     for seed in range(100):
         for lifetime in (2, 8, 60, 900, 43200):
@@ -130,7 +131,8 @@ def test_retries_are_spread_by_jitter_within_their_bounds(failures, retryable):
 
 def report(ok: bool, expires_in: float | None, retryable: bool = True) -> DomainReport:
     domain = Domain("acme", ())
-    targets = [] if ok else [TargetResult(None, FAILED, "cannot write", retryable=retryable)]
+    target = Target("pip", "store", ((MAIN, FileOutput(Path("/nonexistent/pip.conf"))),))
+    targets = [] if ok else [TargetResult(target, FAILED, "cannot write", retryable=retryable)]
     expires_at = None if expires_in is None else datetime.fromtimestamp(NOW + expires_in, timezone.utc)
     return DomainReport(domain, expires_at, lifetime=expires_in, targets=targets, retryable=retryable)
 

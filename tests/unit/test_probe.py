@@ -28,7 +28,14 @@ def daemon():
     state = State(Path("/nonexistent/state.json"))
     state.domains["acme"] = DomainState("acme", expires_at=None)
     age = [1.0]
-    server = HealthServer(state, "0.0.0.0", 0, clock=lambda: NOW, loop_age=lambda: age[0]).start()
+    wildcard = "0.0.0.0"  # noqa: S104 - a wildcard listener, which probe reaches on loopback
+    server = HealthServer(
+        state,
+        wildcard,
+        0,
+        clock=lambda: NOW,
+        loop_age=lambda: age[0],
+    ).start()
     yield int(server.address.rsplit(":", 1)[1]), age
     server.stop()
 

@@ -134,7 +134,7 @@ def test_yarn_takes_over_a_scope_token_that_names_a_variable_and_still_refuses_a
     ]
     again = writer.render(new, creds(writer, "the-next-token"))  # the scope's token is ours from now on
     assert TOKEN not in again and again.count("the-next-token") == 2
-    with pytest.raises(WriterRefusedError, match="npmScopes.acme holds its own credentials"):
+    with pytest.raises(WriterRefusedError, match=r"npmScopes.acme holds its own credentials"):
         writer.render(YARN_SCOPED.format(host=HOST, token="a-real-token-of-the-users"), creds(writer, TOKEN))
 
 

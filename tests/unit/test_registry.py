@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from codeartifact_refresher.errors import RegistryError
+from codeartifact_refresher.errors import ConfigError, RegistryError
 from codeartifact_refresher.writers import base, npm, pip, twine
 from codeartifact_refresher.writers.registry import Registry
 
@@ -125,7 +125,7 @@ def test_load_failure_names_the_module_and_package():
 @pytest.mark.parametrize("target", [object, "a string", base.Writer.render, int])
 def test_entry_point_must_be_a_writer_class(target):
     registry = Registry([FakeEntryPoint("odd", "odd:Thing", target=target)])
-    with pytest.raises(RegistryError, match="is not a subclass of codeartifact_refresher.writers.base.Writer"):
+    with pytest.raises(RegistryError, match=r"is not a subclass of codeartifact_refresher.writers.base.Writer"):
         registry.get("odd")
 
 
@@ -135,7 +135,7 @@ def test_config_reports_a_broken_plugin_at_its_line(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("domains:\n  - domain: acme\n    targets:\n      - writer: broken\n        repository: store\n")
     registry = Registry([FakeEntryPoint("broken", "b:W", package="b", error=SyntaxError("bad"))])
-    with pytest.raises(Exception) as e:
+    with pytest.raises(ConfigError) as e:
         config.load(path, registry)
     assert str(e.value).startswith(f"{path}:4: writer: writer 'broken' from b failed to load")
 

@@ -70,7 +70,7 @@ def test_aws_answers_are_dated_by_the_stand_ins_clock_and_downloads_by_the_real_
 
 
 def test_unsigned_control_plane_request_is_refused(standin):
-    status, body = get(f"{standin.url}/v1/repository/endpoint?domain=acme&repository=npm-store&format=npm")
+    status, _body = get(f"{standin.url}/v1/repository/endpoint?domain=acme&repository=npm-store&format=npm")
     assert status == 403
 
 

@@ -4,6 +4,7 @@ so that every writer page's example can be tried against it (README, "The local 
 stand-in")."""
 
 import json
+import time
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_the_standin_command_is_the_module_s_program(capsys, monkeypatch):
     def interrupted(seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(standin_main.time, "sleep", interrupted)
+    monkeypatch.setattr(time, "sleep", interrupted)  # the module the stand-in sleeps through
     assert cli.main(["standin", "--domain", "shop", "--lifetime", "60"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("CodeArtifact stand-in at http://127.0.0.1:") and "domain 'shop'" in out[0]

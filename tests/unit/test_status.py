@@ -23,12 +23,10 @@ from ..conftest import ALL_TARGETS, write_config
 def test_state_file_location_order(home, monkeypatch, tmp_path):
     cfg = Config(tmp_path / "c.yaml", ())
     assert state_mod.default_path(cfg, {"HOME": str(home)}) == home / ".local/state/codeartifact-refresher/state.json"
-    assert state_mod.default_path(cfg, {"HOME": str(home), "XDG_STATE_HOME": "/x"}) == state_mod.Path(
+    assert state_mod.default_path(cfg, {"HOME": str(home), "XDG_STATE_HOME": "/x"}) == Path(
         "/x/codeartifact-refresher/state.json"
     )
-    assert state_mod.default_path(cfg, {"STATE_DIRECTORY": "/var/lib/car:/other"}) == state_mod.Path(
-        "/var/lib/car/state.json"
-    )
+    assert state_mod.default_path(cfg, {"STATE_DIRECTORY": "/var/lib/car:/other"}) == Path("/var/lib/car/state.json")
     mine = Config(tmp_path / "c.yaml", (), state_file=tmp_path / "s.json")
     assert state_mod.default_path(mine, {"STATE_DIRECTORY": "/x"}) == tmp_path / "s.json"
 

@@ -78,7 +78,7 @@ def test_useless_token_responses_are_transient_errors(response):
 
 
 @pytest.mark.parametrize(
-    "code,status,error,advice",
+    ("code", "status", "error", "advice"),
     [
         (
             "AccessDeniedException",
@@ -285,7 +285,7 @@ def test_credentials_refreshed_but_still_expired_say_so_as_the_aws_cli_does(stan
 
     monkeypatch.setattr(botocore.credentials.RefreshableCredentials, "get_frozen_credentials", still_expired)
     monkeypatch.setattr(botocore.credentials.Credentials, "get_frozen_credentials", still_expired)
-    with pytest.raises(CredentialsError, match="refreshed credentials are still expired .*check this machine's clock"):
+    with pytest.raises(CredentialsError, match=r"refreshed credentials are still expired .*check this machine's clock"):
         tokens.Clients().token(domain(owner=standin.account, endpoint_url=standin.url))
 
 
@@ -336,7 +336,8 @@ def test_the_sts_client_shares_the_session_and_not_the_codeartifact_endpoint(sta
     d = domain(owner=standin.account, endpoint_url="http://127.0.0.1:9")
     clients = tokens.Clients()
     sts = clients.client(d, "sts")
-    assert sts is clients.client(d, "sts") and sts is not clients.client(d)
+    codeartifact: object = clients.client(d)
+    assert sts is clients.client(d, "sts") and sts is not codeartifact
     assert sts.get_caller_identity()["Account"] == standin.account  # AWS_ENDPOINT_URL_STS, not endpoint_url
 
 

@@ -74,7 +74,7 @@ def test_present_but_broken_skips_outside_ci_and_fails_in_ci(machine, monkeypatc
         tools.tool("broken")
     assert f"broken is installed ({machine['shims'] / 'broken'}) but cannot run here: " in str(stopped.value)
     assert RUSTUP_SAYS in str(stopped.value)
-    with pytest.raises(expected, match="no-such-client is not installed: run .ci/install-clients"):
+    with pytest.raises(expected, match=r"no-such-client is not installed: run .ci/install-clients"):
         tools.tool("no-such-client")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from codeartifact_refresher import config as configuration
+from codeartifact_refresher.refresh import refresh_domain
 from codeartifact_refresher.service import status, watchdog
 from codeartifact_refresher.service.assessment import LIVE_WITHIN
 from codeartifact_refresher.service.health import HealthServer
@@ -34,7 +35,7 @@ def test_a_stuck_refresh_is_reported_by_status_readyz_and_livez_then_cleared(
     daemon = make(tmp_path, standin, clock)
     key = key_of(daemon)
     limit = bound(daemon.domains[key])
-    real, seen = daemon_module.refresh_domain, {}
+    real, seen = refresh_domain, dict[str, tuple[object, ...]]()
     health = HealthServer(daemon.state, "127.0.0.1", 0, clock=clock.wall, loop_age=daemon.loop_age).start()
 
     def hangs(domain, *args, **kwargs):  # the refresh blocks (on a FIFO, a hung mount...) while time passes

@@ -1,7 +1,8 @@
 """bun's bunfig.toml: [install] registry or [install.scopes], read back with a TOML parser."""
 
+import sys
+
 import pytest
-import tomllib
 from hypothesis import strategies as st
 
 from codeartifact_refresher.errors import WriterError
@@ -10,6 +11,11 @@ from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.bun import Writer
 
 from ..strategies import NAME, VALUE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 FOREIGN = """\
 # my bun settings

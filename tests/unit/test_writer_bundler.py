@@ -171,7 +171,7 @@ def test_bad_key_option_is_refused(key):
     from codeartifact_refresher.writers import options
 
     assert options.validate(Writer.Options, "key", key) == key
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected one of host, url"):
         options.validate(Writer.Options, "key", "both")
 
 

@@ -17,7 +17,7 @@ from codeartifact_refresher.writers.cargo import CREDENTIALS, Options, Writer
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 CONFIG = """\
 # my cargo settings

@@ -169,7 +169,7 @@ def test_two_repositories_and_two_domains_share_one_gemrc():
     ],
 )
 def test_what_cannot_be_edited_is_refused_naming_the_line(text, error):
-    with pytest.raises(WriterError, match=error) as caught:
+    with pytest.raises(WriterError, match=error) as caught:  # noqa: PT012 - whichever file holds it refuses it
         for role in (MAIN, CREDENTIALS):
             Writer().render_file(role, text, CREDS)
     assert TOKEN_1 not in str(caught.value)

@@ -55,7 +55,7 @@ def nuget_reads(text: str, name: str = "codeartifact") -> tuple[str | None, dict
             sources.clear()
         elif item.tag == "add":
             sources[item.get("key", "").lower()] = item.get("value")
-    creds = {}
+    creds: dict[str, tuple[str | None, str | None]] = {}
     for item in root.find(f"packageSourceCredentials/{element_name(name)}") or []:
         key = item.get("key", "").lower()
         slot = "password" if key in ("password", "cleartextpassword") else key
@@ -142,7 +142,7 @@ def test_existing_source_and_credentials_are_updated_in_place_keeping_their_extr
     )
     out = Writer().render(text, Credentials(CREDS.endpoint, "a\"b'c&"))
     assert f"<add key='codeartifact' value='{CREDS.endpoint}v3/index.json' protocolVersion='3' />" in out
-    url, creds = nuget_reads(out)
+    _url, creds = nuget_reads(out)
     assert creds == {
         "password": ("ClearTextPassword", "a\"b'c&"),
         "username": ("username", "aws"),  # NuGet compares keys ignoring case: left as spelled

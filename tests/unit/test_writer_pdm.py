@@ -1,13 +1,20 @@
+import sys
+
 import pytest
 
+from codeartifact_refresher.platform import paths
 from codeartifact_refresher.testing.writer_contract import HOST, TOKEN_1, TOKEN_2
 from codeartifact_refresher.writers import options
-from codeartifact_refresher.writers import pdm as pdm_writer
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.pdm import SETTINGS, Writer
 
 from ..strategies import NAME
-from .test_writer_poetry import TomlContract, toml_files, tomllib
+from .test_writer_poetry import TomlContract, toml_files
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 FOREIGN = """\
 # pdm, by hand
@@ -147,7 +154,7 @@ def test_claims_follow_the_index_option():
 
 def test_default_path_follows_pdms_rules(home, monkeypatch, tmp_path):
     assert Writer().default_path() == home / ".config" / "pdm" / "config.toml"
-    monkeypatch.setattr(pdm_writer.paths, "is_macos", lambda: True)
+    monkeypatch.setattr(paths, "is_macos", lambda: True)
     assert Writer().default_path() == home / "Library" / "Application Support" / "pdm" / "config.toml"
     monkeypatch.setenv("PDM_CONFIG_FILE", str(tmp_path / "pdm.toml"))
     assert Writer().default_path() == tmp_path / "pdm.toml"

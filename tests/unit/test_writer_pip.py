@@ -53,6 +53,11 @@ def split_url(url: str) -> tuple[str, str]:
     return endpoint, unquote(userinfo.partition(":")[2])
 
 
+def pip_files():
+    """pip.conf files with foreign content only (a [global] section among others)."""
+    return ini_files(section_names=NAME | NAME.map(lambda _: "global"))
+
+
 class TestPrimaryIndex(WriterContract):
     foreign = FOREIGN
     corrupt = (
@@ -67,7 +72,7 @@ class TestPrimaryIndex(WriterContract):
         return Writer()
 
     def foreign_texts(self):
-        return ini_files(section_names=NAME | NAME.map(lambda _: "global"))
+        return pip_files()
 
     def read_back(self, text):
         return split_url(pip_values(text)["global.index-url"])
@@ -81,7 +86,7 @@ class TestExtraIndex(WriterContract):
         return Writer(index="extra")
 
     def foreign_texts(self):
-        return TestPrimaryIndex.foreign_texts(self)
+        return pip_files()
 
     def read_back(self, text):
         urls = pip_values(text)["global.extra-index-url"].split()

@@ -17,7 +17,7 @@ def pnpm_nerf_dart(url: str) -> str:
     """pnpm's ``nerfDart`` (network/auth-header): WHATWG host (default port dropped), the path's folder."""
     parts = urlsplit(url)
     port = parts.port
-    host = parts.hostname + (f":{port}" if port and port != {"http": 80, "https": 443}[parts.scheme] else "")
+    host = (parts.hostname or "") + (f":{port}" if port and port != {"http": 80, "https": 443}[parts.scheme] else "")
     return f"//{host}{parts.path.rsplit('/', 1)[0]}/"
 
 

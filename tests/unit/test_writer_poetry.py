@@ -4,6 +4,8 @@ import pytest
 from hypothesis import strategies as st
 
 from codeartifact_refresher.errors import WriterError, WriterRefusedError
+from codeartifact_refresher.outputs import FileOutput
+from codeartifact_refresher.platform import paths
 from codeartifact_refresher.testing.writer_contract import (
     HOST,
     TOKEN_1,
@@ -11,7 +13,6 @@ from codeartifact_refresher.testing.writer_contract import (
     WriterContract,
 )
 from codeartifact_refresher.writers import options
-from codeartifact_refresher.writers import poetry as poetry_writer
 from codeartifact_refresher.writers.base import MAIN, Claim, Credentials
 from codeartifact_refresher.writers.poetry import AUTH, Writer
 
@@ -20,7 +21,7 @@ from ..strategies import NAME, NEWLINE
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 TOML_COMMENT = st.from_regex(r"#[ -~]{0,30}", fullmatch=True)
 TOML_VALUE = st.one_of(
@@ -235,7 +236,7 @@ def test_default_paths_follow_poetrys_rules(home, monkeypatch, tmp_path):
     assert Writer().default_paths() == {AUTH: where / "auth.toml", MAIN: where / "config.toml"}
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert Writer().default_paths()[MAIN] == tmp_path / "xdg" / "pypoetry" / "config.toml"
-    monkeypatch.setattr(poetry_writer.paths, "is_macos", lambda: True)
+    monkeypatch.setattr(paths, "is_macos", lambda: True)
     mac = home / "Library" / "Application Support" / "pypoetry"
     assert Writer().default_paths() == {AUTH: mac / "auth.toml", MAIN: mac / "config.toml"}
     monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "pc"))
@@ -253,7 +254,7 @@ def test_the_config_refuses_two_targets_owning_one_name_and_takes_two_names(tmp_
         config.load(path)
     path.write_text("domains:\n  - domain: acme\n    targets:\n" + targets % ", name: rb, auth_path: ~/a.toml")
     second = config.load(path).domains[0].targets[1]
-    assert [(role, out.path) for role, out in second.outputs] == [
+    assert [(role, out.path) for role, out in second.outputs if isinstance(out, FileOutput)] == [
         (AUTH, home / "a.toml"),
         (MAIN, home / ".config" / "pypoetry" / "config.toml"),
     ]

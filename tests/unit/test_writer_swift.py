@@ -69,8 +69,8 @@ def test_property_any_text_is_refused_or_rewritten_as_swiftpm_json(text):
     creds = Credentials(ENDPOINT_SHAPES["ipv4"].format(fmt="swift"), TOKEN_1, "store")
     try:
         out = Writer().render(text, creds)
-    except WriterError as e:
-        assert TOKEN_1 not in str(e)
+    except WriterError as e:  # refused or rewritten: either is allowed
+        assert TOKEN_1 not in str(e)  # noqa: PT017
         return
     assert json.loads(out)["version"] == 1 and Writer().render(out, creds) == out
 
@@ -97,5 +97,5 @@ def test_bad_json_is_refused_naming_the_line():
 
 @pytest.mark.parametrize("scope", ["-a", "a--b", "a" * 40, "a_b"])
 def test_scopes_are_checked_as_the_aws_cli_checks_them(scope):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a Swift registry scope"):
         options.validate(Writer.Options, "scope", scope)

@@ -102,7 +102,7 @@ def test_a_fifo_or_a_device_as_template_is_refused_without_hanging(tmp_path):
     with pytest.raises(TargetError, match=r"^template /dev/zero: is a character device, not a regular file$"):
         read_template(Path("/dev/zero"))
     (tmp_path / "link").symlink_to(tmp_path / "t")
-    with pytest.raises(TargetError, match="is a FIFO, not a regular file$"):
+    with pytest.raises(TargetError, match=r"is a FIFO, not a regular file$"):
         read_template(tmp_path / "link")
 
 

@@ -1,10 +1,10 @@
 """The uv writer: [[index]] in uv.toml (read back with tomllib as uv's TOML parser would), the
 token in netrc by default or in the URL."""
 
+import sys
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pytest
-import tomllib
 from hypothesis import strategies as st
 
 from codeartifact_refresher.errors import WriterError, WriterRefusedError
@@ -20,6 +20,11 @@ from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.uv import Writer, default_path
 
 from .test_writer_netrc import NetrcRoleContract
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 FOREIGN = """\
 # my uv settings

@@ -30,7 +30,7 @@ enableTelemetry: false
 CREDS = Credentials(f"https://{HOST}/npm/store/", TOKEN_1)
 
 
-def yarn_registry(text: str, scope: str | None = None) -> tuple[str, str | None]:
+def yarn_registry(text: str, scope: str | None = None) -> tuple[str | None, str | None]:
     """(server, token) as Yarn's ``getScopeRegistry`` and ``getRegistryConfiguration`` find them."""
     data = yaml.safe_load(text) or {}
     server = (data.get("npmScopes") or {}).get(scope, {}).get("npmRegistryServer") if scope else None
@@ -138,7 +138,7 @@ def test_an_entry_yarn_would_take_for_our_registry_gets_the_token_in_place():
 
 
 def test_a_token_in_our_scope_would_hide_ours_and_is_refused():
-    with pytest.raises(WriterRefusedError, match="npmScopes.acme"):
+    with pytest.raises(WriterRefusedError, match=r"npmScopes.acme"):
         Writer(scope="@acme").render("npmScopes:\n  acme:\n    npmAuthToken: theirs\n", CREDS)
 
 

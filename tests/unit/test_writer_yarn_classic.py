@@ -13,7 +13,7 @@ from .test_writer_npm import FOREIGN, npm_reads
 CREDS = Credentials(f"https://{HOST}/npm/store/", TOKEN_1)
 
 
-def yarn1_reads(text: str, scope: str | None = None) -> tuple[str, str, bool]:
+def yarn1_reads(text: str, scope: str | None = None) -> tuple[str, str | None, bool]:
     """(registry, token, always-auth) as Yarn 1's ``getRegistryOrGlobalOption`` finds them: the
     key for the registry URL as written, then without ``https?:``."""
     values = npm_reads(text)

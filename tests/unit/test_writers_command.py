@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class TwoFiles(base.MultiFileWriter):
     format = "cargo"
     files = ("credentials", base.MAIN)
 
-    def default_paths(self, environ):
+    def default_paths(self, environ=os.environ):
         return {"credentials": Path("/h/creds.toml"), base.MAIN: Path("/h/config.toml")}
 
     def render_file(self, role, current, creds):

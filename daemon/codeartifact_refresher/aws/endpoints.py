@@ -153,7 +153,7 @@ def from_state(entries: Any) -> dict[str, Endpoint]:
     return found
 
 
-def to_state(endpoints: Mapping[str, Endpoint]) -> dict[str, dict]:
+def to_state(endpoints: Mapping[str, Endpoint]) -> dict[str, dict[str, str]]:
     return {
         key: {
             "url": e.url,
@@ -176,7 +176,11 @@ class EndpointLookup:
     """The endpoints one refresh needs, some known, the rest being looked up meanwhile."""
 
     def __init__(
-        self, label: str, known: Mapping[str, Endpoint], pending: Mapping[str, Future], stale: Mapping[str, Endpoint]
+        self,
+        label: str,
+        known: Mapping[str, Endpoint],
+        pending: Mapping[str, Future[Endpoint]],
+        stale: Mapping[str, Endpoint],
     ) -> None:
         self.label = label
         self._known = dict(known)

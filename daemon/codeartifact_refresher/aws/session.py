@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..config import Domain
+from .protocols import CodeArtifactClient, Service, Session, StsClient
 
 if TYPE_CHECKING:
     from .tokens import Clients
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 ROLE_SESSION_NAME = "codeartifact-refresher"
 
 
-def build_session(domain: Domain, settings: Clients) -> Any:
+def build_session(domain: Domain, settings: Clients) -> Session:
     """A botocore session with ``domain``'s credentials (``settings.credentials`` when given:
     those and no AWS config or credentials file, as the demo's stand-in wants)."""
     import botocore.session
@@ -31,7 +32,7 @@ def build_session(domain: Domain, settings: Clients) -> Any:
     # whatever level the process's logging asks for, botocore's own lines stop at INFO.
     botocore_logger = logging.getLogger("botocore")
     botocore_logger.setLevel(max(botocore_logger.level, logging.INFO))
-    session = botocore.session.Session(profile=domain.profile)
+    session: Session = botocore.session.Session(profile=domain.profile)
     session.user_agent_extra = f"codeartifact-refresher/{__version__}"
     if settings.credentials is not None:
         for variable in ("config_file", "credentials_file"):
@@ -42,7 +43,9 @@ def build_session(domain: Domain, settings: Clients) -> Any:
     return session
 
 
-def create_client(session: Any, service: str, domain: Domain, settings: Clients) -> Any:
+def create_client(
+    session: Session, service: Service, domain: Domain, settings: Clients
+) -> CodeArtifactClient | StsClient:
     """A client of ``service`` (``codeartifact`` or ``sts``) from ``session``, with our retries and
     timeouts; only the codeartifact client goes to the domain's ``endpoint_url``."""
     from botocore.config import Config as BotoConfig
@@ -57,7 +60,7 @@ def create_client(session: Any, service: str, domain: Domain, settings: Clients)
     return session.create_client(service, region_name=domain.region, endpoint_url=endpoint_url, config=config)
 
 
-def _assume_role(session: Any, role_arn: str) -> None:
+def _assume_role(session: Session, role_arn: str) -> None:
     """Make ``session`` use the role's credentials, re-assumed before they expire."""
     from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 

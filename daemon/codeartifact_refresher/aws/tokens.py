@@ -20,13 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..config import Domain
 from ..errors import AwsError, CredentialsError, NotFoundError, TransientError
 from . import session as sessions
 from .advice import PERMISSIONS, call
 from .endpoints import MAX_AGE, Endpoint, EndpointLookup, path_problem, plausible, state_key, valid_endpoint
+from .protocols import CodeArtifactClient, Service, Session, StsClient
 
 LISTED_PAGES = 20  # pages of ListRepositoriesInDomain read (a domain holds up to 1,000 repositories)
 
@@ -35,6 +36,8 @@ __all__ = ["PERMISSIONS", "Clients", "Token", "utc_clock", "utcnow", "valid_toke
 
 TOKEN_MAX = 16384  # characters; a real token is about 1,200
 _TOKEN = re.compile(r"[A-Za-z0-9_\-.=]+")  # base64url, with JWE's "." separators and "=" padding
+SessionKey = tuple[str | None, str | None, str | None, str | None]  # Domain.session_key
+EndpointKey = tuple[SessionKey, str, str | None, str | None, str]  # (session, domain, owner, type, key)
 
 
 def valid_token(value: object) -> bool:
@@ -81,13 +84,13 @@ class Clients:
         self.connections = connections  # per client: as many as domains refreshed at once
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self.timeouts = timeouts  # (connect, read) seconds per try
-        self._sessions: dict[tuple, Any] = {}
-        self._clients: dict[tuple, Any] = {}
-        self._endpoints: dict[tuple, Endpoint] = {}
+        self._sessions: dict[SessionKey, Session] = {}
+        self._clients: dict[tuple[SessionKey, Service], CodeArtifactClient | StsClient] = {}
+        self._endpoints: dict[EndpointKey, Endpoint] = {}
         self._executor: ThreadPoolExecutor | None = None  # endpoint lookups, beside the token calls
         self._lock = threading.Lock()
 
-    def session(self, domain: Domain) -> Any:
+    def session(self, domain: Domain) -> Session:
         """The botocore session for ``domain``'s AWS settings, built once (until :meth:`forget`)."""
         with self._lock:
             session = self._sessions.get(domain.session_key)
@@ -96,7 +99,13 @@ class Clients:
                 self._sessions[domain.session_key] = session
             return session
 
-    def client(self, domain: Domain, service: str = "codeartifact") -> Any:
+    @overload
+    def client(self, domain: Domain, service: Literal["codeartifact"] = "codeartifact") -> CodeArtifactClient: ...
+
+    @overload
+    def client(self, domain: Domain, service: Literal["sts"]) -> StsClient: ...
+
+    def client(self, domain: Domain, service: Service = "codeartifact") -> CodeArtifactClient | StsClient:
         """The ``service`` client (``codeartifact`` or ``sts``) of ``domain``'s session, built once
         the session has found credentials, and kept with it.
 
@@ -110,8 +119,12 @@ class Clients:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                create = lambda: sessions.create_client(session, service, domain, self)  # noqa: E731
-                client, found = call(domain, "CreateClient", lambda: (create(), session.get_credentials() is not None))
+
+                def create() -> tuple[CodeArtifactClient | StsClient, bool]:
+                    made = sessions.create_client(session, service, domain, self)
+                    return made, session.get_credentials() is not None
+
+                client, found = call(domain, "CreateClient", create)
                 if found and self._sessions.get(domain.session_key) is session:
                     self._clients[key] = client
             return client
@@ -215,7 +228,7 @@ class Clients:
                 del self._endpoints[key]
 
     @staticmethod
-    def _endpoint_key(domain: Domain, key: str) -> tuple:
+    def _endpoint_key(domain: Domain, key: str) -> EndpointKey:
         return (domain.session_key, domain.domain, domain.owner, domain.endpoint_type, key)
 
     def _pool(self) -> ThreadPoolExecutor:

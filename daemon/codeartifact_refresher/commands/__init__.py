@@ -6,9 +6,10 @@ module is imported only when its command runs, so ``check`` never loads botocore
 
 from __future__ import annotations
 
+import argparse
 import importlib
-from types import ModuleType
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 
 class CommandInfo(NamedTuple):
@@ -45,5 +46,14 @@ COMMANDS: dict[str, CommandInfo] = {
 }
 
 
-def load(name: str) -> ModuleType:
-    return importlib.import_module(f"{__name__}.{COMMANDS[name].module}")
+class Command(Protocol):
+    """What a command's module provides (a module satisfies a protocol through its functions)."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, clock: Callable[[], float]) -> int: ...
+
+
+def load(name: str) -> Command:
+    module: Command = importlib.import_module(f"{__name__}.{COMMANDS[name].module}")
+    return module

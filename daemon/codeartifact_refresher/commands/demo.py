@@ -7,6 +7,7 @@ temporary home, runs a real ``pip install`` through the written ``pip.conf``, le
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import logging
 import os
@@ -14,9 +15,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .. import log
+
+if TYPE_CHECKING:  # imported where used: --help must not load it
+    from ..testing import StandIn
 
 logger = logging.getLogger(__name__)
 DEMO_CREDENTIALS = ("AKIDDEMO", "demo")  # the stand-in takes any access key
@@ -41,7 +48,7 @@ domains:
 """
 
 
-def client_env(home: Path) -> dict:
+def client_env(home: Path) -> dict[str, str]:
     """An environment in which pip sees only the demo's config (nothing of this machine's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "AWS_"))}
     env.update(
@@ -62,7 +69,9 @@ def find_pip(python: str = sys.executable) -> list[str] | None:
     interpreter usually keeps ensurepip), else a ``pip`` on ``PATH``; None when there is none."""
     if importlib.util.find_spec("pip") is not None:
         return [python, "-m", "pip"]
-    bundled = Path(ensurepip.__file__).parent / "_bundled" if (ensurepip := _ensurepip()) else None
+    bundled = (
+        Path(ensurepip.__file__).parent / "_bundled" if (ensurepip := _ensurepip()) and ensurepip.__file__ else None
+    )
     wheels = sorted(bundled.glob("pip-*.whl")) if bundled and bundled.is_dir() else []
     if wheels:
         return [python, str(wheels[-1] / "pip")]
@@ -70,7 +79,7 @@ def find_pip(python: str = sys.executable) -> list[str] | None:
     return [found] if found else None
 
 
-def _ensurepip():
+def _ensurepip() -> ModuleType | None:
     try:
         import ensurepip
     except ImportError:  # Debian splits it out into python3-venv
@@ -78,7 +87,7 @@ def _ensurepip():
     return ensurepip
 
 
-def pip_install(home: Path, secrets=()) -> bool:
+def pip_install(home: Path, secrets: Iterable[str] = ()) -> bool:
     from ..testing.packages import DEMO_NAME
 
     target = home / "site"
@@ -88,14 +97,15 @@ def pip_install(home: Path, secrets=()) -> bool:
         print("    pip is not installed here (nor bundled with this Python): install it to see this step")
         return False
     cmd = [*pip, "install", "--no-cache-dir", "--no-deps", "--target", str(target), DEMO_NAME]
-    done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)
+    # argv: this Python and its pip, the pip wheel ensurepip bundles, or the pip on PATH; no input
+    done = subprocess.run(cmd, env=client_env(home), capture_output=True, text=True, timeout=120)  # noqa: S603
     lines = (done.stdout + done.stderr).strip().splitlines()
     said = [line for line in lines if line.startswith(("Successfully", "ERROR"))] or lines[-1:]
     print(f"    $ pip install {DEMO_NAME}  ->  exit {done.returncode}: {log.redact(said[-1] if said else '', secrets)}")
     return done.returncode == 0
 
 
-def _story(standin, tmp: Path) -> bool:
+def _story(standin: StandIn, tmp: Path) -> bool:
     from .. import config
     from ..aws.tokens import Clients
     from ..refresh import refresh_all, summary
@@ -124,11 +134,11 @@ def _story(standin, tmp: Path) -> bool:
     return first and refused and second
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the demo's temporary directory")
 
 
-def run(args, clock) -> int:
+def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     return run_demo(keep=args.keep)
 
 

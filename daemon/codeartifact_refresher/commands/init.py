@@ -18,11 +18,14 @@ import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..discovery import REGION
 from ..survey.answers import ENDPOINT_URL
 from .common import EXIT_OK
+
+if TYPE_CHECKING:  # imported where used
+    from ..writers.registry import Registry
 
 MODE = 0o644  # a config holds no secret; only its owner may change what the service runs
 
@@ -113,7 +116,7 @@ def init(
     return EXIT_OK
 
 
-def _check(text: str, registry, environ: Mapping[str, str]) -> None:
+def _check(text: str, registry: Registry, environ: Mapping[str, str]) -> None:
     """Load ``text`` with the real loader, as ``check`` would, before it is written anywhere."""
     from .. import config
     from ..errors import ConfigError

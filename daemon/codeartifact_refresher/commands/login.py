@@ -13,8 +13,17 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .common import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:  # imported where used: --help must not load them
+    from ..aws.tokens import Clients
+    from ..config import Domain
+    from ..login import Request
+    from ..refresh import TargetResult
+    from ..writers.registry import Registry
 
 logger = logging.getLogger("codeartifact_refresher.cli")
 
@@ -87,7 +96,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     return EXIT_OK
 
 
-def _credential_source(clients, domain) -> str:
+def _credential_source(clients: Clients, domain: Domain) -> str:
     """How botocore found this shell's credentials ("" when it cannot tell)."""
     from ..aws import identity
     from ..errors import AwsError
@@ -111,14 +120,17 @@ def _quieter(name: str, level: int) -> Iterator[None]:
         logger.setLevel(before)
 
 
-def _say_done(tool: str, result, expires_at: datetime | None, now: float) -> None:
+def _say_done(tool: str, result: TargetResult, expires_at: datetime | None, now: float) -> None:
     """The AWS CLI's two lines (its words, so scripts that grep them still work), and the files."""
+    from ..outputs import FileOutput
     from ..service.planner import duration
     from ..writers.formats import urls
 
     print(f"Successfully configured {tool} to use AWS CodeArtifact repository {urls.redact(result.endpoint)}")
     for role, output in result.target.outputs:
-        mode = output.path.stat().st_mode & 0o777 if output.path.exists() else None
+        mode = None
+        if isinstance(output, FileOutput) and output.path.exists():
+            mode = output.path.stat().st_mode & 0o777
         shown = f" (mode {mode:04o})" if mode is not None else ""
         print(f"  {output.describe()}{shown}: {result.outcome}" + (f" [{role}]" if role != "main" else ""))
     if expires_at is not None:
@@ -126,7 +138,7 @@ def _say_done(tool: str, result, expires_at: datetime | None, now: float) -> Non
         print(f"Login expires in {left} at {expires_at.astimezone(timezone.utc).isoformat(sep=' ')}")
 
 
-def _keep_fresh(args: argparse.Namespace, request, registry, login) -> int:
+def _keep_fresh(args: argparse.Namespace, request: Request, registry: Registry, login: ModuleType) -> int:
     from ..config import locations
 
     path = Path(args.config) if args.config else locations.default_path()

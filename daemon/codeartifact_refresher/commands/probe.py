@@ -15,7 +15,8 @@ from collections.abc import Callable
 from .common import EXIT_FAILED, EXIT_OK, add_config_argument, load_config
 
 ENDPOINTS = ("livez", "readyz", "healthz")
-LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # a wildcard listener is reached on loopback
+# a wildcard listener is reached on loopback (a map from the wildcard, not a bind to it)
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

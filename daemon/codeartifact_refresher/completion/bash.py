@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterable
 
-from .spec import Command, Program, Value
+from .spec import Command, Option, Program, Value
 
 
 def render(program: Program) -> str:
@@ -43,7 +44,7 @@ def _options(fn: str, program: Program) -> str:
     )
 
 
-def _flags(options) -> str:
+def _flags(options: Iterable[Option]) -> str:
     return " ".join(flag for option in options for flag in option.flags)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -24,13 +24,15 @@ class Checker:
     def fail(self, message: str, line: int) -> ConfigError:
         return ConfigError(message, self.path, line)
 
-    def mapping(self, value, what: str, line: int) -> Map:
+    def mapping(self, value: object, what: str, line: int) -> Map:
         if not isinstance(value, Map):
             line = getattr(value, "line", line)
             raise self.fail(f"{what} must be a mapping of keys to values, not {kind(value)}", line)
         return value
 
-    def keys(self, mapping: Map, allowed, where: str, hint: Callable[[str], str] = lambda k: "") -> None:
+    def keys(
+        self, mapping: Map, allowed: Collection[str], where: str, hint: Callable[[str], str] = lambda k: ""
+    ) -> None:
         for key in mapping:
             if key in allowed:
                 continue
@@ -40,7 +42,7 @@ class Checker:
             )
             raise self.fail(f"unknown key {shown(key)} in {where}{advice}", mapping.line_of(key))
 
-    def string(self, mapping: Map, key: str, pattern: re.Pattern | None = None, expected: str = "") -> str | None:
+    def string(self, mapping: Map, key: str, pattern: re.Pattern[str] | None = None, expected: str = "") -> str | None:
         value = mapping.get(key)
         if value is None and key not in mapping:
             return None
@@ -66,7 +68,8 @@ class Checker:
             what = "a whole number" if integer else "a number"
             got = shown(value) if is_number or isinstance(value, str) else kind(value)
             raise self.fail(f"{key}: expected {what} from {low:g} to {high:g}{unit}, got {got}", mapping.line_of(key))
-        return value
+        number: float = value  # checked: an int, or a finite float
+        return number
 
     def boolean(self, mapping: Map, key: str, default: bool) -> bool:
         value = mapping.get(key, default)

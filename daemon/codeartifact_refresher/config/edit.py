@@ -89,14 +89,14 @@ def _last_index(node: Any) -> int:
     while isinstance(node.value, list) and node.value:
         last = node.value[-1]
         node = last[1] if isinstance(last, tuple) else last
-    return max(node.start_mark.index, node.end_mark.index - 1)
+    return max(int(node.start_mark.index), int(node.end_mark.index) - 1)
 
 
 def _item_lines(values: Settings, dash: int) -> list[str]:
     """A block mapping as a list item: ``- key: value`` then the keys under it."""
     pad = " " * (dash + 2)
     lines = [f"{pad}{key}: {scalar(value)}" for key, value in values.items()]
-    return [" " * dash + "- " + lines[0].lstrip()] + lines[1:]
+    return [" " * dash + "- " + lines[0].lstrip(), *lines[1:]]
 
 
 def _domain_lines(domain: Settings, target: Settings, dash: int) -> list[str]:

@@ -56,7 +56,7 @@ def _reads_back(text: str) -> bool:
     import yaml
 
     try:
-        return yaml.safe_load(text) == text
+        return bool(yaml.safe_load(text) == text)
     except yaml.YAMLError:
         return False
 

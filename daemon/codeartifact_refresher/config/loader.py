@@ -21,12 +21,12 @@ import ipaddress
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RegistryError
-from ..outputs import kinds
+from ..outputs import Output, kinds
 from ..outputs.files import DEFAULT_MODE
 from ..platform.paths import expand_user
 from ..writers import options as writer_options
@@ -63,7 +63,7 @@ DOMAIN_SETTINGS = (
     "on_change",
     "hook_timeout",
 )
-DOMAIN_KEYS = ("domain", "targets") + DOMAIN_SETTINGS
+DOMAIN_KEYS = ("domain", "targets", *DOMAIN_SETTINGS)
 COMMON_TARGET_KEYS = ("writer", "repository", "on_change")  # and each output kind's keys (:mod:`..outputs.kinds`)
 TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
 
@@ -86,7 +86,8 @@ def _duration(check: Checker, m: Map) -> int:
             f"seconds, got {shown(value)}",
             m.line_of("duration"),
         )
-    return value
+    duration: int = value  # checked: an int
+    return duration
 
 
 ENDPOINT_URL_RE = re.compile(r"^https?://[^/\s]+(/\S*)?$")
@@ -100,7 +101,10 @@ def _endpoint_url(check: Checker, m: Map) -> str | None:
     value = check.string(m, "endpoint_url", expected="an http(s):// URL")
     if value is None:
         return None
-    fail = lambda problem: check.fail(f"endpoint_url: {problem}", m.line_of("endpoint_url"))  # noqa: E731
+
+    def fail(problem: str) -> ConfigError:
+        return check.fail(f"endpoint_url: {problem}", m.line_of("endpoint_url"))
+
     authority = _AUTHORITY.match(value).group(1)  # type: ignore[union-attr]  # matches any text
     if "@" in authority:  # the value is not shown: it holds a password
         raise fail("holds a user name or password ('user:password@'); give the URL without them")
@@ -158,8 +162,9 @@ def _trusted_program(check: Checker, m: Map, program: str, found: Path) -> None:
         )
 
 
-def _settings(check: Checker, m: Map, environ: Mapping[str, str]) -> dict:
-    settings: dict[str, object] = {
+def _settings(check: Checker, m: Map, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The domain settings ``m`` gives, each checked: keyword arguments of :class:`Domain`."""
+    settings: dict[str, Any] = {
         "owner": _owner(check, m),
         "region": check.string(m, "region", REGION_RE, "an AWS region such as 'us-east-1'"),
         "profile": check.string(m, "profile", expected="an AWS profile name"),
@@ -247,7 +252,7 @@ def _other_writer_hint(registry: Registry, writer: str) -> Callable[[str], str]:
     return hint
 
 
-def _target(check: Checker, registry: Registry, raw, line: int, environ) -> Target:
+def _target(check: Checker, registry: Registry, raw: object, line: int, environ: Mapping[str, str]) -> Target:
     t = check.mapping(raw, "each target", line)
     names = ", ".join(registry.names())
     writer = check.string(t, "writer", expected=f"a writer name ({names})")
@@ -348,12 +353,14 @@ def _kind_keys() -> tuple[str, ...]:
     return tuple(key for kind in kinds.kinds().values() for key in (kind.key, *kind.settings))
 
 
-def _description(cls: type[Writer], name: str) -> str:
+def _description(cls: type[Writer[Any]], name: str) -> str:
     field = {f.name: f for f in dataclasses.fields(cls.Options)}[name]
     return field.metadata.get("description") or "a required option"
 
 
-def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, environ) -> Domain:
+def _domain(
+    check: Checker, registry: Registry, raw: object, line: int, defaults: dict[str, Any], environ: Mapping[str, str]
+) -> Domain:
     d = check.mapping(raw, "each entry of 'domains'", line)
     check.keys(d, DOMAIN_KEYS, "a domain")
     name = check.string(d, "domain", DOMAIN_RE, "a CodeArtifact domain name (2-50 lowercase letters, digits and '-')")
@@ -367,7 +374,7 @@ def _domain(check: Checker, registry: Registry, raw, line: int, defaults: dict, 
 
 
 def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) -> None:
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[object, ...], int] = {}
     for d in domains:
         key = (d.domain, d.owner, d.session_key)
         if key in seen:
@@ -376,11 +383,12 @@ def _no_duplicates(check: Checker, registry: Registry, domains: list[Domain]) ->
                 d.line,
             )
         seen[key] = d.line
-    targets: dict[tuple, int] = {}
-    owners: dict = {}  # (output key, entry, host key of a shared claim) -> (line, domain)
+    targets: dict[tuple[object, ...], int] = {}
+    # (output key, entry, host key of a shared claim) -> (line, domain)
+    owners: dict[tuple[Hashable, str, tuple[Hashable, ...] | None], tuple[int, Domain]] = {}
     host_keys = hosts.HostKeys(domains)  # a host spelled two ways is one host
-    whole: dict = {}  # output key -> line of a target that owns the whole file
-    touched: dict = {}  # output key -> line of the first target that writes it
+    whole: dict[Hashable, int] = {}  # output key -> line of a target that owns the whole file
+    touched: dict[Hashable, int] = {}  # output key -> line of the first target that writes it
     for d in domains:
         for t in d.targets:
             same = (t.writer, t.output.key, t.options, d.domain, d.owner, d.session_key, t.repository)
@@ -410,7 +418,7 @@ def _writer(registry: Registry, t: Target) -> Writer[Any]:
     return t.instance if t.instance is not None else registry.get(t.writer)(**dict(t.options))
 
 
-def _conflict(check: Checker, t: Target, line: int, entry: str, where) -> None:
+def _conflict(check: Checker, t: Target, line: int, entry: str, where: Output) -> None:
     raise check.fail(
         f"this {t.writer} target and the one on line {line} would both write {entry} in {where.describe()}; "
         "give one of them another path or option",
@@ -418,13 +426,13 @@ def _conflict(check: Checker, t: Target, line: int, entry: str, where) -> None:
     )
 
 
-def parse(path: Path, data, registry: Registry, environ: Mapping[str, str] = os.environ) -> Config:
+def parse(path: Path, data: object, registry: Registry, environ: Mapping[str, str] = os.environ) -> Config:
     check = Checker(path)
     if data is None:
         raise check.fail("the config is empty; expected a 'domains:' list", 1)
     top = check.mapping(data, "the config", 1)
     check.keys(top, TOP_KEYS, "the config")
-    defaults = {}
+    defaults: dict[str, Any] = {}
     if "defaults" in top:
         d = check.mapping(top["defaults"], "defaults", top.line_of("defaults"))
         check.keys(d, DOMAIN_SETTINGS, "defaults")

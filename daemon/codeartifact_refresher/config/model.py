@@ -109,12 +109,12 @@ class Domain:
     source: Path | None = None  # the config file it came from, for messages that name a line
 
     @property
-    def session_key(self) -> tuple:
+    def session_key(self) -> tuple[str | None, str | None, str | None, str | None]:
         """Domains with equal keys share one boto3 session and client."""
         return (self.profile, self.region, self.role_arn, self.endpoint_url)
 
     @property
-    def host_key(self) -> tuple:
+    def host_key(self) -> tuple[str | None, ...]:
         """What the repositories' host name is made of: equal keys, maybe the same host.
 
         Through the public API each domain has hosts of its own (``DOMAIN-OWNER.d.codeartifact...``).

@@ -21,13 +21,13 @@ from ..writers.base import Writer
 from ..writers.registry import Registry
 
 
-def built_in(registry: Registry | None = None) -> dict[str, type[Writer]]:
+def built_in(registry: Registry | None = None) -> dict[str, type[Writer[Any]]]:
     """Every built-in writer class (loaded from this installation's files), by entry-point name."""
     registry = registry or Registry()
     return {name: registry.get(name) for name in registry.names() if registry.built_in(name)}
 
 
-def regenerate(schema: dict[str, Any], writers: dict[str, type[Writer]]) -> dict[str, Any]:
+def regenerate(schema: dict[str, Any], writers: dict[str, type[Writer[Any]]]) -> dict[str, Any]:
     """``schema`` with its writer parts made from ``writers``."""
     schema = copy.deepcopy(schema)
     defs = schema["$defs"]

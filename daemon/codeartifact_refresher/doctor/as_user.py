@@ -24,6 +24,7 @@ import pwd
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml  # noqa: F401 - imported for the child (the Yarn checks read YAML)
 
@@ -78,7 +79,7 @@ def login_environment(name: str) -> tuple[dict[str, str], str]:
             "printf 'codeartifact-refresher-doctor\\000'; env -0",
         ]
         try:
-            done = subprocess.run(
+            done = subprocess.run(  # noqa: S603 - su with a user name looked up in passwd and our fixed script
                 argv, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL, start_new_session=True
             )
         except (OSError, subprocess.TimeoutExpired) as e:
@@ -160,7 +161,7 @@ def _child(user: Login, views: list[TargetView], inbox: int, outbox: int) -> Non
         facts = Facts(user.environ, Path(user.environ.get("PWD") or user.home), reader, read_path, run_tool)
         found = local.check(views, facts)
         secrets = facts.secrets
-        payload: dict = {"findings": [(f.level, redacted(f.text, secrets)) for f in found]}
+        payload: dict[str, Any] = {"findings": [(f.level, redacted(f.text, secrets)) for f in found]}
         code = 0
     except BaseException as e:  # the parent says it failed; the child never returns into the caller's code
         payload = {"error": redacted(f"{type(e).__name__}: {e}", secrets)}

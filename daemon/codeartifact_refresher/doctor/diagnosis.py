@@ -92,7 +92,9 @@ def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[F
     return cfg, found
 
 
-def _aws(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:
+def _aws(
+    cfg: Config, pairs: list[tuple[Domain, TargetView]], clock: Callable[[], float]
+) -> tuple[list[Finding], list[TargetView]]:
     """The AWS findings, and each target's view with its repository's endpoint (or None); for the
     system service's config, with the service's environment file applied (:mod:`.service_env`)."""
     from ..service.install import layout
@@ -119,12 +121,14 @@ def _me() -> str:
         return str(os.geteuid())
 
 
-def _aws_checks(cfg: Config, pairs: list[tuple[Domain, TargetView]], clock) -> tuple[list[Finding], list[TargetView]]:
+def _aws_checks(
+    cfg: Config, pairs: list[tuple[Domain, TargetView]], clock: Callable[[], float]
+) -> tuple[list[Finding], list[TargetView]]:
     from ..aws.tokens import Clients, utc_clock
 
     clients = Clients(utc_clock(clock), attempts=2, timeouts=(5, 10))
     found: list[Finding] = []
-    sessions: dict[tuple, list[Domain]] = {}
+    sessions: dict[tuple[str | None, ...], list[Domain]] = {}
     for domain in cfg.domains:
         sessions.setdefault(domain.session_key, []).append(domain)
     for domains in sessions.values():

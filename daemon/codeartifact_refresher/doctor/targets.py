@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, Domain
+from ..hooks.output import SecretFinder
 from ..outputs import FileOutput
 from ..writers.base import MAIN, Writer
 from ..writers.registry import Registry
@@ -41,7 +42,7 @@ class TargetView:
     options: tuple[tuple[str, Any], ...] = ()
     endpoint: str | None = None
     where: str = ""
-    instance: Writer | None = field(default=None, compare=False, repr=False)
+    instance: Writer[Any] | None = field(default=None, compare=False, repr=False)
     given: tuple[str, ...] = ()  # the roles whose path the config wrote (not the writer's default)
 
     @property
@@ -58,7 +59,7 @@ class TargetView:
     def configured(self) -> bool:
         return self.repository is not None
 
-    def finder(self, role: str = MAIN):
+    def finder(self, role: str = MAIN) -> SecretFinder | None:
         """The writer's secret finder for the file of ``role`` (None without a writer)."""
         writer = self.instance
         return None if writer is None else (lambda text: writer.find_file_secrets(role, text))
@@ -124,7 +125,7 @@ def moved(view: TargetView, environ: Mapping[str, str]) -> list[tuple[Path, Path
     return found
 
 
-def _writer(registry: Registry, name: str, options: Iterable[tuple[str, Any]]) -> Writer | None:
+def _writer(registry: Registry, name: str, options: Iterable[tuple[str, Any]]) -> Writer[Any] | None:
     try:
         return registry.get(name)(**dict(options))
     except Exception:  # a plugin that fails to load: its secrets are still found by URL

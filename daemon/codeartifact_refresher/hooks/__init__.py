@@ -36,9 +36,13 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Domain, Target
 from . import output as hook_output
+
+if TYPE_CHECKING:
+    from ..config import Domain, Target
 
 logger = logging.getLogger(__name__)
 PREFIX = "CODEARTIFACT_REFRESHER_"
@@ -108,7 +112,7 @@ class Pending:
         self._lock = threading.Lock()
         self._owed: dict[str, Jobs] = {}  # domain key -> jobs
 
-    def take(self, domain) -> Jobs:
+    def take(self, domain: Domain) -> Jobs:
         """The jobs ``domain`` owes (forgotten here), leaving out hooks its config no longer has."""
         with self._lock:
             owed: Jobs = self._owed.pop(domain.key, {})
@@ -119,7 +123,7 @@ class Pending:
         with self._lock:
             self._owed.setdefault(domain.key, {})[argv] = list(targets)
 
-    def owed(self, domain) -> Jobs:
+    def owed(self, domain: Domain) -> Jobs:
         with self._lock:
             return dict(self._owed.get(domain.key, {}))
 
@@ -129,11 +133,11 @@ class Running:
 
     def __init__(self) -> None:
         self._lock, self.stopped = threading.Lock(), False
-        self._procs: set[subprocess.Popen] = set()
+        self._procs: set[subprocess.Popen[bytes]] = set()
 
     def start(
-        self, argv: Argv, env: dict, program: str | None = None
-    ) -> tuple[subprocess.Popen, hook_output.Reader] | None:
+        self, argv: Argv, env: Mapping[str, str], program: str | None = None
+    ) -> tuple[subprocess.Popen[bytes], hook_output.Reader] | None:
         """Start a hook (from ``program``, the file found for ``argv[0]``, when given); None when
         stopping. Raises OSError when it cannot start."""
         with self._lock:
@@ -141,7 +145,8 @@ class Running:
                 return None
             read, write = os.pipe()
             try:
-                proc = subprocess.Popen(
+                # the config's own command: its file and program passed the ownership checks (trust)
+                proc = subprocess.Popen(  # noqa: S603
                     argv,
                     executable=program,
                     stdin=subprocess.DEVNULL,
@@ -159,7 +164,7 @@ class Running:
             self._procs.add(proc)
         return proc, hook_output.Reader(read)
 
-    def done(self, proc: subprocess.Popen) -> None:
+    def done(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._procs.discard(proc)
 
@@ -203,7 +208,14 @@ def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
     return True
 
 
-def run(argv: Argv, timeout: float, env: dict, label: str, running: Running, finders=()) -> str | None:
+def run(
+    argv: Argv,
+    timeout: float,
+    env: Mapping[str, str],
+    label: str,
+    running: Running,
+    finders: Iterable[hook_output.SecretFinder] = (),
+) -> str | None:
     """Run one hook; None when it succeeded, else one line that names it, says how it failed and
     shows its last output line (redacted, with ``finders`` too), as logged after ``label``. Never
     raises for the hook's own failure."""
@@ -253,7 +265,7 @@ def checked_program(name: str, env: Mapping[str, str]) -> tuple[str | None, str 
     return found, f"its program {found}{where} {trust.program_refusal(problem, os.geteuid())}"
 
 
-def _last(reader: hook_output.Reader, finders) -> str:
+def _last(reader: hook_output.Reader, finders: Iterable[hook_output.SecretFinder]) -> str:
     """': ' and the last line the hook printed, or nothing."""
     if not reader.finish(DRAIN):
         reader.linger()

@@ -30,7 +30,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -373,7 +373,7 @@ def _swap(tmp: Path, path: Path, current: Current) -> bool:
 
 
 @contextlib.contextmanager
-def _old_file(current: Current):
+def _old_file(current: Current) -> Iterator[int | None]:
     """The file about to be replaced, open, once it is checked to hold what ``current`` read."""
     try:
         fd = os.open(current.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)

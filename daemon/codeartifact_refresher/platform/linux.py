@@ -9,6 +9,7 @@ import functools
 import resource
 import sys
 import time
+from collections.abc import Callable
 
 AT_FDCWD, RENAME_NOREPLACE, RENAME_EXCHANGE = -100, 1, 2  # <fcntl.h>, <linux/fs.h>
 PR_SET_DUMPABLE = 4  # <linux/prctl.h>
@@ -19,7 +20,7 @@ def is_linux() -> bool:
 
 
 @functools.cache
-def renameat2():
+def renameat2() -> Callable[..., int] | None:
     """libc's ``renameat2`` as a ctypes function (errno kept), or None where there is none."""
     if not is_linux():
         return None

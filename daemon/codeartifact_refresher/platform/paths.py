@@ -88,7 +88,7 @@ def temp_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """``$TMPDIR`` when it is an absolute path, else ``/tmp`` (never the current directory, where
     :func:`tempfile.gettempdir` may end up)."""
     value = environ.get("TMPDIR", "")
-    return Path(value) if os.path.isabs(value) else Path("/tmp")
+    return Path(value) if os.path.isabs(value) else Path("/tmp")  # noqa: S108 - the system's default, as for mkstemp
 
 
 def lock_dir_hint() -> str:

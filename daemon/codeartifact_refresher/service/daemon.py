@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from ..aws.tokens import Clients
     from ..config import Config, Domain
     from ..writers.registry import Registry
+    from .health import HealthServer
+    from .scheduler import JobScheduler
 
 __all__ = ["OVERDUE", "SAVE_EVERY", "STOP_GRACE", "TICK", "Daemon", "run"]
 
@@ -96,12 +98,12 @@ class Daemon:
         loader: Callable[[], Config],
         clock: Clocks | None = None,
         notifier: Notifier | None = None,
-        scheduler: Any = None,
+        scheduler: JobScheduler | None = None,
         rng: random.Random | None = None,
-        health_factory: Any = None,
+        health_factory: Callable[..., HealthServer] | None = None,
     ) -> None:
         self.config, self.state, self.registry, self.loader = config, state, registry, loader
-        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()
+        self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()  # noqa: S311 - jitter
         if clients is None:
             from ..aws.tokens import Clients, utc_clock
 
@@ -110,7 +112,8 @@ class Daemon:
             state.get(domain)  # an entry from the start: /healthz counts a domain not yet refreshed
             clients.remember(domain, state.endpoints_of(domain))  # one AWS call per domain, not three
             hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time
-        self.clients, self.scheduler, self.health_factory, self.health = clients, scheduler, health_factory, None
+        self.clients, self.scheduler, self.health_factory = clients, scheduler, health_factory
+        self.health: HealthServer | None = None
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), Wakeup()
@@ -142,6 +145,13 @@ class Daemon:
     def install_signals(self) -> None:
         actions = {signal.SIGTERM: "stop", signal.SIGINT: "stop", signal.SIGHUP: "reload", signal.SIGUSR1: "refresh"}
         self.wake.on_signals(actions, self.requests)
+
+    @property
+    def _jobs(self) -> JobScheduler:
+        """The scheduler, which :meth:`start` makes (unless given) before anything is scheduled."""
+        if self.scheduler is None:
+            raise RuntimeError("the daemon schedules nothing before start()")
+        return self.scheduler
 
     def start(self) -> None:
         if self.scheduler is None:
@@ -195,7 +205,7 @@ class Daemon:
             first_round = any(r.first_round for r in self.records.values())
         for key in due:
             logger.info("%s: refresh is due now", labels[key])
-            self.scheduler.at(key, self.clock.wall())
+            self._jobs.at(key, self.clock.wall())
         self.announcer.update(not first_round, self.status_line)
         self.saver.save_if_due()
         if self.alive():
@@ -236,7 +246,7 @@ class Daemon:
                 started = float("-inf") if record.started is None else record.started
                 delays[key] = max(0.0, started + MANUAL_EVERY - now)
         for key, delay in delays.items():
-            self.scheduler.at(key, wall + delay)
+            self._jobs.at(key, wall + delay)
         if keys:
             logger.info("refreshing %d domain(s) (SIGUSR1), within %s", len(keys), duration(max(delays.values())))
 
@@ -260,10 +270,10 @@ class Daemon:
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
         for key in removed:
-            self.scheduler.remove(key)
+            self._jobs.remove(key)
         hosts.OWNERS.release(removed)  # their host entries may go to another domain now
         for key in changed:
-            self.scheduler.at(key, self.clock.wall())
+            self._jobs.at(key, self.clock.wall())
         self.state.keep_only(new)
         for domain in new.domains:
             self.state.get(domain)
@@ -342,9 +352,9 @@ class Daemon:
                 self.state.record(report, now, record.plan.wall)
                 record.first_round = False
         if reloaded:  # changed by a reload while it ran: run again now, with the new settings
-            self.scheduler.at(key, now)
+            self._jobs.at(key, now)
             return
-        self.scheduler.at(key, now + delay)
+        self._jobs.at(key, now + delay)
         self.saver.changed()
         self.wake.set()  # the loop writes the state file, and announces readiness after the first round
         if report.ok:
@@ -367,7 +377,9 @@ def _sans_lines(domain: Domain) -> Domain:
     return dataclasses.replace(domain, line=0, targets=tuple(dataclasses.replace(t, line=0) for t in domain.targets))
 
 
-def _start_health(config: Config, state: State, factory: Any, loop_age: Callable[[], float | None]) -> Any:
+def _start_health(
+    config: Config, state: State, factory: Callable[..., HealthServer] | None, loop_age: Callable[[], float | None]
+) -> HealthServer | None:
     """The health listener that ``config`` asks for, started; None when it asks for none.
     ``loop_age`` tells ``/livez`` how long ago the loop last found itself alive."""
     if config.health is None:

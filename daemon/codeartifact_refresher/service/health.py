@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..state import State
+from ..state import DomainState, State
 from .assessment import Assessment
 from .listener import Listener
 from .watchdog import refreshing
@@ -42,12 +42,14 @@ def _labels(domain: str, owner: str) -> str:
     return ",".join(f'{k}="{v}"' for k, v in escaped.items())
 
 
-def _worst(values: list, pick) -> float | int | None:
+def _worst(values: list[float | None], pick: Callable[[list[float]], float]) -> float | None:
     known = [v for v in values if v is not None]
     return pick(known) if known else None
 
 
-METRICS = (
+#: (name, kind, help, an entry's value at a time, how the entries of one series combine)
+Metric = tuple[str, str, str, Callable[[DomainState, float], float | None], Callable[[list[float]], float]]
+METRICS: tuple[Metric, ...] = (
     (
         "token_expiry_seconds",
         "gauge",
@@ -84,7 +86,7 @@ def metrics(state: State, now: float) -> str:
     """The Prometheus text of every domain, labelled by :data:`LABELS` only. A domain that the
     config lists twice (with other AWS settings) is one series: the worst of its entries for a
     gauge, the sum for a counter."""
-    series: dict[tuple[str, str], list] = {}
+    series: dict[tuple[str, str], list[DomainState]] = {}
     for _, entry in sorted(state.domains.items()):
         series.setdefault((entry.domain or entry.label, entry.owner or ""), []).append(entry)
     out = []

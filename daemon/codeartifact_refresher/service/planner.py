@@ -108,7 +108,7 @@ def retry_delay(failures: int, retryable: bool, rng: Uniform = random, cap: floa
     """
     if not retryable:
         return RETRY_CAP * rng.uniform(0.8, 1.0)
-    ceiling = min(cap, RETRY_FIRST * 2 ** max(0, failures - 1))
+    ceiling: float = min(cap, RETRY_FIRST * 2 ** max(0, failures - 1))
     return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
 
 
@@ -206,7 +206,7 @@ class Watch:
 
 def duration(seconds: float) -> str:
     """``3h 05m``, ``4m 10s``, ``7s``: how a person reads a span of time."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds >= 3600:
         return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
     if seconds >= 60:

@@ -11,6 +11,37 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Protocol
+
+
+class JobScheduler(Protocol):
+    """What the daemon asks of a scheduler: :class:`Scheduler`, or a test's fake."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def at(self, key: str, when: float) -> None: ...
+
+    def remove(self, key: str) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
+class _BackgroundScheduler(Protocol):
+    """The part of APScheduler 3's ``BackgroundScheduler`` used here (APScheduler 3 has no type hints)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def add_job(self, func: Callable[..., object], trigger: str, **options: object) -> object: ...
+
+    def remove_job(self, job_id: str) -> None: ...
+
+    def shutdown(self, wait: bool = True) -> None: ...
 
 
 class Scheduler:
@@ -19,7 +50,7 @@ class Scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self._job = job
-        self._aps = BackgroundScheduler(
+        self._aps: _BackgroundScheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
             # A run may plan the next before it returns; the daemon itself keeps a domain's runs
             # from overlapping, so APScheduler must not drop a run for being "too many".

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from ..config import Config, Target
 from ..platform.accounts import group_name, user_name
@@ -62,7 +63,7 @@ def _readers(st: os.stat_result, search: bool = False) -> str:
     return f"{owner} (its owner; mode {mode:04o}){members} and root"
 
 
-def _daemon(state: State) -> dict:
+def _daemon(state: State) -> dict[str, Any]:
     info = dict(state.daemon)
     pid = info.get("pid")
     alive = False
@@ -78,7 +79,7 @@ def _daemon(state: State) -> dict:
     return info
 
 
-def report(config: Config, state: State, now: float) -> dict:
+def report(config: Config, state: State, now: float) -> dict[str, Any]:
     entries = [state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner) for d in config.domains]
     daemon = _daemon(state)
     running = watchdog.running(state, now) if daemon["running"] else {}  # a dead daemon's are over
@@ -122,7 +123,7 @@ def _target(target: Target, entry: DomainState) -> dict[str, str | None]:
     }
 
 
-def table(data: dict, now: float) -> str:
+def table(data: dict[str, Any], now: float) -> str:
     daemon = data["daemon"]
     if daemon.get("running"):
         health = f", health on http://{daemon['health']}/healthz" if daemon.get("health") else ""

@@ -69,8 +69,10 @@ class _Builder:
     def __init__(self, registry: Registry, environ: Mapping[str, str], netrc_hosts: set[str]) -> None:
         self.registry, self.environ, self.netrc_hosts = registry, environ, netrc_hosts
         self.proposal = Proposal()
-        self.entries: dict[tuple, Entry] = {}
-        self.claimed: dict[tuple, tuple] = {}  # (path, claim, shared host) or a target -> its entry's key
+        self.entries: dict[tuple[object, ...], Entry] = {}
+        self.claimed: dict[
+            tuple[object, ...], tuple[object, ...]
+        ] = {}  # (path, claim, shared host) or a target -> its entry's key
 
     def add_seen(self, finding: Finding, seen: Seen) -> None:
         where = f"{finding.source} {seen.where}"
@@ -85,7 +87,7 @@ class _Builder:
         location = seen.location
         self.add(Candidate(finding.tool, location.repository, finding.source, options, location, seen.where))
 
-    def _with_credentials(self, cls: type[Writer], seen: Seen) -> dict[str, Any]:
+    def _with_credentials(self, cls: type[Writer[Any]], seen: Seen) -> dict[str, Any]:
         options = dict(seen.options)
         choices = writer_options.choices(cls.Options, "credentials") if _has(cls, "credentials") else None
         clean = "credentials" not in options and not seen.location.credentials
@@ -129,7 +131,7 @@ class _Builder:
         self.proposal.skipped.append(f"{where}: {why}")
 
 
-def _has(cls: type[Writer], name: str) -> bool:
+def _has(cls: type[Writer[Any]], name: str) -> bool:
     return name in writer_options.names(cls.Options)
 
 
@@ -137,7 +139,7 @@ def _host(location: Location) -> str:
     return netrc.machine_name(location.endpoint)
 
 
-def _options(cls: type[Writer], seen: Mapping[str, Any]) -> tuple[tuple[tuple[str, Any], ...], str]:
+def _options(cls: type[Writer[Any]], seen: Mapping[str, Any]) -> tuple[tuple[tuple[str, Any], ...], str]:
     """The options that differ from the writer's defaults, each validated; or a problem."""
     defaults = {f.name: f.default for f in dataclasses.fields(cls.Options)}
     kept = {}

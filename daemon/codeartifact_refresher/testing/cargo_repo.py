@@ -19,7 +19,7 @@ import io
 import json
 import tarfile
 
-Response = tuple[int, dict, bytes]
+Response = tuple[int, dict[str, str], bytes]
 
 DEMO_CRATE = "democrate"
 DEMO_CRATE_VERSION = "1.0.0"
@@ -65,7 +65,7 @@ def _index_line(name: str, version: str, data: bytes) -> str:
     return json.dumps(entry, separators=(",", ":"))
 
 
-def serve(crates: dict, method: str, rest: str, endpoint: str) -> Response:
+def serve(crates: dict[str, dict[str, bytes]], method: str, rest: str, endpoint: str) -> Response:
     """``crates`` is name -> {version: .crate bytes}; ``rest`` is the path below the endpoint."""
     if method != "GET":
         return 405, _TEXT, b"the stand-in's cargo registry only serves GET\n"

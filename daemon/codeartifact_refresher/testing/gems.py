@@ -27,7 +27,7 @@ class Version(str):
     """A ``Gem::Version``."""
 
 
-class Requirement(tuple):
+class Requirement(tuple[tuple[str, str], ...]):
     """A ``Gem::Requirement``: pairs of (operator, version)."""
 
 

@@ -14,7 +14,7 @@ import hashlib
 import io
 import zipfile
 
-Response = tuple[int, dict, bytes]
+Response = tuple[int, dict[str, str], bytes]
 
 #: checksum file extension -> hashlib algorithm
 CHECKSUMS = {".sha1": "sha1", ".md5": "md5", ".sha256": "sha256", ".sha512": "sha512"}
@@ -43,7 +43,7 @@ def jar(artifact: str, version: str) -> bytes:
     return buf.getvalue()
 
 
-def publish(files: dict, group: str, artifact: str, version: str, packaging: str = "jar") -> None:
+def publish(files: dict[str, bytes], group: str, artifact: str, version: str, packaging: str = "jar") -> None:
     """Add ``group:artifact:version`` to ``files`` (path -> bytes): its pom, and its jar unless
     ``packaging`` is ``pom`` (a parent POM)."""
     files[path_of(group, artifact, version, "pom")] = pom(group, artifact, version, packaging)
@@ -51,7 +51,7 @@ def publish(files: dict, group: str, artifact: str, version: str, packaging: str
         files[path_of(group, artifact, version, "jar")] = jar(artifact, version)
 
 
-def _metadata(files: dict, directory: str) -> bytes | None:
+def _metadata(files: dict[str, bytes], directory: str) -> bytes | None:
     """``maven-metadata.xml`` for ``group/dirs/artifact/`` from the versions published below it."""
     versions = sorted({p[len(directory) :].split("/")[0] for p in files if p.startswith(directory)})
     if not versions:
@@ -65,13 +65,13 @@ def _metadata(files: dict, directory: str) -> bytes | None:
     ).encode()
 
 
-def _find(files: dict, rest: str) -> bytes | None:
+def _find(files: dict[str, bytes], rest: str) -> bytes | None:
     if rest.endswith("/maven-metadata.xml"):
         return _metadata(files, rest[: -len("maven-metadata.xml")])
     return files.get(rest)
 
 
-def serve(files: dict, method: str, rest: str) -> Response:
+def serve(files: dict[str, bytes], method: str, rest: str) -> Response:
     """GET or HEAD of a file, its checksum, or a directory's metadata."""
     if method not in ("GET", "HEAD"):
         return 405, {"Content-Type": "text/plain"}, b"the stand-in's maven repositories are read only\n"

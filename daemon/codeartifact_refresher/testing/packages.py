@@ -61,9 +61,9 @@ def npm_tarball(name: str = DEMO_NAME, version: str = DEMO_VERSION) -> bytes:
     return buf.getvalue()
 
 
-def npm_dist(data: bytes, tarball_url: str) -> dict:
+def npm_dist(data: bytes, tarball_url: str) -> dict[str, str]:
     return {
         "tarball": tarball_url,
-        "shasum": hashlib.sha1(data).hexdigest(),
+        "shasum": hashlib.sha1(data, usedforsecurity=False).hexdigest(),  # npm's checksum field
         "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode(),
     }

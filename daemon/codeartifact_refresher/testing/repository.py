@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from . import cargo_repo, gems, maven_repo, packages, ruby_repo, uploads
 
-Response = tuple[int, dict, bytes]
+#: (HTTP status, headers, body)
+Response = tuple[int, dict[str, str], bytes]
 
 
-def json_response(status: int, body: dict, headers: dict | None = None) -> Response:
+class Headers(Protocol):
+    """A request's headers: ``http.server``'s message, or a dict in a test."""
+
+    def get(self, name: str, default: str, /) -> str: ...
+
+
+def json_response(status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Response:
     return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode()
 
 
@@ -30,10 +39,10 @@ class Repository:
     owner: str
     name: str
     format: str
-    files: dict = field(default_factory=dict)  # pypi: project -> {filename: bytes}
+    files: dict[str, dict[str, bytes]] = field(default_factory=dict)  # pypi: project -> {filename: bytes}
     # npm, cargo, ruby: name -> {version: the tarball, .crate or .gem bytes}
-    packages: dict = field(default_factory=dict)
-    maven_files: dict = field(default_factory=dict)  # maven: path -> bytes (see maven_repo)
+    packages: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    maven_files: dict[str, bytes] = field(default_factory=dict)  # maven: path -> bytes (see maven_repo)
 
     def publish_wheel(self, filename: str, data: bytes, project: str) -> None:
         self.files.setdefault(packages.normalize(project), {})[filename] = data
@@ -44,20 +53,20 @@ class Repository:
     def publish_maven(self, group: str, artifact: str, version: str, packaging: str = "jar") -> None:
         maven_repo.publish(self.maven_files, group, artifact, version, packaging)
 
-    def serve_maven(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+    def serve_maven(self, method: str, rest: str, endpoint: str, headers: Headers, body: bytes) -> Response:
         return maven_repo.serve(self.maven_files, method, rest)
 
     def publish_crate(self, name: str, version: str) -> None:
         self.packages.setdefault(name, {})[version] = cargo_repo.crate_file(name, version)
 
-    def serve_cargo(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+    def serve_cargo(self, method: str, rest: str, endpoint: str, headers: Headers, body: bytes) -> Response:
         """A sparse index and ``.crate`` downloads (:mod:`.cargo_repo`)."""
         return cargo_repo.serve(self.packages, method, rest, endpoint)
 
     def publish_gem(self, name: str, version: str, data: bytes | None = None) -> None:
         self.packages.setdefault(name, {})[version] = data or gems.gem(name, version)
 
-    def serve_ruby(self, method: str, rest: str, endpoint: str, headers, body: bytes) -> Response:
+    def serve_ruby(self, method: str, rest: str, endpoint: str, headers: Headers, body: bytes) -> Response:
         """The compact index, quick specs, gems and gem pushes (:mod:`.ruby_repo`)."""
         return ruby_repo.serve(self.packages, method, rest, body)
 

@@ -19,7 +19,7 @@ import tarfile
 
 from . import gems
 
-Response = tuple[int, dict, bytes]
+Response = tuple[int, dict[str, str], bytes]
 #: gem name -> {version: the .gem's bytes}
 Gems = dict[str, dict[str, bytes]]
 

@@ -28,13 +28,17 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import cargo_repo, packages
-from .repository import Repository, Response, json_response
+from .repository import Headers, Repository, Response, json_response
 
 DEFAULT_ACCOUNT = "111122223333"
+#: an injected fault: (operation, AWS error code, HTTP status, a 200's body instead, message)
+Fault = tuple[str, str, int, dict[str, Any] | None, str | None]
 _SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/(?:codeartifact|sts)/aws4_request,")
 _DATA_PATH = re.compile(
     r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>[a-z]+)/(?P<repo>[^/]+)/(?P<rest>.*)$"
@@ -78,11 +82,11 @@ class StandIn:
     def __init__(
         self,
         token_lifetime: float = 43200,
-        clock=time.time,
+        clock: Callable[[], float] = time.time,
         account: str = DEFAULT_ACCOUNT,
         host: str = "127.0.0.1",
         port: int = 0,
-        key_errors: dict | None = None,
+        key_errors: Mapping[str, str] | None = None,
         latency: float = 0.0,
     ) -> None:
         self.token_lifetime = token_lifetime
@@ -92,14 +96,14 @@ class StandIn:
         self.key_errors = dict(key_errors or {})  # access key id -> AWS error code (403)
         #: access key id -> the ARN GetCallerIdentity answers (default: a user named for the key)
         self.identities: dict[str, str] = {}
-        self.repositories: dict[tuple, Repository] = {}
-        self._names: set[tuple] = set()  # (domain, owner, name): a repository of any format
+        self.repositories: dict[tuple[str, str, str, str], Repository] = {}  # (domain, owner, format, name)
+        self._names: set[tuple[str, str, str]] = set()  # (domain, owner, name): a repository of any format
         self.latency = latency  # seconds each control-plane call takes
-        self.calls: collections.Counter = collections.Counter()
-        self.received: collections.Counter = collections.Counter()
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.received: collections.Counter[str] = collections.Counter()
         self.call_times: list[tuple[float, str]] = []  # (time.monotonic(), operation), for backoff checks
-        self._faults: collections.deque = collections.deque()
-        self._tokens: dict[str, tuple] = {}  # token -> ((domain, owner), expires_at)
+        self._faults: collections.deque[Fault] = collections.deque()
+        self._tokens: dict[str, tuple[tuple[str, str], float]] = {}  # token -> ((domain, owner), expires_at)
         self._lock = threading.Lock()
         self._server: _Server | None = None
 
@@ -142,11 +146,11 @@ class StandIn:
         with self._lock:
             self._faults.extend([(operation, code, status, None, message)] * times)
 
-    def inject_answer(self, operation: str, body: dict, times: int = 1) -> None:
+    def inject_answer(self, operation: str, body: dict[str, Any], times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` answer 200 with ``body``: a response
         botocore accepts but the program cannot use (an empty token, an expiry in the past)."""
         with self._lock:
-            self._faults.extend([(operation, None, 200, body, None)] * times)
+            self._faults.extend([(operation, "", 200, body, None)] * times)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -186,12 +190,12 @@ class StandIn:
     def __enter__(self) -> StandIn:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # -- control plane -----------------------------------------------------------------------
 
-    def control(self, method: str, path: str, query: dict, headers) -> Response:
+    def control(self, method: str, path: str, query: Mapping[str, str], headers: Headers) -> Response:
         operation = {
             ("POST", "/v1/authorization-token"): "GetAuthorizationToken",
             ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint",
@@ -222,7 +226,7 @@ class StandIn:
         # it serves packages only for the formats it was added with.
         return json_response(200, {"repositoryEndpoint": f"{self.url}/{domain}-{owner}/{fmt}/{name}/"})
 
-    def _arrive(self, operation: str) -> tuple | None:
+    def _arrive(self, operation: str) -> Fault | None:
         """Count a call of ``operation``, take its latency, and the fault injected for it, if any."""
         with self._lock:
             self.received[operation] += 1  # counted on arrival; ``calls`` once answered
@@ -236,7 +240,9 @@ class StandIn:
                 self._faults.remove(fault)
         return fault
 
-    def _check_signature(self, authorization: str, error=_aws_error) -> Response | None:
+    def _check_signature(
+        self, authorization: str, error: Callable[[int, str, str], Response] = _aws_error
+    ) -> Response | None:
         match = _SIGV4.match(authorization)
         if not match:
             return error(403, "IncompleteSignatureException", "Request is not signed with SigV4")
@@ -263,7 +269,7 @@ class StandIn:
             },
         )
 
-    def sts(self, body: bytes, headers) -> Response:
+    def sts(self, body: bytes, headers: Headers) -> Response:
         """STS's ``GetCallerIdentity`` (the query protocol botocore speaks to STS)."""
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         operation = form.get("Action", "")
@@ -302,9 +308,9 @@ class StandIn:
             entry = self._tokens.get(token or "")
         return entry is not None and entry[0] == (repo.domain, repo.owner) and entry[1] > self.clock()
 
-    def data(self, method: str, path: str, headers, body: bytes) -> Response:
+    def data(self, method: str, path: str, headers: Headers, body: bytes) -> Response:
         match = _DATA_PATH.match(path)
-        repo = match and self.repositories.get(match.group("domain", "owner", "fmt", "repo"))
+        repo = match and self.repositories.get((match["domain"], match["owner"], match["fmt"], match["repo"]))
         if not repo or match is None:
             return 404, {"Content-Type": "text/plain"}, b"no such repository\n"
         with self._lock:
@@ -320,13 +326,13 @@ class StandIn:
             return repo.serve_pypi(method, rest, headers.get("Content-Type", ""), body)
         if repo.format == "npm":
             return repo.serve_npm(method, unquote(rest), self.endpoint(repo))
-        serve = getattr(repo, f"serve_{repo.format}", None)
+        serve: Callable[[str, str, str, Headers, bytes], Response] | None = getattr(repo, f"serve_{repo.format}", None)
         if serve is None:
             return 404, {"Content-Type": "text/plain"}, f"the stand-in serves no {repo.format} packages\n".encode()
         return serve(method, unquote(rest), self.endpoint(repo), headers, body)
 
 
-def _basic_password(headers) -> str | None:
+def _basic_password(headers: Headers) -> str | None:
     auth = headers.get("Authorization", "")
     if not auth.startswith("Basic "):
         return None
@@ -337,19 +343,19 @@ def _basic_password(headers) -> str | None:
     return password if user == "aws" else None
 
 
-def _bearer(headers) -> str | None:
+def _bearer(headers: Headers) -> str | None:
     auth = headers.get("Authorization", "")
     return auth[7:] if auth.startswith("Bearer ") else None
 
 
-def _either(headers) -> str | None:
+def _either(headers: Headers) -> str | None:
     return _basic_password(headers) or _bearer(headers)
 
 
 #: How each format's clients send the token: pip, twine and Maven send HTTP Basic with the user
 #: ``aws``; npm and its kin, and cargo (``Bearer TOKEN`` in credentials.toml), a bearer token.
 #: A format whose clients differ from one another accepts both.
-AUTH = collections.defaultdict(
+AUTH: collections.defaultdict[str, Callable[[Headers], str | None]] = collections.defaultdict(
     lambda: _either,
     {"pypi": _basic_password, "npm": _bearer, "maven": _basic_password, "cargo": _bearer},
 )
@@ -361,20 +367,20 @@ class _Server(ThreadingHTTPServer):
     # the kernel drops SYNs, which clients only retry after a second.
     request_queue_size = 128
 
-    def __init__(self, *args, **kwargs) -> None:
-        self.connections: set = set()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # ThreadingHTTPServer's
+        self.connections: set[socket.socket] = set()
         super().__init__(*args, **kwargs)
 
-    def get_request(self):
+    def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = super().get_request()
         self.connections.add(sock)
         return sock, address
 
-    def shutdown_request(self, request) -> None:
+    def shutdown_request(self, request: socket.socket | tuple[bytes, socket.socket]) -> None:
         self.connections.discard(request)
         super().shutdown_request(request)
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         """A client that went away (killed, or cut by :meth:`drop_connections`) is not news;
         anything else is printed as socketserver does."""
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)) or self.socket.fileno() < 0:
@@ -411,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("HEAD")
 
     def _dispatch(self, method: str) -> None:
-        assert isinstance(self.server, _Server)
+        assert isinstance(self.server, _Server)  # noqa: S101 - narrows the type: only a _Server makes handlers
         standin = self.server.standin
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -439,5 +445,5 @@ class _Handler(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp: float | None = None) -> str:
         return super().date_time_string(self.api_time if timestamp is None else timestamp)
 
-    def log_message(self, format: str, *args) -> None:  # requests carry tokens in headers only
+    def log_message(self, format: str, *args: Any) -> None:  # requests carry tokens in headers only
         pass

@@ -58,7 +58,7 @@ from urllib.parse import urlsplit
 from ..errors import WriterRefusedError
 from . import options as _options
 from .formats import urls
-from .options import Options
+from .options import Options as Options  # handed on: a writer module subclasses base.Options
 
 #: The role of the file a target's ``path`` names; a single-file writer's only file.
 MAIN = "main"

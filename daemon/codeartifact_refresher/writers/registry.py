@@ -120,7 +120,7 @@ class Registry:
         dist = getattr(self._entry_points[name], "dist", None)
         return str(dist.version) if dist is not None else ""
 
-    def get(self, name: str) -> type[Writer]:
+    def get(self, name: str) -> type[Writer[Any]]:
         if name in self._classes:
             return self._classes[name]
         ep = self._entry_points.get(name)

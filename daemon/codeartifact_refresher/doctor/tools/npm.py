@@ -13,7 +13,7 @@ npm is installed, ``npm config get KEY`` says what npm takes, for real.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...writers.formats import urls
@@ -27,7 +27,7 @@ PREFIX = "npm_config_"
 PROJECT_MARKERS = ("package.json", "node_modules")
 
 
-def variables(environ) -> dict[str, tuple[str, str]]:
+def variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """npm's key -> (variable, value) for each ``npm_config_*`` variable, as npm names the key."""
     found = {}
     for name, value in environ.items():

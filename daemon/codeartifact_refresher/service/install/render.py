@@ -13,7 +13,8 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .layout import APP, Layout, UserLayout
+from ...platform.paths import APP
+from .layout import Layout, UserLayout
 
 PLACEHOLDERS = ("/usr/local/bin/codeartifact-refresher", "%h/.local/bin/codeartifact-refresher")
 DEFAULT = Layout()
@@ -39,7 +40,7 @@ def _exec_lines(text: str, program: tuple[str, ...], config: Path | None) -> str
     instead, with ``--config config`` after the command (replacing the default one's path)."""
     words = " ".join(quote(a) for a in program)
 
-    def line(match: re.Match) -> str:
+    def line(match: re.Match[str]) -> str:
         key, command, rest = match.group(1), match.group(2), match.group(3).strip()
         rest = re.sub(r"\s*--config \S+", "", rest)
         tail = f" --config {quote(str(config))}" if config is not None else ""

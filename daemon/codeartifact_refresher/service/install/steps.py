@@ -80,7 +80,7 @@ def run(argv: list[str]) -> None:
     """Run a command a step needs (``useradd`` ...); InstallError naming it and its complaint."""
     program = shutil.which(argv[0], path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN])) or argv[0]
     try:
-        done = subprocess.run([program, *argv[1:]], capture_output=True, text=True, timeout=120)
+        done = subprocess.run([program, *argv[1:]], capture_output=True, text=True, timeout=120)  # noqa: S603 - our steps' argv
     except OSError as e:
         raise InstallError(f"cannot run {argv[0]}: {e.strerror}") from None
     if done.returncode != 0:

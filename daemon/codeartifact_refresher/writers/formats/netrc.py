@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -352,7 +353,7 @@ def secrets(text: str) -> Iterable[str]:
     with contextlib.suppress(WriterError):
         found += [v for i in read(text)[1] for k, v in i.values.items() if k != "login" and v]
     words = text.split()
-    found += [w for key, w in zip(words, words[1:], strict=False) if key in ("password", "account")]
+    found += [w for key, w in itertools.pairwise(words) if key in ("password", "account")]
     return found
 
 

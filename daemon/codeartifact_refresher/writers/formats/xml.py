@@ -304,7 +304,7 @@ class XmlDocument:
                 prolog, sep = '<?xml version="1.0" encoding="UTF-8"?>', self.newline
             self.text = f"{prolog}{sep}<{self.root_name}>{self.newline}</{self.root_name}>{self.newline}"
             self.root = self._parse()
-        assert self.root is not None
+        assert self.root is not None  # noqa: S101 - narrows the type: _parse() has set it
         return self.root
 
     def ensure_child(self, parent: Element, name: str) -> Element:
@@ -321,7 +321,7 @@ class XmlDocument:
 
     def at(self, start: int) -> Element:
         """The element whose ``<`` is at offset ``start``."""
-        assert self.root is not None
+        assert self.root is not None  # noqa: S101 - narrows the type: _parse() has set it
         return next(e for e in self.root.walk() if e.start == start)
 
 

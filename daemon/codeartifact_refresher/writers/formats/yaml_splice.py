@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ...errors import WriterError
@@ -59,7 +60,9 @@ def scalar(value: str, flow: bool = False) -> str:
     import yaml
 
     plain = _PLAIN.fullmatch(value) and ": " not in value and not value.endswith(":")
-    if plain and not flow and yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False)) == STR:
+    # types-PyYAML leaves BaseResolver.resolve(kind, value, implicit) unannotated: its type here
+    resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
+    if plain and not flow and resolve(yaml.ScalarNode, value, (True, False)) == STR:
         return value
     return json.dumps(value)
 
