@@ -265,13 +265,18 @@ class Daemon:
             self.records = {k: _renewed(old.get(k) or self.leaving.pop(k, None), d) for k, d in fresh.items()}
             self.leaving.update({k: old[k] for k in removed if old[k].running})
             self.config = new
+            renewed = [k for k in changed if k in old]  # kept, with other settings (targets) now
             changed = [k for k in changed if not self.records[k].running]  # a running one re-runs when done
         self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
         for key in removed:
             self._jobs.remove(key)
-        hosts.OWNERS.release(removed)  # their host entries may go to another domain now
+        # their host entries may go to another domain now; a domain kept with other targets
+        # holds only those its targets still reach (as at start: from the endpoints known)
+        hosts.OWNERS.release([*removed, *renewed])
+        for key in renewed:
+            hosts.OWNERS.seed(fresh[key], self.registry, self.state.endpoints_of(fresh[key]))
         for key in changed:
             self._jobs.at(key, self.clock.wall())
         self.state.keep_only(new)
