@@ -216,7 +216,8 @@ class Daemon:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
         scheduler, and stuck refreshes do not hold every worker (:meth:`.Watchdog.wedged`). A failing
         refresh is not unhealthy: a restart would not mend an AWS outage."""
-        wedged = self.watchdog.wedged(self.config.workers, len(self.domains))
+        # a domain removed while its refresh runs is still one the workers may be held by
+        wedged = self.watchdog.wedged(self.config.workers, len(self.records) + len(self.leaving))
         return self.scheduler is not None and self.scheduler.running and not self.stopping and not wedged
 
     def loop_age(self) -> float | None:
