@@ -263,7 +263,11 @@ class State:
             if not trusted:
                 return json.dumps(self.to_json(now), indent=2) + "\n"
             try:
-                theirs = json.loads(text or "{}").get("domains") or {}
+                found = json.loads(text or "{}")
+                if self.daemon.get("pid") != os.getpid():  # not the daemon: its part is the file's, as it is now
+                    daemon = found.get("daemon")  # (what we read may list a refresh that has ended since)
+                    self.daemon = dict(daemon) if isinstance(daemon, dict) else {}
+                theirs = found.get("domains") or {}
                 for key, entry in theirs.items():
                     ours = self.domains.get(key)
                     if ours is not None and (timestamp(entry.get("last_attempt")) or 0) > (ours.last_attempt or 0):
@@ -271,7 +275,7 @@ class State:
                         news.successes_total, news.failures_total = ours.successes_total, ours.failures_total
                         self.domains[key] = news
                 if self.trusted:  # a target written by the other process is ours to retire too
-                    for key, record in _records(json.loads(text or "{}").get("written")).items():
+                    for key, record in _records(found.get("written")).items():
                         if key not in self.dropped:
                             self.written.setdefault(key, record)
             except (ValueError, TypeError, AttributeError, RecursionError):

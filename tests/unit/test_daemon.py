@@ -678,3 +678,28 @@ def test_a_domain_removed_while_it_refreshes_is_waited_for_and_not_run_twice(tmp
     daemon.scheduler.pending.clear()
     daemon.refresh_job(acme)
     assert calls == [acme] and daemon.leaving == {} and daemon._running() == set()
+
+
+def test_a_stuck_refresh_of_a_domain_a_reload_removed_does_not_fail_liveness_alone(
+    tmp_path, server, clocks, monkeypatch
+):
+    """A domain removed while its refresh hangs holds one worker: the domain the reload put in its
+    place still refreshes on the others, so the loop keeps vouching (one stuck domain beside free
+    workers is not a wedged process)."""
+    from codeartifact_refresher.service.watchdog import AWS_BOUND
+
+    daemon = make(tmp_path, server, clocks)
+    acme, path = key_of(daemon), tmp_path / "config.yaml"
+    seen: list[bool] = []
+
+    def hanging(domain, *args, **kwargs):
+        path.write_text(path.read_text().replace("domain: acme", "domain: beta"))
+        daemon.reload()  # acme leaves the config while its refresh hangs
+        clocks.run(2 * AWS_BOUND + 3600)
+        seen.append(daemon.alive())
+        return DomainReport(domain)
+
+    monkeypatch.setattr(daemon_module, "refresh_domain", hanging)
+    daemon.scheduler.pending.clear()
+    daemon.refresh_job(acme)
+    assert seen == [True]

@@ -287,3 +287,26 @@ def test_a_stopping_program_kills_the_group_of_a_hook_whose_own_process_obeyed_s
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
+
+
+def test_a_hook_owed_across_a_reload_is_told_of_the_targets_as_the_config_has_them_now():
+    """A reload that moved a target's line, or removed a target, while a hook was owed: the hook
+    is told of each target once, and not of one the config no longer has."""
+    import dataclasses
+    from pathlib import Path
+
+    from codeartifact_refresher.config import Domain, Target
+    from codeartifact_refresher.outputs import FileOutput
+    from codeartifact_refresher.writers.base import MAIN
+
+    hook = ("/bin/true",)
+    pip = Target("pip", "r1", ((MAIN, FileOutput(Path("/x/pip.conf"))),), line=5)
+    npm = Target("npm", "r2", ((MAIN, FileOutput(Path("/x/.npmrc"))),), line=8)
+    pending = hooks_module.Pending()
+    pending.owe(Domain("acme", (pip, npm), on_change=hook), hook, [pip, npm])
+    moved = dataclasses.replace(pip, line=6)  # a line added above it; the npm target removed
+    reloaded = Domain("acme", (moved,), on_change=hook)
+    jobs = hooks_module.jobs(reloaded, [moved], pending.take(reloaded))
+    env = hooks_module.environment(reloaded, None, jobs[hook])
+    assert env["CODEARTIFACT_REFRESHER_TARGETS"] == "pip r1 /x/pip.conf"
+    assert env["CODEARTIFACT_REFRESHER_FILES"] == "/x/pip.conf"

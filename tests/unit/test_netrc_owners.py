@@ -120,3 +120,40 @@ def test_the_next_run_keeps_the_owner_whichever_domain_refreshes_first(
         assert len(refused) == 1 and refused[0].startswith(f"ERROR beta ({standin.account})"), refused
         token = password(home, standin.host)
         assert token not in issued and whose(standin, token) == "acme"  # acme's, from this run
+
+
+def test_a_reload_that_moves_the_owners_target_away_frees_the_host(tmp_path, standin, home, clock, unresolved):
+    """The owner gives the host entry up (its netrc target removed, as the refusal's advice
+    leads to) while it stays in the config: after the reload the second domain gets the entry,
+    without a restart."""
+    from codeartifact_refresher.service.daemon import Daemon
+    from codeartifact_refresher.state import State
+
+    from .test_daemon import FakeNotifier, FakeScheduler
+
+    standin.token_lifetime = 3600
+    path, registry = two_spellings(tmp_path, standin), Registry()
+    daemon = Daemon(
+        config.load(path, registry),
+        State.load(tmp_path / "state.json"),
+        registry,
+        Clients(clock=clock.utcnow, attempts=1),
+        loader=lambda: config.load(path, registry),
+        clock=clock,
+        notifier=FakeNotifier(),
+        scheduler=FakeScheduler(),
+    )
+    daemon.start()
+    acme, beta = (next(k for k, d in daemon.domains.items() if d.domain == name) for name in ("acme", "beta"))
+    daemon.refresh_job(acme)
+    daemon.refresh_job(beta)
+    assert whose(standin, password(home, standin.host)) == "acme"
+    # acme now writes pip's config, not the netrc: beta's target is the host entry's only one
+    path.write_text(path.read_text().replace("writer: netrc", "writer: pip", 1))
+    daemon.reload()
+    daemon.refresh_job(acme)
+    issued = set(standin.issued_tokens())
+    daemon.refresh_job(beta)
+    assert daemon.state.get(daemon.domains[beta]).last_error is None
+    token = password(home, standin.host)
+    assert token not in issued and whose(standin, token) == "beta"

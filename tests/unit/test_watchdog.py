@@ -131,3 +131,29 @@ def test_the_bound_counts_each_hook_timeout_and_each_target(tmp_path, standin):
     [plain] = configuration.load(write_config(tmp_path / "p.yaml", standin, ALL_TARGETS)).domains
     assert bound(domain) == bound(plain) + 2 * 300
     assert bound(plain) > AWS_BOUND  # three targets, each with its lock wait
+
+
+def test_a_one_shot_refresh_does_not_write_back_a_refresh_the_daemon_has_ended(tmp_path, standin, clock):
+    """A ``refresh`` (from cron) beside the daemon read the state file while a daemon refresh ran,
+    and saves after the daemon saved that refresh's end: the file must not say it still runs (which
+    ``status`` would call stuck ten minutes on, until the daemon's next write, hours later)."""
+    import os
+
+    from codeartifact_refresher.writers.registry import Registry
+
+    cfg = configuration.load(write_config(tmp_path / "config.yaml", standin, ALL_TARGETS), Registry())
+    [domain] = cfg.domains
+    path = tmp_path / "state.json"
+    daemon = State(path)
+    daemon.daemon = {"pid": os.getpid() + 1}  # the daemon is another process
+    daemon.get(domain)
+    dog = Watchdog(daemon, clock)
+    dog.began(domain.key, domain)
+    daemon.save(clock.wall())
+    one_shot = State.load(path)  # reads the file while the daemon's refresh runs
+    dog.ended(domain.key)
+    daemon.save(clock.wall())
+    one_shot.save(clock.wall())  # ends later
+    clock.run(2 * AWS_BOUND)
+    assert watchdog.KEY not in json.loads(path.read_text())["daemon"]
+    assert watchdog.running(State.load(path), clock.wall()) == {}

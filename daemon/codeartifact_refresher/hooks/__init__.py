@@ -101,7 +101,9 @@ def jobs(domain: Domain, changed: Iterable[Target], pending: Jobs) -> Jobs:
     out: Jobs = {}
     for argv, targets in wanted:
         known = out.setdefault(argv, [])
-        known.extend(t for t in targets if t not in known)
+        for target in targets:  # once each, by identity (an owed one may be of an older load)
+            if all(t.identity != target.identity for t in known):
+                known.append(target)
     return out
 
 
@@ -113,11 +115,18 @@ class Pending:
         self._owed: dict[str, Jobs] = {}  # domain key -> jobs
 
     def take(self, domain: Domain) -> Jobs:
-        """The jobs ``domain`` owes (forgotten here), leaving out hooks its config no longer has."""
+        """The jobs ``domain`` owes (forgotten here), leaving out hooks its config no longer has;
+        each told about the targets it was owed for as ``domain`` has them now (by identity: a
+        reload may have moved a target's line or removed it)."""
         with self._lock:
             owed: Jobs = self._owed.pop(domain.key, {})
         configured = {domain.on_change, *(t.on_change for t in domain.targets)}
-        return {argv: paths for argv, paths in owed.items() if argv in configured}
+        current = {t.identity: t for t in domain.targets}
+        return {
+            argv: [current[t.identity] for t in targets if t.identity in current]
+            for argv, targets in owed.items()
+            if argv in configured
+        }
 
     def owe(self, domain: Domain, argv: Argv, targets: list[Target]) -> None:
         with self._lock:

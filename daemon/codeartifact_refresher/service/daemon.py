@@ -216,7 +216,8 @@ class Daemon:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
         scheduler, and stuck refreshes do not hold every worker (:meth:`.Watchdog.wedged`). A failing
         refresh is not unhealthy: a restart would not mend an AWS outage."""
-        wedged = self.watchdog.wedged(self.config.workers, len(self.domains))
+        # a domain removed while its refresh runs is still one the workers may be held by
+        wedged = self.watchdog.wedged(self.config.workers, len(self.records) + len(self.leaving))
         return self.scheduler is not None and self.scheduler.running and not self.stopping and not wedged
 
     def loop_age(self) -> float | None:
@@ -265,13 +266,18 @@ class Daemon:
             self.records = {k: _renewed(old.get(k) or self.leaving.pop(k, None), d) for k, d in fresh.items()}
             self.leaving.update({k: old[k] for k in removed if old[k].running})
             self.config = new
+            renewed = [k for k in changed if k in old]  # kept, with other settings (targets) now
             changed = [k for k in changed if not self.records[k].running]  # a running one re-runs when done
         self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
         for key in removed:
             self._jobs.remove(key)
-        hosts.OWNERS.release(removed)  # their host entries may go to another domain now
+        # their host entries may go to another domain now; a domain kept with other targets
+        # holds only those its targets still reach (as at start: from the endpoints known)
+        hosts.OWNERS.release([*removed, *renewed])
+        for key in renewed:
+            hosts.OWNERS.seed(fresh[key], self.registry, self.state.endpoints_of(fresh[key]))
         for key in changed:
             self._jobs.at(key, self.clock.wall())
         self.state.keep_only(new)
