@@ -50,13 +50,23 @@ _ANYWHERE = r"passw(?:or)?d|passphrase|secret|token|credential|api[_.-]?key|auth
 _AT_END = r"pass|pwd|pat|key|otp"
 _KEY_NAME = re.compile(rf"(?i)(?:{_ANYWHERE})|(?:{_AT_END})$")
 _SCHEME = r"(?:basic|bearer|token|digest|negotiate)"
+#: a quoted value, to its closing quote (a quote escaped with a backslash does not close it)
+_QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
 #: a key (at most 100 characters of name), its separator, an optional scheme and the value
 _KEY_VALUE = re.compile(
     rf"""(?ix)(?<![\w.-])
     (?P<key>[\w.-]{{0,100}}(?:{_ANYWHERE})[\w.-]{{0,100}}|[\w.-]{{0,100}}(?:{_AT_END}))
     (?P<sep>["']?[ \t]*[:=][ \t]*)
     (?P<scheme>{_SCHEME}[ \t]+)?
-    (?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',;]+)"""
+    (?P<value>{_QUOTED}|[^\s"',;]+)"""
+)
+#: a command-line flag named as a credential key, then its value as the next word (``--password X``)
+_FLAG_VALUE = re.compile(
+    rf"""(?ix)(?<![\w-])
+    (?P<key>--?[\w.-]{{0,100}}(?:(?:{_ANYWHERE})[\w.-]{{0,100}}|(?:{_AT_END}))(?![\w.-]))
+    (?P<sep>[ \t]+)
+    (?P<scheme>)
+    (?P<value>{_QUOTED}|[^\s"'-][^\s"']*)"""
 )
 #: an authorization scheme followed by a word made of what tokens and base64 are made of
 _SCHEME_VALUE = re.compile(rf"(?i)\b({_SCHEME}[ \t]+)([A-Za-z0-9._~+/-]+=*)")
@@ -157,7 +167,7 @@ def redact_credentials(text: str) -> str:
         credential = len(word) >= 20 or (len(word) >= 8 and any(c.isdigit() for c in word))
         return match.group(1) + REDACTED if credential else match.group(0)
 
-    return _SCHEME_VALUE.sub(scheme, _KEY_VALUE.sub(value, text))
+    return _SCHEME_VALUE.sub(scheme, _FLAG_VALUE.sub(value, _KEY_VALUE.sub(value, text)))
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

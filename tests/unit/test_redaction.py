@@ -31,6 +31,9 @@ GAPS = [
     ("sent Bearer eyJ0eXAiOiJKV1Qi.eyJzdWIi.c2ln to the registry", ["eyJ0eXAiOiJKV1Qi"]),
     ("retrying with token ghp_0123456789abcdef", ["ghp_0123456789abcdef"]),
     ("DB_PASS=hunter2 SMTP_PWD=sw0rdfish GH_PAT=ghp_x1", ["hunter2", "sw0rdfish", "ghp_x1"]),
+    ('{"token": "abc\\"def-ghi"}', ["abc", "def-ghi"]),  # an escaped quote does not end the value
+    ("mysql --password hunter2 --user ci", ["hunter2"]),  # a flag's value is the next word
+    ("login -p x --api-key 'sk live 0042'", ["sk live", "0042"]),
 ]
 
 

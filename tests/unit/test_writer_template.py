@@ -2,6 +2,7 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from hypothesis import strategies as st
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from codeartifact_refresher import config
 from codeartifact_refresher.aws.endpoints import endpoint_account_and_region
 from codeartifact_refresher.errors import ConfigError, TargetError
+from codeartifact_refresher.outputs import files
 from codeartifact_refresher.testing.writer_contract import ENDPOINT_SHAPES, HOST, TOKEN_1, WholeFileWriterContract
 from codeartifact_refresher.writers.base import Credentials
 from codeartifact_refresher.writers.template import NAMES, Writer, read_template
@@ -99,8 +101,8 @@ def test_a_fifo_or_a_device_as_template_is_refused_without_hanging(tmp_path):
     os.mkfifo(tmp_path / "t")
     with pytest.raises(TargetError, match=r"^template .*/t: is a FIFO, not a regular file$"):
         Writer(template=str(tmp_path / "t"), format="pypi").render(None, CREDS)
-    with pytest.raises(TargetError, match=r"^template /dev/zero: is a character device, not a regular file$"):
-        read_template(Path("/dev/zero"))
+    with pytest.raises(TargetError, match=r"^template /dev/zero: /dev/zero is writable by every user"):
+        read_template(Path("/dev/zero"))  # refused before it is opened, as any path others can change
     (tmp_path / "link").symlink_to(tmp_path / "t")
     with pytest.raises(TargetError, match=r"is a FIFO, not a regular file$"):
         read_template(tmp_path / "link")
@@ -180,3 +182,22 @@ def test_find_secrets_finds_an_old_token_where_the_template_puts_it(tmp_path):
 def test_owner_and_region_are_read_from_every_endpoint_shape_when_the_config_has_none(shape):
     assert endpoint_account_and_region(shape.format(fmt="npm"), "acme") == ("111122223333", "us-east-1")
     assert endpoint_account_and_region("http://127.0.0.1:9/acme-111122223333/npm/store/", "acme") == ("", "")
+
+
+def test_a_template_whose_path_another_user_could_change_is_refused_before_it_is_opened(tmp_path, monkeypatch):
+    """Opening some devices does something: a path that is not trusted is refused unopened."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone may swap what is in it (not sticky)
+    (shared / "t").write_text("token = {{token}}\n")
+    opened: list[Path] = []
+    real = files.open_regular
+
+    def open_regular(path: Path, follow: bool = False) -> BinaryIO:
+        opened.append(path)
+        return real(path, follow)
+
+    monkeypatch.setattr(files, "open_regular", open_regular)
+    with pytest.raises(TargetError, match=r"^template .*shared"):
+        read_template(shared / "t")
+    assert opened == []

@@ -137,9 +137,11 @@ def substitute(text: str, known: Mapping[str, str], path: Path) -> str:
 def read_template(path: Path, euid: int | None = None) -> str:
     """The template's text; TargetError in one line when it cannot be read, or when a user other
     than ``euid`` (this program's user) or root could have written it."""
+    reader = os.geteuid() if euid is None else euid
     try:  # as targets are read: a FIFO or a device planted at the path cannot hang us
+        _refuse(path, reader, ownership.path_problem(path, reader))  # before anything is opened
         with files.open_regular(path, follow=True) as f:
-            _check_owner(path, f.fileno(), os.geteuid() if euid is None else euid)
+            _check_owner(path, f.fileno(), reader)
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise TargetError(f"template {path}: no such file") from None
@@ -157,10 +159,14 @@ def read_template(path: Path, euid: int | None = None) -> str:
 
 
 def _check_owner(path: Path, fd: int, reader: int) -> None:
-    """The file opened as ``fd``, and every step of ``path`` to it, must be trusted by ``reader``
-    (:mod:`..ownership`): root's or the reader's, and writable by no one else."""
+    """The file opened as ``fd``, and every step of ``path`` to it (checked again: the first check
+    came before the open), must be trusted by ``reader`` (:mod:`..ownership`): root's or the
+    reader's, and writable by no one else."""
     opened = ownership.problem(Path(os.path.realpath(path)), os.fstat(fd), reader, ownership.is_read_only(fd))
-    found = opened or ownership.path_problem(path, reader)
+    _refuse(path, reader, opened or ownership.path_problem(path, reader))
+
+
+def _refuse(path: Path, reader: int, found: ownership.Problem | None) -> None:
     if found is not None:
         raise TargetError(
             f"template {path}: {found.target} {found.problem}; running as {user_name(reader)}, a template "
