@@ -34,7 +34,7 @@ from typing import Literal
 from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import urls, xml
 from .formats.xml import Element, XmlDocument, encoding_of, escape, only
 from .options import option
 
@@ -106,6 +106,28 @@ class Writer(base.Writer[Options]):
             elif found.text.strip() != value or found.children:
                 doc.set_text(found, value)
 
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our server's ``username`` and ``password`` (and our mirror's ``url``) in a fresh parse
+        of ``text``, as ``SettingsXpp3Reader`` reads them: names as written (no namespace mapping),
+        the first ``<servers>`` of ``<settings>``, in an entry the first ``<id>``, ``<username>``...,
+        text trimmed (Java's ``trim``), an element with child elements unreadable. Of two entries
+        with our id, ``Settings.getServer`` takes the first and the resolver's authentication
+        selector the last: both are read back (the writer refuses two anyway)."""
+        root = xml.read(text)
+        root = root if root is not None and root.name == "settings" else None
+        owned = [("servers", "server", {"username": "aws", "password": creds.token})]
+        if self.options.mirror:
+            owned.append(("mirrors", "mirror", {"url": creds.endpoint}))
+        found: list[tuple[str, str, str | None]] = []
+        for section, name, values in owned:
+            parent = root.first(section) if root is not None else None
+            entries = [e for e in parent.all(name) if _read_text(e.first("id")) == self.options.id] if parent else []
+            for entry in (entries[0], entries[-1]) if entries else (None,):
+                for child, value in values.items():
+                    read = _read_text(entry.first(child)) if entry is not None else None
+                    found.append((f"<{name}> {self.options.id} <{child}>", value, read))
+        return found
+
     def find_secrets(self, text: str) -> Iterable[str]:
         """Every ``<password>`` and ``<passphrase>`` (servers, proxies), the values of a server's
         ``<httpHeaders>`` properties, and the userinfo of every URL; by pattern if it won't parse."""
@@ -120,6 +142,14 @@ class Writer(base.Writer[Options]):
             if element.name == "httpHeaders":
                 found += [v.text.strip() for p in element.all("property") for v in p.all("value") if v.text.strip()]
         return found
+
+
+def _read_text(node: xml.Node | None) -> str | None:
+    """An element's text as MXParser's ``nextText()`` and Java's ``trim()`` give it (None: no
+    such element, or one holding elements, which the reader refuses)."""
+    if node is None or node.children:
+        return None
+    return node.text.strip("".join(map(chr, range(33))))
 
 
 def _check_not_shadowed(mirrors: list[Element], ours: Element | None, our_id: str) -> None:

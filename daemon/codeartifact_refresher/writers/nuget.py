@@ -34,7 +34,7 @@ from pathlib import Path
 from ..errors import WriterError, WriterRefusedError
 from ..platform import paths
 from . import base
-from .formats import urls
+from .formats import urls, xml
 from .formats.xml import Element, XmlDocument, encoding_of, escape, only
 from .options import option
 
@@ -42,6 +42,7 @@ _NAME_START = re.compile(r"[A-Za-z_]")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
 _ESCAPE_LOOKALIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _PASSWORD_KEYS = ("password", "cleartextpassword")
+_ENCODED = re.compile(r"_x([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})_")
 _VALUE = re.compile(r"""\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -69,7 +70,12 @@ def element_name(source: str) -> str:
     return "".join(out)
 
 
-def _key(item: Element) -> str:
+def decoded_name(name: str) -> str:
+    """An element name as .NET's ``XmlConvert.DecodeName`` reads it: ``_xHHHH_`` is the character."""
+    return _ENCODED.sub(lambda m: chr(int(m.group(1), 16)) if int(m.group(1), 16) <= 0x10FFFF else m.group(0), name)
+
+
+def _key(item: Element | xml.Node) -> str:
     return item.attributes.get("key", "").lower()
 
 
@@ -139,6 +145,40 @@ class Writer(base.Writer[Options]):
                 item = doc.at(item.start)
             if item.attributes.get("value") != value:
                 doc.set_attribute(item, "value", value)
+
+    def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
+        """Our source and its credentials in a fresh parse of ``text``, as NuGet's settings reader
+        reads them: names by their local name (``LocalName``), ``<add>`` keys ignoring case, a
+        ``<clear />`` dropping the sources before it, a credentials element by its decoded name
+        (``XmlConvert.DecodeName``), in it the first ``Username`` and the first ``Password`` or
+        ``ClearTextPassword`` item (an encrypted ``Password`` does not read back as our token).
+        Of two sources or credentials elements of ours, the first and the last are read back."""
+        root = xml.read(text, namespaces=True)
+        root = root if root is not None and root.local == "configuration" else None
+        name = self.options.name
+        found: list[tuple[str, str, str | None]] = []
+        sources: list[xml.Node] = []
+        sources_section = root.first("packageSources", local=True) if root is not None else None
+        for item in sources_section.children if sources_section is not None else []:
+            if item.local == "clear":
+                sources = []
+            elif item.local == "add" and _key(item) == name.lower():
+                sources.append(item)
+        url = f"{creds.endpoint}v3/index.json"
+        for source in (sources[0], sources[-1]) if sources else (None,):
+            found.append((f"<packageSources> {name}", url, source.attributes.get("value") if source else None))
+        section = root.first("packageSourceCredentials", local=True) if root is not None else None
+        entries = [e for e in section.children if decoded_name(e.local) == name] if section is not None else []
+        for entry in (entries[0], entries[-1]) if entries else (None,):
+            items = entry.all("add", local=True) if entry is not None else []
+            username = next((i for i in items if _key(i) == "username"), None)
+            password = next((i for i in items if _key(i) in _PASSWORD_KEYS), None)
+            if password is not None and _key(password) != "cleartextpassword":
+                password = None
+            for key, value, got in (("Username", "aws", username), ("ClearTextPassword", creds.token, password)):
+                read = got.attributes.get("value") if got is not None else None
+                found.append((f"<packageSourceCredentials> {name} {key}", value, read))
+        return found
 
     def find_secrets(self, text: str) -> Iterable[str]:
         """The value of every item whose key names a password (credentials, ``http_proxy.password``)

@@ -331,3 +331,66 @@ def only(found: list[Element], what: str) -> Element | None:
     if len(found) > 1:
         raise WriterError(f"line {found[1].line}: {what} appears twice (also line {found[0].line})")
     return found[0] if found else None
+
+
+# -- reading back, as the tool reads ----------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """An element as a tool's reader sees it (:func:`read`): its name, attributes (values
+    normalized as XML 1.0 says), its direct character data (entities and character references
+    decoded, comments skipped) and its children."""
+
+    name: str
+    attributes: dict[str, str]
+    text: str = ""
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def local(self) -> str:
+        """The name without its namespace (``{uri}``, ``prefix:``), as .NET's ``LocalName``."""
+        return self.name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+    def all(self, name: str, local: bool = False) -> list[Node]:
+        return [c for c in self.children if (c.local if local else c.name) == name]
+
+    def first(self, name: str, local: bool = False) -> Node | None:
+        return next(iter(self.all(name, local)), None)
+
+
+def read(text: str, namespaces: bool = False) -> Node | None:
+    """A fresh parse of ``text`` (the new text of a file, already decoded) by the stdlib's expat,
+    independent of :class:`XmlDocument`'s offsets: the root, or None when expat rejects the text
+    or it holds a document type declaration. The declaration's ``encoding`` is overridden (the
+    text is passed as UTF-8), as the tool decodes the bytes in it. With ``namespaces``, names are
+    ``uri}local`` (read :attr:`Node.local`); without, raw as written (Maven's MXParser)."""
+    from xml.parsers import expat
+
+    parser: Any = expat.ParserCreate("UTF-8", "}" if namespaces else None)
+    stack: list[Node] = []
+    roots: list[Node] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        node = Node(name, attributes)
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+
+    def data(chunk: str) -> None:
+        if stack:
+            stack[-1].text += chunk
+
+    def refuse(*_: Any) -> None:
+        raise ValueError("a document type declaration")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda _name: stack.pop()
+    parser.CharacterDataHandler = data
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except (expat.ExpatError, ValueError):  # (UnicodeError is a ValueError)
+        return None
+    return roots[0] if roots else None
