@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -227,10 +228,10 @@ def test_a_failed_hook_runs_again_on_the_next_refresh_until_it_succeeds(standin,
     assert log.read_text().splitlines() == [pip_conf] * 3 and not pending.owed(domain)
 
 
-def test_a_stopping_program_ends_a_hook_that_ignores_sigterm(tmp_path):
-    pidfile = tmp_path / "hook.pid"
-    argv = ("/bin/sh", "-c", f"trap '' TERM; echo $$ > {pidfile}; echo waiting; exec sleep 60")
-    gate, result = refresh.Gate(hook_grace=0.5), []
+def _started(argv: tuple[str, ...], gate: refresh.Gate, pidfile: Path) -> tuple[threading.Thread, list[str | None]]:
+    """The hook ``argv`` running under ``gate`` on a thread of its own (its result, once it ends, in
+    the list), once it has written its pid to ``pidfile``."""
+    result: list[str | None] = []
     worker = threading.Thread(
         target=lambda: result.append(hooks_module.run(argv, 60, dict(os.environ), "t", gate.hooks))
     )
@@ -238,7 +239,15 @@ def test_a_stopping_program_ends_a_hook_that_ignores_sigterm(tmp_path):
     for _ in range(250):
         if pidfile.exists() and pidfile.read_text().strip():
             break
-        time.sleep(0.02)
+        time.sleep(0.02)  # the hook starts in another process: wait for it to say so
+    return worker, result
+
+
+def test_a_stopping_program_ends_a_hook_that_ignores_sigterm(tmp_path):
+    pidfile = tmp_path / "hook.pid"
+    argv = ("/bin/sh", "-c", f"trap '' TERM; echo $$ > {pidfile}; echo waiting; exec sleep 60")
+    gate = refresh.Gate(hook_grace=0.5)
+    worker, result = _started(argv, gate, pidfile)
     started = time.monotonic()
     assert gate.close(5)
     worker.join(5)
@@ -262,15 +271,8 @@ def test_a_stopping_program_kills_the_group_of_a_hook_whose_own_process_obeyed_s
     SIGKILL after the grace reaches the group all the same, leader gone."""
     pidfile = tmp_path / "hook.pid"
     argv = ("/bin/sh", "-c", f"(trap '' TERM; exec sleep 1000) & echo $$ > {pidfile}; echo waiting; wait")
-    gate, result = refresh.Gate(hook_grace=0.3), []
-    worker = threading.Thread(
-        target=lambda: result.append(hooks_module.run(argv, 60, dict(os.environ), "t", gate.hooks))
-    )
-    worker.start()
-    for _ in range(250):
-        if pidfile.exists() and pidfile.read_text().strip():
-            break
-        time.sleep(0.02)  # the hook starts in another process: wait for it to say so
+    gate = refresh.Gate(hook_grace=0.3)
+    worker, result = _started(argv, gate, pidfile)
     pgid = int(pidfile.read_text())
     time.sleep(0.1)  # let the shell reach `wait` (the child has trapped TERM by then)
     try:
