@@ -2,8 +2,9 @@
 
 A *session* holds the credentials found for one (profile, region, role_arn, endpoint_url): the
 AWS default chain, or the profile's, then the role assumed on top (re-assumed before it expires).
-Its clients share them: ``codeartifact`` (at the domain's ``endpoint_url``) and ``sts`` (at
-botocore's own STS endpoint, or ``AWS_ENDPOINT_URL_STS``). botocore is imported here, on first use:
+Its clients share them: ``codeartifact`` (at the domain's ``endpoint_url``, else at the API's
+dualstack host ``codeartifact.REGION.api.aws`` when the domain says ``endpoint_type: dualstack``:
+:func:`dualstack`) and ``sts`` (at botocore's own STS endpoint, or ``AWS_ENDPOINT_URL_STS``). botocore is imported here, on first use:
 ``check`` and ``--help`` never load it.
 """
 
@@ -55,9 +56,19 @@ def create_client(
         connect_timeout=settings.timeouts[0],
         read_timeout=settings.timeouts[1],
         max_pool_connections=settings.connections,
+        **({"use_dualstack_endpoint": True} if service == "codeartifact" and dualstack(domain) else {}),
     )
     endpoint_url = domain.endpoint_url if service == "codeartifact" else None
     return session.create_client(service, region_name=domain.region, endpoint_url=endpoint_url, config=config)
+
+
+def dualstack(domain: Domain) -> bool:
+    """Whether ``domain``'s codeartifact client asks botocore for the API's dualstack host
+    (``use_dualstack_endpoint``): when its repository endpoints are dualstack, so that a host
+    reaching AWS over IPv6 reaches the API too, and no ``endpoint_url`` names the host itself.
+    Otherwise botocore's own settings hold (``AWS_USE_DUALSTACK_ENDPOINT``, a profile's
+    ``use_dualstack_endpoint``)."""
+    return domain.endpoint_type == "dualstack" and not domain.endpoint_url
 
 
 def _assume_role(session: Session, role_arn: str) -> None:

@@ -85,7 +85,7 @@ class Clients:
         self.attempts = attempts  # botocore's own tries per call, before our backoff takes over
         self.timeouts = timeouts  # (connect, read) seconds per try
         self._sessions: dict[SessionKey, Session] = {}
-        self._clients: dict[tuple[SessionKey, Service], CodeArtifactClient | StsClient] = {}
+        self._clients: dict[tuple[SessionKey, Service, bool], CodeArtifactClient | StsClient] = {}
         self._endpoints: dict[EndpointKey, Endpoint] = {}
         self._executor: ThreadPoolExecutor | None = None  # endpoint lookups, beside the token calls
         self._lock = threading.Lock()
@@ -114,7 +114,7 @@ class Clients:
         with the advice) and is not kept; the session, which looks again while it has none, is. Nor
         is a client kept whose session :meth:`forget` dropped meanwhile (an endpoint lookup beside
         a failed token call)."""
-        key = (domain.session_key, service)
+        key = (domain.session_key, service, sessions.dualstack(domain))  # the API host's kind is the client's
         session = self.session(domain)
         with self._lock:
             client = self._clients.get(key)
