@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import redaction, retire
-from .aws import endpoints
+from .aws import endpoints, lifetime
 from .config import Config, Domain, Target
 from .errors import TargetError
 from .log import one_line
@@ -86,6 +86,11 @@ class DomainState:
         default_factory=dict
     )  # identity -> {"writer", "outcome", "error"...} (RECORD)
     endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)  # "format/repository" -> {"url", "resolved_at"}
+    credentials: dict[str, Any] | None = None  # the AWS credentials' lifetime (:mod:`.aws.lifetime`), as JSON
+
+    @property
+    def credential_lifetime(self) -> lifetime.Lifetime | None:
+        return lifetime.Lifetime.from_state(self.credentials)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {k: v for k, v in dataclasses.asdict(self).items() if k not in TOTALS}
@@ -108,6 +113,8 @@ class DomainState:
             if isinstance(path, str) and one_line(path, limit=None) == path and isinstance(outcome, dict)
         }
         values["endpoints"] = endpoints.to_state(endpoints.from_state(data.get("endpoints")))  # only valid ones
+        found = lifetime.Lifetime.from_state(data.get("credentials"))
+        values["credentials"] = None if found is None else found.to_state()
         return cls(**values)
 
     def outcome(self, target: Target) -> dict[str, str | None]:
@@ -216,6 +223,11 @@ class State:
                 entry.last_error = _error(report.failure)
                 entry.failures += 1
                 entry.failures_total += 1
+
+    def note_credentials(self, domain: Domain, found: lifetime.Lifetime | None) -> None:
+        """Keep what :func:`.aws.lifetime.look` found of ``domain``'s credentials (None: nothing)."""
+        with self._lock:
+            self.get(domain).credentials = None if found is None else found.to_state()
 
     def keep_only(self, config: Config) -> None:
         keys = {d.key for d in config.domains}

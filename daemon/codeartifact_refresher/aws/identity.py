@@ -56,7 +56,9 @@ def credential_expiry(clients: Clients, domain: Domain) -> datetime | None:
 
 def sso_session_expiry(clients: Clients, domain: Domain) -> datetime | None:
     """When the profile's SSO login ends (from the AWS CLI's token cache), or None when the profile
-    does not use SSO or no login is cached."""
+    does not use SSO or no login is cached. A login that holds a refresh token is renewed by
+    botocore until its client registration ends (``registrationExpiresAt``); IAM Identity Center
+    may end the session sooner, which no file here records."""
     session = clients.session(domain)
     profile = call(domain, "LoadConfig", session.get_scoped_config)
     key = profile.get("sso_session") or profile.get("sso_start_url")
@@ -65,7 +67,11 @@ def sso_session_expiry(clients: Clients, domain: Domain) -> datetime | None:
     digest = hashlib.sha1(key.encode()).hexdigest()  # noqa: S324 - the AWS CLI's cache file name, not security
     cache = paths.home() / ".aws" / "sso" / "cache" / f"{digest}.json"
     try:
-        expires = json.loads(cache.read_text()).get("expiresAt")
+        cached = json.loads(cache.read_text())
+        # an sso-session login with a refresh token: botocore renews the access token (expiresAt)
+        # itself, up to the client registration's end, and no further
+        renewed = isinstance(cached, dict) and "refreshToken" in cached and "registrationExpiresAt" in cached
+        expires = cached.get("registrationExpiresAt" if renewed else "expiresAt")
         when = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
     except (OSError, ValueError, AttributeError):
         return None

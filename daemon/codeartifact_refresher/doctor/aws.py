@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from ..aws import identity
+from ..aws import identity, lifetime
 from ..aws.tokens import Clients
 from ..config import Domain
 from ..errors import AwsError, CredentialsError, TransientError
@@ -114,7 +114,23 @@ def session(clients: Clients, domain: Domain, labels: str) -> list[Finding]:
         sso = identity.sso_session_expiry(clients, domain)
     except AwsError as e:
         return [*found, note(f"could not tell when the credentials run out ({e})")]
-    return found + expiry(clients.clock(), profile, credentials, sso)
+    return (
+        found
+        + expiry(clients.clock(), profile, credentials, sso)
+        + outlook(domain, source, credentials, sso, clients.clock())
+    )
+
+
+def outlook(
+    domain: Domain, source: str, credentials: datetime | None, sso: datetime | None, now: datetime
+) -> list[Finding]:
+    """What happens to ``domain``'s refreshes when its credentials run out, once that is near
+    (:func:`..aws.lifetime.warning`), and what ``duration: 0`` makes of its tokens."""
+    found = lifetime.of(source, credentials, sso, domain.profile)
+    at = now.timestamp()
+    over = found.ends_at is not None and found.ends_at <= at  # a problem above says so, and what to run
+    lines = (None if over else lifetime.warning(found, domain, at, None), lifetime.duration_zero(found, domain, at))
+    return [note(f"domain {domain.label}: {line}") for line in lines if line is not None]
 
 
 def token(

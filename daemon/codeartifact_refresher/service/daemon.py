@@ -33,6 +33,7 @@ from ..outputs import locks
 from ..refresh import DomainReport, Gate, refresh_domain
 from ..state import State, default_path
 from .assessment import Assessment
+from .credwatch import CredentialWatch, note
 from .instance import DaemonLock
 from .notify import Notifier
 from .planner import (
@@ -118,6 +119,7 @@ class Daemon:
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
         self.gate, self.watch, self.wake = Gate(), Watch.start(self.clock), Wakeup()
         self.watchdog = Watchdog(state, self.clock, self.saver.changed)  # refreshes running far too long
+        self.credentials = CredentialWatch()  # warns before the AWS credentials run out
         self.requests: set[str] = set()  # what the signal handlers asked for since the loop last looked
         self.alive_at: float | None = None  # monotonic: when the loop last found itself alive
         self.stop_requested = self.stopping = False
@@ -207,6 +209,7 @@ class Daemon:
             logger.info("%s: refresh is due now", labels[key])
             self._jobs.at(key, self.clock.wall())
         self.announcer.update(not first_round, self.status_line)
+        self.credentials.look(self.domains, self.state, self.clock.wall())
         self.saver.save_if_due()
         if self.alive():
             self.alive_at = self.clock.monotonic()
@@ -339,6 +342,7 @@ class Daemon:
                 if self.leaving.get(key) is record:
                     del self.leaving[key]
                 self._idle.notify_all()
+        note(self.state, self.clients, domain)  # when its credentials run out, for the tick's warnings
         self._plan_next(key, domain, report)
 
     def _plan_next(self, key: str, domain: Domain, report: DomainReport) -> None:

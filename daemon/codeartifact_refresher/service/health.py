@@ -71,6 +71,16 @@ METRICS: tuple[Metric, ...] = (
         lambda e, now: e.failures_total,
         sum,
     ),
+    (
+        "credentials_expiry_seconds",
+        "gauge",
+        "Seconds until the domain's AWS credentials run out for good: an SSO login's end, temporary keys "
+        "nothing renews (negative once they have); absent for credentials that renew themselves or never expire.",
+        lambda e, now: (
+            None if (found := e.credential_lifetime) is None or found.ends_at is None else found.ends_at - now
+        ),
+        min,  # the soonest to run out
+    ),
     ("consecutive_failures", "gauge", "Failed refreshes in a row (0 after a success).", lambda e, now: e.failures, max),
     (
         "last_success_timestamp_seconds",

@@ -13,7 +13,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, Target
+from ..aws import lifetime
+from ..config import Config, Domain, Target
 from ..platform.accounts import group_name, user_name
 from ..state import DomainState, State, iso, timestamp
 from . import watchdog
@@ -103,10 +104,24 @@ def report(config: Config, state: State, now: float) -> dict[str, Any]:
                 "failures": entry.failures,
                 "refreshing_for": round(running[d.key].seconds) if d.key in running else None,
                 "stuck": d.key in running and running[d.key].stuck,
+                "credentials": _credentials(d, entry, now),
                 "targets": [_target(t, entry) for t in d.targets],
             }
         )
     return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": daemon, "domains": domains}
+
+
+def _credentials(domain: Domain, entry: DomainState, now: float) -> dict[str, Any] | None:
+    """The AWS credentials' lifetime (:mod:`..aws.lifetime`) as the daemon last found it, and the
+    warning once they end soon; None before the daemon has looked."""
+    found = entry.credential_lifetime
+    if found is None:
+        return None
+    return {
+        **found.to_state(),
+        "ends_in": None if found.ends_at is None else round(found.ends_at - now),
+        "warning": lifetime.warning(found, domain, now, entry.expires_at),
+    }
 
 
 def _target(target: Target, entry: DomainState) -> dict[str, str | None]:
@@ -150,6 +165,9 @@ def table(data: dict[str, Any], now: float) -> str:
         )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [head, ""] + ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[5] for r in rows]
+    for d in data["domains"]:
+        if (d.get("credentials") or {}).get("warning"):
+            lines.append(f"{d['label']}: WARNING: {d['credentials']['warning']}")
     for d in data["domains"]:
         if d.get("refreshing_for") is not None:
             lines.append(f"{d['label']}: {watchdog.describe(d['refreshing_for'], d['stuck'])}")
