@@ -49,6 +49,7 @@ def sent_to(clients: tokens.Clients, d: config.Domain) -> list[str]:
         ("us-east-1", "codeartifact.us-east-1.api.aws"),
         ("eu-west-1", "codeartifact.eu-west-1.api.aws"),
         ("ap-southeast-2", "codeartifact.ap-southeast-2.api.aws"),
+        ("cn-north-1", "codeartifact.cn-north-1.api.amazonwebservices.com.cn"),
     ],
 )
 def test_a_dualstack_domain_calls_the_apis_dualstack_host(region, host):
