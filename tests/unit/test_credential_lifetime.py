@@ -229,16 +229,13 @@ def temporary_keys(monkeypatch, clock):
     return ends.timestamp()
 
 
-def test_the_daemon_warns_shows_and_counts_down_before_the_credentials_run_out(
-    tmp_path, standin, clock, temporary_keys, caplog, capsys
-):
-    path = write_config(tmp_path / "config.yaml", standin, TARGETS)
+def started(path: Path, clock) -> Daemon:
+    """A daemon on the config at ``path``, its first refresh done, with fakes around it."""
     registry = Registry()
     config = configuration.load(path, registry)
-    state = State.load(default_path(config))
     daemon = Daemon(
         config,
-        state,
+        State.load(default_path(config)),
         registry,
         tokens.Clients(clock=clock.utcnow, attempts=1),
         loader=lambda: configuration.load(path, registry),
@@ -249,6 +246,15 @@ def test_the_daemon_warns_shows_and_counts_down_before_the_credentials_run_out(
     )
     daemon.start()
     assert daemon.scheduler.run_due(daemon)
+    return daemon
+
+
+def test_the_daemon_warns_shows_and_counts_down_before_the_credentials_run_out(
+    tmp_path, standin, clock, temporary_keys, caplog, capsys
+):
+    path = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    daemon = started(path, clock)
+    config, state = daemon.config, daemon.state
     for _ in range(3):
         daemon.tick()
     warned = [r.getMessage() for r in caplog.records if r.name.endswith("credwatch")]
@@ -272,3 +278,16 @@ def test_the_daemon_warns_shows_and_counts_down_before_the_credentials_run_out(
     assert shown["warning"].startswith("the AWS credentials run out in 50 min: refreshes will fail after that")
     cli.main(["status", *config_arg], clock=clock)
     assert f"acme ({standin.account}): WARNING: the AWS credentials run out in 50 min" in capsys.readouterr().out
+
+
+def test_a_failed_refresh_keeps_what_the_last_success_found(tmp_path, standin, clock, temporary_keys, monkeypatch):
+    daemon = started(write_config(tmp_path / "config.yaml", standin, TARGETS), clock)
+    key = daemon.config.domains[0].key
+    found = daemon.state.domains[key].credential_lifetime
+    assert found is not None and found.ends_at == temporary_keys
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"):
+        monkeypatch.delenv(name)  # gone: nothing left to look at
+    standin.inject("GetAuthorizationToken", "ExpiredTokenException", 400)
+    daemon.refresh_job(key)
+    assert daemon.state.domains[key].failures == 1
+    assert daemon.state.domains[key].credential_lifetime == found

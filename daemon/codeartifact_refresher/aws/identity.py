@@ -44,12 +44,15 @@ def credential_source(clients: Clients, domain: Domain) -> str:
     return str(getattr(credentials, "method", "") or "") if credentials is not None else ""
 
 
-def credential_expiry(clients: Clients, domain: Domain) -> datetime | None:
-    """When the current credentials lapse (botocore renews them from their source), or None."""
+def credential_expiry(clients: Clients, domain: Domain, load: bool = True) -> datetime | None:
+    """When the current credentials lapse (botocore renews them from their source), or None.
+    With ``load`` false, as the session holds them now: no call to their source (a deferred
+    source not used yet has no expiry then)."""
     credentials = call(domain, "LoadCredentials", lambda: clients.session(domain).get_credentials())
     if credentials is None:
         return None
-    call(domain, "LoadCredentials", credentials.get_frozen_credentials)  # a deferred source loads now
+    if load:
+        call(domain, "LoadCredentials", credentials.get_frozen_credentials)  # a deferred source loads now
     expiry = getattr(credentials, "_expiry_time", None)  # botocore's RefreshableCredentials
     return expiry if isinstance(expiry, datetime) else None
 

@@ -83,8 +83,9 @@ class Lifetime:
 
 
 def look(clients: Clients, domain: Domain) -> Lifetime | None:
-    """``domain``'s credentials as botocore holds them now (after a refresh: no AWS call, the SSO
-    cache read); None when there are none or they cannot be read."""
+    """``domain``'s credentials as its session holds them now (after a refresh that got a token:
+    no call to AWS or to their source; the SSO cache read); None when there are none or they
+    cannot be read."""
     from ..errors import AwsError
     from . import identity
 
@@ -95,7 +96,7 @@ def look(clients: Clients, domain: Domain) -> Lifetime | None:
     if not source:
         return None
     try:  # credentials that cannot be loaded (an SSO login that ended) have no expiry to show
-        expiry = identity.credential_expiry(clients, domain)
+        expiry = identity.credential_expiry(clients, domain, load=False)
     except AwsError:
         expiry = None
     try:

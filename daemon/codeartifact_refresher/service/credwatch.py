@@ -1,7 +1,8 @@
 """Warnings in the log before a domain's AWS credentials run out (:mod:`..aws.lifetime`).
 
-The daemon learns each domain's credential lifetime after every refresh (:func:`note`, which keeps
-it in the state file for ``status`` and ``/metrics``); on every tick a :class:`CredentialWatch`
+The daemon learns each domain's credential lifetime after every refresh that got a token
+(:func:`note`, which keeps it in the state file for ``status`` and ``/metrics``; a failed refresh,
+which may have no credentials to look at, keeps what the last success found); on every tick a :class:`CredentialWatch`
 compares it with the clock and logs once per *step* (:func:`..aws.lifetime.steps`): not on every
 tick, and again after a new login moves the end.
 """

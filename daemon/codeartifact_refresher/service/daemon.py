@@ -342,7 +342,8 @@ class Daemon:
                 if self.leaving.get(key) is record:
                     del self.leaving[key]
                 self._idle.notify_all()
-        note(self.state, self.clients, domain)  # when its credentials run out, for the tick's warnings
+        if report.expires_at is not None:  # a token came: its credentials, as botocore holds them, last how long
+            note(self.state, self.clients, domain)  # (a failure keeps what the last success found)
         self._plan_next(key, domain, report)
 
     def _plan_next(self, key: str, domain: Domain, report: DomainReport) -> None:
