@@ -291,3 +291,12 @@ def test_a_failed_refresh_keeps_what_the_last_success_found(tmp_path, standin, c
     daemon.refresh_job(key)
     assert daemon.state.domains[key].failures == 1
     assert daemon.state.domains[key].credential_lifetime == found
+
+
+def test_a_one_shot_refresh_warns_and_records_for_status(tmp_path, standin, clock, temporary_keys, capsys):
+    path = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    assert cli.main(["refresh", "--config", str(path)], clock=clock) == 0
+    assert "the AWS credentials run out in 2 h: refreshes will fail after that" in capsys.readouterr().err
+    cli.main(["status", "--json", "--config", str(path)], clock=clock)
+    shown = json.loads(capsys.readouterr().out)["domains"][0]["credentials"]
+    assert shown["ends_at"] == datetime.fromtimestamp(temporary_keys, timezone.utc).isoformat()

@@ -25,6 +25,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from ..config import hosts
     from ..outputs import locks
     from ..refresh import refresh_all, summary
+    from ..service import credwatch
     from ..service.install.layout import refuse_foreign_system_config
     from ..state import State, default_path
 
@@ -47,6 +48,9 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     else:
         for report in reports:
             state.record(report, clock())
+            if report.expires_at is not None:  # when the credentials run out, for status (as the daemon)
+                credwatch.note(state, clients, report.domain)
+        credwatch.CredentialWatch().look({d.key: d for d in cfg.domains}, state, clock())  # warned in the log
         state.save(clock())  # with the targets that left the config dropped
     ok = all(r.ok for r in reports)
     (logger.info if ok else logger.error)("%s", summary(reports))
