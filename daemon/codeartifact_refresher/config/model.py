@@ -99,7 +99,7 @@ class Domain:
     profile: str | None = None
     role_arn: str | None = None
     endpoint_url: str | None = None
-    endpoint_type: str | None = None  # GetRepositoryEndpoint's endpointType: ipv4 or dualstack
+    endpoint_type: str | None = None  # GetRepositoryEndpoint's endpointType: ipv4 or dualstack (the API host too)
     duration: int = DURATION_MAX
     refresh_at: float = REFRESH_AT
     jitter: float = JITTER
