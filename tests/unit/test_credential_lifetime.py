@@ -189,6 +189,9 @@ def test_the_state_file_keeps_the_lifetime_and_drops_what_is_not_one():
     assert DomainState.from_json(json.loads(json.dumps(entry.to_json()))).credential_lifetime == sso_ending(NOW + HOUR)
     for junk in ("sso", {"ends_at": "2030-01-01T00:00:00+00:00"}, {"source": 3}):
         assert DomainState.from_json({**entry.to_json(), "credentials": junk}).credentials is None
+    sly = {**sso_ending(NOW).to_state(), "profile": "dev\x1b]2;owned\x07\nx"}
+    found = DomainState.from_json({**entry.to_json(), "credentials": sly}).credential_lifetime
+    assert found is not None and found.profile == "dev\\x1b]2;owned\\x07\\nx"  # escapes, not a terminal's commands
 
 
 def test_metrics_show_seconds_until_the_credentials_end_for_good():

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..config.model import DURATION_MAX
+from ..log import one_line
 
 if TYPE_CHECKING:
     from ..config import Domain
@@ -59,13 +60,13 @@ class Lifetime:
         if not isinstance(data, dict) or not isinstance(data.get("source"), str):
             return None
         profile = data.get("profile")
-        return cls(
-            source=data["source"][:40],
+        return cls(  # one short line each: what another program wrote is shown on a terminal
+            source=one_line(data["source"], 40),
             expires_at=timestamp(data.get("expires_at")),
             renews=data.get("renews") is True,
             ends_at=timestamp(data.get("ends_at")),
             sso=data.get("sso") is True,
-            profile=profile[:200] if isinstance(profile, str) else None,
+            profile=one_line(profile, 200) if isinstance(profile, str) else None,
         )
 
     @property
