@@ -50,7 +50,7 @@ def apply(core: client.CoreV1Api, body: dict, manager: str, force: bool = False)
 def failure(call) -> dict:
     with pytest.raises(client.ApiException) as caught:
         call()
-    status = json.loads(caught.value.body)
+    status = json.loads(caught.value.body or "null")
     assert status["kind"] == "Status" and status["code"] == caught.value.status
     return status
 
@@ -139,7 +139,7 @@ def test_a_field_another_manager_owns_with_another_value_is_a_conflict_naming_it
     ]
     assert 'conflict with "theirs"' in status["message"]
     same = apply(core, secret_config("s", {"token": "one"}), "ours")  # the same value: shared, no conflict
-    assert sorted(f.manager for f in same.metadata.managed_fields) == ["ours", "theirs"]
+    assert sorted(str(f.manager) for f in same.metadata.managed_fields) == ["ours", "theirs"]
 
 
 def test_force_takes_the_field_over(core):
@@ -195,9 +195,11 @@ def test_a_lease_keeps_micro_times_and_counts_its_history(kube, leases):
 # -- who may do what, and faults --------------------------------------------------------------------
 
 
-def test_no_token_is_401(kube):
+def test_no_token_is_401(kube, tmp_path):
     plain = client.Configuration()
     plain.host = kube.url
+    plain.ssl_ca_cert = str(tmp_path / "ca.pem")
+    (tmp_path / "ca.pem").write_bytes(kube.certificate.pem)
     status = failure(lambda: client.CoreV1Api(client.ApiClient(plain)).read_namespaced_secret("s", "default"))
     assert status["reason"] == "Unauthorized"
 
