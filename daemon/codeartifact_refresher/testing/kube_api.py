@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import kube_discovery, kube_objects, kube_proto, kube_tls
+from . import kube_discovery, kube_objects, kube_proto, kube_table, kube_tls
 from .kube_objects import JSON, KINDS, LEASE, ApiError, Kind, status
 from .kube_store import Outcome, Request, Store
 from .standin import _Server
@@ -255,20 +255,18 @@ class KubeStandIn:
         request = Request(kind, match["ns"], match["name"], query, query.get("fieldManager") or
                           _agent(headers.get("User-Agent", "")), _decode(body, headers), headers.get("Content-Type", ""))  # fmt: skip
         try:
-            return self._serve(method, verb, user, request)
+            return self._serve(verb, user, request, headers.get("Accept", ""))
         except ApiError as e:
             return _answer(e.code, e.status)
 
-    def _serve(self, method: str, verb: str, user: str, request: Request) -> Response:
+    def _serve(self, verb: str, user: str, request: Request, accept: str) -> Response:
         kind = request.kind
         self._authorize(user, verb, kind, request.name, request.namespace)
         if request.namespace not in self.namespaces:
             raise ApiError(status(404, "NotFound", f'namespaces "{request.namespace}" not found',
                                   {"name": request.namespace, "kind": "namespaces"}))  # fmt: skip
-        if verb == "get":
-            return _answer(200, self.store.get(kind, request.namespace, str(request.name)))
-        if verb == "list":
-            return _answer(200, self.store.list_all(kind, request.namespace))
+        if verb in ("get", "list"):
+            return self._read(verb, request, accept)
         if verb == "create":
             outcome = self.store.create(request)
         elif verb == "update":
@@ -281,6 +279,18 @@ class KubeStandIn:
             outcome = self.store.delete(request)
         self._record(verb, user, request, outcome)
         return _answer(outcome.code, outcome.body)
+
+    def _read(self, verb: str, request: Request, accept: str) -> Response:
+        kind, namespace = request.kind, request.namespace
+        if verb == "get":
+            found = self.store.get(kind, namespace, str(request.name))
+            listed = {"items": [found], "metadata": found["metadata"]}
+        else:
+            found = listed = self.store.list_all(kind, namespace)
+        if not kube_table.wants_table(accept):
+            return _answer(200, found)
+        revision = str(listed["metadata"]["resourceVersion"])
+        return _answer(200, kube_table.table(kind, listed["items"], revision, self.store.clock()))
 
     def _other(self, method: str, path: str) -> Response:
         self.requests[f"{method} {path}"] += 1

@@ -178,11 +178,7 @@ def check(kind: Kind, obj: JSON, strict: bool) -> None:
     1 MiB, a malformed Lease spec; unknown fields when ``strict`` (``fieldValidation=Strict``)."""
     name = str((obj.get("metadata") or {}).get("name") or "")
     if strict:
-        unknown = sorted(set(obj) - kind.fields - {"apiVersion", "kind", "metadata"})
-        if kind is LEASE:
-            unknown += sorted(f"spec.{f}" for f in set(obj.get("spec") or {}) - LEASE_SPEC)
-        if unknown:
-            raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{f}"' for f in unknown))
+        check_known(kind, obj)
     causes: list[tuple[str, str, str]] = []
     if not DNS_SUBDOMAIN.match(name) or len(name) > 253:
         causes.append(("FieldValueInvalid", "metadata.name", f'Invalid value: "{name}": {_DNS_RULE}'))
@@ -192,6 +188,15 @@ def check(kind: Kind, obj: JSON, strict: bool) -> None:
         causes += _lease_causes(obj.get("spec") or {})
     if causes:
         raise invalid(kind, name, causes)
+
+
+def check_known(kind: Kind, obj: JSON) -> None:
+    """``fieldValidation=Strict``: a field the kind does not have is a 400 naming it."""
+    unknown = sorted(set(obj) - kind.fields - {"apiVersion", "kind", "metadata"})
+    if kind is LEASE:
+        unknown += sorted(f"spec.{f}" for f in set(obj.get("spec") or {}) - LEASE_SPEC)
+    if unknown:
+        raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{f}"' for f in unknown))
 
 
 _DNS_RULE = (
