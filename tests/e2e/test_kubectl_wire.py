@@ -65,7 +65,7 @@ def test_kubectl_create_secret_generic_is_read_back_by_the_python_client(kube, k
         "secret/npm-credentials created\n"
     )
     read = client.CoreV1Api(python_client(kube, home)).read_namespaced_secret("npm-credentials", "default")
-    assert base64.b64decode(read.data[".npmrc"]) == b"registry=x" and read.type == "Opaque"
+    assert base64.b64decode((read.data or {})[".npmrc"]) == b"registry=x" and read.type == "Opaque"
     assert [(w.verb, w.user, w.field_manager) for w in kube.writes] == [("create", "replica-a", "kubectl-create")]
 
 
