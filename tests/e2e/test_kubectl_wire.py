@@ -20,9 +20,8 @@ APPLY = "application/apply-patch+yaml"
 
 
 @pytest.fixture
-def kube():
-    with KubeStandIn() as server:
-        yield server
+def kube(kube_standin):
+    return kube_standin
 
 
 class Kubectl:

@@ -227,11 +227,17 @@ def _secret_causes(obj: JSON) -> list[tuple[str, str, str]]:
 
 def _lease_causes(spec: JSON) -> list[tuple[str, str, str]]:
     causes: list[tuple[str, str, str]] = []
-    for field in ("leaseDurationSeconds", "leaseTransitions"):
+    for field, least in (("leaseDurationSeconds", 1), ("leaseTransitions", 0)):
         value = spec.get(field)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            causes.append(("FieldValueInvalid", f"spec.{field}", f"Invalid value: {json.dumps(value)}: must be "
-                           "greater than or equal to 0"))  # fmt: skip
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise bad_request(
+                f"json: cannot unmarshal {type(value).__name__} into Go struct field LeaseSpec.spec.{field} of type int32"
+            )
+        if value < least:
+            rule = "must be greater than 0" if least else "must be greater than or equal to 0"
+            causes.append(("FieldValueInvalid", f"spec.{field}", f"Invalid value: {value}: {rule}"))
     for field in MICRO_TIMES:
         value = spec.get(field)
         if value is not None and parse_time(value) is None:
