@@ -305,3 +305,24 @@ def test_unanswered_requests_are_timeouts_for_the_client(kube, core):
     with pytest.raises(urllib3.exceptions.MaxRetryError):
         core.read_namespaced_secret("s", "default")
     assert core.read_namespaced_secret("s", "default").metadata.name == "s"  # the faults are used up
+
+
+def test_lists_filter_by_label_and_field_selectors(core):
+    for name, labels in (("a", {"app": "refresher"}), ("b", {"app": "other"}), ("c", {})):
+        core.create_namespaced_secret("default", secret_config(name, metadata={"labels": labels}))
+
+    def names(**selectors) -> list[str]:
+        return [s.metadata.name for s in core.list_namespaced_secret("default", **selectors).items]
+
+    assert names() == ["a", "b", "c"]
+    assert names(label_selector="app=refresher") == ["a"]
+    assert names(label_selector="app!=refresher") == ["b", "c"]
+    assert names(label_selector="app") == ["a", "b"] and names(label_selector="!app") == ["c"]
+    assert names(field_selector="metadata.name=b") == ["b"]
+
+
+def test_an_apply_carrying_a_stale_resource_version_is_refused(core):
+    made = apply(core, secret_config("s", {"a": "1"}), "refresher")
+    stale = secret_config("s", {"a": "2"}, metadata={"resourceVersion": made.metadata.resource_version})
+    apply(core, secret_config("s", {"a": "3"}), "refresher")
+    assert failure(lambda: apply(core, stale, "refresher"))["reason"] == "Conflict"

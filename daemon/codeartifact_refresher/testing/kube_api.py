@@ -286,7 +286,7 @@ class KubeStandIn:
             found = self.store.get(kind, namespace, str(request.name))
             listed = {"items": [found], "metadata": found["metadata"]}
         else:
-            found = listed = self.store.list_all(kind, namespace)
+            found = listed = self.store.list_all(kind, namespace, request.query)
         if not kube_table.wants_table(accept):
             return _answer(200, found)
         revision = str(listed["metadata"]["resourceVersion"])

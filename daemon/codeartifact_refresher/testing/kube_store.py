@@ -82,11 +82,13 @@ class Store:
         with self.lock:
             return self._existing(kind, namespace, name).render()
 
-    def list_all(self, kind: Kind, namespace: str) -> JSON:
+    def list_all(self, kind: Kind, namespace: str, query: dict[str, str] | None = None) -> JSON:
+        """The kind's objects in ``namespace`` that match the query's ``labelSelector`` (equality
+        and existence terms) and ``fieldSelector`` (``metadata.name``)."""
+        matches = selector((query or {}).get("labelSelector", ""), (query or {}).get("fieldSelector", ""))
         with self.lock:
-            items = [
-                s.render() for (r, ns, _), s in sorted(self.objects.items()) if (r, ns) == (kind.resource, namespace)
-            ]
+            items = [s.render() for (r, ns, _), s in sorted(self.objects.items())
+                     if (r, ns) == (kind.resource, namespace) and matches(s.obj)]  # fmt: skip
             return {"kind": f"{kind.name}List", "apiVersion": kind.api_version,
                     "metadata": {"resourceVersion": str(self.revision)}, "items": items}  # fmt: skip
 
@@ -156,6 +158,9 @@ class Store:
         force = request.query.get("force", "").lower() == "true"
         with self.lock:
             current = self.objects.get((kind.resource, request.namespace, name))
+            wanted = config["metadata"].get("resourceVersion")
+            if wanted and (current is None or wanted != current.obj["metadata"]["resourceVersion"]):
+                raise kube_objects.stale(kind, name)  # a resourceVersion in an apply is a precondition
             if current is None:
                 may_create()
             entries = current.entries if current else []
@@ -238,6 +243,46 @@ class Store:
         self.revision = revision
         self.objects[(kind.resource, request.namespace, name)] = stored
         return Outcome(code, stored.render(), stored.render())
+
+
+def selector(labels: str, fields: str) -> Callable[[JSON], bool]:
+    """A predicate for ``labelSelector`` (``k=v``, ``k==v``, ``k!=v``, ``k``, ``!k``, comma-separated)
+    and ``fieldSelector`` (``metadata.name=N`` / ``!=``); a term it cannot read is a 400."""
+    tests: list[Callable[[JSON], bool]] = []
+    for term in filter(None, (t.strip() for t in labels.split(","))):
+        tests.append(_label_test(term))
+    for term in filter(None, (t.strip() for t in fields.split(","))):
+        key, negated, value = _split(term)
+        if key not in ("metadata.name", "metadata.namespace") or value is None:
+            raise bad_request(f'"{key}" is not a known field selector: only "metadata.name", "metadata.namespace"')
+        tests.append(_field_test(key.split(".")[1], value, negated))
+    return lambda obj: all(test(obj) for test in tests)
+
+
+def _field_test(attribute: str, value: str, negated: bool) -> Callable[[JSON], bool]:
+    return lambda obj: (obj["metadata"].get(attribute) == value) != negated
+
+
+def _split(term: str) -> tuple[str, bool, str | None]:
+    for operator, negated in (("!=", True), ("==", False), ("=", False)):
+        if operator in term:
+            key, _, value = term.partition(operator)
+            return key.strip(), negated, value.strip()
+    return term, False, None
+
+
+def _label_test(term: str) -> Callable[[JSON], bool]:
+    def labels(obj: JSON) -> dict[str, str]:
+        return obj["metadata"].get("labels") or {}
+
+    if term.startswith("!"):
+        return lambda o: term[1:] not in labels(o)
+    if " in " in term or " notin " in term:
+        raise bad_request(f"the stand-in reads only equality and existence label selectors, not {term!r}")
+    key, negated, value = _split(term)
+    if value is None:
+        return lambda o: key in labels(o)
+    return lambda o: (labels(o).get(key) == value) != negated
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
