@@ -326,3 +326,14 @@ def test_an_apply_carrying_a_stale_resource_version_is_refused(core):
     stale = secret_config("s", {"a": "2"}, metadata={"resourceVersion": made.metadata.resource_version})
     apply(core, secret_config("s", {"a": "3"}), "refresher")
     assert failure(lambda: apply(core, stale, "refresher"))["reason"] == "Conflict"
+
+
+def test_the_standin_program_serves_it_with_a_kubeconfig_when_asked(tmp_path):
+    from codeartifact_refresher.testing import __main__ as standin_main
+
+    with KubeStandIn() as server:
+        said = standin_main.describe_kube(server, tmp_path / "kubeconfig")
+        assert said.endswith(f"export KUBECONFIG={tmp_path / 'kubeconfig'}") and server.url in said
+        assert (tmp_path / "kubeconfig").stat().st_mode & 0o777 == 0o600
+        core = client.CoreV1Api(config.new_client_from_config(str(tmp_path / "kubeconfig")))
+        assert core.list_namespaced_secret("default").items == []
