@@ -19,13 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import kube_fields, kube_objects, kube_patch
+from . import kube_checks, kube_fields, kube_objects, kube_patch
 from .kube_fields import Entry
 from .kube_objects import JSON, LEASE, ApiError, Kind, bad_request, not_found
 
 APPLY = "application/apply-patch+yaml"
 MERGE_PATCHES = ("application/merge-patch+json", "application/strategic-merge-patch+json")
 JSON_PATCH = "application/json-patch+json"
+_PATCH_TYPES = (
+    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, "
+    "application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"
+)
 _CLIENT_METADATA = ("name", "namespace", "labels", "annotations", "ownerReferences", "finalizers", "generateName")
 
 
@@ -100,7 +104,7 @@ class Store:
                                                    "Required value: name or generateName is required")])  # fmt: skip
         with self.lock:
             new = kube_objects.normalise(kind, obj)
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict)
             if (kind.resource, request.namespace, name) in self.objects:
                 raise kube_objects.already_exists(kind, name)
             entries = kube_fields.update([], kind, None, new, request.manager, self._now())
@@ -115,7 +119,7 @@ class Store:
             if wanted and wanted != current.obj["metadata"]["resourceVersion"]:
                 raise kube_objects.stale(kind, name)
             new = kube_objects.normalise(kind, obj)
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict, current.obj)
             entries = kube_fields.update(current.entries, kind, current.obj, new, request.manager, self._now())
             return self._commit(request, name, current, new, entries, 200)
 
@@ -133,13 +137,12 @@ class Store:
             elif request.content_type == JSON_PATCH:
                 patched = kube_patch.json_patch(current.render(), request.body)
             else:
-                raise ApiError(kube_objects.status(415, "UnsupportedMediaType",
-                                                   "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"))  # fmt: skip
+                raise ApiError(kube_objects.status(415, "UnsupportedMediaType", _PATCH_TYPES))
             wanted = (patched.get("metadata") or {}).get("resourceVersion")
             if wanted and wanted != current.obj["metadata"]["resourceVersion"]:
                 raise kube_objects.stale(kind, name)
             new = kube_objects.normalise(kind, self._client_part(patched))
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict, current.obj)
             entries = kube_fields.update(current.entries, kind, current.obj, new, request.manager, self._now())
             return self._commit(request, name, current, new, entries, 200)
 
@@ -150,7 +153,7 @@ class Store:
             raise bad_request("PATCH /apply: fieldManager is required for apply requests")
         config = self._body_object(request)
         if request.strict:
-            kube_objects.check_known(kind, config)
+            kube_checks.check_known(kind, config)
         if config.get("apiVersion") != kind.api_version or config.get("kind") != kind.name:
             raise bad_request(f"apply requests need apiVersion {kind.api_version!r} and kind {kind.name!r} in the body")
         if kind is LEASE:
@@ -168,7 +171,7 @@ class Store:
                 kind, current.obj if current else None, entries, config, manager, force, self._now()
             )
             new = kube_objects.normalise(kind, self._client_part(applied.obj))
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict, current.obj if current else None)
             return self._commit(request, name, current, new, applied.entries, 200 if current else 201)
 
     def delete(self, request: Request) -> Outcome:
