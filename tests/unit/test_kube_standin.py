@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from typing import Any
 
 import pytest
 import urllib3
@@ -373,6 +374,6 @@ def test_a_role_cannot_limit_create_by_name_except_when_an_apply_creates(kube, t
     kube.allow("limited", "create", "leases", names=["lock"])
     kube.allow("limited", "*", "secrets", names=["s"])
     api = api_for(kube, tmp_path, "limited")
-    body = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "lock"}, "spec": {}}
+    body: Any = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "lock"}, "spec": {}}
     assert failure(lambda: client.CoordinationV1Api(api).create_namespaced_lease("default", body))["code"] == 403
     apply(client.CoreV1Api(api), secret_config("s", {"a": "1"}), "limited")  # patch + create, both of "s"
