@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import time
 from typing import Any
 
 import pytest
@@ -377,3 +378,29 @@ def test_a_role_cannot_limit_create_by_name_except_when_an_apply_creates(kube, t
     body: Any = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "lock"}, "spec": {}}
     assert failure(lambda: client.CoordinationV1Api(api).create_namespaced_lease("default", body))["code"] == 403
     apply(client.CoreV1Api(api), secret_config("s", {"a": "1"}), "limited")  # patch + create, both of "s"
+
+
+def test_an_in_cluster_client_reaches_it_through_a_service_account(kube, tmp_path):
+    from kubernetes.config.incluster_config import InClusterConfigLoader
+
+    environ = kube.write_service_account(tmp_path / "sa", user="system:serviceaccount:ci:refresher", namespace="ci")
+    assert (tmp_path / "sa" / "namespace").read_text() == "ci" and (
+        tmp_path / "sa" / "token"
+    ).stat().st_mode & 0o077 == 0
+    configuration = client.Configuration()
+    loader = InClusterConfigLoader(str(tmp_path / "sa" / "token"), str(tmp_path / "sa" / "ca.crt"), environ=environ)
+    loader.load_and_set(configuration)
+    kube.add_namespace("ci")
+    core = client.CoreV1Api(client.ApiClient(configuration))
+    core.create_namespaced_secret("ci", client.V1Secret(metadata=client.V1ObjectMeta(name="s")))
+    assert kube.writes[-1].user == "system:serviceaccount:ci:refresher"
+
+
+def test_a_slow_request_is_served_late(kube, core):
+    kube.slow(times=1, delay=0.3, verb="list")
+    started = time.monotonic()
+    assert core.list_namespaced_secret("default").items == []
+    assert time.monotonic() - started >= 0.3
+    kube.slow(times=4, delay=0.3, verb="list")
+    with pytest.raises(urllib3.exceptions.MaxRetryError):  # outlasts the client's timeout: a GET retried, then given up
+        core.list_namespaced_secret("default", _request_timeout=0.1)

@@ -34,7 +34,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Fault:
-    code: int | None  # None: no answer; the connection is closed after ``delay``
+    code: int | None  # None: no answer, the connection is closed after ``delay``; 0: served after ``delay``
     delay: float
     verb: str | None
     resource: str | None
@@ -61,11 +61,13 @@ class Access:
             return token
 
     def user(self, authorization: str) -> str | None:
-        """Who sent an ``Authorization`` header (None: nobody known)."""
-        if not authorization.startswith("Bearer "):
+        """Who sent an ``Authorization`` header (None: nobody known). The scheme is case-blind, as
+        the API server's is: the Python client's in-cluster config sends ``bearer TOKEN``."""
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer":
             return None
         with self._lock:
-            return self._tokens.get(authorization[7:].strip())
+            return self._tokens.get(token.strip())
 
     def allow(self, user: str, verb: str, resource: str, names: Iterable[str] = ()) -> None:
         with self._lock:

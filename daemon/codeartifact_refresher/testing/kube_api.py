@@ -92,6 +92,24 @@ class KubeStandIn:
             json.dump(config, stream, indent=2)
         return target
 
+    def write_service_account(
+        self, directory: str | os.PathLike[str], user: str = "replica-a", namespace: str = "default"
+    ) -> dict[str, str]:
+        """What a pod's service account gives it, in ``directory`` instead of
+        ``/var/run/secrets/kubernetes.io/serviceaccount``: ``token`` (0600), ``ca.crt`` and
+        ``namespace``. Returns the environment that points in-cluster clients at this server
+        (``KUBERNETES_SERVICE_HOST``, ``KUBERNETES_SERVICE_PORT``)."""
+        if self.certificate is None:
+            raise RuntimeError("in-cluster clients need TLS: start a KubeStandIn(tls=True) first")
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target / "token", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(self.token(user))
+        (target / "ca.crt").write_bytes(self.certificate.pem)
+        (target / "namespace").write_text(namespace, encoding="utf-8")
+        return {"KUBERNETES_SERVICE_HOST": self.host, "KUBERNETES_SERVICE_PORT": str(self.port)}
+
     def add_namespace(self, name: str) -> None:
         self.namespaces.add(name)
 
@@ -109,6 +127,11 @@ class KubeStandIn:
         ``delay`` seconds, or, with ``code=None``, not answer at all: the connection is closed
         after ``delay``, as a client's timeout would see it."""
         self.access.inject(Fault(code, delay, verb, resource), times)
+
+    def slow(self, times: int = 1, delay: float = 1.0, verb: str | None = None, resource: str | None = None) -> None:
+        """Make the next ``times`` matching requests (as :meth:`inject`) wait ``delay`` seconds,
+        then be served as usual: a slow API server (a renewal that outlasts its deadline)."""
+        self.access.inject(Fault(0, delay, verb, resource), times)
 
     def clear_faults(self) -> None:
         self.access.clear_faults()
@@ -178,7 +201,9 @@ class KubeStandIn:
         kind = KINDS.get(match["resource"]) if match else None
         verb = _VERBS.get(method, "get" if match is None or match["name"] else "list")
         fault = self.access.take_fault(verb, kind.resource if kind else None)
-        if fault is not None:
+        if fault is not None and fault.code == 0:
+            time.sleep(fault.delay)  # slow, then served: on this request's own thread
+        elif fault is not None:
             return fault
         if match is None:
             return self._other(method, path)
