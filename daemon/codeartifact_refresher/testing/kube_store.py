@@ -1,7 +1,7 @@
 """The Kubernetes stand-in's storage: Secrets and Leases by namespace and name, and the verbs.
 
 Each verb takes the request's decoded parts and returns the answer's JSON or raises
-:class:`~.kube_objects.ApiError`: ``get``, ``list``, ``create`` (POST), ``update`` (PUT, optimistic
+:class:`~.kube_objects.ApiError`: ``get``, ``list_all``, ``create`` (POST), ``update`` (PUT, optimistic
 concurrency on ``metadata.resourceVersion``), ``patch`` (server-side apply, JSON merge and
 strategic merge patches, which are the same for these two kinds, and JSON patch) and ``delete``.
 ``resourceVersion`` is one counter for the whole store, as etcd's revision is. A *manager* is the
