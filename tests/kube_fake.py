@@ -38,7 +38,9 @@ class FakeSecrets:
         ours = frozenset(k for k, managers in obj.owners.items() if MANAGER in managers)
         return Current(True, dict(obj.data), ours, dict(obj.labels), dict(obj.annotations))
 
-    def apply(self, namespace: str, name: str, desired: Desired, manager: str = MANAGER) -> None:
+    def apply(
+        self, namespace: str, name: str, desired: Desired, creating: bool = False, manager: str = MANAGER
+    ) -> None:
         obj = self.objects.setdefault((namespace, name), _Object())
         taken = sorted(
             (k, m)

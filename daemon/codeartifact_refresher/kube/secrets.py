@@ -76,7 +76,7 @@ class Desired:
 class Store(Protocol):
     def read(self, namespace: str, name: str) -> Current: ...
 
-    def apply(self, namespace: str, name: str, desired: Desired) -> None: ...
+    def apply(self, namespace: str, name: str, desired: Desired, creating: bool = False) -> None: ...
 
 
 def body(namespace: str, name: str, desired: Desired) -> dict[str, Any]:
@@ -133,7 +133,8 @@ class ApiStore:
             raise failure(e, "read", namespace, name) from None
         return parse(json.loads(response.data))
 
-    def apply(self, namespace: str, name: str, desired: Desired) -> None:
+    def apply(self, namespace: str, name: str, desired: Desired, creating: bool = False) -> None:
+        """``creating``: the Secret did not exist when read (the API then also checks ``create``)."""
         try:
             self.core.patch_namespaced_secret(
                 name,
@@ -144,7 +145,7 @@ class ApiStore:
                 _preload_content=False,
             )
         except Exception as e:
-            raise failure(e, "apply", namespace, name) from None
+            raise failure(e, "create" if creating else "apply", namespace, name) from None
 
 
 def failure(e: Exception, verb: str, namespace: str, name: str) -> KubernetesError:
@@ -161,6 +162,11 @@ def failure(e: Exception, verb: str, namespace: str, name: str) -> KubernetesErr
                 f"cannot apply {what}: a key we write is managed by {', '.join(repr(m) for m in managers)}; "
                 "remove it from that manager's object or give this target another key or Secret"
             )
+    if status == 403 and verb == "create":
+        return KubernetesError(
+            f"cannot create {what}: forbidden; create it empty beforehand (as deploy/kubernetes/secret does), "
+            "or let the Role create secrets"
+        )
     if status == 403:
         return KubernetesError(f"cannot {verb} {what}: forbidden; the Role must allow get and patch on it")
     return KubernetesError(f"cannot {verb} {what}: HTTP {status}: {message or getattr(e, 'reason', '')}")

@@ -80,7 +80,7 @@ class SecretOutput(Output):
         if desired.holds(current):
             return False
         with guard():
-            store.apply(self.namespace, self.name, desired)
+            store.apply(self.namespace, self.name, desired, creating=not current.exists)
         return True
 
     def desired(self, current: Current, text: str) -> Desired:
