@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from codeartifact_refresher import cli, config
 from codeartifact_refresher.kube import connection
@@ -169,3 +170,31 @@ def test_run_keeps_the_secret_fresh_across_token_lifetimes(tmp_path, kube, home)
         assert seen == [t for t in standin.issued_tokens() if t in seen]  # in the order they were issued
         assert secret["data"]["password"] == seen[-1] and f":_authToken={seen[-1]}" in secret["data"][".npmrc"]
         assert_no_token(standin.issued_tokens(), {"daemon log": daemon.log})
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes" / "secret"
+
+
+def test_the_shipped_role_suffices_once_the_shipped_secrets_exist(tmp_path, kube, standin, home, capsys):
+    """The refresher allowed exactly deploy/kubernetes/secret's Role: it may not create a Secret
+    (an apply that would is refused, saying what to do), and refreshes every target once the
+    shipped empty Secrets exist; re-applying them, client- or server-side, keeps our keys."""
+    for rule in yaml.safe_load((SHIPPED / "role.yaml").read_text())["rules"]:
+        for verb in rule["verbs"]:
+            kube.allow("refresher", verb, rule["resources"][0], rule.get("resourceNames", ()))
+    shipped = yaml.safe_load((SHIPPED / "config.yaml").read_text())
+    targets = "".join(f"      - {json.dumps(t)}\n" for t in shipped["domains"][0]["targets"])
+    path = write(tmp_path, kube, standin, targets)
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    assert (
+        "cannot create secret default/npm-credentials: forbidden; create it empty beforehand" in capsys.readouterr().err
+    )
+    kube.write_kubeconfig(tmp_path / "kubectl.kubeconfig", user="admin")
+    applied = kubectl(tmp_path, "apply", "-f", str(SHIPPED / "secrets.yaml"))
+    assert applied.returncode == 0, applied.stderr
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    for how in (["apply"], ["apply", "--server-side"]):
+        again = kubectl(tmp_path, *how, "-f", str(SHIPPED / "secrets.yaml"))
+        assert again.returncode == 0, again.stderr
+        assert get_secret(tmp_path, "codeartifact-token")["data"]["token"] == standin.issued_tokens()[-1]
+        assert ".npmrc" in get_secret(tmp_path, "npm-credentials")["data"]
