@@ -105,3 +105,16 @@ def test_the_build_pod_mounts_the_keys_the_config_writes_without_subpath(tmp_pat
     paths = {i["path"] for s in creds["projected"]["sources"] for i in s["secret"]["items"]}
     env = d.env_of(build)
     assert {env["PIP_CONFIG_FILE"], env["NPM_CONFIG_USERCONFIG"]} == {f"/creds/{p}" for p in paths}
+
+
+def test_the_shipped_config_matches_the_json_schema_and_a_bad_secret_name_does_not():
+    import json
+
+    import jsonschema
+
+    schema = json.loads((d.ROOT / "configs" / "schema.json").read_text())
+    data = yaml.safe_load((BASE / "config.yaml").read_text())
+    jsonschema.validate(data, schema)
+    data["domains"][0]["targets"][0]["secret"] = "Bad_Name"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
