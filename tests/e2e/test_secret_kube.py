@@ -198,3 +198,15 @@ def test_the_shipped_role_suffices_once_the_shipped_secrets_exist(tmp_path, kube
         assert again.returncode == 0, again.stderr
         assert get_secret(tmp_path, "codeartifact-token")["data"]["token"] == standin.issued_tokens()[-1]
         assert ".npmrc" in get_secret(tmp_path, "npm-credentials")["data"]
+
+
+def test_a_dry_run_shows_the_key_redacted_and_writes_nothing(tmp_path, kube, standin, capsys):
+    path = write(tmp_path, kube, standin, NPM)
+    assert cli.main(["refresh", "--config", str(path)]) == 0
+    writes = len(kube.writes)
+    capsys.readouterr()
+    assert cli.main(["refresh", "--dry-run", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "--- secret default/creds .npmrc\n+++ secret default/creds .npmrc\n" in out
+    assert ":_authToken=<redacted>" in out and len(kube.writes) == writes
+    assert_no_token(standin.issued_tokens(), {"dry run": out})
