@@ -8,6 +8,7 @@ import datetime
 import json
 
 import pytest
+import urllib3
 from kubernetes import client, config
 
 from codeartifact_refresher.testing import KubeStandIn
@@ -16,9 +17,8 @@ APPLY = "application/apply-patch+yaml"
 
 
 @pytest.fixture
-def kube():
-    with KubeStandIn() as server:
-        yield server
+def kube(kube_standin):
+    return kube_standin
 
 
 def api_for(kube: KubeStandIn, tmp_path, user: str = "replica-a") -> client.ApiClient:
@@ -50,7 +50,7 @@ def apply(core: client.CoreV1Api, body: dict, manager: str, force: bool = False)
 def failure(call) -> dict:
     with pytest.raises(client.ApiException) as caught:
         call()
-    status = json.loads(caught.value.body)
+    status = json.loads(caught.value.body or "null")
     assert status["kind"] == "Status" and status["code"] == caught.value.status
     return status
 
@@ -139,7 +139,7 @@ def test_a_field_another_manager_owns_with_another_value_is_a_conflict_naming_it
     ]
     assert 'conflict with "theirs"' in status["message"]
     same = apply(core, secret_config("s", {"token": "one"}), "ours")  # the same value: shared, no conflict
-    assert sorted(f.manager for f in same.metadata.managed_fields) == ["ours", "theirs"]
+    assert sorted(str(f.manager) for f in same.metadata.managed_fields) == ["ours", "theirs"]
 
 
 def test_force_takes_the_field_over(core):
@@ -195,9 +195,11 @@ def test_a_lease_keeps_micro_times_and_counts_its_history(kube, leases):
 # -- who may do what, and faults --------------------------------------------------------------------
 
 
-def test_no_token_is_401(kube):
+def test_no_token_is_401(kube, tmp_path):
     plain = client.Configuration()
     plain.host = kube.url
+    plain.ssl_ca_cert = str(tmp_path / "ca.pem")
+    (tmp_path / "ca.pem").write_bytes(kube.certificate.pem)
     status = failure(lambda: client.CoreV1Api(client.ApiClient(plain)).read_namespaced_secret("s", "default"))
     assert status["reason"] == "Unauthorized"
 
@@ -223,3 +225,83 @@ def test_injected_faults_answer_the_next_requests_then_stop(kube, core):
     assert failure(lambda: core.read_namespaced_secret("s", "default"))["code"] == 500
     assert failure(lambda: core.read_namespaced_secret("s", "default"))["code"] == 500
     assert core.read_namespaced_secret("s", "default").metadata.name == "s"
+
+
+def test_two_replicas_updating_from_the_same_read_one_wins_one_gets_409(kube, tmp_path, leases):
+    spec = client.V1LeaseSpec(holder_identity="nobody", lease_duration_seconds=15)
+    leases.create_namespaced_lease("default", client.V1Lease(metadata=client.V1ObjectMeta(name="lock"), spec=spec))
+    apis = {user: client.CoordinationV1Api(api_for(kube, tmp_path, user)) for user in ("replica-a", "replica-b")}
+    read = {user: api.read_namespaced_lease("lock", "default") for user, api in apis.items()}
+    outcomes = {}
+    for user, api in apis.items():
+        read[user].spec.holder_identity = user
+        try:
+            api.replace_namespaced_lease("lock", "default", read[user])
+            outcomes[user] = 200
+        except client.ApiException as e:
+            outcomes[user] = e.status
+    assert outcomes == {"replica-a": 200, "replica-b": 409}
+    assert [(c.user, c.spec["holderIdentity"]) for c in kube.lease_history("default", "lock")] == [
+        ("replica-a", "nobody"),  # the fixture's client is replica-a too
+        ("replica-a", "replica-a"),
+    ]
+
+
+def test_an_update_takes_a_field_from_its_applier_who_then_conflicts(core):
+    apply(core, secret_config("s", {"token": "one"}, metadata={"labels": {"app": "refresher"}}), "refresher")
+    read = core.read_namespaced_secret("s", "default")
+    read.metadata.labels = {"app": "edited"}
+    core.replace_namespaced_secret("s", "default", read)
+    owners = {f.manager: f.fields_v1 for f in core.read_namespaced_secret("s", "default").metadata.managed_fields}
+    assert owners["OpenAPI-Generator"] == {"f:metadata": {"f:labels": {".": {}, "f:app": {}}}}
+    assert owners["refresher"] == {"f:data": {".": {}, "f:token": {}}}
+    body = secret_config("s", {"token": "one"}, metadata={"labels": {"app": "refresher"}})
+    status = failure(lambda: apply(core, body, "refresher"))
+    assert status["details"]["causes"][0]["field"] == ".metadata.labels.app"
+
+
+def test_a_key_applied_as_string_data_is_owned_there_and_stays_when_dropped(kube, core):
+    """As on a real cluster (the docs: stringData "does not work well with server-side apply")."""
+    apply(core, {**secret_config("s"), "stringData": {"token": "one"}}, "refresher")
+    fields = core.read_namespaced_secret("s", "default").metadata.managed_fields
+    assert fields[0].fields_v1 == {"f:stringData": {".": {}, "f:token": {}}}
+    apply(core, secret_config("s", {"other": "x"}), "refresher")
+    assert kube.secret("default", "s")["data"] == {"token": "one", "other": "x"}
+
+
+def test_a_json_patch_and_a_dry_run(kube, core):
+    core.create_namespaced_secret("default", secret_config("s", {"a": "1"}))
+    patched = core.patch_namespaced_secret("s", "default", [{"op": "add", "path": "/data/b", "value": "Mg=="}])
+    assert patched.data == {"a": "MQ==", "b": "Mg=="}
+    core.delete_namespaced_secret("s", "default", dry_run="All")
+    assert kube.secret("default", "s") is not None and [w.verb for w in kube.writes] == ["create", "patch"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [({"leaseDurationSeconds": 0}, "spec.leaseDurationSeconds"), ({"leaseTransitions": -1}, "spec.leaseTransitions")],
+)
+def test_a_lease_spec_out_of_range_is_422(leases, spec, field):
+    body = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"}, "spec": spec}
+    status = failure(lambda: leases.create_namespaced_lease("default", body))
+    assert status["code"] == 422 and status["details"]["causes"][0]["field"] == field
+
+
+def test_a_namespace_that_does_not_exist_is_404(kube, core):
+    status = failure(lambda: core.create_namespaced_secret("ci", secret_config("s")))
+    assert status["message"] == 'namespaces "ci" not found'
+    kube.add_namespace("ci")
+    assert core.create_namespaced_secret("ci", secret_config("s")).metadata.namespace == "ci"
+
+
+def test_unanswered_requests_are_timeouts_for_the_client(kube, core):
+    """The Python client retries a GET three times (urllib3's default): four faults outlast it."""
+    core.create_namespaced_secret("default", secret_config("s", {"a": "1"}))
+    kube.inject(times=4, code=None, delay=0.4, verb="get")
+    with pytest.raises(urllib3.exceptions.MaxRetryError) as caught:
+        core.read_namespaced_secret("s", "default", _request_timeout=0.1)
+    assert isinstance(caught.value.reason, urllib3.exceptions.ReadTimeoutError)
+    kube.inject(times=4, code=None, verb="get")  # the connection closed at once, unanswered
+    with pytest.raises(urllib3.exceptions.MaxRetryError):
+        core.read_namespaced_secret("s", "default")
+    assert core.read_namespaced_secret("s", "default").metadata.name == "s"  # the faults are used up

@@ -16,12 +16,16 @@ Namespaces must exist (``default`` does; :meth:`KubeStandIn.add_namespace`).
 
 from __future__ import annotations
 
+import base64
 import collections
 import contextlib
 import json
 import os
 import re
 import secrets
+import socket
+import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import kube_discovery, kube_objects
+from . import kube_discovery, kube_objects, kube_proto, kube_table, kube_tls
 from .kube_objects import JSON, KINDS, LEASE, ApiError, Kind, status
 from .kube_store import Outcome, Request, Store
 from .standin import _Server
@@ -90,8 +94,12 @@ class Fault:
 class KubeStandIn:
     """The server. Use as a context manager, or call :meth:`start` and :meth:`stop`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.time, tls: bool = True
+    ) -> None:
         self.host, self.port = host, port
+        self.tls = tls
+        self.certificate: kube_tls.Certificate | None = None
         self.store = Store(clock)
         self.namespaces = {"default"}
         self.writes: list[Write] = []
@@ -101,13 +109,13 @@ class KubeStandIn:
         self._rules: dict[str, list[Rule]] = {}
         self._faults: collections.deque[Fault] = collections.deque()
         self._lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: _KubeServer | None = None
 
     # -- set-up -------------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def token(self, user: str) -> str:
         """``user``'s bearer token (made on first use)."""
@@ -125,7 +133,7 @@ class KubeStandIn:
         """A kubeconfig (0600) whose current context is ``user`` in ``namespace`` at this server."""
         config = {
             "apiVersion": "v1", "kind": "Config", "preferences": {},
-            "clusters": [{"name": "standin", "cluster": {"server": self.url}}],
+            "clusters": [{"name": "standin", "cluster": self._cluster()}],
             "users": [{"name": user, "user": {"token": self.token(user)}}],
             "contexts": [{"name": f"{user}@standin", "context": {"cluster": "standin", "user": user, "namespace": namespace}}],
             "current-context": f"{user}@standin",
@@ -135,6 +143,13 @@ class KubeStandIn:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             json.dump(config, stream, indent=2)
         return target
+
+    def _cluster(self) -> JSON:
+        if self.certificate is None:
+            if self.tls:
+                raise RuntimeError("start the stand-in before writing a kubeconfig: its certificate is made then")
+            return {"server": self.url}
+        return {"server": self.url, "certificate-authority-data": base64.b64encode(self.certificate.pem).decode()}
 
     def add_namespace(self, name: str) -> None:
         self.namespaces.add(name)
@@ -164,8 +179,6 @@ class KubeStandIn:
 
     def secret(self, namespace: str, name: str) -> JSON | None:
         """The Secret as stored, its ``data`` decoded into strings (None: there is none)."""
-        import base64
-
         obj = self._object(KINDS["secrets"], namespace, name)
         if obj is not None:
             obj["data"] = {k: base64.b64decode(v).decode() for k, v in (obj.get("data") or {}).items()}
@@ -191,9 +204,15 @@ class KubeStandIn:
     # -- serving ------------------------------------------------------------------------------------
 
     def start(self) -> KubeStandIn:
-        server = _Server((self.host, self.port), _Handler)
+        server = _KubeServer((self.host, self.port), _Handler)
         server.daemon_threads = True
-        server.kube = self  # type: ignore[attr-defined]
+        if self.tls:
+            self.certificate = kube_tls.make(self.host)
+            # the handshake happens on the handler's thread, at its first read, not in accept()
+            server.socket = self.certificate.context.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
+        server.kube = self
         self.port = server.server_address[1]
         self._server = server
         threading.Thread(target=server.serve_forever, args=(0.05,), name="kube-standin", daemon=True).start()
@@ -231,23 +250,23 @@ class KubeStandIn:
         if kind is None or not _served_by(kind, match["gv"]):
             return _answer(404, status(404, "NotFound", "the server could not find the requested resource"))
         self.requests[f"{verb} {kind.resource}"] += 1
+        if body and not _is_text(headers.get("Content-Type", "")):
+            return _answer(415, _UNSUPPORTED)
         request = Request(kind, match["ns"], match["name"], query, query.get("fieldManager") or
                           _agent(headers.get("User-Agent", "")), _decode(body, headers), headers.get("Content-Type", ""))  # fmt: skip
         try:
-            return self._serve(method, verb, user, request)
+            return self._serve(verb, user, request, headers.get("Accept", ""))
         except ApiError as e:
             return _answer(e.code, e.status)
 
-    def _serve(self, method: str, verb: str, user: str, request: Request) -> Response:
+    def _serve(self, verb: str, user: str, request: Request, accept: str) -> Response:
         kind = request.kind
         self._authorize(user, verb, kind, request.name, request.namespace)
         if request.namespace not in self.namespaces:
             raise ApiError(status(404, "NotFound", f'namespaces "{request.namespace}" not found',
                                   {"name": request.namespace, "kind": "namespaces"}))  # fmt: skip
-        if verb == "get":
-            return _answer(200, self.store.get(kind, request.namespace, str(request.name)))
-        if verb == "list":
-            return _answer(200, self.store.list_all(kind, request.namespace))
+        if verb in ("get", "list"):
+            return self._read(verb, request, accept)
         if verb == "create":
             outcome = self.store.create(request)
         elif verb == "update":
@@ -260,6 +279,18 @@ class KubeStandIn:
             outcome = self.store.delete(request)
         self._record(verb, user, request, outcome)
         return _answer(outcome.code, outcome.body)
+
+    def _read(self, verb: str, request: Request, accept: str) -> Response:
+        kind, namespace = request.kind, request.namespace
+        if verb == "get":
+            found = self.store.get(kind, namespace, str(request.name))
+            listed = {"items": [found], "metadata": found["metadata"]}
+        else:
+            found = listed = self.store.list_all(kind, namespace)
+        if not kube_table.wants_table(accept):
+            return _answer(200, found)
+        revision = str(listed["metadata"]["resourceVersion"])
+        return _answer(200, kube_table.table(kind, listed["items"], revision, self.store.clock()))
 
     def _other(self, method: str, path: str) -> Response:
         self.requests[f"{method} {path}"] += 1
@@ -339,14 +370,41 @@ def _agent(user_agent: str) -> str:
 def _decode(body: bytes, headers: Any) -> Any:
     if not body:
         return None
+    content_type = headers.get("Content-Type", "")
     try:
-        return kube_objects.decode_body(body, headers.get("Content-Type", ""))
+        if content_type.startswith(kube_proto.CONTENT_TYPE):
+            return kube_proto.decode(body)
+        return kube_objects.decode_body(body, content_type)
     except ApiError:
         return body  # refused by the verb, which expects an object
 
 
+_UNSUPPORTED = status(
+    415,
+    "UnsupportedMediaType",
+    "the body of the request was in an unknown format - accepted media types include: application/json, "
+    "application/yaml, application/json-patch+json, application/merge-patch+json, "
+    "application/strategic-merge-patch+json, application/apply-patch+yaml",
+)
+
+
+def _is_text(content_type: str) -> bool:
+    """Bodies the stand-in reads: JSON, YAML and kubectl's protobuf (not CBOR)."""
+    return not content_type or any(t in content_type for t in ("json", "yaml", kube_proto.CONTENT_TYPE))
+
+
 def _answer(code: int, body: JSON) -> Response:
     return code, {"Content-Type": "application/json", "Audit-Id": secrets.token_hex(8)}, json.dumps(body).encode()
+
+
+class _KubeServer(_Server):
+    kube: KubeStandIn
+
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        """A client that refused the certificate or hung up during the handshake is not news."""
+        if isinstance(sys.exc_info()[1], ssl.SSLError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -370,7 +428,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
-        kube: KubeStandIn = self.server.kube  # type: ignore[attr-defined]
+        assert isinstance(self.server, _KubeServer)  # noqa: S101 - narrows the type: only a _KubeServer makes handlers
+        kube = self.server.kube
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         try:

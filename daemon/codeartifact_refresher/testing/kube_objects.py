@@ -178,11 +178,7 @@ def check(kind: Kind, obj: JSON, strict: bool) -> None:
     1 MiB, a malformed Lease spec; unknown fields when ``strict`` (``fieldValidation=Strict``)."""
     name = str((obj.get("metadata") or {}).get("name") or "")
     if strict:
-        unknown = sorted(set(obj) - kind.fields - {"apiVersion", "kind", "metadata"})
-        if kind is LEASE:
-            unknown += sorted(f"spec.{f}" for f in set(obj.get("spec") or {}) - LEASE_SPEC)
-        if unknown:
-            raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{f}"' for f in unknown))
+        check_known(kind, obj)
     causes: list[tuple[str, str, str]] = []
     if not DNS_SUBDOMAIN.match(name) or len(name) > 253:
         causes.append(("FieldValueInvalid", "metadata.name", f'Invalid value: "{name}": {_DNS_RULE}'))
@@ -192,6 +188,15 @@ def check(kind: Kind, obj: JSON, strict: bool) -> None:
         causes += _lease_causes(obj.get("spec") or {})
     if causes:
         raise invalid(kind, name, causes)
+
+
+def check_known(kind: Kind, obj: JSON) -> None:
+    """``fieldValidation=Strict``: a field the kind does not have is a 400 naming it."""
+    unknown = sorted(set(obj) - kind.fields - {"apiVersion", "kind", "metadata"})
+    if kind is LEASE:
+        unknown += sorted(f"spec.{f}" for f in set(obj.get("spec") or {}) - LEASE_SPEC)
+    if unknown:
+        raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{f}"' for f in unknown))
 
 
 _DNS_RULE = (
@@ -222,11 +227,17 @@ def _secret_causes(obj: JSON) -> list[tuple[str, str, str]]:
 
 def _lease_causes(spec: JSON) -> list[tuple[str, str, str]]:
     causes: list[tuple[str, str, str]] = []
-    for field in ("leaseDurationSeconds", "leaseTransitions"):
+    for field, least in (("leaseDurationSeconds", 1), ("leaseTransitions", 0)):
         value = spec.get(field)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            causes.append(("FieldValueInvalid", f"spec.{field}", f"Invalid value: {json.dumps(value)}: must be "
-                           "greater than or equal to 0"))  # fmt: skip
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise bad_request(
+                f"json: cannot unmarshal {type(value).__name__} into Go struct field LeaseSpec.spec.{field} of type int32"
+            )
+        if value < least:
+            rule = "must be greater than 0" if least else "must be greater than or equal to 0"
+            causes.append(("FieldValueInvalid", f"spec.{field}", f"Invalid value: {value}: {rule}"))
     for field in MICRO_TIMES:
         value = spec.get(field)
         if value is not None and parse_time(value) is None:

@@ -147,6 +147,8 @@ class Store:
         if not manager:
             raise bad_request("PATCH /apply: fieldManager is required for apply requests")
         config = self._body_object(request)
+        if request.strict:
+            kube_objects.check_known(kind, config)
         if config.get("apiVersion") != kind.api_version or config.get("kind") != kind.name:
             raise bad_request(f"apply requests need apiVersion {kind.api_version!r} and kind {kind.name!r} in the body")
         if kind is LEASE:
@@ -227,7 +229,8 @@ class Store:
         meta.update(name=name, namespace=request.namespace)
         revision = self.revision + 1
         meta["resourceVersion"] = str(revision)
-        obj = {"apiVersion": kind.api_version, "kind": kind.name, **{k: v for k, v in new.items() if k != "metadata"}}
+        kept_fields = {k: v for k, v in new.items() if k in kind.fields}  # unknown fields are dropped, as the API does
+        obj = {"apiVersion": kind.api_version, "kind": kind.name, **kept_fields}
         obj["metadata"] = meta
         stored = Stored(obj, entries)
         if request.dry_run:
