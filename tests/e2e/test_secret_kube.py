@@ -32,13 +32,9 @@ PIP = "      - {writer: pip, repository: pypi-store, secret: creds, key: pip.con
 
 
 @pytest.fixture
-def kube(monkeypatch):
+def kube():
     connection.forget()
     with KubeStandIn() as server:
-        # kubectl sends no bearer token to a plain-http server, and the stand-in serves no TLS yet:
-        # its requests without one are taken as those of the user "kubectl"
-        known = server._user
-        monkeypatch.setattr(server, "_user", lambda header: known(header) if header else "kubectl")
         yield server
     connection.forget()
 
