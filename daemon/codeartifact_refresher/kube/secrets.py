@@ -86,8 +86,10 @@ def body(namespace: str, name: str, desired: Desired) -> dict[str, Any]:
         metadata["labels"] = dict(desired.labels)
     if desired.annotations:
         metadata["annotations"] = dict(desired.annotations)
-    data = {k: base64.b64encode(v).decode("ascii") for k, v in sorted(desired.data.items())}
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "data": data}
+    found: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata}
+    if desired.data:  # none: a retirement, which owns nothing
+        found["data"] = {k: base64.b64encode(v).decode("ascii") for k, v in sorted(desired.data.items())}
+    return found
 
 
 def parse(secret: Mapping[str, Any]) -> Current:
