@@ -225,3 +225,19 @@ def test_a_secret_no_target_writes_any_more_gives_back_our_keys_and_stays(tmp_pa
     writes = len(kube.writes)
     assert cli.main(["refresh", "--config", str(write(tmp_path, kube, standin, token))]) == 0
     assert len(kube.writes) == writes + 1  # the token-only Secret's new token; creds is left alone
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(None, "cannot read secret default/creds: the Kubernetes API is unreachable ("), (500, "HTTP 500")],
+)
+def test_an_api_that_fails_fails_the_target_in_one_line_and_the_others_are_written(
+    tmp_path, kube, standin, home, capsys, code, said
+):
+    path = write(tmp_path, kube, standin, NPM + "      - {writer: pip, repository: pypi-store}\n")
+    kube.inject(times=10, code=code, verb="get", resource="secrets")
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    [line] = [x for x in err.splitlines() if "secret default/creds .npmrc:" in x]
+    assert said in line and "Traceback" not in err
+    assert (home / ".config/pip/pip.conf").exists()

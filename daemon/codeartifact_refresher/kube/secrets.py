@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MANAGER = "codeartifact-refresher"
 APPLY = "application/apply-patch+yaml"
+TIMEOUT = 30.0  # seconds for one request: an unreachable API fails the target, it does not hang it
 _MANAGER_IN = re.compile(r'conflicts? with "([^"]+)"')
 
 
@@ -128,7 +129,9 @@ class ApiStore:
     def read(self, namespace: str, name: str) -> Current:
         try:
             # the raw JSON: managedFields as the server wrote them, not the generated model's view
-            response: Any = self.core.read_namespaced_secret(name, namespace, _preload_content=False)
+            response: Any = self.core.read_namespaced_secret(
+                name, namespace, _preload_content=False, _request_timeout=TIMEOUT
+            )
         except Exception as e:
             if getattr(e, "status", None) == 404:
                 return Current()
@@ -145,6 +148,7 @@ class ApiStore:
                 field_manager=MANAGER,
                 _content_type=APPLY,
                 _preload_content=False,
+                _request_timeout=TIMEOUT,
             )
         except Exception as e:
             raise failure(e, "create" if creating else "apply", namespace, name) from None
