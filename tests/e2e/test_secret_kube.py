@@ -241,3 +241,33 @@ def test_an_api_that_fails_fails_the_target_in_one_line_and_the_others_are_writt
     [line] = [x for x in err.splitlines() if "secret default/creds .npmrc:" in x]
     assert said in line and "Traceback" not in err
     assert (home / ".config/pip/pip.conf").exists()
+
+
+def test_in_a_pod_the_service_account_gives_the_api_and_the_namespace(tmp_path, standin, monkeypatch):
+    """No kubeconfig in the config and KUBERNETES_SERVICE_HOST set: the in-cluster config (the
+    service account's token and CA) and its namespace, as in the shipped Deployment."""
+    from kubernetes.config import incluster_config
+
+    from codeartifact_refresher.kube import settings
+
+    connection.forget()
+    with KubeStandIn(tls=True) as kube:
+        kube.add_namespace("team-a")
+        account = tmp_path / "serviceaccount"
+        for name, value in kube.write_service_account(account, user="in-pod", namespace="team-a").items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(account / "token"))
+        monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(account / "ca.crt"))
+        monkeypatch.setattr(settings, "SERVICE_ACCOUNT_NAMESPACE", account / "namespace")
+        path = tmp_path / "config.yaml"
+        path.write_text(
+            f"kubernetes: {{lease: false}}\ndomains:\n  - domain: acme\n    owner: '{standin.account}'\n"
+            f"    region: us-east-1\n    endpoint_url: {standin.url}\n    targets:\n{NPM}"
+        )
+        try:
+            assert cli.main(["refresh", "--config", str(path)]) == 0
+        finally:
+            connection.forget()
+        secret = kube.secret("team-a", "creds")
+        assert secret is not None and secret["data"]["password"] == standin.issued_tokens()[-1]
+        assert {w.user for w in kube.writes_to("Secret", "team-a", "creds")} == {"in-pod"}
