@@ -3,7 +3,6 @@ path against the stand-in, the daemon's clocks moved by hand."""
 
 import os
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ GET_TOKEN = "GetAuthorizationToken"
 @pytest.fixture
 def sock_dir():
     """A short directory for sockets (a Unix socket's path is at most 107 bytes)."""
-    path = Path(tempfile.mkdtemp(prefix="agt-", dir="/tmp"))  # noqa: S108 - pytest's own paths are too long
+    path = Path(tempfile.mkdtemp(prefix="agt-", dir="/tmp"))
     yield path
     for child in sorted(path.rglob("*"), reverse=True):
         child.unlink() if not child.is_dir() else child.rmdir()
