@@ -61,7 +61,7 @@ class AgentCredentials:
 def socket_path(config: Config | None = None, environ: Mapping[str, str] = os.environ) -> Path:
     """Where the daemon of ``config`` (None: of the config at its default place) listens."""
     if environ.get(ENV_VAR):
-        return Path(environ[ENV_VAR]).expanduser()
+        return _expand(environ[ENV_VAR], environ)
     if config is None:
         return default_socket(_is_system(_default_config(environ)), None, environ)
     if config.agent.socket is not None:
@@ -87,6 +87,13 @@ def _home(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOME") or Path.home())
 
 
+def _expand(value: str, environ: Mapping[str, str]) -> Path:
+    """``~`` and ``~/x`` against ``$HOME`` of ``environ`` (as the config's paths are expanded)."""
+    if value == "~" or value.startswith("~/"):
+        return Path(str(_home(environ)) + value[1:])
+    return Path(value).expanduser()
+
+
 def _state_dir(environ: Mapping[str, str]) -> Path:
     if sys.platform == "darwin":
         return _home(environ) / "Library" / "Application Support"
@@ -96,7 +103,7 @@ def _state_dir(environ: Mapping[str, str]) -> Path:
 def _default_config(environ: Mapping[str, str]) -> Path:
     """The config's default place, as ``commands.common.load_config`` finds it (not read here)."""
     if environ.get(CONFIG_ENV_VAR):
-        return Path(environ[CONFIG_ENV_VAR]).expanduser()
+        return _expand(environ[CONFIG_ENV_VAR], environ)
     if sys.platform == "darwin":
         base = _home(environ) / "Library" / "Application Support"
     else:
