@@ -14,7 +14,7 @@ import pytest
 from codeartifact_refresher.agent import client, directory, protocol, server
 from codeartifact_refresher.agent.server import AgentServer, Answer, Refused
 
-from ..users import group
+from ..users import group, skip_unless_root, users
 
 TOKEN = "tok-" + "x" * 40  # what the fake source hands out
 
@@ -126,6 +126,7 @@ def test_a_live_socket_or_a_file_is_not_replaced(serving, base):
     assert (base / "f" / "agent.sock").read_text() == "mine"
 
 
+@skip_unless_root()
 @pytest.mark.parametrize("mode", [0o755, 0o750, 0o701, 0o707])
 def test_a_wider_directory_is_refused(base, mode, users_group):
     d = base / "d"
@@ -140,16 +141,11 @@ def test_a_wider_directory_is_refused(base, mode, users_group):
 @pytest.fixture
 def users_group():
     """A group other users are in (a wider directory's group must not be a private one)."""
-
-    with group("agt") as name:
-        import grp
-
-        from ..users import users
-
-        with users(("agtm", (name,))):
-            yield grp.getgrnam(name).gr_gid
+    with group("agt") as name, users(("agtm", (name,))):
+        yield grp.getgrnam(name).gr_gid
 
 
+@skip_unless_root()
 def test_a_directory_someone_else_owns_or_a_symlink_is_refused(base):
     theirs = base / "theirs"
     theirs.mkdir(mode=0o700)
@@ -169,6 +165,7 @@ def test_a_parent_others_can_write_is_refused(base):
     assert not (base / "d").exists()
 
 
+@skip_unless_root()
 def test_with_a_group_the_directory_is_0750_and_the_groups(base, users_group):
     name = grp.getgrgid(users_group).gr_name
     agent = AgentServer(base / "d" / "agent.sock", FakeSource(), group=name).start()

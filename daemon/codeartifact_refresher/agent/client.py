@@ -13,6 +13,7 @@ the user's, the system's) but the file is not read: a socket or state file it mo
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -138,7 +139,9 @@ def ask(request: dict[str, Any], path: Path | None = None, timeout: float = prot
         except OSError as e:
             raise AgentUnavailable(_unavailable(path, e)) from None
         try:
-            sock.sendall(protocol.encode(message))
+            # the daemon closed early (a refusal): its reply may still be there to read
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(protocol.encode(message))
             reply = protocol.decode(protocol.read_line(sock, deadline, "reply"), "reply")
         except protocol.ProtocolError as e:
             raise AgentError(f"the daemon at {path}: {e}") from None
