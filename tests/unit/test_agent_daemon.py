@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from codeartifact_refresher import cli
 from codeartifact_refresher.agent import client
 from codeartifact_refresher.agent.live import MARGIN
 from codeartifact_refresher.aws.tokens import Clients
@@ -151,3 +152,28 @@ def test_a_domain_without_targets_is_refreshed_planned_and_served(tmp_path, serv
         "served": True,
         "group": None,
     }
+
+
+def test_status_shows_the_socket_and_whether_it_is_served(tmp_path, server, clock, sock_dir, capsys):
+    sock = sock_dir / "agent.sock"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f'domains:\n  - domain: acme\n    owner: "{server.account}"\n    region: us-east-1\n'
+        f"    endpoint_url: {server.url}\nstate_file: {tmp_path / 'state.json'}\nagent:\n  socket: {sock}\n"
+    )
+    daemon = build(config, tmp_path / "state.json", clock, Clients(clock=clock.utcnow, attempts=1), seed=7)
+    daemon.start()
+    try:
+        daemon.scheduler.run_due(daemon)
+        daemon.saver.save()
+        cli.main(["status", "--config", str(config)], clock=clock)
+        out = capsys.readouterr().out
+        assert f"agent socket: {sock} (served)" in out
+        assert "acme targets: none (served through the agent socket)" in out
+        cli.main(["status", "--json", "--config", str(config)], clock=clock)
+        assert json.loads(capsys.readouterr().out)["agent"] == {"socket": str(sock), "served": True, "why": None}
+    finally:
+        daemon.stop()
+    cli.main(["status", "--json", "--config", str(config)], clock=clock)
+    agent = json.loads(capsys.readouterr().out)["agent"]
+    assert agent["served"] is False and agent["why"] == f"no daemon is listening at {sock}"
