@@ -177,3 +177,18 @@ def test_status_shows_the_socket_and_whether_it_is_served(tmp_path, server, cloc
     cli.main(["status", "--json", "--config", str(config)], clock=clock)
     agent = json.loads(capsys.readouterr().out)["agent"]
     assert agent["served"] is False and agent["why"] == f"no daemon is listening at {sock}"
+
+
+def test_doctor_says_whether_the_socket_is_served(tmp_path, server, clock, sock_dir, capsys):
+    sock = sock_dir / "agent.sock"
+    daemon = start(tmp_path, server, clock, sock, extra=f"state_file: {tmp_path / 'state.json'}\n")
+    config = str(tmp_path / "config.yaml")
+    try:
+        daemon.scheduler.run_due(daemon)
+        daemon.saver.save()
+        cli.main(["doctor", "--config", config], clock=clock)
+        assert f"ok: agent socket {sock}: a daemon serves credentials there" in capsys.readouterr().out
+    finally:
+        daemon.stop()
+    cli.main(["doctor", "--config", config], clock=clock)
+    assert f"note: agent socket {sock}: not served (no daemon is listening at {sock})" in capsys.readouterr().out
