@@ -56,7 +56,15 @@ def test_a_live_token_is_served_by_url_with_no_aws_call(tmp_path, server, clock,
     try:
         daemon.scheduler.run_due(daemon)  # the first refresh
         before = server.calls[GET_TOKEN]
-        for url in (pip_url(server), f"sparse+{server.url}/acme-{server.account}/cargo/cargo-store/"):
+        aws_host = f"acme-{server.account}.d.codeartifact.us-east-1.amazonaws.com"
+        dualstack = f"acme-{server.account}.codeartifact.us-east-1.on.aws"
+        for url in (
+            pip_url(server),
+            f"sparse+{server.url}/acme-{server.account}/cargo/cargo-store/",
+            f"https://aws@{aws_host.upper()}:443/pypi/pypi-store/simple/pkg/",
+            f"sparse+https://{aws_host}/cargo/cargo-store/",
+            f"https://{dualstack}/pypi/pypi-store/simple/pkg/",
+        ):
             got = client.credentials(url=url, path=sock)
             assert got.domain == "acme"
             assert got.owner == server.account

@@ -174,7 +174,9 @@ class AgentServer:
                 logger.warning("agent: refused %s (pid %s): %s", _who(who), who.pid, self._who_may())
                 self._reply(conn, protocol.failure(f"refused: {self._who_may()}"))
             else:
-                self._reply(conn, answer(line, Context(self.source, who)))
+                reply = answer(line, Context(self.source, who))
+                logger.debug("agent: %s (pid %s): %s", _who(who), who.pid, reply.get("error") or "answered")
+                self._reply(conn, reply)
         finally:
             self._slots.release()
 
