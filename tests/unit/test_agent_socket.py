@@ -182,3 +182,16 @@ def test_the_log_never_holds_the_token(serving, caplog):
     with caplog.at_level(logging.DEBUG, "codeartifact_refresher"):
         client.credentials(domain="acme", path=agent.path)
     assert TOKEN not in caplog.text
+
+
+def test_missing_parents_are_made_private_whatever_the_umask(base):
+    old = os.umask(0o022)
+    try:
+        agent = AgentServer(base / "p" / "q" / "d" / "agent.sock", FakeSource()).start()
+    finally:
+        os.umask(old)
+    try:
+        for made in (base / "p", base / "p" / "q", base / "p" / "q" / "d"):
+            assert os.stat(made).st_mode & 0o777 == 0o700, made
+    finally:
+        agent.stop()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import ownership
 from ..errors import Error
+from ..outputs.files import make_parents
 from ..platform.accounts import group_name
 
 
@@ -46,7 +47,7 @@ def prepare(directory: Path, gid: int | None, euid: int | None = None) -> None:
         parent_problem = ownership.path_problem(directory.parent, euid)
         if parent_problem is not None:
             raise SocketError(_problem(parent_problem))
-        directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_parents(directory)  # each missing one 0700, whatever the umask
         try:
             os.mkdir(directory, 0o700)
         except FileExistsError:
