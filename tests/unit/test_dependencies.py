@@ -24,6 +24,8 @@ PACKAGE = Path(codeartifact_refresher.__file__).parent
 PYPROJECT = PACKAGE.parents[1] / "pyproject.toml"
 #: modules only tests import (the writer contract's test classes): the ``test`` extra is theirs
 TEST_ONLY = {"testing/writer_contract.py"}
+#: modules only an optional extra's users load (keyring imports the backend): the extra declares their imports
+EXTRA_ONLY = {"helpers/keyring_backend.py": "keyring"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -58,6 +60,8 @@ def imports_by_kind() -> tuple[set[str], set[str]]:
     test_only: set[str] = set()
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
+        if relative in EXTRA_ONLY:
+            continue
         (test_only if relative in TEST_ONLY else runtime).update(imported_modules(path))
     return distributions(runtime), distributions(test_only)
 
@@ -66,6 +70,12 @@ def test_every_third_party_import_is_a_declared_dependency():
     runtime, test_only = imports_by_kind()
     assert runtime - declared() == set(), "imported by the package but not in [project] dependencies"
     assert test_only - declared() - declared("test") == set(), "imported by the writer contract, in no extra"
+
+
+def test_an_extras_modules_import_what_the_extra_declares():
+    for relative, extra in EXTRA_ONLY.items():
+        imported = distributions(imported_modules(PACKAGE / relative))
+        assert imported and imported - declared() - declared(extra) == set(), f"{relative}: not in [{extra}]"
 
 
 def test_every_declared_dependency_is_imported():

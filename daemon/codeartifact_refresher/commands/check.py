@@ -45,7 +45,8 @@ HELPER_NOTES = {
 
 def _helper_note(target: Target) -> str | None:
     """What a target whose client asks the daemon needs where the client runs (else None)."""
-    return HELPER_NOTES.get((target.writer, dict(target.options).get("credentials")))
+    credentials = dict(target.options).get("credentials")
+    return HELPER_NOTES.get((target.writer, credentials)) if isinstance(credentials, str) else None
 
 
 def _other_files(target: Target) -> str:
