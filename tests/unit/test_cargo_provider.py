@@ -7,8 +7,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -99,9 +101,12 @@ def test_another_protocol_version_or_garbage(agent):
 
 
 def test_the_command_cargo_runs(agent, tmp_path):
-    """``codeartifact-refresher cargo-credential --cargo-plugin``: the protocol on stdout alone."""
+    """``cargo-credential-codeartifact-refresher --cargo-plugin`` (the console script): the protocol
+    on stdout alone."""
     env = {**os.environ, "CODEARTIFACT_REFRESHER_SOCKET": str(agent.path)}
-    cmd = [sys.executable, "-m", "codeartifact_refresher", "cargo-credential", "--cargo-plugin"]
+    script = shutil.which("cargo-credential-codeartifact-refresher", path=str(Path(sys.executable).parent))
+    assert script, "the console script is installed beside the interpreter"
+    cmd = [script, "--cargo-plugin"]
     done = subprocess.run(cmd, input=request(), env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]

@@ -102,7 +102,7 @@ def test_cargo_provider_names_our_command_and_writes_no_credentials_file():
     table = tomllib.loads(files[MAIN])["registries"]["codeartifact"]
     assert table == {
         "index": f"sparse+https://{HOST}/cargo/cargo-store/",
-        "credential-provider": ["codeartifact-refresher", "cargo-credential"],
+        "credential-provider": "cargo-credential-codeartifact-refresher",
     }
     assert tomllib.loads(files[MAIN])["net"] == {"retry": 0}
     assert [c.role for c in writer.all_claims()] == [MAIN]
@@ -110,8 +110,8 @@ def test_cargo_provider_names_our_command_and_writes_no_credentials_file():
 
 def test_cargo_provider_read_back_sees_another_provider():
     writer = cargo.Writer(credentials="provider")
-    text = writer.render_file(MAIN, None, CARGO).replace('"cargo-credential"', '"other"')
-    assert any(read is None for _, _, read in writer.read_back(MAIN, text, CARGO))
+    text = writer.render_file(MAIN, None, CARGO).replace("cargo-credential-codeartifact-refresher", "cargo:token")
+    assert any(read == "cargo:token" for _, _, read in writer.read_back(MAIN, text, CARGO))
 
 
 def test_an_unknown_credentials_value_is_refused():

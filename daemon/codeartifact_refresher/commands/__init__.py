@@ -42,10 +42,6 @@ COMMANDS: dict[str, CommandInfo] = {
     "writers": CommandInfo("writers", "list the installed writers: format, default path and origin"),
     "demo": CommandInfo("demo", "refresh against a built-in local CodeArtifact stand-in and pip install through it"),
     "standin": CommandInfo("standin", "serve a local CodeArtifact stand-in (no AWS account needed) until Ctrl-C"),
-    "cargo-credential": CommandInfo(
-        "cargo_credential",
-        "cargo's credential provider: the daemon's token for a CodeArtifact registry (cargo runs it)",
-    ),
     "completion": CommandInfo("completion", "print the shell completion script for bash, zsh or fish"),
 }
 

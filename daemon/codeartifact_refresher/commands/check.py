@@ -38,8 +38,8 @@ HELPER_NOTES = {
         f"codeartifact-refresher[keyring] where {tool} runs (docs/credential-helpers.md)"
         for tool in ("pip", "uv", "poetry", "twine")
     },
-    ("cargo", "provider"): "cargo gets the token from the daemon: codeartifact-refresher must be on cargo's PATH "
-    "(docs/credential-helpers.md)",
+    ("cargo", "provider"): "cargo gets the token from the daemon: cargo-credential-codeartifact-refresher "
+    "(installed with codeartifact-refresher) must be on cargo's PATH (docs/credential-helpers.md)",
 }
 
 

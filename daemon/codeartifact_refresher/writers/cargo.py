@@ -15,7 +15,9 @@ The target owns the *registry table* ``[registries.NAME]`` (``name`` option, def
   form CodeArtifact expects; cargo sends the value as it is in the ``Authorization`` header.
 
 With ``credentials: provider`` no token is written: the registry's ``credential-provider`` is
-:data:`HELPER` (``codeartifact-refresher cargo-credential``, found on cargo's PATH), which answers
+:data:`HELPER` (our console script, which cargo finds on its PATH and runs with ``--cargo-plugin``:
+cargo passes a provider's configured arguments inside the request, so it is a program of its own
+rather than a subcommand), which answers
 cargo from the daemon's cache (:mod:`...helpers.cargo_provider`), and the credentials file is not
 touched (a token an earlier ``credentials: file`` left there lapses unread: cargo asks only the
 configured provider).
@@ -53,7 +55,7 @@ from .options import option, path_option
 CREDENTIALS = "credentials"
 PROVIDER = "cargo:token"
 #: the credential provider of ``credentials: provider``: our command, which cargo runs with ``--cargo-plugin``
-HELPER = ["codeartifact-refresher", "cargo-credential"]
+HELPER = "cargo-credential-codeartifact-refresher"
 #: keys whose values are secrets in cargo's files (``token`` anywhere, ``secret-key`` for PASETO)
 SECRET_KEYS = ("token", "secret-key")
 #: cargo's rule for registry names (``validate_name`` in ``cargo-util-schemas``), in ASCII: a
@@ -96,7 +98,7 @@ class Options(base.Options):
     credentials: Literal["file", "provider"] = option(
         "file",
         description="cargo only: file puts the token in credentials.toml, provider nowhere "
-        "(credential-provider: codeartifact-refresher cargo-credential asks the daemon)",
+        "(credential-provider: cargo-credential-codeartifact-refresher asks the daemon)",
     )
     credentials_path: Path | None = path_option(
         CREDENTIALS, "cargo only: the credentials file (default: in the cargo home)"
@@ -138,8 +140,8 @@ class Writer(base.MultiFileWriter[Options]):
     def roles(self) -> tuple[str, ...]:
         return (base.MAIN,) if self.uses_provider() else self.files
 
-    def provider(self) -> str | list[str]:
-        return list(HELPER) if self.uses_provider() else PROVIDER
+    def provider(self) -> str:
+        return HELPER if self.uses_provider() else PROVIDER
 
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
         home = cargo_home(environ)
@@ -181,14 +183,9 @@ class Writer(base.MultiFileWriter[Options]):
         table = ("registries", self.options.name)
         if role == CREDENTIALS:
             return toml.read_back(text, "cargo", ((*table, "token"), f"Bearer {creds.token}"))
-        found = toml.read_back(text, "cargo", ((*table, "index"), index_url(creds)))
-        if self.uses_provider():
-            provider = (
-                toml.parsed(text, "cargo").get("registries", {}).get(self.options.name, {}).get("credential-provider")
-            )
-            key, written = f"{dotted(table)} credential-provider", " ".join(HELPER)
-            found.append((key, written, " ".join(provider) if provider == HELPER else None))
-        return found
+        entries = [((*table, "index"), index_url(creds))]
+        entries += [((*table, "credential-provider"), HELPER)] if self.uses_provider() else []
+        return toml.read_back(text, "cargo", *entries)
 
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """Every ``token`` and ``secret-key`` value (with and without ``Bearer ``), ours or the
