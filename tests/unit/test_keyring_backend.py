@@ -70,6 +70,13 @@ def test_a_refusal_falls_through_with_a_warning_and_no_token(agent, caplog):
     assert "no domain matches this url" in caplog.text and caplog.records[-1].levelno == logging.WARNING
 
 
+def test_a_url_with_userinfo_is_logged_without_it(agent, caplog):
+    agent.answer = refusing("no domain")
+    with caplog.at_level(logging.DEBUG):
+        keyring_backend.Keyring().get_credential(f"https://aws:SECRET-IN-URL@{HOST}/pypi/r/simple/", "aws")
+    assert HOST in caplog.text and "SECRET-IN-URL" not in caplog.text
+
+
 def test_no_daemon_falls_through(monkeypatch, tmp_path):
     monkeypatch.setenv("CODEARTIFACT_REFRESHER_SOCKET", str(tmp_path / "none.sock"))
     assert keyring_backend.Keyring().get_credential(INDEX, "aws") is None

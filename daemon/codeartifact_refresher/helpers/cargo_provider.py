@@ -57,7 +57,7 @@ def respond(request: dict[str, Any], ask: Ask = lookup.ask) -> dict[str, Any]:
     except lookup.NotServed as why:
         if not lookup.is_codeartifact(url):
             return _error("url-not-supported")
-        return _error("other", f"codeartifact-refresher has no token for {url}: {why}")
+        return _error("other", f"codeartifact-refresher has no token for {lookup.shown(url)}: {why}")
     return {
         "Ok": {
             "kind": "get",

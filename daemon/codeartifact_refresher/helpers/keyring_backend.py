@@ -7,9 +7,10 @@ given) by asking the running daemon, which holds a live token: no token in any f
 per lookup. Every other service falls through to the next backend.
 
 *Priority*: keyring uses the single viable backend of highest priority, and the ``chainer``
-backend (priority 10) whenever two or more are viable, asking them in priority order. At 9.5 this
-backend is asked first in the chain (above the system keyrings, 5 or so) and never displaces the
-chain, so other entries keep working; alone, it is chosen, and answers what it can.
+backend (priority 10) whenever two or more are viable, asking them in priority order. At 9.95 this
+backend is asked first in the chain (above the system keyrings, 5 or so, and keyrings.codeartifact,
+9.9, which then answers only when no daemon does) and never displaces the chain, so other entries
+keep working; alone, it is chosen, and answers what it can.
 
 Storing and deleting are refused with an error that is also a ``NotImplementedError``, so the
 chainer passes them to the next backend, and a lone use says why.
@@ -35,7 +36,7 @@ class RefusedError(errors.PasswordSetError, NotImplementedError):
 class Keyring(KeyringBackend):
     """CodeArtifact repositories' tokens, from the codeartifact-refresher daemon."""
 
-    priority = 9.5  # above the system keyrings, below the chainer (see the module doc)
+    priority = 9.95  # above the system keyrings and keyrings.codeartifact, below the chainer (module doc)
 
     def get_credential(self, service: str, username: str | None) -> credentials.Credential | None:
         if username not in (None, "", lookup.USERNAME):

@@ -60,6 +60,13 @@ def service_url(service: str) -> str | None:
     return text if parts.scheme in ("http", "https") and parts.hostname else None
 
 
+def shown(url: str) -> str:
+    """``url`` for a message: scheme, host and path, never userinfo."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+
+
 def is_codeartifact(url: str) -> bool:
     """Whether ``url``'s host has a CodeArtifact repository endpoint's shape."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
@@ -82,7 +89,7 @@ def ask(url: str, timeout: float = TIMEOUT) -> Found:
     from ..agent import client
 
     try:
-        found = client.credentials(url=url, timeout=timeout)
+        found = client.credentials(url=shown(url), timeout=timeout)
     except (client.AgentUnavailable, client.AgentError) as error:
         raise NotServed(str(error)) from None
     return Found(found.token, float(found.expires_at), found.domain)
@@ -100,5 +107,7 @@ def lookup(service: str, timeout: float = TIMEOUT) -> Found | None:
     try:
         return ask(url, timeout)
     except NotServed as why:
-        logger.log(logging.WARNING if ours else logging.DEBUG, "codeartifact-refresher: no token for %s: %s", url, why)
+        logger.log(
+            logging.WARNING if ours else logging.DEBUG, "codeartifact-refresher: no token for %s: %s", shown(url), why
+        )
         return None
