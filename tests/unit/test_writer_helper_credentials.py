@@ -119,3 +119,25 @@ def test_an_unknown_credentials_value_is_refused():
         pip.Writer(credentials="vault")
     with pytest.raises(ValueError, match="expected one of"):
         cargo.Writer(credentials="keyring")
+
+
+def test_check_says_what_the_client_side_needs(standin, tmp_path, capsys):
+    from codeartifact_refresher import cli
+
+    from ..conftest import write_config
+
+    standin.add_repository("acme", "cargo-store", "cargo")
+    targets = (
+        "      - {writer: pip, repository: pypi-store, credentials: keyring}\n"
+        "      - {writer: cargo, repository: cargo-store, credentials: provider}\n"
+        "      - {writer: twine, repository: pypi-store}\n"
+    )
+    path = write_config(tmp_path / "c.yaml", standin, targets)
+    assert cli.main(["check", "--config", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    pip_at = next(i for i, line in enumerate(lines) if " pip pypi-store" in line)
+    assert "install keyring with codeartifact-refresher[keyring] where pip runs" in lines[pip_at + 1]
+    cargo_at = next(i for i, line in enumerate(lines) if " cargo cargo-store" in line)
+    assert "(+ credentials" not in lines[cargo_at]  # no credentials.toml
+    assert "cargo-credential-codeartifact-refresher" in lines[cargo_at + 1] and "PATH" in lines[cargo_at + 1]
+    assert lines[-1].lstrip().startswith("acme") and "twine" in lines[-1]  # a file-token target: no note
