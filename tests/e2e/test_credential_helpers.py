@@ -201,3 +201,31 @@ def test_cargo_fetch_through_the_credential_provider(standin, tmp_path, home, so
         assert standin.calls["cargo:authorized"] >= 3
         assert standin.calls[GET_TOKEN] == calls
     no_token_in(home, standin)
+
+
+def test_uv_with_authenticate_always_and_no_user_in_the_url(standin, tmp_path, home, sock):
+    """The other uv form: a clean URL and ``authenticate = "always"`` (uv asks keyring for the
+    URL without a user: ``get_credential``)."""
+    with daemon(tmp_path, standin, sock, "      []\n"):  # a domain with no file target at all
+        endpoint = standin.endpoint(standin.repositories[("acme", standin.account, "pypi", "pypi-store")])
+        uv_toml = home / ".config" / "uv" / "uv.toml"
+        uv_toml.parent.mkdir(parents=True)
+        uv_toml.write_text(
+            'keyring-provider = "subprocess"\n\n[[index]]\nname = "codeartifact"\n'
+            f'url = "{endpoint}simple/"\ndefault = true\nauthenticate = "always"\n'
+        )
+        calls = standin.calls[GET_TOKEN]
+        env = {k: v for k, v in helper_env(home, sock).items() if not k.startswith("UV_")}
+        env.update(
+            PATH=os.pathsep.join([keyring_bin(tmp_path), search_path()]),
+            UV_CACHE_DIR=str(home / "uv-cache"),
+            UV_PYTHON_DOWNLOADS="never",
+            UV_NO_PROGRESS="1",
+        )
+        target = tmp_path / "site"
+        done = run(
+            [tool("uv"), "pip", "install", "--python", sys.executable, "--target", str(target), packages.DEMO_NAME], env
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert standin.calls["pypi:authorized"] >= 2 and standin.calls[GET_TOKEN] == calls
+    no_token_in(home, standin)
