@@ -145,4 +145,5 @@ def test_service_urls():
     assert lookup.service_url("localhost") == "https://localhost/"
     assert lookup.service_url("poetry-repository-x") is None
     assert lookup.service_url("ftp://h.example/") is None
+    assert lookup.service_url("h.example:99999") is None and lookup.service_url("https://[::1/") is None
     assert lookup.is_codeartifact(INDEX) and not lookup.is_codeartifact("https://pypi.org/simple/")

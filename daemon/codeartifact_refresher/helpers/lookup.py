@@ -56,7 +56,11 @@ def service_url(service: str) -> str | None:
         if not _HOST.fullmatch(text):
             return None
         text = f"https://{text}/"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range: not a URL we can ask about
+    except ValueError:
+        return None
     return text if parts.scheme in ("http", "https") and parts.hostname else None
 
 
