@@ -26,9 +26,10 @@ PACKAGE = Path(codeartifact_refresher.__file__).parent
 PYPROJECT = PACKAGE.parents[1] / "pyproject.toml"
 #: modules only tests import (the writer contract's test classes): the ``test`` extra is theirs
 TEST_ONLY = {"testing/writer_contract.py"}
-#: folders whose modules may also import an optional extra's distributions (imported inside
-#: functions, only for the configs that use them), by extra
-EXTRAS = {"kube/": "kubernetes"}
+#: modules (a folder ends in /) that may also import an optional extra's distributions: imported
+#: inside functions for the configs that use them (kube/), or loaded only by the extra's users
+#: (keyring imports the backend), by extra
+EXTRAS = {"kube/": "kubernetes", "helpers/keyring_backend.py": "keyring"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -79,7 +80,8 @@ def imports_by_kind() -> tuple[set[str], set[str]]:
 
 
 def test_an_extra_is_imported_only_in_its_folder():
-    """``kubernetes`` (the ``[kubernetes]`` extra) only under ``kube/``, where ``check`` never goes."""
+    """``kubernetes`` (the ``[kubernetes]`` extra) only under ``kube/``, where ``check`` never goes;
+    ``keyring`` only in the backend keyring loads."""
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
         for folder, extra in EXTRAS.items():
@@ -91,6 +93,14 @@ def test_every_third_party_import_is_a_declared_dependency():
     runtime, test_only = imports_by_kind()
     assert runtime - declared() == set(), "imported by the package but not in [project] dependencies"
     assert test_only - declared() - declared("test") == set(), "imported by the writer contract, in no extra"
+
+
+def test_an_extras_modules_import_what_the_extra_declares():
+    for folder, extra in EXTRAS.items():
+        modules = [p for p in sorted(PACKAGE.rglob("*.py")) if p.relative_to(PACKAGE).as_posix().startswith(folder)]
+        imported = set().union(*(distributions(imported_modules(p)) for p in modules))
+        assert declared(extra) <= imported, f"{folder}: [{extra}] declares what it never imports"
+        assert imported - declared() - declared(extra) == set(), f"{folder}: imports what [{extra}] does not declare"
 
 
 def test_every_declared_dependency_is_imported():

@@ -14,6 +14,14 @@ The target owns the *registry table* ``[registries.NAME]`` (``name`` option, def
 - the *credentials* file (role ``credentials``, written first): ``token = "Bearer TOKEN"``, the
   form CodeArtifact expects; cargo sends the value as it is in the ``Authorization`` header.
 
+With ``credentials: provider`` no token is written: the registry's ``credential-provider`` is
+:data:`HELPER` (our console script, which cargo finds on its PATH and runs with ``--cargo-plugin``:
+cargo passes a provider's configured arguments inside the request, so it is a program of its own
+rather than a subcommand), which answers
+cargo from the daemon's cache (:mod:`...helpers.cargo_provider`), and the credentials file is not
+touched (a token an earlier ``credentials: file`` left there lapses unread: cargo asks only the
+configured provider).
+
 Options: ``default: true`` also owns ``[registry] default`` (``cargo publish`` without
 ``--registry``); ``replace_crates_io: true`` owns ``[source.crates-io] replace-with`` (crates.io
 dependencies through the repository's upstream, as AWS documents for a crates.io external
@@ -46,6 +54,8 @@ from .options import option, path_option
 
 CREDENTIALS = "credentials"
 PROVIDER = "cargo:token"
+#: the credential provider of ``credentials: provider``: our command, which cargo runs with ``--cargo-plugin``
+HELPER = "cargo-credential-codeartifact-refresher"
 #: keys whose values are secrets in cargo's files (``token`` anywhere, ``secret-key`` for PASETO)
 SECRET_KEYS = ("token", "secret-key")
 #: cargo's rule for registry names (``validate_name`` in ``cargo-util-schemas``), in ASCII: a
@@ -85,6 +95,11 @@ class Options(base.Options):
         expected=BOOLEAN,
         description="cargo only: also set [source.crates-io] replace-with, so crates.io crates come through the repository",
     )
+    credentials: Literal["file", "provider"] = option(
+        "file",
+        description="cargo only: file puts the token in credentials.toml, provider nowhere "
+        "(credential-provider: cargo-credential-codeartifact-refresher asks the daemon)",
+    )
     credentials_path: Path | None = path_option(
         CREDENTIALS, "cargo only: the credentials file (default: in the cargo home)"
     )
@@ -119,6 +134,15 @@ class Writer(base.MultiFileWriter[Options]):
     format = "cargo"
     files = (CREDENTIALS, base.MAIN)
 
+    def uses_provider(self) -> bool:
+        return self.options.credentials == "provider"
+
+    def roles(self) -> tuple[str, ...]:
+        return (base.MAIN,) if self.uses_provider() else self.files
+
+    def provider(self) -> str:
+        return HELPER if self.uses_provider() else PROVIDER
+
     def default_paths(self, environ: Mapping[str, str] = os.environ) -> dict[str, Path]:
         home = cargo_home(environ)
         return {CREDENTIALS: cargo_file(home, "credentials"), base.MAIN: cargo_file(home, "config")}
@@ -149,7 +173,7 @@ class Writer(base.MultiFileWriter[Options]):
                 )
         table = ("registries", self.options.name)
         doc.set(table, "index", index)
-        doc.set(table, "credential-provider", PROVIDER)
+        doc.set(table, "credential-provider", self.provider())
         if self.options.default:
             doc.set(("registry",), "default", self.options.name)
         if self.options.replace_crates_io:
@@ -159,7 +183,9 @@ class Writer(base.MultiFileWriter[Options]):
         table = ("registries", self.options.name)
         if role == CREDENTIALS:
             return toml.read_back(text, "cargo", ((*table, "token"), f"Bearer {creds.token}"))
-        return toml.read_back(text, "cargo", ((*table, "index"), index_url(creds)))
+        entries = [((*table, "index"), index_url(creds))]
+        entries += [((*table, "credential-provider"), HELPER)] if self.uses_provider() else []
+        return toml.read_back(text, "cargo", *entries)
 
     def find_file_secrets(self, role: str, text: str) -> Iterable[str]:
         """Every ``token`` and ``secret-key`` value (with and without ``Bearer ``), ours or the
@@ -175,7 +201,8 @@ class Writer(base.MultiFileWriter[Options]):
         return found
 
     def claims(self) -> Iterable[base.Claim]:
-        yield base.Claim(f"[registries.{self.options.name}]", CREDENTIALS)
+        if not self.uses_provider():
+            yield base.Claim(f"[registries.{self.options.name}]", CREDENTIALS)
         yield base.Claim(f"[registries.{self.options.name}]")
         if self.options.default:
             yield base.Claim("[registry] default")

@@ -24,6 +24,13 @@ finds it through requests' ``get_netrc_auth`` for any index URL without credenti
 (pip's ``network/auth.py``). Our old URL holding a token is at the same location as the clean
 one, so switching from ``url`` replaces it.
 
+With ``credentials: keyring`` the URL carries the user ``aws`` and no token anywhere
+(``https://aws@HOST/pypi/REPO/simple/``): pip asks keyring for that user's password, which the
+codeartifact-refresher keyring backend answers from the daemon (:mod:`...helpers.keyring_backend`).
+The target then also owns ``[global] keyring-provider`` (the ``keyring_provider`` option:
+``subprocess`` runs the ``keyring`` command on PATH, ``import`` uses keyring in pip's own
+environment; pip 23.1+), since pip's default, ``auto``, consults no keyring under ``--no-input``.
+
 Option names are read as pip reads them (``index_url`` and ``--index-url`` are ``index-url``); a
 section that spells one option twice is refused rather than guessed at. ``PIP_*`` environment
 variables, which override every file, belong to the environment pip runs in, not to the file.
@@ -51,6 +58,8 @@ SECTION = "global"
 NETRC = netrc_writer.ROLE  # the role of the netrc file with credentials: netrc
 DEFAULT = configparser.DEFAULTSECT
 #: pip's commands that take index options (``index_group``), each reading its own section
+#: pip's setting naming how it reaches keyring (``credentials: keyring``)
+KEYRING_PROVIDER = "keyring-provider"
 COMMANDS = ("install", "download", "wheel", "index", "list", "lock")
 
 
@@ -60,11 +69,12 @@ def _pip_key(key: str) -> str:
     return key[2:] if key.startswith("--") else key
 
 
-def index_url(creds: base.Credentials, with_token: bool = True) -> str:
+def index_url(creds: base.Credentials, with_token: bool = True, user: bool = False) -> str:
     """``https://aws:TOKEN@host/pypi/repo/simple/`` from the repository endpoint (without
-    ``aws:TOKEN@`` when the token goes to netrc)."""
+    ``aws:TOKEN@`` when the token goes to netrc; ``aws@`` alone with ``user``, for a keyring)."""
     parts = urlsplit(creds.endpoint)
     netloc = f"aws:{quote(creds.token, safe='')}@{creds.host}" if with_token else creds.host
+    netloc = f"aws@{netloc}" if user and not with_token else netloc
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urlunsplit((parts.scheme, netloc, path + "simple/", "", ""))
 
@@ -94,8 +104,13 @@ class Options(base.Options):
     index: Literal["primary", "extra"] = option(
         "primary", description="pip only: primary sets index-url, extra adds to extra-index-url"
     )
-    credentials: Literal["url", "netrc"] = option(
-        "url", description="pip only: url puts the token in the index URL, netrc in the netrc file"
+    credentials: Literal["url", "netrc", "keyring"] = option(
+        "url",
+        description="pip only: url puts the token in the index URL, netrc in the netrc file, keyring nowhere "
+        "(the URL names the user aws; the keyring backend asks the daemon)",
+    )
+    keyring_provider: Literal["subprocess", "import"] = option(
+        "subprocess", description="pip only: with credentials: keyring, pip's keyring-provider setting"
     )
     netrc: Path | None = path_option(NETRC, "pip only: the netrc file for credentials: netrc (default ~/.netrc)")
 
@@ -118,13 +133,22 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         legacy = home / ".pip" / "pip.conf"
         return legacy if legacy.exists() and not xdg.exists() else xdg
 
+    def uses_keyring(self) -> bool:
+        return self.options.credentials == "keyring"
+
+    def url(self, creds: base.Credentials) -> str:
+        """Our index URL: with the token, the user alone (keyring) or neither (netrc)."""
+        return index_url(creds, with_token=self.options.credentials == "url", user=self.uses_keyring())
+
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = IniDocument(current, normalize=_pip_key)
-        url = index_url(creds, with_token=self.options.credentials == "url")
+        url = self.url(creds)
         if self.options.index == "primary":
             _set_primary(doc, url)
         else:
             _add_extra(doc, url)
+        if self.uses_keyring():
+            doc.set(SECTION, KEYRING_PROVIDER, self.options.keyring_provider)
         return doc.text()
 
     def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
@@ -132,12 +156,16 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         ``extra-index-url``'s whitespace-separated URLs); the netrc entry for that role."""
         if role != base.MAIN:
             return super().read_back(role, text, creds)
-        url = index_url(creds, with_token=self.options.credentials == "url")
+        url = self.url(creds)
         values = {_pip_key(k): v for k, v in ini.parsed(text, "pip").items(SECTION)} if text.strip() else {}
+        found = []
+        if self.uses_keyring():
+            provider = self.options.keyring_provider
+            found.append((f"[{SECTION}] {KEYRING_PROVIDER}", provider, values.get(KEYRING_PROVIDER)))
         if self.options.index == "primary":
-            return [(f"[{SECTION}] index-url", url, values.get("index-url"))]
+            return [*found, (f"[{SECTION}] index-url", url, values.get("index-url"))]
         extra = values.get("extra-index-url", "").split()
-        return [(f"[{SECTION}] extra-index-url", url, url if url in extra else None)]
+        return [*found, (f"[{SECTION}] extra-index-url", url, url if url in extra else None)]
 
     def reads_bom(self, role: str) -> bool:
         return False  # pip.conf: configparser reads "\ufeff[global]" as no section; the netrc: a bad token
@@ -153,6 +181,7 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
 
     def claims(self) -> Iterable[base.Claim]:
         found = [base.Claim(f"[{SECTION}] index-url")] if self.options.index == "primary" else []
+        found += [base.Claim(f"[{SECTION}] {KEYRING_PROVIDER}")] if self.uses_keyring() else []
         return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:

@@ -20,6 +20,13 @@ else platformdirs' ``user_config_path("pypoetry", roaming=True)`` (``$XDG_CONFIG
 ``config.toml``, so a ``repositories.<name>.url`` in ``auth.toml`` that points elsewhere would
 hide ours: it is refused. An ``http-basic.<name>`` left in ``config.toml`` is hidden by ours and
 kept.
+
+With ``credentials: keyring`` no token is written: ``http-basic.<name>`` keeps only
+``username = "aws"`` (a password we wrote before goes, since poetry would use it before any
+keyring), and poetry, finding no password for the name (its keyring entry
+``poetry-repository-<name>`` is not ours), asks keyring for the repository's URL and then its host
+(``AuthenticatorRepositoryConfig.get_http_credentials``), which the codeartifact-refresher
+keyring backend answers from the daemon.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..errors import WriterRefusedError
 from ..platform import paths
@@ -41,6 +49,8 @@ DEFAULT_NAME = "codeartifact"
 APP_NAME = "pypoetry"  # poetry's locations._APP_NAME
 HTTP_BASIC = "http-basic"
 REPOSITORIES = "repositories"
+#: what the read-back names as the password written with ``credentials: keyring``: none
+NO_PASSWORD = "(none: from the keyring)"  # noqa: S105  # a label the read-back shows, not a password
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,11 @@ class Options(base.Options):
         description="poetry only: the [[tool.poetry.source]] name (http-basic.NAME, repositories.NAME)",
     )
     auth_path: Path | None = path_option(AUTH, "poetry only: where auth.toml is, if not beside config.toml")
+    credentials: Literal["auth", "keyring"] = option(
+        "auth",
+        description="poetry only: auth puts the token in auth.toml (http-basic.NAME), keyring nowhere "
+        "(poetry asks the keyring backend)",
+    )
 
 
 def config_dir(environ: Mapping[str, str] = os.environ) -> Path:
@@ -82,7 +97,10 @@ class Writer(base.MultiFileWriter[Options]):
         if role == AUTH:
             _refuse_foreign_repository(doc, name, creds)
             doc.set((HTTP_BASIC, name), "username", "aws")
-            doc.set((HTTP_BASIC, name), "password", creds.token)
+            if self.options.credentials == "keyring":
+                doc.remove((HTTP_BASIC, name), "password")
+            else:
+                doc.set((HTTP_BASIC, name), "password", creds.token)
         elif role == base.MAIN:
             doc.set((REPOSITORIES, name), "url", urls.normalized(creds.endpoint))
         else:
@@ -91,6 +109,10 @@ class Writer(base.MultiFileWriter[Options]):
 
     def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
         name = self.options.name
+        if role == AUTH and self.options.credentials == "keyring":
+            found = toml.read_back(text, "poetry", ((HTTP_BASIC, name, "username"), "aws"))
+            password = toml.parsed(text, "poetry").get(HTTP_BASIC, {}).get(name, {}).get("password")
+            return [*found, (f"{HTTP_BASIC}.{name}.password", NO_PASSWORD, NO_PASSWORD if password is None else "")]
         if role == AUTH:
             return toml.read_back(
                 text, "poetry", ((HTTP_BASIC, name, "username"), "aws"), ((HTTP_BASIC, name, "password"), creds.token)

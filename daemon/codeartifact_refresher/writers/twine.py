@@ -7,6 +7,10 @@ holding only a token for our repository (``repository`` at its location, ``usern
 place in ``index-servers``, so that ``twine upload -r`` never picks a dead token. A file without
 ``index-servers`` gets one that keeps twine's implicit ``pypi testpypi`` before our name, so that
 adding us changes nothing else twine sees.
+
+With ``credentials: keyring`` the section holds ``repository`` and ``username = aws`` and no
+``password`` (one we wrote before goes): twine then asks keyring for the repository URL's ``aws``
+password, which the codeartifact-refresher keyring backend answers from the daemon.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..platform import paths
 from . import base
@@ -24,6 +29,8 @@ from .formats.ini import IniDocument
 from .options import not_one_of, option
 
 DEFAULT_NAME = "codeartifact"
+#: what the read-back names as the password written with ``credentials: keyring``: none
+NO_PASSWORD = "(none: from the keyring)"  # noqa: S105  # a label the read-back shows, not a password
 IMPLICIT_SERVERS = ("pypi", "testpypi")  # what twine assumes without index-servers
 _RESERVED = ("distutils", "server-login")
 _EXPECTED_NAME = "expected a section name of letters, digits, '.', '_' or '-' (not 'distutils' or 'server-login')"
@@ -37,6 +44,11 @@ class Options(base.Options):
         expected=_EXPECTED_NAME,
         check=not_one_of(_RESERVED, _EXPECTED_NAME),
         description="twine only: the .pypirc section",
+    )
+    credentials: Literal["pypirc", "keyring"] = option(
+        "pypirc",
+        description="twine only: pypirc puts the token in the section's password, keyring nowhere "
+        "(twine asks the keyring backend)",
     )
 
 
@@ -57,16 +69,27 @@ class Writer(base.Writer[Options]):
             same=lambda word: word == self.options.name,
             initial=[s for s in IMPLICIT_SERVERS if s != self.options.name],
         )
-        for key, value in (("repository", creds.endpoint), ("username", "aws"), ("password", creds.token)):
+        for key, value in self._written(creds).items():
             doc.set(self.options.name, key, value)
+        if self.options.credentials == "keyring":
+            doc.remove(self.options.name, "password")
         return doc.text()
+
+    def _written(self, creds: base.Credentials) -> dict[str, str]:
+        written = {"repository": creds.endpoint, "username": "aws"}
+        return written if self.options.credentials == "keyring" else {**written, "password": creds.token}
 
     def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
         """Our section as twine's configparser reads it, and its name in ``index-servers``."""
         parser, name = ini.parsed(text, "twine"), self.options.name
         servers = parser.get("distutils", "index-servers", fallback="").split()
-        written = {"repository": creds.endpoint, "username": "aws", "password": creds.token}
-        found = [(f"[{name}] {key}", value, parser.get(name, key, fallback=None)) for key, value in written.items()]
+        found = [
+            (f"[{name}] {key}", value, parser.get(name, key, fallback=None))
+            for key, value in self._written(creds).items()
+        ]
+        if self.options.credentials == "keyring":
+            password = parser.get(name, "password", fallback=None)
+            found.append((f"[{name}] password", NO_PASSWORD, NO_PASSWORD if password is None else ""))
         return [*found, ("[distutils] index-servers", name, name if name in servers else None)]
 
     def reads_bom(self, role: str) -> bool:

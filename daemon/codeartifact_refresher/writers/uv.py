@@ -18,6 +18,12 @@ any index URL without credentials; ``credentials: url`` puts ``aws:TOKEN@`` in t
 ``no-index = true`` in the file, which makes uv ignore every index, is refused, and so is
 ``authenticate = "never"`` in our ``[[index]]``: uv then sends no credentials to it, neither the
 netrc's nor the URL's (``AuthPolicy::Never``, ``crates/uv-auth/src/index.rs``).
+
+With ``credentials: keyring`` no token is written anywhere: the URL carries the user ``aws``
+(``https://aws@HOST/...``: uv asks ``keyring get URL aws`` for a URL's user's password) and the
+target also owns the top-level ``keyring-provider = "subprocess"`` (uv's only provider besides
+``disabled``, its default), so uv runs the ``keyring`` command on PATH, which the
+codeartifact-refresher backend answers from the daemon.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from .options import option, path_option
 from .pip import index_url
 
 NETRC = netrc_writer.ROLE
+KEYRING_PROVIDER = "keyring-provider"
 DEFAULT_NAME = "codeartifact"
 
 
@@ -52,8 +59,10 @@ class Options(base.Options):
     index: Literal["primary", "extra"] = option(
         "primary", description="uv only: primary makes the index the default (replacing PyPI), extra adds it"
     )
-    credentials: Literal["netrc", "url"] = option(
-        "netrc", description="uv only: netrc puts the token in the netrc file, url in the index URL"
+    credentials: Literal["netrc", "url", "keyring"] = option(
+        "netrc",
+        description="uv only: netrc puts the token in the netrc file, url in the index URL, keyring nowhere "
+        "(the URL names the user aws; keyring-provider = subprocess asks the keyring backend)",
     )
     netrc: Path | None = path_option(NETRC, "uv only: the netrc file for credentials: netrc (default ~/.netrc)")
 
@@ -76,11 +85,18 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
     def default_path(self, environ: Mapping[str, str] = os.environ) -> Path:
         return default_path(environ)
 
+    def url(self, creds: base.Credentials) -> str:
+        """Our index URL: with the token (url), the user alone (keyring) or neither (netrc)."""
+        mode = self.options.credentials
+        return index_url(creds, with_token=mode == "url", user=mode == "keyring")
+
     def render(self, current: str | None, creds: base.Credentials) -> str:
         doc = TomlDocument(current)
         if doc.get("no-index") is True:
             raise WriterRefusedError("no-index = true makes uv ignore every index: remove it")
-        url = index_url(creds, with_token=self.options.credentials == "url")
+        url = self.url(creds)
+        if self.options.credentials == "keyring":
+            set_in(doc.doc, KEYRING_PROVIDER, "subprocess")
         tables = doc.tables("index")
         if not all(isinstance(t.get("url"), str) for t in tables):
             raise WriterError("an [[index]] without a url: uv refuses the file")
@@ -108,15 +124,21 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         """Our ``[[index]]``'s url as a TOML parser reads it (every table of that name)."""
         if role != base.MAIN:
             return super().read_back(role, text, creds)
-        url = index_url(creds, with_token=self.options.credentials == "url")
-        tables = toml.parsed(text, "uv").get("index", [])
+        url = self.url(creds)
+        parsed = toml.parsed(text, "uv")
+        tables = parsed.get("index", [])
         urls_read = [t.get("url") for t in tables if isinstance(t, dict) and t.get("name") == self.options.name]
         key = f"[[index]] named {self.options.name} url"
-        return [(key, url, u if isinstance(u, str) else None) for u in urls_read] or [(key, url, None)]
+        found = [(key, url, u if isinstance(u, str) else None) for u in urls_read] or [(key, url, None)]
+        if self.options.credentials == "keyring":
+            provider = parsed.get(KEYRING_PROVIDER)
+            found.append((KEYRING_PROVIDER, "subprocess", provider if isinstance(provider, str) else None))
+        return found
 
     def claims(self) -> Iterable[base.Claim]:
         found = [base.Claim(f"[[index]] named {self.options.name}")]
         found += [base.Claim("the default [[index]]")] if self.options.index == "primary" else []
+        found += [base.Claim(KEYRING_PROVIDER)] if self.options.credentials == "keyring" else []
         return found + self.netrc_claims()
 
     def find_secrets(self, text: str) -> Iterable[str]:
