@@ -24,6 +24,9 @@ PACKAGE = Path(codeartifact_refresher.__file__).parent
 PYPROJECT = PACKAGE.parents[1] / "pyproject.toml"
 #: modules only tests import (the writer contract's test classes): the ``test`` extra is theirs
 TEST_ONLY = {"testing/writer_contract.py"}
+#: optional extras, and the package's folders whose modules may import them (only those folders:
+#: the daemon imports them only for a config that uses them)
+OPTIONAL = {"kubernetes": "kube/"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -58,8 +61,20 @@ def imports_by_kind() -> tuple[set[str], set[str]]:
     test_only: set[str] = set()
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
-        (test_only if relative in TEST_ONLY else runtime).update(imported_modules(path))
+        modules = imported_modules(path)
+        for extra, folder in OPTIONAL.items():
+            if relative.startswith(folder):
+                modules.discard(extra)  # the extra's import name is its own
+        (test_only if relative in TEST_ONLY else runtime).update(modules)
     return distributions(runtime), distributions(test_only)
+
+
+def test_an_optional_extra_is_imported_only_in_its_folder_and_declared():
+    for extra, folder in OPTIONAL.items():
+        assert canonicalize_name(extra) in declared(extra)
+        users = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if extra in imported_modules(p)}
+        assert users, f"the {extra} extra is imported nowhere"
+        assert all(u.startswith(folder) for u in users), f"{extra} imported outside {folder}: {sorted(users)}"
 
 
 def test_every_third_party_import_is_a_declared_dependency():
