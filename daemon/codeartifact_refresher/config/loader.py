@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RegistryError
+from ..kube import settings as kube_settings
 from ..outputs import Output, kinds
+from ..outputs import secret as secret_outputs
 from ..outputs.files import DEFAULT_MODE
 from ..platform.paths import expand_user
 from ..writers import options as writer_options
@@ -65,7 +67,7 @@ DOMAIN_SETTINGS = (
 )
 DOMAIN_KEYS = ("domain", "targets", *DOMAIN_SETTINGS)
 COMMON_TARGET_KEYS = ("writer", "repository", "on_change")  # and each output kind's keys (:mod:`..outputs.kinds`)
-TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
+TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file", "kubernetes")
 
 
 def _owner(check: Checker, m: Map) -> str | None:
@@ -284,7 +286,7 @@ def _target(check: Checker, registry: Registry, raw: object, line: int, environ:
                 options[name] = writer_options.validate(cls.Options, name, t[name])
             except ValueError as e:
                 raise check.fail(f"{name}: {e}, got {shown(t[name])}", t.line_of(name)) from None
-    kind = _kind(check, t, writer)
+    kind = _kind(check, t, writer, option_names)
     instance = cls(**options)
     try:
         outputs = kind.build(writer, instance, _Fields(check, t, environ))
@@ -303,7 +305,7 @@ def _target(check: Checker, registry: Registry, raw: object, line: int, environ:
     )
 
 
-def _kind(check: Checker, t: Map, writer: str) -> kinds.Kind:
+def _kind(check: Checker, t: Map, writer: str, options: tuple[str, ...] = ()) -> kinds.Kind:
     """The output kind whose key the target gives (the file kind when it gives none); a second
     kind's key, or another kind's setting, is an error at its line."""
     known = kinds.kinds()
@@ -315,7 +317,7 @@ def _kind(check: Checker, t: Map, writer: str) -> kinds.Kind:
     kind = known[given[0]] if given else kinds.FILE
     for other in known.values():
         for key in other.settings:
-            if key in t and key not in kind.settings:
+            if key in t and key not in kind.settings and key not in options:
                 raise check.fail(
                     f"{key}: applies to a target written with '{other.key}:', not to one with '{kind.key}:'",
                     t.line_of(key),
@@ -442,10 +444,17 @@ def parse(path: Path, data: object, registry: Registry, environ: Mapping[str, st
         raise check.fail("expected 'domains:', a list of at least one domain", top.line_of("domains"))
     line = top.line_of("domains")
     domains = [_domain(check, registry, d, line, defaults, environ) for d in raw_domains]
+    kubernetes = kube_settings.parse(check, top, environ)
+    domains = secret_outputs.bind(check, kubernetes, domains)
     _no_duplicates(check, registry, domains)
     workers = check.number(top, "workers", 1, 256, integer=True)
     return Config(
-        path, tuple(domains), int(workers or WORKERS), _health(check, top), _path(check, top, environ, "state_file")
+        path,
+        tuple(domains),
+        int(workers or WORKERS),
+        _health(check, top),
+        _path(check, top, environ, "state_file"),
+        kubernetes,
     )
 
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..outputs import FileOutput, Output
 from ..outputs.files import DEFAULT_MODE
 from ..writers.base import MAIN, Writer
+
+if TYPE_CHECKING:
+    from ..kube.settings import Settings as KubernetesSettings
 
 DURATION_MIN, DURATION_MAX = 900, 43200
 REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
@@ -157,3 +160,4 @@ class Config:
     workers: int = WORKERS
     health: Health | None = None
     state_file: Path | None = None
+    kubernetes: KubernetesSettings | None = None  # the kubernetes: section (secret: targets need it)

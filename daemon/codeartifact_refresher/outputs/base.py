@@ -5,7 +5,9 @@ An *output* is one destination of one of a target's files: a file on disk today
 credential-helper cache next. It never parses a format: the caller hands it a *render* function,
 pure, from the destination's current text (None when there is none) to the new text, which the
 output may call more than once (after losing a race, it reads again and renders again). A *snapshot*
-is what a destination holds at one moment, as a dry run shows it.
+is what a destination holds at one moment, as a dry run shows it. An output that keeps the token
+beside the rendered text (a Kubernetes Secret's ``password`` key) is handed the *context*, the token
+and its expiry, through :meth:`Output.bind` before each refresh; a file ignores it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import abc
 import contextlib
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 Render = Callable[[str | None], str]
 #: Wraps each write; a stopping program's guard refuses new ones by raising.
@@ -31,8 +34,24 @@ class Snapshot:
     mode: int | None = None
 
 
+@dataclass(frozen=True)
+class Context:
+    """What one refresh of a domain knows beyond the rendered text: the token and its expiry."""
+
+    token: str = field(repr=False)
+    expires_at: datetime
+
+
 class Output(abc.ABC):
     """One destination of a rendered credential."""
+
+    #: written only by the elected leader of several replicas (a Kubernetes Secret)
+    leader_only: bool = False
+
+    def bind(self, context: Context) -> Output:
+        """This output for one refresh whose token is ``context``'s: itself, unless it keeps the
+        token too (the Secret output returns a copy that carries it)."""
+        return self
 
     @abc.abstractmethod
     def describe(self) -> str:
