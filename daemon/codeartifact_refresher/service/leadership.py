@@ -45,9 +45,12 @@ class Leader(Protocol):
 
     def leading(self) -> bool: ...
 
-    def start(self) -> None: ...
+    def start(self, listener: Callable[[], None]) -> None:
+        """Begin electing; ``listener`` is called (on any thread) whenever leading, the leader or
+        the term changes."""
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Stop electing, releasing the Lease if we lead."""
 
 
 class Leadership:
@@ -68,7 +71,8 @@ class Leadership:
     def leading(self) -> bool:
         return self.elector.leading()
 
-    def start(self) -> None:
+    def start(self, listener: Callable[[], None]) -> None:
+        self.elector.listener = lambda _: listener()
         self._thread.start()
 
     def stop(self) -> None:
@@ -88,32 +92,24 @@ class Leadership:
 def wanted(config: Config) -> str | None:
     """The Lease to elect a leader on: when some target is leader-only and ``kubernetes.lease``
     names one; else None."""
-    lease: str | None = getattr(getattr(config, "kubernetes", None), "lease", None)
+    lease = config.kubernetes.lease if config.kubernetes else None
     if not lease:
         return None
     return lease if any(leader_only(t) for d in config.domains for t in d.targets) else None
 
 
-def for_config(config: Config, listener: Callable[[Any], None]) -> Leadership | None:
-    """The election ``config`` asks for (:func:`wanted`), not started; None when it asks for none.
-    ``listener`` is told of every change (leading, the leader, the term)."""
+def for_config(config: Config) -> Leadership | None:
+    """The election ``config`` asks for (:func:`wanted`), not started; None when it asks for none."""
     name = wanted(config)
-    if name is None:
+    if name is None or config.kubernetes is None:
         return None
-    from ..kube import lease
+    from ..kube import connection, lease
     from ..kube.election import Elector
     from ..kube.lease_api import KubeLeaseApi
 
-    settings = config.kubernetes  # type: ignore[attr-defined]
-    api = KubeLeaseApi(_api_client(settings), settings.namespace, name)
-    return Leadership(Elector(api, lease.identity(), listener=listener))
-
-
-def _api_client(settings: Any) -> Any:
-    """The kubernetes client's ``ApiClient`` for the ``kubernetes:`` settings (:mod:`..kube.connection`)."""
-    from ..kube import connection  # type: ignore[attr-defined]
-
-    return connection.api_client(settings)
+    settings = config.kubernetes
+    api = KubeLeaseApi(connection.client(settings), settings.namespace, name)
+    return Leadership(Elector(api, lease.identity()))
 
 
 def view(leader: Leader) -> dict[str, Any]:
