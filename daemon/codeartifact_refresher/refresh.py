@@ -27,7 +27,7 @@ from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target, hosts
 from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .hooks import output as hook_output
-from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
+from .outcomes import FAILED, NOT_LEADER, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
 from .outputs import Output, Snapshot
 from .outputs.base import Context, Guard, Render
 from .writers.base import MAIN, Credentials, Writer
@@ -57,10 +57,6 @@ logger = logging.getLogger(__name__)
 
 class Stopping(Exception):
     """The gate is closed: the program is shutting down."""
-
-
-#: why a follower skips a leader-only target (:func:`leader_only`): the outcome's error starts so
-NOT_LEADER = "not the leader"
 
 
 class NotLeader(Stopping):

@@ -6,6 +6,8 @@ and /metrics; a clean stop releases."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -236,3 +238,14 @@ def test_a_clean_stop_stops_the_election_after_the_writes(tmp_path, standin, clo
 def test_an_election_only_for_a_leader_only_target_with_a_lease(tmp_path, standin, home, top, targets, lease):
     config = configuration.load(write(tmp_path / "c.yaml", standin, targets, top), Registry())
     assert leadership.wanted(config) == lease
+
+
+def test_status_and_the_health_views_load_neither_refresh_nor_kubernetes():
+    """What they read of the election comes from the state file: ``status`` starts as fast as before."""
+    code = (
+        "import sys; import codeartifact_refresher.service.status, codeartifact_refresher.service.health; "
+        "print(sorted(m for m in sys.modules if m in ('codeartifact_refresher.refresh', 'kubernetes') "
+        "or m.startswith('codeartifact_refresher.kube.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "['codeartifact_refresher.kube.settings']"

@@ -293,3 +293,14 @@ def test_identity_is_the_pod_name_and_a_random_suffix() -> None:
     one, two = lease.identity({"POD_NAME": "refresher-7d9f"}), lease.identity({"POD_NAME": "refresher-7d9f"})
     assert one.startswith("refresher-7d9f_") and two.startswith("refresher-7d9f_")
     assert one != two
+
+
+def test_a_failure_is_warned_about_once_until_it_changes(caplog: pytest.LogCaptureFixture) -> None:
+    api, m = FakeLeaseApi(), Machine()
+    api.failing = True
+    a = elector(api, "a", m)
+    with caplog.at_level("DEBUG", logger="codeartifact_refresher.kube.election"):
+        for _ in range(5):
+            a.try_acquire_or_renew()
+    warned = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "cannot reach the API server" in warned[0].getMessage()

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from .lease import RELEASED_DURATION, LeaseApi, LeaseError, Record, Timings
+from .lease import RELEASED_DURATION, Conflict, LeaseApi, LeaseError, Record, Timings
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class Elector:
         self.observed: Record | None = None  # the record last seen
         self.observed_at = 0.0  # monotonic: when it was seen to change
         self.valid_until: float | None = None  # monotonic: leadership ends then unless renewed
+        self._last_error: str | None = None  # the last failure warned about
         self._lock = threading.Lock()
 
     # -- what others ask -----------------------------------------------------------------------
@@ -111,8 +112,18 @@ class Elector:
             )
             return self._held(self.api.update(mine, t.renew_deadline), sent)
         except LeaseError as e:
-            logger.info("lease %s: %s", self.api.name, e)
+            self._failed(e)
             return False
+
+    def _failed(self, e: LeaseError) -> None:
+        """A lost round: a conflict is the election working (logged quietly); another failure is
+        a warning, once until it changes (a missing permission would otherwise fill the log)."""
+        text = str(e)
+        if isinstance(e, Conflict) or text == self._last_error:
+            logger.debug("lease %s: %s", self.api.name, text)
+        else:
+            logger.warning("lease %s: %s", self.api.name, text)
+        self._last_error = None if isinstance(e, Conflict) else text
 
     def _view(self) -> tuple[bool, str | None, int | None]:
         return self.valid_until is not None, self.leader, self.term

@@ -19,8 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..outcomes import SKIPPED
-from ..refresh import NOT_LEADER, leader_only
+from ..outcomes import NOT_LEADER, SKIPPED
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -92,6 +91,8 @@ class Leadership:
 def wanted(config: Config) -> str | None:
     """The Lease to elect a leader on: when some target is leader-only and ``kubernetes.lease``
     names one; else None."""
+    from ..refresh import leader_only
+
     lease = config.kubernetes.lease if config.kubernetes else None
     if not lease:
         return None
