@@ -249,3 +249,29 @@ def test_status_and_the_health_views_load_neither_refresh_nor_kubernetes():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "['codeartifact_refresher.kube.settings']"
+
+
+def test_a_reload_that_adds_the_first_secret_target_starts_the_election(
+    tmp_path, standin, clock, home, store, monkeypatch
+):
+    path = write(tmp_path / "config.yaml", standin, "      - {writer: pip, repository: pypi-store}\n")
+    registry = Registry()
+    fake = FakeLeader()
+    monkeypatch.setattr(leadership, "for_config", lambda config: fake if leadership.wanted(config) else None)
+    daemon = Daemon(
+        configuration.load(path, registry),
+        State.load(tmp_path / "state.json"),
+        registry,
+        Clients(clock=clock.utcnow, attempts=1),
+        loader=lambda: configuration.load(path, registry),
+        clock=clock,
+        notifier=FakeNotifier(),
+        scheduler=FakeScheduler(),
+    )
+    daemon.start()
+    assert daemon.leadership is None and fake.listener is None
+    write(tmp_path / "config.yaml", standin, MIXED)
+    daemon.reload()
+    assert daemon.leadership is fake and fake.listener is not None
+    run_due(daemon)
+    assert store.applies == []  # a follower: the new Secret is the leader's to write

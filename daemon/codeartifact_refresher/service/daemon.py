@@ -277,6 +277,8 @@ class Daemon:
             self.config = new
             renewed = [k for k in changed if k in old]  # kept, with other settings (targets) now
             changed = [k for k in changed if not self.records[k].running]  # a running one re-runs when done
+        if self.leadership is None:  # a Secret target added: elect before it is written (never without)
+            self._start_election()
         self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
