@@ -32,6 +32,7 @@ from . import redaction, retire
 from .aws import endpoints
 from .config import Config, Domain, Target
 from .errors import TargetError
+from .kube import retire as secrets_retire
 from .log import one_line
 from .outcomes import SERVED, DomainReport
 from .outputs import files
@@ -152,6 +153,9 @@ class State:
         #: the targets written, by identity (:mod:`..retire`); those a sweep dropped stay out of merges
         self.written: dict[tuple[Any, ...], retire.Record] = {}
         self.dropped: set[tuple[Any, ...]] = set()
+        #: the Kubernetes Secrets written (:mod:`..kube.retire`), and those a sweep retired
+        self.secrets: set[secrets_retire.Written] = set()
+        self.secrets_dropped: set[secrets_retire.Written] = set()
         self.trusted = True  # whether the file read was ours (or root's): see endpoints_of
         self._lock = threading.RLock()
 
@@ -172,6 +176,7 @@ class State:
             state.domains = {k: DomainState.from_json(v) for k, v in domains.items() if isinstance(v, dict)}
             state.daemon = dict(data.get("daemon") or {})
             state.written = _records(data.get("written")) if state.trusted else {}
+            state.secrets = secrets_retire.from_json(data.get("secrets_written")) if state.trusted else set()
         except (TargetError, OSError, ValueError, TypeError, AttributeError, RecursionError) as e:
             logger.warning("%s: cannot read the state file (%s); starting afresh", path, type(e).__name__)
         return state
@@ -203,6 +208,10 @@ class State:
                 entry.endpoints = {**entry.endpoints, **endpoints.to_state(report.endpoints)}
             entry.targets = {t.target.identity: _record(t.target, t.outcome, _error(t.error)) for t in report.targets}
             for result in report.targets:
+                if result.outcome in SERVED and report.domain.source:
+                    found = secrets_retire.written_by(result.target, report.domain.source)
+                    self.secrets |= found
+                    self.secrets_dropped -= found
                 if result.outcome in SERVED and result.endpoint and report.domain.source:
                     record = retire.record_of(result.target, result.endpoint, report.domain.source)
                     if record is None:
@@ -231,6 +240,7 @@ class State:
                 "daemon": dict(self.daemon),
                 "domains": {k: v.to_json() for k, v in sorted(self.domains.items())},
                 "written": [r.to_json() for _, r in sorted(self.written.items(), key=lambda kv: repr(kv[0]))],
+                "secrets_written": secrets_retire.to_json(self.secrets),
             }
 
     def sweep(self, config: Config, registry: Registry, dry_run: bool = False) -> list[retire.Change]:
@@ -238,6 +248,13 @@ class State:
         with self._lock:
             records = dict(self.written)
         changes = retire.sweep(records, config, registry, dry_run)
+        with self._lock:
+            secrets = set(self.secrets)
+        remaining = secrets_retire.sweep(secrets, config, dry_run)
+        if not dry_run:
+            with self._lock:
+                self.secrets -= secrets - remaining
+                self.secrets_dropped |= secrets - remaining
         if not dry_run:
             with self._lock:
                 for key in set(self.written) - set(records):
@@ -278,6 +295,7 @@ class State:
                     for key, record in _records(found.get("written")).items():
                         if key not in self.dropped:
                             self.written.setdefault(key, record)
+                    self.secrets |= secrets_retire.from_json(found.get("secrets_written")) - self.secrets_dropped
             except (ValueError, TypeError, AttributeError, RecursionError):
                 pass  # unreadable: ours replaces it
             return json.dumps(self.to_json(now), indent=2) + "\n"

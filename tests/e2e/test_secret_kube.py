@@ -206,3 +206,38 @@ def test_a_dry_run_shows_the_key_redacted_and_writes_nothing(tmp_path, kube, sta
     assert "--- secret default/creds .npmrc\n+++ secret default/creds .npmrc\n" in out
     assert ":_authToken=<redacted>" in out and len(kube.writes) == writes
     assert_no_token(standin.issued_tokens(), {"dry run": out})
+
+
+def test_a_secret_no_target_writes_any_more_gives_back_our_keys_and_stays(tmp_path, kube, standin, home, capsys):
+    other_applies(tmp_path, kube, {"extra": "theirs"})
+    token = "      - {writer: token, repository: pypi-store, secret: token-only}\n"
+    assert cli.main(["refresh", "--config", str(write(tmp_path, kube, standin, NPM + token))]) == 0
+    assert set(get_secret(tmp_path)["data"]) == {".npmrc", "extra", *TOKEN_KEYS}
+    assert cli.main(["refresh", "--dry-run", "--config", str(write(tmp_path, kube, standin, token))]) == 0
+    assert ".npmrc" in get_secret(tmp_path)["data"]  # a dry run retires nothing
+    assert cli.main(["refresh", "--config", str(write(tmp_path, kube, standin, token))]) == 0
+    secret = get_secret(tmp_path)
+    assert secret["data"] == {"extra": "theirs"} and owned(secret, MANAGER) == set()
+    assert "app.kubernetes.io/managed-by" not in secret["metadata"].get("labels", {})
+    assert "token" in get_secret(tmp_path, "token-only")["data"]
+    state = json.loads((home / ".local/state/codeartifact-refresher/state.json").read_text())
+    assert [s["name"] for s in state["secrets_written"]] == ["token-only"]
+    writes = len(kube.writes)
+    assert cli.main(["refresh", "--config", str(write(tmp_path, kube, standin, token))]) == 0
+    assert len(kube.writes) == writes + 1  # the token-only Secret's new token; creds is left alone
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(None, "cannot read secret default/creds: the Kubernetes API is unreachable ("), (500, "HTTP 500")],
+)
+def test_an_api_that_fails_fails_the_target_in_one_line_and_the_others_are_written(
+    tmp_path, kube, standin, home, capsys, code, said
+):
+    path = write(tmp_path, kube, standin, NPM + "      - {writer: pip, repository: pypi-store}\n")
+    kube.inject(times=10, code=code, verb="get", resource="secrets")
+    assert cli.main(["refresh", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    [line] = [x for x in err.splitlines() if "secret default/creds .npmrc:" in x]
+    assert said in line and "Traceback" not in err
+    assert (home / ".config/pip/pip.conf").exists()

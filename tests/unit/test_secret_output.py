@@ -271,3 +271,12 @@ def test_a_secret_is_parsed_with_the_keys_our_manager_applied():
     ]
     current = secrets.parse({"metadata": {"managedFields": managed, "labels": {"x": "y"}}, "data": data})
     assert current.ours == {"a", "b"} and current.text("c") == "3" and current.labels == {"x": "y"}
+
+
+def test_a_state_file_lists_written_secrets_only_as_checked_records():
+    from codeartifact_refresher.kube import retire
+
+    good = {"config": "/etc/c.yaml", "namespace": "ci", "name": "creds"}
+    data = [good, {**good, "config": "c.yaml"}, {**good, "name": 3}, {"config": "/x"}, "junk"]
+    assert retire.from_json(data) == {("/etc/c.yaml", "ci", "creds")}
+    assert retire.to_json(retire.from_json(data)) == [good] and retire.from_json({"x": 1}) == set()

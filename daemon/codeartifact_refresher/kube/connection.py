@@ -39,6 +39,10 @@ def client(settings: Settings) -> ApiClient:
         return found
 
 
+#: the name leader election (:mod:`..service.leadership`) asks for
+api_client = client
+
+
 def forget() -> None:
     """Drop the clients made so far (a reloaded config, a test)."""
     with _LOCK:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MANAGER = "codeartifact-refresher"
 APPLY = "application/apply-patch+yaml"
+TIMEOUT = 30.0  # seconds for one request: an unreachable API fails the target, it does not hang it
 _MANAGER_IN = re.compile(r'conflicts? with "([^"]+)"')
 
 
@@ -86,8 +87,10 @@ def body(namespace: str, name: str, desired: Desired) -> dict[str, Any]:
         metadata["labels"] = dict(desired.labels)
     if desired.annotations:
         metadata["annotations"] = dict(desired.annotations)
-    data = {k: base64.b64encode(v).decode("ascii") for k, v in sorted(desired.data.items())}
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "data": data}
+    found: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata}
+    if desired.data:  # none: a retirement, which owns nothing
+        found["data"] = {k: base64.b64encode(v).decode("ascii") for k, v in sorted(desired.data.items())}
+    return found
 
 
 def parse(secret: Mapping[str, Any]) -> Current:
@@ -126,7 +129,9 @@ class ApiStore:
     def read(self, namespace: str, name: str) -> Current:
         try:
             # the raw JSON: managedFields as the server wrote them, not the generated model's view
-            response: Any = self.core.read_namespaced_secret(name, namespace, _preload_content=False)
+            response: Any = self.core.read_namespaced_secret(
+                name, namespace, _preload_content=False, _request_timeout=TIMEOUT
+            )
         except Exception as e:
             if getattr(e, "status", None) == 404:
                 return Current()
@@ -143,6 +148,7 @@ class ApiStore:
                 field_manager=MANAGER,
                 _content_type=APPLY,
                 _preload_content=False,
+                _request_timeout=TIMEOUT,
             )
         except Exception as e:
             raise failure(e, "create" if creating else "apply", namespace, name) from None
