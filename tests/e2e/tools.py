@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -41,6 +42,12 @@ PROBES: dict[str, tuple[tuple[str, ...], ...]] = {
     "fish": (("fish", "-c", "true"),),
 }
 PROBE_TIMEOUT = 120
+#: clients the tests need a version of at least: name -> ((major, minor), what the older ones lack).
+#: The version is the first ``[v]X.Y`` in the output of the client's last probe command.
+MINIMUM: dict[str, tuple[tuple[int, int], str]] = {
+    # kubectl 1.28 and older read OpenAPI v2 before `apply --server-side`; the stand-in serves v3
+    "kubectl": ((1, 29), "its `apply --server-side` needs OpenAPI v2, which the Kubernetes stand-in does not serve"),
+}
 
 
 def required() -> bool:
@@ -88,6 +95,20 @@ def _probe(found: str, name: str, environ: dict[str, str]) -> str | None:
         if done.returncode != 0:
             said = next((line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()), "")
             return f"`{' '.join(command)}` ({program}) exited {done.returncode}: {said or 'no output'}"
+        if name in MINIMUM and command[0] == name:
+            return _too_old(name, done.stdout + done.stderr)
+    return None
+
+
+def _too_old(name: str, said: str) -> str | None:
+    """Why the version ``said`` is older than the tests need (None: it is not)."""
+    (least, lacks) = MINIMUM[name]
+    found = re.search(r"\bv?(\d+)\.(\d+)", said)
+    if found is None:
+        return f"its version is not in what it printed ({said.strip()[:80]!r}); the tests need {least[0]}.{least[1]}"
+    version = (int(found[1]), int(found[2]))
+    if version < least:
+        return f"it is {version[0]}.{version[1]}, older than {least[0]}.{least[1]}: {lacks}"
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from typing import Any
 
 import pytest
 import urllib3
@@ -305,3 +306,74 @@ def test_unanswered_requests_are_timeouts_for_the_client(kube, core):
     with pytest.raises(urllib3.exceptions.MaxRetryError):
         core.read_namespaced_secret("s", "default")
     assert core.read_namespaced_secret("s", "default").metadata.name == "s"  # the faults are used up
+
+
+def test_lists_filter_by_label_and_field_selectors(core):
+    for name, labels in (("a", {"app": "refresher"}), ("b", {"app": "other"}), ("c", {})):
+        core.create_namespaced_secret("default", secret_config(name, metadata={"labels": labels}))
+
+    def names(**selectors) -> list[str]:
+        return [s.metadata.name for s in core.list_namespaced_secret("default", **selectors).items]
+
+    assert names() == ["a", "b", "c"]
+    assert names(label_selector="app=refresher") == ["a"]
+    assert names(label_selector="app!=refresher") == ["b", "c"]
+    assert names(label_selector="app") == ["a", "b"] and names(label_selector="!app") == ["c"]
+    assert names(field_selector="metadata.name=b") == ["b"]
+
+
+def test_an_apply_carrying_a_stale_resource_version_is_refused(core):
+    made = apply(core, secret_config("s", {"a": "1"}), "refresher")
+    stale = secret_config("s", {"a": "2"}, metadata={"resourceVersion": made.metadata.resource_version})
+    apply(core, secret_config("s", {"a": "3"}), "refresher")
+    assert failure(lambda: apply(core, stale, "refresher"))["reason"] == "Conflict"
+
+
+def test_the_standin_program_serves_it_with_a_kubeconfig_when_asked(tmp_path):
+    from codeartifact_refresher.testing import __main__ as standin_main
+
+    with KubeStandIn() as server:
+        said = standin_main.describe_kube(server, tmp_path / "kubeconfig")
+        assert said.endswith(f"export KUBECONFIG={tmp_path / 'kubeconfig'}") and server.url in said
+        assert (tmp_path / "kubeconfig").stat().st_mode & 0o777 == 0o600
+        core = client.CoreV1Api(config.new_client_from_config(str(tmp_path / "kubeconfig")))
+        assert core.list_namespaced_secret("default").items == []
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field"),
+    [
+        ({"labels": {"expires": "2026-01-01T00:00:00Z"}}, "metadata.labels"),  # ':' is not allowed in a value
+        ({"labels": {"app": "x" * 64}}, "metadata.labels"),
+        ({"labels": {"bad key": "x"}}, "metadata.labels"),
+        ({"annotations": {"codeartifact-refresher/expires at": "x"}}, "metadata.annotations"),
+    ],
+)
+def test_labels_and_annotations_are_validated_as_the_api_does(core, metadata, field):
+    status = failure(lambda: apply(core, secret_config("s", {"a": "1"}, metadata=metadata), "refresher"))
+    assert status["code"] == 422 and [c["field"] for c in status["details"]["causes"]] == [field]
+
+
+def test_an_annotation_may_hold_a_timestamp_under_a_prefixed_key(core):
+    metadata = {"annotations": {"codeartifact-refresher.io/expires-at": "2026-01-01T00:00:00Z"}}
+    apply(core, secret_config("s", {"a": "1"}, metadata=metadata), "refresher")
+
+
+def test_a_secrets_type_cannot_change_nor_an_immutable_secrets_data(core):
+    apply(core, secret_config("s", {"a": "1"}), "refresher")
+    status = failure(lambda: apply(core, {**secret_config("s", {"a": "1"}), "type": "example.com/x"}, "refresher"))
+    assert status["details"]["causes"][0]["field"] == "type"
+    apply(core, {**secret_config("s", {"a": "1"}), "immutable": True}, "refresher")
+    status = failure(lambda: apply(core, {**secret_config("s", {"a": "2"}), "immutable": True}, "refresher"))
+    assert [c["field"] for c in status["details"]["causes"]] == ["data"]
+
+
+def test_a_role_cannot_limit_create_by_name_except_when_an_apply_creates(kube, tmp_path):
+    """As RBAC: a POST has no name to match ``resourceNames``; an apply that creates is
+    authorized as ``create`` of its name. So a Lease the client POSTs needs ``create`` unlimited."""
+    kube.allow("limited", "create", "leases", names=["lock"])
+    kube.allow("limited", "*", "secrets", names=["s"])
+    api = api_for(kube, tmp_path, "limited")
+    body: Any = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "lock"}, "spec": {}}
+    assert failure(lambda: client.CoordinationV1Api(api).create_namespaced_lease("default", body))["code"] == 403
+    apply(client.CoreV1Api(api), secret_config("s", {"a": "1"}), "limited")  # patch + create, both of "s"

@@ -82,3 +82,25 @@ def test_the_default_probe_runs_in_an_empty_home(machine):
     """Without the test's environment, the probe's HOME is an empty directory, as on a fresh runner."""
     script(machine["clients"], "homecheck", 'test -z "$(ls -A "$HOME")" || { echo "HOME not empty" >&2; exit 1; }')
     assert tools.tool("homecheck") == str(machine["clients"] / "homecheck")
+
+
+@pytest.mark.parametrize(
+    ("says", "problem"),
+    [
+        ("Client Version: v1.32.4-dispatcher\nKustomize Version: v5.5.0", None),
+        ("Client Version: v1.29.0", None),
+        (
+            "Client Version: v1.28.15\nKustomize Version: v5.0.4",
+            "it is 1.28, older than 1.29: its `apply --server-side`",
+        ),
+        ("Client Version: unknown", "its version is not in what it printed"),
+    ],
+)
+def test_a_kubectl_older_than_the_tests_need_is_refused_with_why(machine, says, problem):
+    script(machine["clients"], "kubectl", f"printf '{says}\\n'")
+    if problem is None:
+        assert tools.tool("kubectl") == str(machine["clients"] / "kubectl")
+        return
+    with pytest.raises(pytest.skip.Exception) as stopped:
+        tools.tool("kubectl")
+    assert problem in str(stopped.value)

@@ -13,6 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lifetime", type=float, default=43200, help="token lifetime in seconds")
     parser.add_argument("--domain", default="demo", help="the domain it makes (default: demo)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each API call takes")
+    parser.add_argument(
+        "--kube",
+        metavar="KUBECONFIG",
+        help="also serve a Kubernetes API stand-in (Secrets, Leases) and write a kubeconfig for it to this path",
+    )
 
 
 def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:

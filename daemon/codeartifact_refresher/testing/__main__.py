@@ -11,10 +11,13 @@ demo package (:data:`DEMO_PACKAGES`); ``nuget``, ``swift`` and ``generic`` repos
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
+from pathlib import Path
 
 from ..commands.standin import add_arguments
 from . import cargo_repo, maven_repo, packages
+from .kube_api import KubeStandIn
 from .standin import StandIn
 
 #: the formats of GetRepositoryEndpoint, in the order they are listed
@@ -69,11 +72,23 @@ def describe(standin: StandIn, domain: str) -> list[str]:
     return lines
 
 
+def describe_kube(kube: KubeStandIn, kubeconfig: Path) -> str:
+    """Write the Kubernetes stand-in's kubeconfig to ``kubeconfig``; say how to use it."""
+    kube.write_kubeconfig(kubeconfig)
+    return (
+        f"Kubernetes API stand-in at {kube.url} (Secrets and Leases; user replica-a, namespace default): "
+        f"export KUBECONFIG={kubeconfig}"
+    )
+
+
 def serve(args: argparse.Namespace) -> None:
     """Build the stand-in ``args`` describe, say what it made, and serve until Ctrl-C."""
     standin = build(args.domain, args.lifetime, args.port, args.latency)
-    with standin:
+    with standin, contextlib.ExitStack() as stack:
         print("\n".join(describe(standin, args.domain)), flush=True)
+        if getattr(args, "kube", None):
+            kube = stack.enter_context(KubeStandIn())
+            print(describe_kube(kube, Path(args.kube).expanduser()), flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -27,12 +27,16 @@ VERSION: JSON = {
 VERBS = ["create", "delete", "get", "list", "patch", "update"]
 
 
+def prefix(kind: Kind) -> str:
+    """The URL prefix of a kind's group version: ``api/v1``, ``apis/coordination.k8s.io/v1``."""
+    return f"apis/{kind.api_version}" if kind.group else f"api/{kind.version}"
+
+
 def group_versions() -> dict[str, list[Kind]]:
-    """The URL prefix of each group version (``api/v1``, ``apis/coordination.k8s.io/v1``) and its kinds."""
+    """Each group version's URL prefix and its kinds."""
     found: dict[str, list[Kind]] = {}
     for kind in KINDS.values():
-        prefix = f"apis/{kind.api_version}" if kind.group else f"api/{kind.version}"
-        found.setdefault(prefix, []).append(kind)
+        found.setdefault(prefix(kind), []).append(kind)
     return found
 
 
@@ -47,13 +51,13 @@ def document(path: str, address: str) -> JSON | None:
     if path == "/apis":
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(LEASE)]}
     if path == "/openapi/v3":
-        return {"paths": {prefix: {"serverRelativeURL": f"/openapi/v3/{prefix}?hash={_hash(prefix)}"}
-                          for prefix in group_versions()}}  # fmt: skip
-    for prefix, kinds in group_versions().items():
-        if path == f"/{prefix}":
+        return {"paths": {start: {"serverRelativeURL": f"/openapi/v3/{start}?hash={_hash(start)}"}
+                          for start in group_versions()}}  # fmt: skip
+    for start, kinds in group_versions().items():
+        if path == f"/{start}":
             return _resources(kinds)
-        if path == f"/openapi/v3/{prefix}":
-            return openapi(prefix, kinds)
+        if path == f"/openapi/v3/{start}":
+            return openapi(start, kinds)
     return None
 
 
@@ -68,10 +72,10 @@ def _resources(kinds: list[Kind]) -> JSON:
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": kinds[0].api_version, "resources": listed}
 
 
-def _hash(prefix: str) -> str:
+def _hash(start: str) -> str:
     """A group version document's hash, as the index gives it (clients cache by it)."""
-    kinds = group_versions().get(prefix, [])
-    return hashlib.sha512(json.dumps(openapi(prefix, kinds) if kinds else prefix).encode()).hexdigest()[:32].upper()
+    kinds = group_versions().get(start, [])
+    return hashlib.sha512(json.dumps(openapi(start, kinds) if kinds else start).encode()).hexdigest()[:32].upper()
 
 
 # -- OpenAPI v3 -----------------------------------------------------------------------------------
@@ -155,10 +159,10 @@ def _operation(kind: Kind, verb: str, action: str, body: bool) -> JSON:
     return operation
 
 
-def openapi(prefix: str, kinds: list[Kind]) -> JSON:
+def openapi(start: str, kinds: list[Kind]) -> JSON:
     paths: JSON = {}
     for kind in kinds:
-        collection = f"/{prefix}/namespaces/{{namespace}}/{kind.resource}"
+        collection = f"/{start}/namespaces/{{namespace}}/{kind.resource}"
         paths[collection] = {"post": _operation(kind, "createNamespaced", "post", True),
                              "get": _operation(kind, "listNamespaced", "list", False)}  # fmt: skip
         paths[collection + "/{name}"] = {

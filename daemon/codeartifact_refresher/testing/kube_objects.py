@@ -12,7 +12,6 @@ success) object: ``reason`` and ``code``, and ``details.causes`` for 422 and app
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime
 import json
 import re
@@ -171,75 +170,3 @@ def normalise(kind: Kind, obj: JSON) -> JSON:
                 spec[field] = micro_time(spec[field])
         out["spec"] = {k: v for k, v in spec.items() if v is not None}
     return out
-
-
-def check(kind: Kind, obj: JSON, strict: bool) -> None:
-    """Refuse what the API refuses: a bad name (422), bad Secret keys or values, a Secret over
-    1 MiB, a malformed Lease spec; unknown fields when ``strict`` (``fieldValidation=Strict``)."""
-    name = str((obj.get("metadata") or {}).get("name") or "")
-    if strict:
-        check_known(kind, obj)
-    causes: list[tuple[str, str, str]] = []
-    if not DNS_SUBDOMAIN.match(name) or len(name) > 253:
-        causes.append(("FieldValueInvalid", "metadata.name", f'Invalid value: "{name}": {_DNS_RULE}'))
-    if kind is SECRET:
-        causes += _secret_causes(obj)
-    elif kind is LEASE:
-        causes += _lease_causes(obj.get("spec") or {})
-    if causes:
-        raise invalid(kind, name, causes)
-
-
-def check_known(kind: Kind, obj: JSON) -> None:
-    """``fieldValidation=Strict``: a field the kind does not have is a 400 naming it."""
-    unknown = sorted(set(obj) - kind.fields - {"apiVersion", "kind", "metadata"})
-    if kind is LEASE:
-        unknown += sorted(f"spec.{f}" for f in set(obj.get("spec") or {}) - LEASE_SPEC)
-    if unknown:
-        raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{f}"' for f in unknown))
-
-
-_DNS_RULE = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation "
-    "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-)
-_KEY_RULE = (
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
-    "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
-)
-
-
-def _secret_causes(obj: JSON) -> list[tuple[str, str, str]]:
-    causes: list[tuple[str, str, str]] = []
-    total = 0
-    for key, value in (obj.get("data") or {}).items():
-        if not SECRET_KEY.match(key):
-            causes.append(("FieldValueInvalid", f"data[{key}]", f'Invalid value: "{key}": {_KEY_RULE}'))
-        try:
-            total += len(base64.b64decode(str(value), validate=True))
-        except (binascii.Error, ValueError):
-            raise bad_request(f"illegal base64 data in Secret data[{key}]") from None
-    if total > MAX_SECRET_BYTES:
-        causes.append(("FieldValueTooLong", "data", f"Too long: may not be more than {MAX_SECRET_BYTES} bytes"))
-    return causes
-
-
-def _lease_causes(spec: JSON) -> list[tuple[str, str, str]]:
-    causes: list[tuple[str, str, str]] = []
-    for field, least in (("leaseDurationSeconds", 1), ("leaseTransitions", 0)):
-        value = spec.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise bad_request(
-                f"json: cannot unmarshal {type(value).__name__} into Go struct field LeaseSpec.spec.{field} of type int32"
-            )
-        if value < least:
-            rule = "must be greater than 0" if least else "must be greater than or equal to 0"
-            causes.append(("FieldValueInvalid", f"spec.{field}", f"Invalid value: {value}: {rule}"))
-    for field in MICRO_TIMES:
-        value = spec.get(field)
-        if value is not None and parse_time(value) is None:
-            raise bad_request(f'parsing time "{value}" as a MicroTime in spec.{field}: bad format')
-    return causes

@@ -92,6 +92,8 @@ def _fields(data: bytes) -> dict[int, list[Any]]:
             value, at = int.from_bytes(data[at : at + size], "little"), at + size
         else:
             raise bad_request(f"unsupported protobuf wire type {wire}")
+        if at > len(data):
+            raise bad_request("truncated protobuf field")
         found.setdefault(number, []).append(value)
     return found
 

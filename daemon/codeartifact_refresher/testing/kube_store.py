@@ -19,13 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import kube_fields, kube_objects
+from . import kube_checks, kube_fields, kube_objects, kube_patch
 from .kube_fields import Entry
 from .kube_objects import JSON, LEASE, ApiError, Kind, bad_request, not_found
 
 APPLY = "application/apply-patch+yaml"
 MERGE_PATCHES = ("application/merge-patch+json", "application/strategic-merge-patch+json")
 JSON_PATCH = "application/json-patch+json"
+_PATCH_TYPES = (
+    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, "
+    "application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"
+)
 _CLIENT_METADATA = ("name", "namespace", "labels", "annotations", "ownerReferences", "finalizers", "generateName")
 
 
@@ -82,11 +86,13 @@ class Store:
         with self.lock:
             return self._existing(kind, namespace, name).render()
 
-    def list_all(self, kind: Kind, namespace: str) -> JSON:
+    def list_all(self, kind: Kind, namespace: str, query: dict[str, str] | None = None) -> JSON:
+        """The kind's objects in ``namespace`` that match the query's ``labelSelector`` (equality
+        and existence terms) and ``fieldSelector`` (``metadata.name``)."""
+        matches = kube_patch.selector((query or {}).get("labelSelector", ""), (query or {}).get("fieldSelector", ""))
         with self.lock:
-            items = [
-                s.render() for (r, ns, _), s in sorted(self.objects.items()) if (r, ns) == (kind.resource, namespace)
-            ]
+            items = [s.render() for (r, ns, _), s in sorted(self.objects.items())
+                     if (r, ns) == (kind.resource, namespace) and matches(s.obj)]  # fmt: skip
             return {"kind": f"{kind.name}List", "apiVersion": kind.api_version,
                     "metadata": {"resourceVersion": str(self.revision)}, "items": items}  # fmt: skip
 
@@ -98,7 +104,7 @@ class Store:
                                                    "Required value: name or generateName is required")])  # fmt: skip
         with self.lock:
             new = kube_objects.normalise(kind, obj)
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict)
             if (kind.resource, request.namespace, name) in self.objects:
                 raise kube_objects.already_exists(kind, name)
             entries = kube_fields.update([], kind, None, new, request.manager, self._now())
@@ -113,7 +119,7 @@ class Store:
             if wanted and wanted != current.obj["metadata"]["resourceVersion"]:
                 raise kube_objects.stale(kind, name)
             new = kube_objects.normalise(kind, obj)
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict, current.obj)
             entries = kube_fields.update(current.entries, kind, current.obj, new, request.manager, self._now())
             return self._commit(request, name, current, new, entries, 200)
 
@@ -127,17 +133,16 @@ class Store:
             if request.content_type in MERGE_PATCHES:
                 if not isinstance(request.body, dict):
                     raise bad_request("a merge patch must be a JSON object")
-                patched = merge_patch(current.render(), request.body)
+                patched = kube_patch.merge_patch(current.render(), request.body)
             elif request.content_type == JSON_PATCH:
-                patched = json_patch(current.render(), request.body)
+                patched = kube_patch.json_patch(current.render(), request.body)
             else:
-                raise ApiError(kube_objects.status(415, "UnsupportedMediaType",
-                                                   "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json"))  # fmt: skip
+                raise ApiError(kube_objects.status(415, "UnsupportedMediaType", _PATCH_TYPES))
             wanted = (patched.get("metadata") or {}).get("resourceVersion")
             if wanted and wanted != current.obj["metadata"]["resourceVersion"]:
                 raise kube_objects.stale(kind, name)
             new = kube_objects.normalise(kind, self._client_part(patched))
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict, current.obj)
             entries = kube_fields.update(current.entries, kind, current.obj, new, request.manager, self._now())
             return self._commit(request, name, current, new, entries, 200)
 
@@ -148,7 +153,7 @@ class Store:
             raise bad_request("PATCH /apply: fieldManager is required for apply requests")
         config = self._body_object(request)
         if request.strict:
-            kube_objects.check_known(kind, config)
+            kube_checks.check_known(kind, config)
         if config.get("apiVersion") != kind.api_version or config.get("kind") != kind.name:
             raise bad_request(f"apply requests need apiVersion {kind.api_version!r} and kind {kind.name!r} in the body")
         if kind is LEASE:
@@ -156,6 +161,9 @@ class Store:
         force = request.query.get("force", "").lower() == "true"
         with self.lock:
             current = self.objects.get((kind.resource, request.namespace, name))
+            wanted = config["metadata"].get("resourceVersion")
+            if wanted and (current is None or wanted != current.obj["metadata"]["resourceVersion"]):
+                raise kube_objects.stale(kind, name)  # a resourceVersion in an apply is a precondition
             if current is None:
                 may_create()
             entries = current.entries if current else []
@@ -163,7 +171,7 @@ class Store:
                 kind, current.obj if current else None, entries, config, manager, force, self._now()
             )
             new = kube_objects.normalise(kind, self._client_part(applied.obj))
-            kube_objects.check(kind, new, request.strict)
+            kube_checks.check(kind, new, request.strict, current.obj if current else None)
             return self._commit(request, name, current, new, applied.entries, 200 if current else 201)
 
     def delete(self, request: Request) -> Outcome:
@@ -238,46 +246,3 @@ class Store:
         self.revision = revision
         self.objects[(kind.resource, request.namespace, name)] = stored
         return Outcome(code, stored.render(), stored.render())
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: a JSON merge patch (for Secrets and Leases, a strategic merge patch is the same)."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(out.get(key), value)
-    return out
-
-
-def json_patch(target: JSON, operations: Any) -> JSON:
-    """RFC 6902's ``add``, ``replace``, ``remove`` and ``test``, on object members."""
-    doc = copy.deepcopy(target)
-    if not isinstance(operations, list):
-        raise bad_request("a JSON patch must be a list of operations")
-    for op in operations:
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in str(op.get("path", "")).split("/")[1:]]
-        if not parts:
-            raise bad_request(f"unsupported JSON patch path {op.get('path')!r}")
-        node: Any = doc
-        for part in parts[:-1]:
-            node = node.setdefault(part, {}) if op.get("op") == "add" else node.get(part)
-            if not isinstance(node, dict):
-                raise ApiError(kube_objects.status(422, "Invalid", f"the path {op.get('path')!r} does not exist"))
-        last = parts[-1]
-        if op.get("op") in ("add", "replace"):
-            if op["op"] == "replace" and last not in node:
-                raise ApiError(kube_objects.status(422, "Invalid", f"the path {op.get('path')!r} does not exist"))
-            node[last] = copy.deepcopy(op.get("value"))
-        elif op.get("op") == "remove":
-            if node.pop(last, None) is None:
-                raise ApiError(kube_objects.status(422, "Invalid", f"the path {op.get('path')!r} does not exist"))
-        elif op.get("op") == "test":
-            if node.get(last) != op.get("value"):
-                raise ApiError(kube_objects.status(422, "Invalid", f"testing value {op.get('path')!r} failed"))
-        else:
-            raise bad_request(f"unsupported JSON patch operation {op.get('op')!r}")
-    return doc
