@@ -19,6 +19,8 @@ from .config import Domain, Target
 WRITTEN, UNCHANGED, WOULD_WRITE, SKIPPED, FAILED = "written", "unchanged", "would write", "skipped", "failed"
 #: the outcomes after which a target holds the current token
 SERVED = (WRITTEN, UNCHANGED)
+#: why a replica that does not lead skips a leader-only target (a Secret): the error starts so
+NOT_LEADER = "not the leader"
 
 
 @dataclass

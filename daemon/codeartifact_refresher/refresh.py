@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from . import hooks, log, redaction
 from .aws.endpoints import EndpointLookup, endpoint_account_and_region
@@ -27,23 +27,27 @@ from .aws.tokens import Clients, Token
 from .config import Config, Domain, Target, hosts
 from .errors import Error, NotFoundError, WriterError, WriterRefusedError
 from .hooks import output as hook_output
-from .outcomes import FAILED, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
+from .outcomes import FAILED, NOT_LEADER, SKIPPED, UNCHANGED, WOULD_WRITE, WRITTEN, DomainReport, TargetResult
 from .outputs import Output, Snapshot
-from .outputs.base import Context, Render
+from .outputs.base import Context, Guard, Render
 from .writers.base import MAIN, Credentials, Writer
 from .writers.formats import netrc, references
 from .writers.registry import Registry
 
 __all__ = [
     "FAILED",
+    "NOT_LEADER",
     "SKIPPED",
     "UNCHANGED",
     "WOULD_WRITE",
     "WRITTEN",
     "DomainReport",
     "Gate",
+    "Leading",
+    "NotLeader",
     "Stopping",
     "TargetResult",
+    "leader_only",
     "refresh_all",
     "refresh_domain",
     "summary",
@@ -53,6 +57,51 @@ logger = logging.getLogger(__name__)
 
 class Stopping(Exception):
     """The gate is closed: the program is shutting down."""
+
+
+class NotLeader(Stopping):
+    """A leader-only target's write was about to start on a replica that does not lead (now)."""
+
+
+class Leading(Protocol):
+    """What a refresh asks of the daemon's leader election (:mod:`.service.leadership`)."""
+
+    @property
+    def leader(self) -> str | None: ...
+
+    def leading(self) -> bool: ...
+
+
+def leader_only(target: Target) -> bool:
+    """Whether only the elected leader may write ``target`` (an output of it says so)."""
+    return any(output.leader_only for _, output in target.outputs)
+
+
+def _not_leader(leader: Leading) -> str:
+    return f"{NOT_LEADER} (leader: {leader.leader or 'none yet'})"
+
+
+def _guard(gate: Gate, target: Target, leader: Leading | None) -> Guard:
+    """What wraps each write of ``target``: the gate, and for a leader-only target a check that we
+    still lead as the write starts (never one after the renew deadline passed)."""
+    if leader is None or not leader_only(target):
+        return gate.hold
+
+    @contextlib.contextmanager
+    def hold() -> Iterator[None]:
+        with gate.hold():
+            if not leader.leading():
+                raise NotLeader(_not_leader(leader))
+            yield
+
+    return hold
+
+
+def _followed(domain: Domain, leader: Leading) -> DomainReport:
+    """A follower's report of a domain whose every target is leader-only: all skipped, no token fetched."""
+    why = _not_leader(leader)
+    logger.info("%s: %s: %s", domain.label, SKIPPED, why)
+    return DomainReport(domain, targets=[TargetResult(t, SKIPPED, why) for t in domain.targets])
 
 
 class Gate:
@@ -95,10 +144,14 @@ def refresh_domain(
     gate: Gate | None = None,
     pending: hooks.Pending | None = None,
     keep: Callable[[Domain, Token], None] | None = None,
+    leader: Leading | None = None,
 ) -> DomainReport:
     """Refresh one domain; ``pending`` holds the hooks it owes from earlier refreshes (the daemon
     keeps one for all its refreshes); ``keep`` takes the new token in (the daemon's live tokens,
-    which its credential socket serves)."""
+    which its credential socket serves); with a ``leader`` election, its leader-only targets only
+    while we lead (a domain with only those: no token either)."""
+    if leader is not None and domain.targets and all(map(leader_only, domain.targets)) and not leader.leading():
+        return _followed(domain, leader)
     # every endpoint lookup starts now and runs beside the token call: one round trip, not three
     lookup = clients.endpoints(domain, _needs(domain, registry))
     try:
@@ -119,7 +172,9 @@ def refresh_domain(
         logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
         gate = gate or Gate()
         try:
-            results = [_refresh_target(domain, t, token, lookup, registry, dry_run, gate) for t in domain.targets]
+            results = [
+                _refresh_target(domain, t, token, lookup, registry, dry_run, gate, leader) for t in domain.targets
+            ]
             report = DomainReport(
                 domain,
                 token.expires_at,
@@ -205,10 +260,16 @@ def _refresh_target(
     registry: Registry,
     dry_run: bool,
     gate: Gate,
+    leader: Leading | None = None,
 ) -> TargetResult:
     what = f"{domain.label}: {target.identity}"
     try:
-        result = _apply(domain, target, token, endpoints, registry, dry_run, gate)
+        if leader is not None and leader_only(target) and not leader.leading():
+            raise NotLeader(_not_leader(leader))
+        result = _apply(domain, target, token, endpoints, registry, dry_run, _guard(gate, target, leader))
+    except NotLeader as e:
+        logger.info("%s: %s: %s", what, SKIPPED, e)
+        return TargetResult(target, SKIPPED, str(e))
     except Stopping:
         logger.info("%s: skipped: stopping", what)
         return TargetResult(target, SKIPPED)
@@ -234,7 +295,7 @@ def _apply(
     endpoints: EndpointLookup,
     registry: Registry,
     dry_run: bool,
-    gate: Gate,
+    guard: Guard,
 ) -> TargetResult:
     writer = _writer(target, registry)
     endpoint = endpoints.get(target.repository, writer.repository_format())
@@ -276,7 +337,7 @@ def _apply(
         changed = any(before != after for _, before, after in plans)
         return TargetResult(target, WOULD_WRITE if changed else UNCHANGED, diff=diff)
     # in the writer's order: credentials first, then the config that refers to them
-    wrote = [output.update(renderer(role, output), guard=gate.hold) for role, output in outputs]
+    wrote = [output.update(renderer(role, output), guard=guard) for role, output in outputs]
     return TargetResult(target, WRITTEN if any(wrote) else UNCHANGED, endpoint=endpoint)
 
 

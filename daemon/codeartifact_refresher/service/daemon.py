@@ -31,8 +31,9 @@ from ..config import hosts
 from ..errors import ConfigError, Error
 from ..hooks import Pending
 from ..outputs import locks
-from ..refresh import DomainReport, Gate, refresh_domain
+from ..refresh import NOT_LEADER, DomainReport, Gate, leader_only, refresh_domain
 from ..state import State, default_path
+from . import leadership as election
 from .assessment import Assessment
 from .credwatch import CredentialWatch, note
 from .instance import DaemonLock
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from ..config import Config, Domain
     from ..writers.registry import Registry
     from .health import HealthServer
+    from .leadership import Leader
     from .scheduler import JobScheduler
 
 __all__ = ["OVERDUE", "SAVE_EVERY", "STOP_GRACE", "TICK", "Daemon", "run"]
@@ -70,6 +72,7 @@ __all__ = ["OVERDUE", "SAVE_EVERY", "STOP_GRACE", "TICK", "Daemon", "run"]
 logger = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds to wait at exit for writes in flight and for refreshes to finish
+FOLLOWING = 60.0  # seconds: a follower looks again at a domain it only follows (leading kicks it at once)
 
 
 @dataclass
@@ -104,6 +107,7 @@ class Daemon:
         scheduler: JobScheduler | None = None,
         rng: random.Random | None = None,
         health_factory: Callable[..., HealthServer] | None = None,
+        leadership: Leader | None = None,
     ) -> None:
         self.config, self.state, self.registry, self.loader = config, state, registry, loader
         self.clock, self.notifier, self.rng = clock or Clock(), notifier or Notifier(), rng or random.Random()  # noqa: S311 - jitter
@@ -116,6 +120,7 @@ class Daemon:
             clients.remember(domain, state.endpoints_of(domain))  # one AWS call per domain, not three
             hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time
         self.clients, self.scheduler, self.health_factory = clients, scheduler, health_factory
+        self.leadership = leadership  # leader election (:mod:`.leadership`): start() makes it if the config asks
         self.health: HealthServer | None = None
         self.saver, self.announcer = StateSaver(state, self.clock), Announcer(self.notifier)
         self.tick_seconds = tick_seconds(self.notifier.watchdog_seconds)
@@ -175,6 +180,7 @@ class Daemon:
         }
         logger.info("starting: %d domain(s) from %s; state in %s", len(self.domains), self.config.path, self.state.path)
         self.state.sweep(self.config, self.registry)  # targets that left the config while we were away
+        self._start_election()
         self.scheduler.start()
         now = self.clock.wall()
         for key in self.domains:
@@ -199,6 +205,8 @@ class Daemon:
             self.reload()
         if "refresh" in requests:
             self.refresh_now()
+        if "leader" in requests:
+            self.lead()
         self.tick()
 
     def tick(self) -> None:
@@ -237,6 +245,7 @@ class Daemon:
         now = self.clock.wall()
         with self._lock:
             entries = [self.state.get(r.domain) for r in self.records.values()]
+        entries = election.led(entries, self.state.daemon)  # not the domains a follower only follows
         return Assessment.of(entries, now, self.loop_age(), refreshing(self.state, now))
 
     def status_line(self) -> str:
@@ -277,6 +286,8 @@ class Daemon:
             self.config = new
             renewed = [k for k in changed if k in old]  # kept, with other settings (targets) now
             changed = [k for k in changed if not self.records[k].running]  # a running one re-runs when done
+        if self.leadership is None:  # a Secret target added: elect before it is written (never without)
+            self._start_election()
         self.state.sweep(new, self.registry)  # targets that left the config, before the changed ones are written
         for key in changed:  # its endpoints are looked up afresh too
             self.clients.forget_endpoints(fresh[key])
@@ -294,7 +305,7 @@ class Daemon:
         for domain in new.domains:
             self.state.get(domain)
         self.saver.save()
-        for setting in ("workers", "health", "state_file", "agent"):
+        for setting in ("workers", "health", "state_file", "agent", "kubernetes"):
             if getattr(new, setting) != getattr(old_config, setting):
                 logger.warning("reload: %s changed; it takes effect when the daemon restarts", setting)
         logger.info(
@@ -316,6 +327,7 @@ class Daemon:
         with self._idle:
             self._idle.wait_for(lambda: not self._running(), STOP_GRACE)
             busy = self._running()
+        self._stop_election()
         if self.health:
             self.health.stop()
         if self.agent:
@@ -341,7 +353,13 @@ class Daemon:
             self.watchdog.began(key, domain)
         try:
             report = refresh_domain(
-                domain, self.clients, self.registry, gate=self.gate, pending=record.hooks, keep=self.live.keep
+                domain,
+                self.clients,
+                self.registry,
+                gate=self.gate,
+                pending=record.hooks,
+                keep=self.live.keep,
+                leader=self.leadership,
             )
         except Exception:  # a bug: log it, and keep the domain scheduled
             logger.exception("%s: internal error (please report this bug)", domain.label)
@@ -369,7 +387,7 @@ class Daemon:
                 entry = self.state.get(domain)
                 held_until = entry.expires_at  # the token before this refresh
                 bare = bare_target(report, entry.outcome, held_until, now)
-                delay = next_delay(report, failures, now, self.rng, held_until, bare)
+                delay = self._after_following(report, next_delay(report, failures, now, self.rng, held_until, bare))
                 record.plan = Plan.after(self.clock, delay)
                 self.state.record(report, now, record.plan.wall)
                 record.first_round = False
@@ -383,6 +401,54 @@ class Daemon:
             logger.info("%s: next refresh in %s", domain.label, duration(delay))
         else:
             logger.warning("%s: %d failure(s) in a row; trying again in %s", domain.label, failures, duration(delay))
+
+    # -- leader election (:mod:`.leadership`) -------------------------------------------------------
+
+    def _start_election(self) -> None:
+        """Elect a leader if the config asks (a leader-only target and ``kubernetes.lease``)."""
+        if self.leadership is None:
+            self.leadership = election.for_config(self.config)
+        if self.leadership is not None:
+            self.state.daemon["leadership"] = election.view(self.leadership)
+            self.leadership.start(self.on_leadership)
+
+    def _stop_election(self) -> None:
+        """Release the Lease if we lead: after the writes in flight ended, before the last save."""
+        if self.leadership is not None:
+            self.leadership.stop()
+            self.state.daemon["leadership"] = election.view(self.leadership)
+
+    def on_leadership(self) -> None:
+        """The elector's news (its thread): keep it for status and the probes; once we lead,
+        refresh the leader-only domains at once (the loop does, :meth:`lead`)."""
+        if self.leadership is None:
+            return
+        self.state.daemon["leadership"] = found = election.view(self.leadership)
+        logger.info("leader election: %s", election.describe(found))
+        self.saver.changed()
+        if found["leading"]:
+            self.request("leader")
+        else:
+            self.wake.set()
+
+    def lead(self) -> None:
+        """We lead: refresh now every domain with a leader-only target (one running now runs
+        again when it ends: :meth:`_after_following`)."""
+        now = self.clock.wall()
+        with self._lock:
+            keys = [k for k, r in self.records.items() if any(map(leader_only, r.domain.targets)) and not r.running]
+        for key in keys:
+            self._jobs.at(key, now)
+
+    def _after_following(self, report: DomainReport, delay: float) -> float:
+        """The next refresh after one that skipped targets for not leading: at once if we lead by
+        now; in :data:`FOLLOWING` seconds if it fetched no token (a follower's own domain);
+        else ``delay``."""
+        if self.leadership is None or not any((t.error or "").startswith(NOT_LEADER) for t in report.targets):
+            return delay
+        if self.leadership.leading():
+            return 0.0
+        return FOLLOWING if report.expires_at is None else delay
 
 
 def _renewed(record: DomainRecord | None, domain: Domain) -> DomainRecord:

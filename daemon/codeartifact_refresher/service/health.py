@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..state import DomainState, State
+from . import leadership
 from .assessment import Assessment
 from .listener import Listener
 from .watchdog import refreshing
@@ -92,6 +93,34 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+def election_metrics(state: State) -> list[str]:
+    """The leader election's series, when the daemon elects one: whether this replica leads, the
+    term (the Lease's transitions) and who leads (an info series labelled with both identities)."""
+    found = leadership.of_state(state.daemon)
+    if found is None:
+        return []
+    labels = ",".join(f'{k}="{_escaped(str(found.get(k) or ""))}"' for k in ("leader", "identity"))
+    out = [
+        f"# HELP {PREFIX}_leader Whether this replica is the elected leader (1) or follows (0).",
+        f"# TYPE {PREFIX}_leader gauge",
+        f"{PREFIX}_leader {1 if found.get('leading') else 0}",
+        f"# HELP {PREFIX}_leader_info The elected leader and this replica's identity.",
+        f"# TYPE {PREFIX}_leader_info gauge",
+        f"{PREFIX}_leader_info{{{labels}}} 1",
+    ]
+    if isinstance(found.get("term"), int):
+        out += [
+            f"# HELP {PREFIX}_leader_term The Lease's leaseTransitions: the term of the current leader.",
+            f"# TYPE {PREFIX}_leader_term gauge",
+            f"{PREFIX}_leader_term {found['term']}",
+        ]
+    return out
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", r"\\").replace('"', r"\"").replace("\n", r"\n")
+
+
 def metrics(state: State, now: float) -> str:
     """The Prometheus text of every domain, labelled by :data:`LABELS` only. A domain that the
     config lists twice (with other AWS settings) is one series: the worst of its entries for a
@@ -106,7 +135,7 @@ def metrics(state: State, now: float) -> str:
             v = _worst([value(e, now) for e in entries], combine)
             if v is not None:
                 out.append(f"{PREFIX}_{name}{{{_labels(domain, owner)}}} {f'{v:.3f}' if isinstance(v, float) else v}")
-    return "\n".join(out) + "\n"
+    return "\n".join([*out, *election_metrics(state)]) + "\n"
 
 
 class HealthServer:
@@ -144,6 +173,22 @@ class HealthServer:
         views = {"/healthz": Assessment.healthz, "/readyz": Assessment.readyz, "/livez": Assessment.livez}
         if path not in views:
             return 404, text, "not found: try /healthz, /livez, /readyz or /metrics\n"
-        assessment = Assessment.of(list(self.state.domains.values()), now, self.loop_age(), refreshing(self.state, now))
+        entries = leadership.led(list(self.state.domains.values()), self.state.daemon)
+        assessment = Assessment.of(entries, now, self.loop_age(), refreshing(self.state, now))
         status, body = views[path](assessment)
+        if path != "/livez":
+            status, body = _with_election(status, body, self.state, bool(entries), path == "/readyz")
         return status, text, body
+
+
+def _with_election(status: int, body: str, state: State, judged: bool, ready: bool) -> tuple[int, str]:
+    """``/healthz`` and ``/readyz`` of a daemon that elects a leader: a line saying whom it follows
+    (or that it leads). A follower with no domain of its own to judge is healthy and ready: it can
+    take over."""
+    found = leadership.of_state(state.daemon)
+    if found is None:
+        return status, body
+    line = leadership.describe(found)
+    if not judged and not found.get("leading"):
+        return 200, f"{'ready' if ready else 'ok'}\n{line}\n"
+    return status, f"{body}{line}\n"

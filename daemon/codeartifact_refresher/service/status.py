@@ -17,8 +17,8 @@ from ..aws import lifetime
 from ..config import Config, Domain, Target
 from ..platform.accounts import group_name, user_name
 from ..state import DomainState, State, iso, timestamp
-from . import watchdog
-from .assessment import Assessment
+from . import leadership, watchdog
+from .assessment import Assessment, DomainFacts
 from .planner import duration
 
 
@@ -84,18 +84,21 @@ def report(config: Config, state: State, now: float) -> dict[str, Any]:
     entries = [state.domains.get(d.key) or DomainState(d.label, d.domain, d.owner) for d in config.domains]
     daemon = _daemon(state)
     running = watchdog.running(state, now) if daemon["running"] else {}  # a dead daemon's are over
+    judged = leadership.led(entries, state.daemon)  # a follower's followed domains need no token here
     assessment = Assessment.of(
-        entries, now, refreshing=[(d.label, running[d.key]) for d in config.domains if d.key in running]
+        judged, now, refreshing=[(d.label, running[d.key]) for d in config.domains if d.key in running]
     )
+    facts_of = dict(zip([id(e) for e in judged], assessment.domains, strict=True))
     domains = []
-    for d, entry, facts in zip(config.domains, entries, assessment.domains, strict=True):
+    for d, entry in zip(config.domains, entries, strict=True):
+        facts = facts_of.get(id(entry)) or DomainFacts.of(entry, now)
         domains.append(
             {
                 "key": d.key,
                 "label": d.label,
                 "domain": d.domain,
                 "owner": d.owner,
-                "healthy": facts.healthy,
+                "healthy": facts.healthy or id(entry) not in facts_of,
                 "expires_at": iso(entry.expires_at),
                 "expires_in": None if facts.expires_in is None else round(facts.expires_in),
                 "next_refresh": iso(entry.next_refresh),
@@ -168,6 +171,9 @@ def table(data: dict[str, Any], now: float) -> str:
         a = data["agent"]
         served = "served" if a["served"] else f"not served: {a['why']}"
         head += f"\nagent socket: {a['socket'] or '-'} ({served})"
+    found = leadership.of_state(daemon)
+    if found is not None and daemon.get("running"):
+        head += f"\nleader election: {leadership.describe(found)}"
     rows = [("DOMAIN", "TOKEN", "NEXT REFRESH", "LAST SUCCESS", "FAILURES", "LAST ERROR")]
     for d in data["domains"]:
         exp = timestamp(d["expires_at"])
