@@ -110,6 +110,7 @@ def refresh_domain(
             targets=failed,
             retryable=getattr(e, "retryable", False),
             endpoints=lookup.known,
+            retry_after=getattr(e, "retry_after", None),
         )
     with log.secret(token.value):  # forgotten when this block ends, with the token itself
         logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
