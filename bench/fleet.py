@@ -19,7 +19,8 @@ latency, endpoint lookups (another quota), hosts' clocks drifting, APScheduler's
 Scenarios: *start*: every host (re)starts in the same second holding a live token from normal
 running (issued at a uniformly random moment of its refresh cycle), then runs a day; *wake*: every
 host wakes in the same second after ``--slept`` seconds asleep (tokens it held may have expired
-meanwhile: those are refreshed at once, as the program does), then runs a day; *cold*: every host
+meanwhile: those are refreshed at once, as the program does by default, or spread over
+``--expired-window``: the config's ``pacing.expired_window``), then runs a day; *cold*: every host
 starts in the same second with no token at all.
 """
 
@@ -78,6 +79,7 @@ PACE, SEND = 0, 1  # a refresh attempt asks its host's pacer for a slot, then se
 class Fleet:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args, self.now = args, 0.0
+        self.pacing = Pacing(expired_window=args.expired_window)  # the defaults, but for that
         self.aws = Aws(args.quota, args.retry_after)
         self.events: list[tuple[float, int, int, int, int, int]] = []  # (when, seq, kind, host, domain, attempt)
         self.sequence = 0
@@ -87,7 +89,7 @@ class Fleet:
         self.rescued: list[float] = []  # how long each domain without a live token waited for one
 
     def _host(self, i: int) -> Host:
-        host = Host(Pacer(Pacing(), clock=lambda: self.now), random.Random(i), [], [])  # noqa: S311 - a simulation
+        host = Host(Pacer(self.pacing, clock=lambda: self.now), random.Random(i), [], [])  # noqa: S311 - a simulation
         host.pacer.sleep = host.waited.append  # the pacer "sleeps": the attempt is sent that much later
         return host
 
@@ -149,7 +151,7 @@ def steady_issue(rng: random.Random, lifetime: float) -> float:
 
 def setup(fleet: Fleet, scenario: str) -> None:
     """Every host's domains at time 0, when the whole fleet starts or wakes (within one second)."""
-    args, window = fleet.args, Pacing().start_window
+    args, pacing = fleet.args, fleet.pacing
     for h, host in enumerate(fleet.hosts):
         woke = host.rng.uniform(0, 1)  # the same second
         for _ in range(args.domains):
@@ -164,7 +166,8 @@ def setup(fleet: Fleet, scenario: str) -> None:
             # start: every domain's first refresh is spread; wake: those whose plan passed asleep
             planned = None if expires is None else expires - args.lifetime * (1 - REFRESH_AT)
             due = scenario != "wake" or planned is None or planned <= woke
-            when = woke + first_delay(expires, woke, window, host.rng) if due else planned
+            spread = first_delay(expires, woke, pacing.start_window, host.rng, pacing.expired_window)
+            when = woke + spread if due else planned
             fleet.at(when if when is not None else woke, PACE, h, d)
 
 
@@ -203,9 +206,10 @@ def main() -> None:
     parser.add_argument("--quota", type=int, default=40, help="GetAuthorizationToken calls a second admitted")
     parser.add_argument("--retry-after", type=float, default=1.0, help="retryAfterSeconds in a 429 answer")
     parser.add_argument("--slept", type=float, default=8 * 3600.0, help="seconds the fleet slept (wake)")
+    parser.add_argument("--expired-window", type=float, default=0.0, help="pacing.expired_window (default 0: at once)")
     parser.add_argument("--scenario", choices=("start", "wake", "cold"), action="append")
     args = parser.parse_args()
-    print(f"pace per host: {Pacing()}")
+    print(f"pace per host: {Pacing(expired_window=args.expired_window)}")
     print(f"quota: {args.quota}/s per account and Region; a 429 says retryAfterSeconds={args.retry_after:g}")
     for scenario in args.scenario or ["start", "wake", "cold"]:
         fleet = Fleet(args)

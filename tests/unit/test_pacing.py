@@ -167,11 +167,14 @@ def test_the_planners_retry_is_never_sooner_than_retry_after(failures):
 @settings(max_examples=200, deadline=None)
 @given(left=st.floats(-1e5, 1e5), window=st.floats(0, 3600), seed=st.integers(0, 2**32))
 def test_a_first_refresh_is_spread_over_the_window_but_never_past_the_token_life(left, window, seed):
-    delay = first_delay(1e6 + left, 1e6, window, random.Random(seed))
-    if left <= 0:
+    held_until, now = 1e6 + left, 1e6
+    delay = first_delay(held_until, now, window, random.Random(seed))
+    if held_until <= now:
         assert delay == 0  # expired: at once
+        assert 0 <= first_delay(held_until, now, window, random.Random(seed), expired_window=90) <= 90
     else:
-        assert 0 <= delay <= min(window, left / 2)
+        assert 0 <= delay <= min(window, (held_until - now) / 2)
+        assert first_delay(held_until, now, window, random.Random(seed), expired_window=90) == delay
 
 
 def test_the_spread_covers_the_window():
@@ -275,6 +278,16 @@ def test_a_restart_spreads_live_tokens_and_refreshes_the_others_at_once(tmp_path
     assert most_in_a_window(list(delays.values())) <= 5  # not 100 in the same second
 
 
+def test_a_fleet_may_spread_domains_without_a_live_token_too(tmp_path, standin, clock, home):
+    daemon = daemon_on(hundred_domains(tmp_path, standin, "pacing: {expired_window: 300}\n"), tmp_path, clock)
+    daemon.start()
+    now = clock.wall()
+    delays = [when - now for when in daemon.scheduler.pending.values()]
+    assert all(0 <= d <= 300 for d in delays) and max(delays) > 250
+    run_for(daemon, clock, 400)
+    assert all(e.expires_at for e in daemon.state.domains.values())
+
+
 def test_waking_spreads_what_came_due_within_each_token_life(tmp_path, standin, clock, home, caplog):
     standin.token_lifetime = 3600
     daemon = daemon_on(hundred_domains(tmp_path, standin), tmp_path, clock)
@@ -296,11 +309,12 @@ def test_pacing_in_the_config_is_checked(tmp_path, standin):
     registry = Registry()
     path = hundred_domains(tmp_path, standin)
     text = path.read_text()
-    assert configuration.load(path, registry).pacing == Pacing(10.0, 10, 600.0)  # the defaults
+    assert configuration.load(path, registry).pacing == Pacing(10.0, 10, 600.0, 0.0)  # the defaults
     for bad, message in [
         ("pacing: {rate: 0}\n", "rate: expected a number from 0.1 to 1000"),
         ("pacing: {burst: 2.5}\n", "burst: expected a whole number"),
         ("pacing: {start_window: -1}\n", "start_window: expected a number from 0"),
+        ("pacing: {expired_window: 7200}\n", "expired_window: expected a number from 0 to 3600"),
         ("pacing: {rat: 3}\n", "rat"),
         ("pacing: 5\n", "pacing"),
     ]:
@@ -308,8 +322,8 @@ def test_pacing_in_the_config_is_checked(tmp_path, standin):
         with pytest.raises(ConfigError, match=message) as caught:
             configuration.load(path, registry)
         assert ":1:" in str(caught.value)
-    path.write_text(f"pacing: {{rate: 5, burst: 15, start_window: 120}}\n{text}")
-    assert configuration.load(path, registry).pacing == Pacing(5.0, 15, 120.0)
+    path.write_text(f"pacing: {{rate: 5, burst: 15, start_window: 120, expired_window: 300}}\n{text}")
+    assert configuration.load(path, registry).pacing == Pacing(5.0, 15, 120.0, 300.0)
 
 
 def test_the_daemon_plans_a_throttled_refresh_no_sooner_than_retry_after(tmp_path, standin, clock, home):

@@ -457,19 +457,22 @@ def parse(path: Path, data: object, registry: Registry, environ: Mapping[str, st
 
 def _pacing(check: Checker, top: Map) -> Pacing:
     """``pacing:``: GetAuthorizationToken calls a second (``rate``), the ``burst`` above it, and the
-    ``start_window`` (seconds) over which first refreshes after start or wake are spread."""
+    ``start_window`` (seconds) over which first refreshes after start or wake are spread, and the
+    ``expired_window`` over which those of domains holding no live token are."""
     if "pacing" not in top:
         return Pacing()
     p = check.mapping(top["pacing"], "pacing", top.line_of("pacing"))
-    check.keys(p, ("rate", "burst", "start_window"), "pacing")
+    check.keys(p, ("rate", "burst", "start_window", "expired_window"), "pacing")
     rate = check.number(p, "rate", 0.1, 1000, unit=" calls a second")
     burst = check.number(p, "burst", 1, 1000, integer=True)
     window = check.number(p, "start_window", 0, 43200, unit=" seconds")
+    expired = check.number(p, "expired_window", 0, 3600, unit=" seconds")
     default = Pacing()
     return Pacing(
         default.rate if rate is None else float(rate),
         default.burst if burst is None else int(burst),
         default.start_window if window is None else float(window),
+        default.expired_window if expired is None else float(expired),
     )
 
 

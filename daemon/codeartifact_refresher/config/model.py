@@ -161,7 +161,8 @@ class Pacing:
 
     rate: float = PACE_RATE  # calls per second, sustained
     burst: int = PACE_BURST  # calls at once after a quiet spell
-    start_window: float = START_WINDOW  # seconds
+    start_window: float = START_WINDOW  # seconds, for a domain whose token is live
+    expired_window: float = 0.0  # seconds, for one holding no live token: by default at once
 
 
 @dataclass(frozen=True)

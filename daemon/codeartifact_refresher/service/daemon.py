@@ -221,11 +221,12 @@ class Daemon:
 
     def _spread(self, domain: Domain, now: float) -> float:
         """Seconds until ``domain``'s first refresh after start or wake (:func:`.planner.first_delay`
-        over ``pacing.start_window``); at once when a target of it holds nothing served yet."""
-        entry = self.state.get(domain)
-        if any(entry.outcome(t).get("outcome") not in SERVED for t in domain.targets):
-            return 0.0
-        return first_delay(entry.expires_at, now, self.config.pacing.start_window, self.rng)
+        over ``pacing.start_window``); a domain a target of which holds nothing served yet counts
+        as one holding no live token (``pacing.expired_window``: by default at once)."""
+        entry, pacing = self.state.get(domain), self.config.pacing
+        unserved = any(entry.outcome(t).get("outcome") not in SERVED for t in domain.targets)
+        held_until = None if unserved else entry.expires_at
+        return first_delay(held_until, now, pacing.start_window, self.rng, pacing.expired_window)
 
     def alive(self) -> bool:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the

@@ -115,14 +115,17 @@ def retry_delay(failures: int, retryable: bool, rng: Uniform = random, cap: floa
     return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
 
 
-def first_delay(held_until: float | None, now: float, window: float, rng: Uniform = random) -> float:
+def first_delay(
+    held_until: float | None, now: float, window: float, rng: Uniform = random, expired_window: float = 0.0
+) -> float:
     """Seconds from ``now`` until a domain's first refresh after start or wake, spread over
     ``window`` so that a fleet starting (or waking) in the same second does not call AWS in the
     same second: uniform in ``[0, window]``, but within half the time its token (live until
-    ``held_until``) has left, so that no token expires for the spread; at once when it has none,
-    or it has expired."""
+    ``held_until``) has left, so that no token expires for the spread. A domain with no live
+    token (none, or expired) has nothing to lose but time: uniform in ``[0, expired_window]``
+    (by default 0, at once)."""
     if held_until is None or held_until <= now:
-        return 0.0
+        return rng.uniform(0.0, expired_window) if expired_window > 0 else 0.0
     return rng.uniform(0.0, min(window, (held_until - now) / 2))
 
 
