@@ -276,6 +276,11 @@ def test_a_restart_spreads_live_tokens_and_refreshes_the_others_at_once(tmp_path
     assert delays.pop("new") == 0  # no token yet: at once
     assert all(0 <= d <= 600 for d in delays.values()) and max(delays.values()) > 500
     assert most_in_a_window(list(delays.values())) <= 5  # not 100 in the same second
+    second.tick()
+    assert "READY=1" not in second.notifier.messages  # "new" holds no token yet
+    assert len(second.scheduler.run_due(second)) == 1  # "new" alone, at once
+    second.tick()
+    assert "READY=1" in second.notifier.messages  # the others' live tokens serve: ready, not in 10 minutes
 
 
 def test_a_fleet_may_spread_domains_without_a_live_token_too(tmp_path, standin, clock, home):

@@ -172,8 +172,10 @@ class Daemon:
         self.state.sweep(self.config, self.registry)  # targets that left the config while we were away
         self.scheduler.start()
         now = self.clock.wall()
-        for key, domain in self.domains.items():
-            self.scheduler.at(key, now + self._spread(domain, now))
+        for key, record in self.records.items():
+            # a live token, its files served: ready as after a first refresh, which is spread
+            record.first_round = self._held(record.domain, now) is None
+            self.scheduler.at(key, now + self._spread(record.domain, now))
 
     def loop(self) -> None:
         """Until asked to stop: wait for a request or a tick, then :meth:`loop_once`."""
@@ -223,10 +225,15 @@ class Daemon:
         """Seconds until ``domain``'s first refresh after start or wake (:func:`.planner.first_delay`
         over ``pacing.start_window``); a domain a target of which holds nothing served yet counts
         as one holding no live token (``pacing.expired_window``: by default at once)."""
-        entry, pacing = self.state.get(domain), self.config.pacing
-        unserved = any(entry.outcome(t).get("outcome") not in SERVED for t in domain.targets)
-        held_until = None if unserved else entry.expires_at
-        return first_delay(held_until, now, pacing.start_window, self.rng, pacing.expired_window)
+        pacing = self.config.pacing
+        return first_delay(self._held(domain, now), now, pacing.start_window, self.rng, pacing.expired_window)
+
+    def _held(self, domain: Domain, now: float) -> float | None:
+        """When the token ``domain``'s files hold expires, if it is live and every target holds it."""
+        entry = self.state.get(domain)
+        if any(entry.outcome(t).get("outcome") not in SERVED for t in domain.targets):
+            return None
+        return entry.expires_at if entry.expires_at is not None and entry.expires_at > now else None
 
     def alive(self) -> bool:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
