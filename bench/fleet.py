@@ -182,7 +182,9 @@ def report(fleet: Fleet, scenario: str) -> None:
     day = int(DAY)
     print(f"\n{scenario}: {args.hosts} hosts x {args.domains} domain(s), {args.lifetime / 3600:g}-hour tokens")
     rows = [("first 10 minutes", 0, 600), ("first hour", 0, 3600), ("the day after", 3600, day), ("whole day", 0, day)]
-    print(f"  {'window':<18} {'peak/s':>7} {'mean/s':>7} {'calls':>7} {'throttled':>9}   (quota {args.quota}/s)")
+    print(
+        f"  {'window':<18} {'peak/s':>7} {'mean/s':>7} {'calls':>7} {'throttled':>9}   (calls sent; quota {args.quota}/s)"
+    )
     for name, start, end in rows:
         peak, mean, calls = rates(aws.offered, start, end)
         throttled = calls - rates(aws.admitted, start, end)[2]

@@ -4,6 +4,7 @@ path on a fake clock (the stand-in timestamps each call by it), never above the 
 
 import bisect
 import random
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -346,3 +347,30 @@ def test_the_daemon_plans_a_throttled_refresh_no_sooner_than_retry_after(tmp_pat
     run_for(daemon, clock, 600)
     assert all(e.failures == 0 and e.expires_at for e in daemon.state.domains.values())
     assert most_in_a_window(token_calls(standin)) <= 20
+
+
+def test_the_fleet_simulation_runs_the_programs_code_and_a_fleet_starting_together_stays_under_the_quota(
+    monkeypatch,
+):
+    import argparse
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("fleet", Path(__file__).parents[2] / "bench" / "fleet.py")
+    assert spec is not None and spec.loader is not None
+    fleet_module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "fleet", fleet_module)  # its dataclasses look their module up
+    spec.loader.exec_module(fleet_module)
+    args = argparse.Namespace(
+        hosts=2000, domains=1, lifetime=43200.0, quota=40, retry_after=1.0, slept=0.0, expired_window=0.0
+    )
+    fleet = fleet_module.Fleet(args)
+    fleet_module.setup(fleet, "start")
+    fleet.run(fleet_module.DAY)
+    peak, _, calls = fleet_module.rates(fleet.aws.offered, 0, int(fleet_module.DAY))
+    assert calls >= 2 * 2000 and peak <= 40 and fleet.aws.offered == fleet.aws.admitted  # never throttled
+    cold = fleet_module.Fleet(args)
+    fleet_module.setup(cold, "cold")
+    cold.run(3600)
+    assert max(cold.aws.offered.values()) == 2000  # no token: all at once, by default
+    assert len(cold.rescued) == 2000  # and every host got one within the hour, throttled or not
