@@ -80,3 +80,12 @@ class TransientError(AwsError):
     """Throttling, a server error or a network failure: worth retrying later."""
 
     retryable = True
+
+
+class ThrottledError(TransientError):
+    """Throttled by AWS, or held back by our own pace: ``retry_after`` seconds (when known) is the
+    earliest worth trying again."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

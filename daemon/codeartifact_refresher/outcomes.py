@@ -43,6 +43,7 @@ class DomainReport:
     retryable: bool = True
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # known for certain, for the state file
     hooks_failed: list[str] = field(default_factory=list)  # one line per failed hook, redacted
+    retry_after: float | None = None  # seconds: AWS's retryAfterSeconds, or our own pace's, when throttled
 
     @property
     def ok(self) -> bool:

@@ -165,6 +165,7 @@ def refresh_domain(
             targets=failed,
             retryable=getattr(e, "retryable", False),
             endpoints=lookup.known,
+            retry_after=getattr(e, "retry_after", None),
         )
     if keep is not None and not dry_run:
         keep(domain, token)

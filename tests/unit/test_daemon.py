@@ -570,6 +570,7 @@ def test_a_restarted_daemon_asks_only_for_tokens_and_a_changed_domain_looks_its_
     daemon.stop()
     assert server.calls == {"GetAuthorizationToken": 1, "GetRepositoryEndpoint": 2}
     restarted = make(tmp_path, server, clocks)  # the same state file: its endpoints are remembered
+    clocks.run(max(restarted.scheduler.pending.values()) - clocks.wall())  # its token is live: spread (pacing)
     restarted.scheduler.run_due(restarted)
     assert server.calls == {"GetAuthorizationToken": 2, "GetRepositoryEndpoint": 2}
     write_config(tmp_path / "config.yaml", server, ALL_TARGETS, extra="    duration: 3600\n")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ..config import Domain
-from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, TransientError
+from ..errors import AccessDeniedError, AwsError, CredentialsError, NotFoundError, ThrottledError, TransientError
 from ..log import one_line
 
 T = TypeVar("T")
@@ -132,7 +132,9 @@ def client_error(domain: Domain, operation: str, e: Any, repository: str | None)
     where = f"domain {domain.label}"
     if operation == "AssumeRole":
         return CredentialsError(f"{where}: cannot assume role {domain.role_arn} ({code}); check its trust policy")
-    if code in THROTTLING or status >= 500 or code in {"InternalServerException", "ServiceUnavailableException"}:
+    if code in THROTTLING or status == 429:
+        return _throttled(where, operation, code or str(status), e.response)
+    if status >= 500 or code in {"InternalServerException", "ServiceUnavailableException"}:
         return TransientError(f"{where}: {operation} failed with {code or status}; will retry")
     if code in EXPIRED:
         return CredentialsError(
@@ -151,6 +153,21 @@ def client_error(domain: Domain, operation: str, e: Any, repository: str | None)
             f"{where}: domain not found (check 'domain', 'owner' and 'region': {domain.region or 'default region'})"
         )
     return AwsError(f"{where}: {operation} failed: {code or status}: {message}".rstrip(": "))
+
+
+def _throttled(where: str, operation: str, code: str, response: Mapping[str, Any]) -> ThrottledError:
+    """Throttling, with the ``retryAfterSeconds`` AWS gave (its ``Retry-After`` header), if any."""
+    value = response.get("retryAfterSeconds")
+    if value is None:
+        value = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("retry-after")
+    try:
+        after: float | None = min(max(float(value), 0.0), 3600.0)
+    except (TypeError, ValueError):
+        after = None
+    if after is not None and after != after:  # NaN
+        after = None
+    told = f" (retry after {after:g}s)" if after is not None else ""
+    return ThrottledError(f"{where}: {operation} failed with {code}{told}; will retry", retry_after=after)
 
 
 _DOMAIN_MISSING = re.compile(r"\s*domain\b", re.IGNORECASE)  # "Domain acme not found", not "Repository ..."

@@ -27,6 +27,7 @@ from ..errors import AwsError, CredentialsError, NotFoundError, TransientError
 from . import session as sessions
 from .advice import PERMISSIONS, call
 from .endpoints import MAX_AGE, Endpoint, EndpointLookup, path_problem, plausible, state_key, valid_endpoint
+from .pacing import Pacer
 from .protocols import CodeArtifactClient, Service, Session, StsClient
 
 LISTED_PAGES = 20  # pages of ListRepositoriesInDomain read (a domain holds up to 1,000 repositories)
@@ -88,6 +89,7 @@ class Clients:
         self._clients: dict[tuple[SessionKey, Service, bool], CodeArtifactClient | StsClient] = {}
         self._endpoints: dict[EndpointKey, Endpoint] = {}
         self._executor: ThreadPoolExecutor | None = None  # endpoint lookups, beside the token calls
+        self.pacer = Pacer()  # GetAuthorizationToken's pace per (account, Region): :mod:`.pacing`
         self._lock = threading.Lock()
 
     def session(self, domain: Domain) -> Session:
@@ -144,7 +146,9 @@ class Clients:
         issued_at = self.clock()
         try:
             response = call(
-                domain, "GetAuthorizationToken", lambda: self.client(domain).get_authorization_token(**kwargs)
+                domain,
+                "GetAuthorizationToken",
+                lambda: self.pacer.call(domain, self.client(domain), lambda c: c.get_authorization_token(**kwargs)),
             )
         except CredentialsError:
             self.forget(domain)  # the next try reads the credentials afresh: `aws sso login` or new keys take effect

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     path = default_path(cfg)
     locks.fall_back_beside(path)  # a read-only home: lock files beside the state file
     state, clients = State.load(path), Clients(utc_clock(clock), connections=cfg.workers)
+    clients.pacer.configure(cfg.pacing)  # GetAuthorizationToken's pace, as the daemon's
     for domain in cfg.domains:  # endpoints found by earlier runs: one AWS call per domain, not three
         clients.remember(domain, state.endpoints_of(domain))
         hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time

@@ -8,7 +8,8 @@ options. ``defaults`` supplies any domain setting for every domain. A domain's
 *timing* (``refresh_at``, ``jitter``: fractions of the token's lifetime) says when the daemon
 refreshes it; an ``on_change`` *hook* (a command as a list) on a domain or a target runs after a
 refresh changed its files. Top-level settings are for the process: ``workers`` (domains refreshed
-at once), ``health`` (the HTTP listener) and ``state_file``.
+at once), ``health`` (the HTTP listener), ``state_file`` and ``pacing`` (how fast it calls
+GetAuthorizationToken, :mod:`..aws.pacing`).
 
 Every mistake is a :class:`ConfigError` naming the file, the line and the key, and saying what
 was expected; an unknown key suggests the nearest valid one.
@@ -38,7 +39,7 @@ from . import agent as agent_section
 from . import hosts, trust, yamlfile
 from .checker import Checker
 from .locations import default_path
-from .model import DURATION_MAX, DURATION_MIN, WORKERS, Config, Domain, Health, Target
+from .model import DURATION_MAX, DURATION_MIN, WORKERS, Config, Domain, Health, Pacing, Target
 from .yamlfile import Map, shown
 
 DOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]{0,48}[a-z0-9]$")
@@ -68,7 +69,7 @@ DOMAIN_SETTINGS = (
 )
 DOMAIN_KEYS = ("domain", "targets", *DOMAIN_SETTINGS)
 COMMON_TARGET_KEYS = ("writer", "repository", "on_change")  # and each output kind's keys (:mod:`..outputs.kinds`)
-TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file", "kubernetes", "agent")
+TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file", "kubernetes", "agent", "pacing")
 
 
 def _owner(check: Checker, m: Map) -> str | None:
@@ -459,6 +460,28 @@ def parse(path: Path, data: object, registry: Registry, environ: Mapping[str, st
         _path(check, top, environ, "state_file"),
         kubernetes,
         agent_section.parse(check, top, environ, _path),
+        _pacing(check, top),
+    )
+
+
+def _pacing(check: Checker, top: Map) -> Pacing:
+    """``pacing:``: GetAuthorizationToken calls a second (``rate``), the ``burst`` above it, and the
+    ``start_window`` (seconds) over which first refreshes after start or wake are spread, and the
+    ``expired_window`` over which those of domains holding no live token are."""
+    if "pacing" not in top:
+        return Pacing()
+    p = check.mapping(top["pacing"], "pacing", top.line_of("pacing"))
+    check.keys(p, ("rate", "burst", "start_window", "expired_window"), "pacing")
+    rate = check.number(p, "rate", 0.1, 1000, unit=" calls a second")
+    burst = check.number(p, "burst", 1, 1000, integer=True)
+    window = check.number(p, "start_window", 0, 43200, unit=" seconds")
+    expired = check.number(p, "expired_window", 0, 3600, unit=" seconds")
+    default = Pacing()
+    return Pacing(
+        default.rate if rate is None else float(rate),
+        default.burst if burst is None else int(burst),
+        default.start_window if window is None else float(window),
+        default.expired_window if expired is None else float(expired),
     )
 
 

@@ -29,6 +29,10 @@ DURATION_MIN, DURATION_MAX = 900, 43200
 REFRESH_AT, JITTER = 0.75, 0.05  # fractions of the token's lifetime
 HOOK_TIMEOUT = 60.0  # seconds
 WORKERS = 32  # domains refreshed at once
+#: GetAuthorizationToken calls per second, the burst above it, and the seconds over which first
+#: refreshes after start or wake are spread: any one-second window holds at most RATE + BURST = 20
+#: calls per (account, Region), half CodeArtifact's default quota of 40 a second
+PACE_RATE, PACE_BURST, START_WINDOW = 10.0, 10, 600.0
 #: the public CodeArtifact API's hosts (IPv4, dualstack, FIPS; China), behind which each domain
 #: has repository hosts of its own
 PUBLIC_API = re.compile(r"codeartifact(-fips)?\.[a-z0-9-]+\.(amazonaws\.com(\.cn)?|api\.aws)")
@@ -165,6 +169,17 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """How fast this process calls GetAuthorizationToken per (account, Region) (:mod:`..aws.pacing`),
+    and the window over which it spreads first refreshes after start or wake (:mod:`..service.planner`)."""
+
+    rate: float = PACE_RATE  # calls per second, sustained
+    burst: int = PACE_BURST  # calls at once after a quiet spell
+    start_window: float = START_WINDOW  # seconds, for a domain whose token is live
+    expired_window: float = 0.0  # seconds, for one holding no live token: by default at once
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     domains: tuple[Domain, ...]
@@ -173,3 +188,4 @@ class Config:
     state_file: Path | None = None
     kubernetes: KubernetesSettings | None = None  # the kubernetes: section (secret: targets need it)
     agent: Agent = Agent()
+    pacing: Pacing = field(default_factory=Pacing)

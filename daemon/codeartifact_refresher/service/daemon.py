@@ -30,6 +30,7 @@ from ..agent.live import LiveTokens
 from ..config import hosts
 from ..errors import ConfigError, Error
 from ..hooks import Pending
+from ..outcomes import SERVED
 from ..outputs import locks
 from ..refresh import NOT_LEADER, DomainReport, Gate, leader_only, refresh_domain
 from ..state import State, default_path
@@ -49,6 +50,7 @@ from .planner import (
     bare_target,
     duration,
     failures_after,
+    first_delay,
     next_delay,
     overdue,
     tick_seconds,
@@ -119,6 +121,7 @@ class Daemon:
             state.get(domain)  # an entry from the start: /healthz counts a domain not yet refreshed
             clients.remember(domain, state.endpoints_of(domain))  # one AWS call per domain, not three
             hosts.OWNERS.seed(domain, registry, state.endpoints_of(domain))  # who owned a host last time
+        clients.pacer.configure(config.pacing)  # GetAuthorizationToken's pace (:mod:`..aws.pacing`)
         self.clients, self.scheduler, self.health_factory = clients, scheduler, health_factory
         self.leadership = leadership  # leader election (:mod:`.leadership`): start() makes it if the config asks
         self.health: HealthServer | None = None
@@ -183,8 +186,10 @@ class Daemon:
         self._start_election()
         self.scheduler.start()
         now = self.clock.wall()
-        for key in self.domains:
-            self.scheduler.at(key, now)
+        for key, record in self.records.items():
+            # a live token, its files served: ready as after a first refresh, which is spread
+            record.first_round = self._held(record.domain, now) is None
+            self.scheduler.at(key, now + self._spread(record.domain, now))
 
     def loop(self) -> None:
         """Until asked to stop: wait for a request or a tick, then :meth:`loop_once`."""
@@ -210,24 +215,42 @@ class Daemon:
         self.tick()
 
     def tick(self) -> None:
-        for event in self.watch.look(self.clock):
+        events = self.watch.look(self.clock)
+        for event in events:
             logger.warning("%s; checking every token now", event)
+        now = self.clock.wall()
         with self._lock:
             plans = {k: r.plan for k, r in self.records.items() if r.plan is not None}
             due = overdue(plans, [k for k, r in self.records.items() if r.running or r.kicked], self.clock)
             for key in due:
                 self.records[key].kicked = True
             labels = {key: self.records[key].domain.label for key in due}
+            # after a sleep or a jump, spread what came due (a fleet wakes together); else it is late
+            delays = {key: self._spread(self.records[key].domain, now) if events else 0.0 for key in due}
             first_round = any(r.first_round for r in self.records.values())
         for key in due:
-            logger.info("%s: refresh is due now", labels[key])
-            self._jobs.at(key, self.clock.wall())
+            logger.info("%s: refresh is due %s", labels[key], f"in {duration(delays[key])}" if delays[key] else "now")
+            self._jobs.at(key, now + delays[key])
         self.announcer.update(not first_round, self.status_line)
         self.credentials.look(self.domains, self.state, self.clock.wall())
         self.saver.save_if_due()
         if self.alive():
             self.alive_at = self.clock.monotonic()
             self.notifier.watchdog()
+
+    def _spread(self, domain: Domain, now: float) -> float:
+        """Seconds until ``domain``'s first refresh after start or wake (:func:`.planner.first_delay`
+        over ``pacing.start_window``); a domain a target of which holds nothing served yet counts
+        as one holding no live token (``pacing.expired_window``: by default at once)."""
+        pacing = self.config.pacing
+        return first_delay(self._held(domain, now), now, pacing.start_window, self.rng, pacing.expired_window)
+
+    def _held(self, domain: Domain, now: float) -> float | None:
+        """When the token ``domain``'s files hold expires, if it is live and every target holds it."""
+        entry = self.state.get(domain)
+        if any(entry.outcome(t).get("outcome") not in SERVED for t in domain.targets):
+            return None
+        return entry.expires_at if entry.expires_at is not None and entry.expires_at > now else None
 
     def alive(self) -> bool:
         """What the watchdog vouches for: this loop runs (or it would not ask) and so does the
@@ -276,6 +299,7 @@ class Daemon:
             logger.error("reload refused, still running the previous config: %s", e)
             return
         fresh = {d.key: d for d in new.domains}
+        self.clients.pacer.configure(new.pacing)
         with self._lock:
             old, old_config = self.records, self.config
             removed = [k for k in old if k not in fresh]

@@ -7,6 +7,9 @@ Two clocks are read. *Wall* time (``time.time``) is what the API's ``expiration`
 when either says so: a laptop waking from sleep, or a clock set forward, makes tokens due at
 once, and a clock set back cannot postpone a refresh past its real time.
 
+After start, and after a sleep or a clock jump, a domain's first refresh is *spread*
+(:func:`first_delay`) over the config's ``pacing.start_window``, within its token's life.
+
 The daemon's loop looks at the clocks every *tick* (:func:`tick_seconds`), so a sleep or a jump
 is noticed within a minute; :func:`next_delay` and :func:`failures_after` decide, from a
 refresh's report, when the domain runs next.
@@ -112,6 +115,20 @@ def retry_delay(failures: int, retryable: bool, rng: Uniform = random, cap: floa
     return max(RETRY_FIRST / 2, ceiling * rng.uniform(0.5, 1.0))
 
 
+def first_delay(
+    held_until: float | None, now: float, window: float, rng: Uniform = random, expired_window: float = 0.0
+) -> float:
+    """Seconds from ``now`` until a domain's first refresh after start or wake, spread over
+    ``window`` so that a fleet starting (or waking) in the same second does not call AWS in the
+    same second: uniform in ``[0, window]``, but within half the time its token (live until
+    ``held_until``) has left, so that no token expires for the spread. A domain with no live
+    token (none, or expired) has nothing to lose but time: uniform in ``[0, expired_window]``
+    (by default 0, at once)."""
+    if held_until is None or held_until <= now:
+        return rng.uniform(0.0, expired_window) if expired_window > 0 else 0.0
+    return rng.uniform(0.0, min(window, (held_until - now) / 2))
+
+
 def failures_after(previous: int, ok: bool) -> int:
     """Failures in a row once a refresh ended: none after a success, one more after a failure."""
     return 0 if ok else previous + 1
@@ -136,8 +153,16 @@ def next_delay(
     yet, or expired: for the domain, or for a ``bare`` target) the matter is *urgent*: whatever the
     error, even one retrying will not mend soon (a missing credential file, an unknown repository:
     a person is fixing it now), it is tried again within :data:`URGENT_CAP`; and a live token's
-    backoff never runs more than that past its expiry.
+    backoff never runs more than that past its expiry. A failure that says when to try again
+    (throttling's ``retryAfterSeconds``, our own pace: ``report.retry_after``) is never retried sooner.
     """
+    delay = _next_delay(report, failures, now, rng, held_until, bare)
+    return delay if report.ok or report.retry_after is None else max(delay, report.retry_after)
+
+
+def _next_delay(
+    report: DomainReport, failures: int, now: float, rng: Uniform, held_until: float | None, bare: bool
+) -> float:
     domain, normal = report.domain, None
     if report.expires_at is not None:
         remaining = report.expires_at.timestamp() - now

@@ -10,7 +10,8 @@ PEP 503 pages, wheel downloads and twine uploads; for ``npm``, packuments and ta
 index, gems and pushes. A repository of another format (``nuget``, ``swift``, ``generic``) answers
 endpoint lookups and serves nothing. A token lives ``token_lifetime`` seconds by the stand-in's
 ``clock``, which tests may replace to make tokens lapse without waiting. ``inject`` makes the next calls fail (throttling,
-server errors, ...); ``calls`` counts every operation served.
+with ``retryAfterSeconds`` when asked; server errors, ...); ``calls`` counts every operation served and ``clocked``
+lists when, by ``clock``.
 
 Repository endpoints look like ``http://127.0.0.1:PORT/{domain}-{owner}/{format}/{repo}/``:
 the real service's shape with the host name moved into the path.
@@ -37,8 +38,9 @@ from . import cargo_repo, packages
 from .repository import Headers, Repository, Response, json_response
 
 DEFAULT_ACCOUNT = "111122223333"
-#: an injected fault: (operation, AWS error code, HTTP status, a 200's body instead, message)
-Fault = tuple[str, str, int, dict[str, Any] | None, str | None]
+#: an injected fault: (operation, AWS error code, HTTP status, a 200's body instead, message,
+#: the Retry-After header's seconds: ThrottlingException's retryAfterSeconds)
+Fault = tuple[str, str, int, dict[str, Any] | None, str | None, float | None]
 _SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/,\s]+)/\d{8}/[a-z0-9-]+/(?:codeartifact|sts)/aws4_request,")
 _DATA_PATH = re.compile(
     r"^/(?P<domain>[a-z][a-z0-9-]*)-(?P<owner>\d{12})/(?P<fmt>[a-z]+)/(?P<repo>[^/]+)/(?P<rest>.*)$"
@@ -102,6 +104,7 @@ class StandIn:
         self.calls: collections.Counter[str] = collections.Counter()
         self.received: collections.Counter[str] = collections.Counter()
         self.call_times: list[tuple[float, str]] = []  # (time.monotonic(), operation), for backoff checks
+        self.clocked: list[tuple[float, str]] = []  # (clock(), operation): when, by a test's clock, for pacing checks
         self._faults: collections.deque[Fault] = collections.deque()
         self._tokens: dict[str, tuple[tuple[str, str], float]] = {}  # token -> ((domain, owner), expires_at)
         self._lock = threading.Lock()
@@ -140,17 +143,19 @@ class StandIn:
         status: int = 429,
         times: int = 1,
         message: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``operation`` fail with ``code`` (and ``message``, as
-        AWS words it: ``... is not authorized to perform: sts:GetServiceBearerToken ...``)."""
+        AWS words it: ``... is not authorized to perform: sts:GetServiceBearerToken ...``), saying
+        to retry after ``retry_after`` seconds (the ``Retry-After`` header) when given."""
         with self._lock:
-            self._faults.extend([(operation, code, status, None, message)] * times)
+            self._faults.extend([(operation, code, status, None, message, retry_after)] * times)
 
     def inject_answer(self, operation: str, body: dict[str, Any], times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` answer 200 with ``body``: a response
         botocore accepts but the program cannot use (an empty token, an expiry in the past)."""
         with self._lock:
-            self._faults.extend([(operation, "", 200, body, None)] * times)
+            self._faults.extend([(operation, "", 200, body, None, None)] * times)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -205,10 +210,13 @@ class StandIn:
             return _aws_error(404, "UnknownOperationException", f"{method} {path} is not served here")
         fault = self._arrive(operation)
         if fault:
-            _, code, status, body, message = fault
+            _, code, status, body, message, retry_after = fault
             if body is not None:
                 return json_response(200, body)
-            return _aws_error(status, code, message or f"injected {code}")
+            error = _aws_error(status, code, message or f"injected {code}")
+            return (
+                error if retry_after is None else (error[0], {**error[1], "Retry-After": f"{retry_after:g}"}, error[2])
+            )
         denied = self._check_signature(headers.get("Authorization", ""))
         if denied:
             return denied
@@ -235,6 +243,7 @@ class StandIn:
         with self._lock:
             self.calls[operation] += 1
             self.call_times.append((time.monotonic(), operation))
+            self.clocked.append((self.clock(), operation))
             fault = next((f for f in self._faults if f[0] == operation), None)
             if fault:
                 self._faults.remove(fault)
@@ -277,7 +286,7 @@ class StandIn:
             return _sts_error(400, "InvalidAction", f"{operation or 'no Action'} is not served here")
         fault = self._arrive(operation)
         if fault:
-            _, code, status, _, message = fault
+            _, code, status, _, message, _ = fault
             return _sts_error(status, code or "InternalFailure", message or f"injected {code}")
         authorization = headers.get("Authorization", "")
         denied = self._check_signature(authorization, _sts_error)
