@@ -11,7 +11,9 @@
 # also holds the state file and, since HOME cannot be written, the lock directory).
 
 # The build stage: the wheel of this checkout, installed with its dependencies at the versions CI
-# tests (.ci/constraints.txt) into a venv without pip, which the final stage copies whole.
+# tests (.ci/constraints.txt) into a venv without pip, which the final stage copies whole. With the
+# [kubernetes] extra: the image also runs as deploy/kubernetes/secret's replicas (secret: targets,
+# leader election); only configs with secret: targets ever import it.
 FROM python:3.12.12-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
@@ -19,8 +21,9 @@ COPY daemon/ daemon/
 COPY .ci/constraints.txt /tmp/constraints.txt
 RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /tmp/wheels . \
  && python -m venv --without-pip /opt/codeartifact-refresher \
+ && wheel=$(echo /tmp/wheels/*.whl) \
  && python -m pip --python /opt/codeartifact-refresher/bin/python install --no-cache-dir \
-        --constraint /tmp/constraints.txt /tmp/wheels/*.whl
+        --constraint /tmp/constraints.txt "${wheel}[kubernetes]"
 
 # The final stage: the slim base, the venv, and nothing to write into.
 FROM python:3.12.12-slim-bookworm

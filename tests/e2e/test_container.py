@@ -282,6 +282,16 @@ def check_files(pod: Pod, log: str) -> None:
     assert LOCK_WARNING not in log and "Traceback" not in log
 
 
+def test_the_image_holds_the_kubernetes_extra_its_secret_replicas_need(image):
+    """deploy/kubernetes/secret runs this image with secret: targets and leader election."""
+    done = subprocess.run(
+        [str(image / "bin" / "python"), "-c", "import kubernetes.client; print(kubernetes.__version__)"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.fixture
 def pod(shared, image):
     return lambda name: Pod(shared, d.render(d.KUSTOMIZE / ("base" if name == "base" else f"overlays/{name}")), image)
