@@ -28,6 +28,9 @@ COMMANDS: dict[str, CommandInfo] = {
         "status", "show each domain's token expiry, next refresh and last result; exit 1 when one is expired or failing"
     ),
     "run": CommandInfo("run", "the daemon: refresh every domain before its token expires, until stopped"),
+    "exec": CommandInfo(
+        "exec_", "run a command with a domain's fresh token and tool variables in its environment (-- CMD ...)"
+    ),
     "wait": CommandInfo("wait", "wait until every target holds a live token (exit 1 on --timeout, default 60 s)"),
     "probe": CommandInfo(
         "probe", "ask the running daemon's /livez (or /readyz, /healthz): exit 0 on 200, for HEALTHCHECK"
