@@ -1,0 +1,213 @@
+"""``exec`` as users run it: the real CLI in a subprocess, a real child, real signals, the stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from codeartifact_refresher.testing import StandIn, packages
+
+from ..conftest import write_config
+from ..leaks import assert_no_token
+from .clients import client_env
+from .daemon_process import wait_for
+
+pytestmark = pytest.mark.e2e
+
+TARGETS = """\
+      - writer: pip
+        repository: pypi-store
+      - writer: npm
+        repository: npm-store
+"""
+
+#: the child: records its pid, token and index, then each signal it gets, one JSON line each, to
+#: argv[1]; argv[2] is "record" (exits 42 on SIGTERM), "stubborn" (ignores SIGTERM for ever),
+#: or "exit N" (exits N at once)
+CHILD = r"""
+import json, os, signal, sys, time
+out, mode = sys.argv[1], sys.argv[2]
+def note(**kw):
+    with open(out, "a") as f:
+        f.write(json.dumps({"pid": os.getpid(), **kw}) + "\n")
+note(token=os.environ.get("CODEARTIFACT_AUTH_TOKEN"), pip=os.environ.get("PIP_INDEX_URL"),
+     npm=os.environ.get("NPM_CONFIG_REGISTRY"),
+     npm_auth=[k for k in os.environ if k.startswith("NPM_CONFIG_//")])
+if mode.startswith("exit"):
+    sys.exit(int(mode.split()[1]))
+def on(signum, frame):
+    note(signal=signum)
+    if signum == signal.SIGTERM and mode == "record":
+        sys.exit(42)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
+    signal.signal(s, on)
+note(ready=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def exec_cmd(config: Path | None, *args: str) -> list[str]:
+    where = ["--config", str(config)] if config else []
+    return [sys.executable, "-m", "codeartifact_refresher", "-v", "exec", *where, *args]
+
+
+def records(path: Path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+class CmdlineWatch:
+    """Reads every process's /proc/PID/cmdline every few milliseconds while the test runs."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> CmdlineWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for proc in Path("/proc").iterdir():
+                if proc.name.isdigit():
+                    try:
+                        self.seen.add((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                    except OSError:
+                        continue
+            time.sleep(0.02)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(sorted(self.seen))
+
+
+@pytest.fixture
+def child(tmp_path) -> Path:
+    path = tmp_path / "child.py"
+    path.write_text(CHILD)
+    return path
+
+
+@pytest.fixture
+def short_standin():
+    with StandIn(token_lifetime=4) as server:
+        server.add_repository("acme", "pypi-store", "pypi")
+        server.add_repository("acme", "npm-store", "npm")
+        yield server
+
+
+def test_without_a_daemon_the_child_gets_a_direct_fetch_and_we_exit_with_its_status(tmp_path, standin, child):
+    """No daemon: one GetAuthorizationToken, the child sees the live token, pip's index with it
+    and npm's registry and auth variable; exec exits with the child's own status."""
+    config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(
+        [*exec_cmd(config), "--", sys.executable, str(child), str(out), "exit 7"], capture_output=True, text=True
+    )
+    assert done.returncode == 7, done.stderr
+    [first] = records(out)
+    [token] = standin.issued_tokens()
+    assert first["token"] == token and standin.calls["GetAuthorizationToken"] == 1
+    assert first["pip"].endswith("/acme-111122223333/pypi/pypi-store/simple/") and token in first["pip"]
+    assert first["npm"].endswith("/acme-111122223333/npm/npm-store/")
+    assert first["npm_auth"] == [f"NPM_CONFIG_{first['npm'].split(':', 1)[1]}:_authToken"]
+    assert_no_token(standin.issued_tokens(), {"exec's output": done.stdout + done.stderr})
+
+
+def test_a_child_ended_by_a_signal_gives_128_plus_its_number(tmp_path, standin):
+    config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    kill_self = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
+    done = subprocess.run([*exec_cmd(config), "--", sys.executable, "-c", kill_self], capture_output=True, text=True)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+
+
+FORWARDED = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTERM")
+
+
+def test_signals_sent_to_exec_reach_the_child_and_its_status_is_ours(tmp_path, standin, child):
+    """Each forwarded signal, sent to exec (not to its group), reaches the child in order; the
+    child exits 42 on SIGTERM and so does exec."""
+    config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([*exec_cmd(config), "--", sys.executable, str(child), str(out), "record"])
+    try:
+        wait_for(lambda: any(r.get("ready") for r in records(out)), 30, "the child's handlers")
+        for name in FORWARDED:
+            proc.send_signal(getattr(signal, name))
+            wait_for(lambda n=name: getattr(signal, n) in [r.get("signal") for r in records(out)], 10, name)
+        status = proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    got = [r["signal"] for r in records(out) if "signal" in r]
+    assert got == [getattr(signal, name) for name in FORWARDED]
+    assert status == 42
+
+
+@pytest.mark.timing
+def test_restart_on_change_kills_a_stubborn_child_after_the_grace_and_starts_it_with_the_new_token(
+    tmp_path, short_standin, child
+):
+    """4-second tokens, no daemon: exec fetches again at 3 s, the child ignores SIGTERM, gets
+    SIGKILL after the 0.5 s grace, and a new child starts with the new token; no process's
+    arguments hold a token meanwhile."""
+    config = write_config(tmp_path / "config.yaml", short_standin, TARGETS)
+    out = tmp_path / "out.jsonl"
+    argv = ["--restart-on-change", "--poll", "0.2", "--grace", "0.5", "--"]
+    with CmdlineWatch() as watch:
+        proc = subprocess.Popen([*exec_cmd(config), *argv, sys.executable, str(child), str(out), "stubborn"])
+        try:
+            wait_for(lambda: len({r["pid"] for r in records(out) if "token" in r}) >= 3, 30, "two restarts")
+            proc.send_signal(signal.SIGTERM)  # the current child ignores it: exec waits for it
+            time.sleep(0.5)
+            assert proc.poll() is None
+            starts = [r for r in records(out) if "token" in r]
+            os.kill(starts[-1]["pid"], signal.SIGKILL)
+            status = proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    starts = [r for r in records(out) if "token" in r]
+    tokens = [r["token"] for r in starts]
+    assert len(set(tokens)) == len(tokens) and set(tokens) <= set(short_standin.issued_tokens())
+    first = starts[0]["pid"]
+    assert {"pid": first, "signal": signal.SIGTERM} in records(out)  # asked first...
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # ...then killed
+    assert status == 128 + signal.SIGKILL
+    assert_no_token(short_standin.issued_tokens(), {"every process's arguments": watch.text})
+
+
+def test_real_pip_and_npm_authenticate_with_exec_variables_alone(tmp_path, standin, home):
+    """No file written: pip download and npm view through the variables exec sets."""
+    config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    env = {**client_env(home), **{k: v for k, v in os.environ.items() if k.startswith("AWS_")}}  # exec's own
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "-d", str(tmp_path / "dl")]
+    done = subprocess.run(
+        [*exec_cmd(config), "--", *pip, packages.DEMO_NAME], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    npm = ["npm", "view", packages.DEMO_NAME, "version"]
+    done_npm = subprocess.run([*exec_cmd(config), "--", *npm], env=env, capture_output=True, text=True, timeout=180)
+    assert done_npm.returncode == 0 and done_npm.stdout.strip() == packages.DEMO_VERSION, done_npm.stderr
+    assert standin.calls["pypi:refused"] == 0 and standin.calls["npm:refused"] == 0
+    assert standin.calls["pypi:authorized"] and standin.calls["npm:authorized"]  # not the public registries
+    assert not (home / ".config" / "pip" / "pip.conf").exists() and not (home / ".npmrc").exists()
+    assert list((tmp_path / "dl").iterdir())
