@@ -41,7 +41,8 @@ class Refused(ConfigError):
     """This platform has no way to push without the token in a process's arguments."""
 
 
-def refuse_unsupported(platform: str = sys.platform) -> None:
+def refuse_unsupported(platform: str | None = None) -> None:
+    platform = platform or sys.platform
     if platform == "darwin":
         raise Refused(
             "--session-environment: launchd takes a variable's value only in launchctl's arguments "
