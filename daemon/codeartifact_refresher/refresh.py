@@ -94,9 +94,11 @@ def refresh_domain(
     dry_run: bool = False,
     gate: Gate | None = None,
     pending: hooks.Pending | None = None,
+    keep: Callable[[Domain, Token], None] | None = None,
 ) -> DomainReport:
     """Refresh one domain; ``pending`` holds the hooks it owes from earlier refreshes (the daemon
-    keeps one for all its refreshes)."""
+    keeps one for all its refreshes); ``keep`` takes the new token in (the daemon's live tokens,
+    which its credential socket serves)."""
     # every endpoint lookup starts now and runs beside the token call: one round trip, not three
     lookup = clients.endpoints(domain, _needs(domain, registry))
     try:
@@ -111,6 +113,8 @@ def refresh_domain(
             retryable=getattr(e, "retryable", False),
             endpoints=lookup.known,
         )
+    if keep is not None and not dry_run:
+        keep(domain, token)
     with log.secret(token.value):  # forgotten when this block ends, with the token itself
         logger.debug("%s: token expires at %s", domain.label, token.expires_at.isoformat())
         gate = gate or Gate()

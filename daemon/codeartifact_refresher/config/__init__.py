@@ -2,6 +2,6 @@
 
 from .loader import load, parse
 from .locations import default_path
-from .model import Config, Domain, Health, Target
+from .model import Agent, Config, Domain, Health, Target
 
-__all__ = ["Config", "Domain", "Health", "Target", "default_path", "load", "parse"]
+__all__ = ["Agent", "Config", "Domain", "Health", "Target", "default_path", "load", "parse"]

@@ -32,6 +32,7 @@ from ..platform.paths import expand_user
 from ..writers import options as writer_options
 from ..writers.base import MAIN, WHOLE_FILE, NoDefaultPath, Writer
 from ..writers.registry import Registry
+from . import agent as agent_section
 from . import hosts, trust, yamlfile
 from .checker import Checker
 from .locations import default_path
@@ -65,7 +66,7 @@ DOMAIN_SETTINGS = (
 )
 DOMAIN_KEYS = ("domain", "targets", *DOMAIN_SETTINGS)
 COMMON_TARGET_KEYS = ("writer", "repository", "on_change")  # and each output kind's keys (:mod:`..outputs.kinds`)
-TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file")
+TOP_KEYS = ("defaults", "domains", "workers", "health", "state_file", "agent")
 
 
 def _owner(check: Checker, m: Map) -> str | None:
@@ -367,8 +368,10 @@ def _domain(
     if name is None:
         raise check.fail("each entry of 'domains' needs 'domain:'", d.line)
     targets = d.get("targets")
-    if not isinstance(targets, list) or not targets:
-        raise check.fail(f"domain {name!r} needs 'targets:', a list of at least one target", d.line_of("targets"))
+    if targets is None:  # none: the domain is served through the agent's socket alone
+        targets = []
+    if not isinstance(targets, list):
+        raise check.fail(f"domain {name!r}: 'targets:' should be a list of targets", d.line_of("targets"))
     built = tuple(_target(check, registry, t, d.line_of("targets"), environ) for t in targets)
     return Domain(name, built, **{**defaults, **_settings(check, d, environ)}, line=d.line, source=check.path)
 
@@ -445,7 +448,12 @@ def parse(path: Path, data: object, registry: Registry, environ: Mapping[str, st
     _no_duplicates(check, registry, domains)
     workers = check.number(top, "workers", 1, 256, integer=True)
     return Config(
-        path, tuple(domains), int(workers or WORKERS), _health(check, top), _path(check, top, environ, "state_file")
+        path,
+        tuple(domains),
+        int(workers or WORKERS),
+        _health(check, top),
+        _path(check, top, environ, "state_file"),
+        agent_section.parse(check, top, environ, _path),
     )
 
 

@@ -151,9 +151,21 @@ class Health:
 
 
 @dataclass(frozen=True)
+class Agent:
+    """The credential socket the daemon serves (:mod:`..agent`): on unless ``enabled`` is false; at
+    ``socket`` (None: the default place, :func:`..agent.client.socket_path`); ``group``: a group
+    whose members may ask too (a system daemon's build users), None: this user and root alone."""
+
+    enabled: bool = True
+    socket: Path | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     domains: tuple[Domain, ...]
     workers: int = WORKERS
     health: Health | None = None
     state_file: Path | None = None
+    agent: Agent = Agent()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import config as configuration
+from ..agent.live import LiveTokens
 from ..config import hosts
 from ..errors import ConfigError, Error
 from ..hooks import Pending
@@ -56,6 +57,7 @@ from .wakeup import Wakeup
 from .watchdog import Watchdog, refreshing
 
 if TYPE_CHECKING:
+    from ..agent.server import AgentServer
     from ..aws.tokens import Clients
     from ..config import Config, Domain
     from ..writers.registry import Registry
@@ -124,6 +126,8 @@ class Daemon:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified whenever a refresh ends
         self.records = {d.key: DomainRecord(d) for d in config.domains}
+        self.live = LiveTokens()  # each domain's newest token, in memory only: the agent serves it
+        self.agent: AgentServer | None = None
         self.leaving: dict[str, DomainRecord] = {}  # removed by a reload while refreshing: gone when done
 
     @property
@@ -160,10 +164,12 @@ class Daemon:
             self.scheduler = Scheduler(self.refresh_job, self.config.workers)
         self.alive_at = self.clock.monotonic()  # /livez vouches from the start; the loop keeps it up
         self.health = _start_health(self.config, self.state, self.health_factory, self.loop_age)
+        self.agent, agent = _start_agent(self)
         self.state.daemon = {
             "pid": os.getpid(),
             "config": str(self.config.path.resolve()),
             "health": self.health.address if self.health else None,
+            "agent": agent,
         }
         logger.info("starting: %d domain(s) from %s; state in %s", len(self.domains), self.config.path, self.state.path)
         self.state.sweep(self.config, self.registry)  # targets that left the config while we were away
@@ -281,10 +287,11 @@ class Daemon:
         for key in changed:
             self._jobs.at(key, self.clock.wall())
         self.state.keep_only(new)
+        self.live.keep_only(set(fresh))
         for domain in new.domains:
             self.state.get(domain)
         self.saver.save()
-        for setting in ("workers", "health", "state_file"):
+        for setting in ("workers", "health", "state_file", "agent"):
             if getattr(new, setting) != getattr(old_config, setting):
                 logger.warning("reload: %s changed; it takes effect when the daemon restarts", setting)
         logger.info(
@@ -308,6 +315,8 @@ class Daemon:
             busy = self._running()
         if self.health:
             self.health.stop()
+        if self.agent:
+            self.agent.stop()
         self.saver.save()
         if busy:
             logger.warning("left %d refresh(es) waiting on AWS; no file write was in progress", len(busy))
@@ -328,7 +337,9 @@ class Daemon:
             domain = record.domain
             self.watchdog.began(key, domain)
         try:
-            report = refresh_domain(domain, self.clients, self.registry, gate=self.gate, pending=record.hooks)
+            report = refresh_domain(
+                domain, self.clients, self.registry, gate=self.gate, pending=record.hooks, keep=self.live.keep
+            )
         except Exception:  # a bug: log it, and keep the domain scheduled
             logger.exception("%s: internal error (please report this bug)", domain.label)
             report = DomainReport(domain, error="internal error", retryable=False)
@@ -399,6 +410,27 @@ def _start_health(
         return factory(state, h.address, h.port, loop_age=loop_age).start()
     except OSError as e:
         raise Error(f"{config.path}: health: cannot listen on {h.address}:{h.port}: {e.strerror or e}") from None
+
+
+def _start_agent(daemon: Daemon) -> tuple[AgentServer | None, dict[str, Any] | None]:
+    """The credential socket the config asks for (:mod:`..agent`), serving; and what the state
+    file says of it (``status`` shows it). One that cannot be served safely is logged: the files are
+    still kept fresh."""
+    settings = daemon.config.agent
+    if not settings.enabled:
+        return None, None
+    from ..agent.client import socket_path
+    from ..agent.server import AgentServer
+    from .credentials import DaemonSource
+
+    path = socket_path(daemon.config)
+    try:
+        server = AgentServer(path, DaemonSource(daemon), settings.group).start()
+    except (Error, OSError) as e:
+        why = str(e) if isinstance(e, Error) else f"agent: cannot listen on {path}: {e.strerror or e}"
+        logger.error("%s; serving no credentials on a socket", why)
+        return None, {"socket": str(path), "served": False, "error": why}
+    return server, {"socket": str(path), "served": True, "group": settings.group}
 
 
 def run(config_path: Any, registry: Registry) -> tuple[int, bool]:
