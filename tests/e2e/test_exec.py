@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from codeartifact_refresher.agent.live import MARGIN
 from codeartifact_refresher.testing import StandIn, packages
 
 from ..conftest import write_config
 from ..leaks import assert_no_token
 from .clients import client_env
-from .daemon_process import wait_for
+from .daemon_process import DaemonProcess, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -211,3 +214,50 @@ def test_real_pip_and_npm_authenticate_with_exec_variables_alone(tmp_path, stand
     assert standin.calls["pypi:authorized"] and standin.calls["npm:authorized"]  # not the public registries
     assert not (home / ".config" / "pip" / "pip.conf").exists() and not (home / ".npmrc").exists()
     assert list((tmp_path / "dl").iterdir())
+
+
+@pytest.fixture
+def sock_dir():
+    """A short directory for the agent's socket (a Unix socket's path is at most 107 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="exe-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.timing
+def test_with_a_daemon_exec_asks_it_and_restarts_the_child_on_each_new_token(tmp_path, sock_dir, child):
+    """A real `run` with 125-second tokens, which it hands out while they outlive its 120-second
+    margin: once one no longer does, exec's next look makes the daemon refresh first, and exec
+    restarts the child with the new token. exec's own AWS key is refused by the stand-in, so every
+    token came through the daemon's socket; no token in any process's arguments."""
+    with StandIn(token_lifetime=MARGIN + 5, key_errors={"AKIDEXEC": "UnrecognizedClientException"}) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        standin.add_repository("acme", "npm-store", "npm")
+        config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+        socket_env = {"CODEARTIFACT_REFRESHER_SOCKET": str(sock_dir / "a" / "agent.sock")}
+        daemon = DaemonProcess(config, tmp_path / "daemon.log", env=socket_env)
+        out = tmp_path / "out.jsonl"
+        exec_env = {**os.environ, **socket_env, "AWS_ACCESS_KEY_ID": "AKIDEXEC"}
+        argv = ["--restart-on-change", "--poll", "0.5", "--grace", "5", "--"]
+        try:
+            with CmdlineWatch() as watch:
+                wait_for(lambda: "ready:" in daemon.log, 30, "the daemon's first round")
+                proc = subprocess.Popen(
+                    [*exec_cmd(config), *argv, sys.executable, str(child), str(out), "record"],
+                    env=exec_env,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                wait_for(lambda: len([r for r in records(out) if "token" in r]) >= 3, 40, "two restarts")
+                proc.send_signal(signal.SIGTERM)
+                status = proc.wait(10)
+                stderr = proc.stderr.read() if proc.stderr else ""
+        finally:
+            daemon.stop()
+            daemon.close()
+        tokens = [r["token"] for r in records(out) if "token" in r]
+        issued = standin.issued_tokens()
+    assert status == 42, stderr  # the child's status on SIGTERM
+    assert len(set(tokens)) == len(tokens) and tokens == issued[-len(tokens) :], "each child got the newest token"
+    assert "fetching directly" not in stderr and "UnrecognizedClientException" not in stderr
+    assert_no_token(issued, {"every process's arguments": watch.text, "exec's log": stderr, "daemon log": daemon.log})

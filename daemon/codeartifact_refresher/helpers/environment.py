@@ -14,7 +14,6 @@ values.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..agent.client import AgentUnavailable
 from ..config import Config, Domain
 from ..errors import ConfigError, Error
 from ..writers.registry import Registry
@@ -74,7 +74,8 @@ class DaemonSource:
         self.path: Path | None = None  # the socket, found at the first request (as ``status`` finds the config)
 
     def get(self, now: float) -> Environment:
-        client: Any = importlib.import_module("codeartifact_refresher.agent.client")
+        from ..agent import client
+
         if self.path is None:
             self.path = client.socket_path(self.config)
         request: dict[str, Any] = {"v": 1, "op": "environment", "timeout": self.timeout}
@@ -82,7 +83,10 @@ class DaemonSource:
             request["domain"] = self.domain
         if self.owner:
             request["owner"] = self.owner
-        reply = client.ask(request, path=self.path, timeout=self.timeout + 1.0)
+        try:
+            reply = client.ask(request, path=self.path, timeout=self.timeout + 1.0)
+        except client.AgentError as e:
+            raise Error(f"the daemon at {self.path}: {e}") from None
         return from_reply(reply)
 
 
@@ -146,9 +150,7 @@ class EitherSource:
     def get(self, now: float) -> Environment:
         try:
             return self.daemon.get(now)
-        except Exception as e:
-            if type(e).__name__ != "AgentUnavailable" and not isinstance(e, ImportError):
-                raise
+        except AgentUnavailable as e:
             if self.direct is None:
                 raise NoSource(f"no daemon answers ({e}) and there is no config to fetch a token with") from None
             logger.debug("no daemon answers (%s): fetching directly", e)
