@@ -25,8 +25,10 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .environment import Environment, Source, expiry
+if TYPE_CHECKING:
+    from .environment import Environment, Source
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ class Supervisor:
                         return status
 
     def _start(self, env: Environment) -> subprocess.Popen[bytes]:
+        from .environment import expiry
+
         self.env = env
         child = subprocess.Popen(self.argv, env=child_environment(self.base_env, env))  # noqa: S603 - the user's command
         logger.info(
