@@ -261,3 +261,59 @@ def test_with_a_daemon_exec_asks_it_and_restarts_the_child_on_each_new_token(tmp
     assert len(set(tokens)) == len(tokens) and tokens == issued[-len(tokens) :], "each child got the newest token"
     assert "fetching directly" not in stderr and "UnrecognizedClientException" not in stderr
     assert_no_token(issued, {"every process's arguments": watch.text, "exec's log": stderr, "daemon log": daemon.log})
+
+
+def test_a_command_not_found_is_127_and_no_command_is_a_usage_error(tmp_path, standin):
+    config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    missing = subprocess.run([*exec_cmd(config), "--", "no-such-program-here"], capture_output=True, text=True)
+    assert missing.returncode == 127 and "cannot run no-such-program-here" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bare = subprocess.run([*exec_cmd(config), "--"], capture_output=True, text=True)
+    assert bare.returncode == 2 and "no command given" in bare.stderr
+
+
+def test_without_a_daemon_or_a_config_exec_says_so_in_one_line(tmp_path):
+    env = {**os.environ, "CODEARTIFACT_REFRESHER_SOCKET": str(tmp_path / "none.sock")}
+    done = subprocess.run([*exec_cmd(None), "--", "true"], capture_output=True, text=True, env=env)
+    assert done.returncode == 1, done.stderr
+    assert "no daemon is listening" in done.stderr and "no config to fetch a token with" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_terminals_ctrl_c_reaches_the_child_once_not_twice(tmp_path, standin, child):
+    """exec and the child share the terminal's foreground group: the terminal signals both, and
+    exec does not send the child a second SIGINT."""
+    import fcntl
+    import pty
+    import termios
+
+    config = write_config(tmp_path / "config.yaml", standin, TARGETS)
+    out = tmp_path / "out.jsonl"
+    master, slave = pty.openpty()
+
+    def controlling_terminal() -> None:  # in exec's process, a session leader (start_new_session)
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [*exec_cmd(config), "--", sys.executable, str(child), str(out), "record"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=controlling_terminal,
+    )
+    os.close(slave)
+    try:
+        wait_for(lambda: any(r.get("ready") for r in records(out)), 30, "the child's handlers")
+        os.write(master, b"\x03")  # ^C: the terminal sends SIGINT to its foreground group
+        wait_for(lambda: signal.SIGINT in [r.get("signal") for r in records(out)], 10, "SIGINT")
+        time.sleep(1)  # a second, forwarded copy would have come by now
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    got = [r["signal"] for r in records(out) if "signal" in r]
+    assert got == [signal.SIGINT, signal.SIGTERM]
+    assert status == 42

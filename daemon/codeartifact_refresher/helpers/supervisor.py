@@ -58,6 +58,12 @@ def exit_status(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
+def cannot_run(program: str, e: OSError) -> int:
+    """Say why ``program`` did not start; the status a shell gives: 127 not found, 126 not runnable."""
+    logger.error("cannot run %s: %s", program, e.strerror or e)
+    return 127 if isinstance(e, FileNotFoundError) else 126
+
+
 def child_environment(base: Mapping[str, str], env: Environment) -> dict[str, str]:
     return {**base, **env.variables}
 
@@ -80,7 +86,10 @@ class Supervisor:
     def run(self, env: Environment) -> int:
         """Start the child with ``env`` and supervise it until it ends; its exit status."""
         with self._signals():
-            self.child = self._start(env)
+            try:
+                self.child = self._start(env)
+            except OSError as e:
+                return cannot_run(self.argv[0], e)
             next_look = time.monotonic() + self.settings.poll
             while True:
                 timeout = max(0.0, next_look - time.monotonic()) if self.settings.restart_on_change else None
@@ -96,9 +105,9 @@ class Supervisor:
     def _start(self, env: Environment) -> subprocess.Popen[bytes]:
         from .environment import expiry
 
-        self.env = env
         child = subprocess.Popen(self.argv, env=child_environment(self.base_env, env))  # noqa: S603 - the user's command
-        logger.info(
+        restart, self.env = self.env is not None, env
+        (logger.info if restart else logger.debug)(  # a restart is news; the start is not
             "started %s (pid %d) with a token of %s that expires at %s",
             self.argv[0],
             child.pid,
@@ -121,7 +130,10 @@ class Supervisor:
         old = self._stop_child(self.child)
         if self.stop_signal is not None:
             return exit_status(old)
-        self.child = self._start(new)
+        try:
+            self.child = self._start(new)
+        except OSError as e:  # the program went away meanwhile
+            return cannot_run(self.argv[0], e)
         return None
 
     def _stop_child(self, child: subprocess.Popen[bytes] | None) -> int:
