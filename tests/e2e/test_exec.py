@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -11,6 +12,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -317,3 +320,62 @@ def test_a_terminals_ctrl_c_reaches_the_child_once_not_twice(tmp_path, standin, 
     got = [r["signal"] for r in records(out) if "signal" in r]
     assert got == [signal.SIGINT, signal.SIGTERM]
     assert status == 42
+
+
+#: a child that uses its token: one authenticated GET of the pip index every 0.2 s, each status
+#: recorded; it ends on SIGTERM
+PROBER = r"""
+import base64, json, os, signal, sys, time, urllib.error, urllib.request
+out, url = sys.argv[1], sys.argv[2]
+token = os.environ["CODEARTIFACT_AUTH_TOKEN"]
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+auth = "Basic " + base64.b64encode(f"aws:{token}".encode()).decode()
+while True:
+    try:
+        status = urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": auth})).status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    with open(out, "a") as f:
+        f.write(json.dumps({"pid": os.getpid(), "token": token, "status": status, "at": time.time()}) + "\n")
+    time.sleep(0.2)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timing
+def test_a_child_that_outlives_a_token_always_holds_a_live_one_through_the_daemon(tmp_path, sock_dir):
+    """A real `run` with tokens of 125 s, a child using its token five times a second for longer
+    than one token's life: every request authenticated, though the first token did expire (the
+    stand-in refuses it at the end); exec restarted the child with each newer token."""
+    with StandIn(token_lifetime=MARGIN + 5) as standin:
+        standin.add_repository("acme", "pypi-store", "pypi")
+        config = write_config(tmp_path / "config.yaml", standin, "      - {writer: pip, repository: pypi-store}\n")
+        socket_env = {"CODEARTIFACT_REFRESHER_SOCKET": str(sock_dir / "a" / "agent.sock")}
+        daemon = DaemonProcess(config, tmp_path / "daemon.log", env=socket_env)
+        prober, out = tmp_path / "prober.py", tmp_path / "out.jsonl"
+        prober.write_text(PROBER)
+        index = f"{standin.url}/acme-{standin.account}/pypi/pypi-store/simple/"
+        argv = ["--restart-on-change", "--poll", "1", "--"]
+        try:
+            wait_for(lambda: "ready:" in daemon.log, 30, "the daemon's first round")
+            started = time.time()
+            proc = subprocess.Popen(
+                [*exec_cmd(config), *argv, sys.executable, str(prober), str(out), index],
+                env={**os.environ, **socket_env},
+            )
+            while time.time() < started + MARGIN + 10:  # past the first token's end
+                time.sleep(1)
+            proc.send_signal(signal.SIGTERM)
+            status = proc.wait(10)
+        finally:
+            daemon.stop()
+            daemon.close()
+        probes = records(out)
+        first = probes[0]["token"]
+        auth = "Basic " + base64.b64encode(f"aws:{first}".encode()).decode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(index, headers={"Authorization": auth}))
+    assert refused.value.code == 401  # the first token is dead now...
+    assert probes[-1]["at"] - probes[0]["at"] > MARGIN + 5  # ...and the child ran past its life
+    assert [p for p in probes if p["status"] != 200] == []  # every request went through
+    assert len({p["token"] for p in probes}) >= 3 and status == 0
