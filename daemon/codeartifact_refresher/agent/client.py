@@ -13,6 +13,7 @@ the user's, the system's) but the file is not read: a socket or state file it mo
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -61,7 +62,7 @@ class AgentCredentials:
 def socket_path(config: Config | None = None, environ: Mapping[str, str] = os.environ) -> Path:
     """Where the daemon of ``config`` (None: of the config at its default place) listens."""
     if environ.get(ENV_VAR):
-        return Path(environ[ENV_VAR]).expanduser()
+        return _expand(environ[ENV_VAR], environ)
     if config is None:
         return default_socket(_is_system(_default_config(environ)), None, environ)
     if config.agent.socket is not None:
@@ -87,6 +88,13 @@ def _home(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOME") or Path.home())
 
 
+def _expand(value: str, environ: Mapping[str, str]) -> Path:
+    """``~`` and ``~/x`` against ``$HOME`` of ``environ`` (as the config's paths are expanded)."""
+    if value == "~" or value.startswith("~/"):
+        return Path(str(_home(environ)) + value[1:])
+    return Path(value).expanduser()
+
+
 def _state_dir(environ: Mapping[str, str]) -> Path:
     if sys.platform == "darwin":
         return _home(environ) / "Library" / "Application Support"
@@ -96,7 +104,7 @@ def _state_dir(environ: Mapping[str, str]) -> Path:
 def _default_config(environ: Mapping[str, str]) -> Path:
     """The config's default place, as ``commands.common.load_config`` finds it (not read here)."""
     if environ.get(CONFIG_ENV_VAR):
-        return Path(environ[CONFIG_ENV_VAR]).expanduser()
+        return _expand(environ[CONFIG_ENV_VAR], environ)
     if sys.platform == "darwin":
         base = _home(environ) / "Library" / "Application Support"
     else:
@@ -131,7 +139,9 @@ def ask(request: dict[str, Any], path: Path | None = None, timeout: float = prot
         except OSError as e:
             raise AgentUnavailable(_unavailable(path, e)) from None
         try:
-            sock.sendall(protocol.encode(message))
+            # the daemon closed early (a refusal): its reply may still be there to read
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(protocol.encode(message))
             reply = protocol.decode(protocol.read_line(sock, deadline, "reply"), "reply")
         except protocol.ProtocolError as e:
             raise AgentError(f"the daemon at {path}: {e}") from None

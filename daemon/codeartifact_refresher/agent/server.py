@@ -1,8 +1,8 @@
 """The agent's server: a thread of ``run`` answering requests on the socket (:mod:`.protocol`).
 
 Each connection gets its own short-lived thread (at most :data:`MAX_CLIENTS` at once; more are told
-the daemon is busy): the peer is checked first (:mod:`.peer`: our uid, root, the allowed group),
-then one request line is read (within :data:`READ_TIMEOUT`), dispatched by its ``op`` through
+the daemon is busy): one request line is read (within :data:`READ_TIMEOUT`), the peer checked (:mod:`.peer`:
+our uid, root, the allowed group; nothing it sent is parsed otherwise), the request dispatched by its ``op`` through
 :data:`OPS`, and one reply written. A handler takes the request and a :class:`Context` (the
 :class:`Source` of credentials, the peer) and returns the reply's fields; it refuses with
 :class:`Refused` (one line, never a token). Another op is one entry of :data:`OPS`, in its own module.
@@ -165,26 +165,27 @@ class AgentServer:
             return
         try:
             try:
-                who = peer.of(conn)
+                who: peer.Peer | None = peer.of(conn)
             except (OSError, ValueError) as e:
                 logger.warning("agent: refused a connection: cannot tell who it is from (%s)", e)
-                self._reply(conn, protocol.failure("the daemon cannot tell who is asking"))
-                return
-            if not peer.allowed(who, self.euid, self.gid):
-                logger.warning("agent: refused %s (pid %s): %s", _who(who), who.pid, self._who_may())
-                self._reply(conn, protocol.failure(f"refused: {self._who_may()}"))
-                return
-            try:
+                who = None
+            try:  # read first, whoever it is: a client still sending when we close would miss the reply
                 line = protocol.read_line(conn, time.monotonic() + READ_TIMEOUT)
             except (protocol.ProtocolError, OSError) as e:
                 self._reply(conn, protocol.failure(str(e) if isinstance(e, protocol.ProtocolError) else "read failed"))
                 return
-            self._reply(conn, answer(line, Context(self.source, who)))
+            if who is None:
+                self._reply(conn, protocol.failure("the daemon cannot tell who is asking"))
+            elif not peer.allowed(who, self.euid, self.gid):
+                logger.warning("agent: refused %s (pid %s): %s", _who(who), who.pid, self._who_may())
+                self._reply(conn, protocol.failure(f"refused: {self._who_may()}"))
+            else:
+                self._reply(conn, answer(line, Context(self.source, who)))
         finally:
             self._slots.release()
 
     def _who_may(self) -> str:
-        users = f"{_who(peer.Peer(self.euid))} and root"
+        users = "root" if self.euid == 0 else f"{_who(peer.Peer(self.euid))} and root"
         return f"only {users} may ask" + (f", and members of group {self.group}" if self.group else "")
 
     @staticmethod

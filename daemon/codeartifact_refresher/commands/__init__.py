@@ -31,6 +31,9 @@ COMMANDS: dict[str, CommandInfo] = {
     "exec": CommandInfo(
         "exec_", "run a command with a domain's fresh token and tool variables in its environment (-- CMD ...)"
     ),
+    "get-token": CommandInfo(
+        "get_token", "print a domain's token: from the running daemon's cache, else fetched directly"
+    ),
     "wait": CommandInfo("wait", "wait until every target holds a live token (exit 1 on --timeout, default 60 s)"),
     "probe": CommandInfo(
         "probe", "ask the running daemon's /livez (or /readyz, /healthz): exit 0 on 200, for HEALTHCHECK"

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     if (why := status.unreadable(path)) is not None:
         hint = f"; {system_status_hint()}" if foreign_system_config(cfg.path) else ""
         raise Error(why + hint)  # one line, exit 1: not news of a daemon that is down
-    data = status.report(cfg, State.load(path), now)
+    state = State.load(path)
+    data = status.report(cfg, state, now)
+    data["agent"] = status.agent(cfg, state)
     sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.json else status.table(data, now))
     return EXIT_OK if data["healthy"] else EXIT_FAILED

@@ -19,7 +19,7 @@ from .. import config as configuration
 from ..config import Config, Domain
 from ..platform.accounts import group_name
 from ..writers.registry import Registry
-from . import aws, local, service_env, targets
+from . import agent, aws, local, service_env, targets
 from .facts import live
 from .findings import Finding, failed, note, ok, problem, render
 from .targets import TargetView
@@ -81,6 +81,7 @@ def _config(path: str | None, registry: Registry) -> tuple[Config | None, list[F
     found = [
         ok(f"config {cfg.path}: {len(cfg.domains)} domain(s), {sum(len(d.targets) for d in cfg.domains)} target(s)")
     ]
+    found.append(agent.check(cfg))
     for _, view in targets.from_config(cfg, registry):
         found += [
             note(

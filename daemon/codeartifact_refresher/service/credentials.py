@@ -84,8 +84,8 @@ class DaemonSource:
             done.set()
 
     def _failure(self, domain: Domain, what: str) -> str:
-        error = self.daemon.state.get(domain).last_error
-        return f"{domain.label}: no live token: {error or what}"
+        error = self.daemon.state.get(domain).last_error  # it names the domain already
+        return f"no live token: {error}" if error else f"{domain.label}: no live token: {what}"
 
     def _where(self, domain: Domain) -> tuple[str, str]:
         """The domain's owner and region: the config's, else what its endpoints' hosts say, else

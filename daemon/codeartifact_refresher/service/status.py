@@ -109,6 +109,25 @@ def report(config: Config, state: State, now: float) -> dict[str, Any]:
     return {"healthy": assessment.healthy, "state_file": str(state.path), "daemon": daemon, "domains": domains}
 
 
+def agent(config: Config, state: State, timeout: float = 1.0) -> dict[str, Any]:
+    """The credential socket (:mod:`..agent`): where it is (where the daemon said it listens, else
+    where it would) and whether a daemon answers there now (a ``ping``), else why not."""
+    from ..agent import client
+
+    said = state.daemon.get("agent")
+    said = said if isinstance(said, dict) else {}
+    if not config.agent.enabled:
+        return {"socket": None, "served": False, "why": "off in the config (agent: enabled: false)"}
+    socket = said.get("socket")
+    path = socket if isinstance(socket, str) else str(client.socket_path(config))
+    try:
+        client.ask({"op": "ping"}, Path(path), timeout)
+    except (client.AgentUnavailable, client.AgentError) as e:
+        error = said.get("error") if isinstance(said.get("error"), str) else None
+        return {"socket": path, "served": False, "why": error or str(e)}
+    return {"socket": path, "served": True, "why": None}
+
+
 def _target(target: Target, entry: DomainState) -> dict[str, str | None]:
     """A target's line of the report: its identity, where it writes (``path`` too, as older
     versions named it) and what its last refresh recorded."""
@@ -130,6 +149,10 @@ def table(data: dict[str, Any], now: float) -> str:
         head = f"daemon: running (pid {daemon['pid']}){health}"
     else:
         head = "daemon: not running" + (f" (last pid {daemon['pid']})" if daemon.get("pid") else "")
+    if "agent" in data and daemon.get("running"):  # a daemon that is down serves nothing, as said
+        a = data["agent"]
+        served = "served" if a["served"] else f"not served: {a['why']}"
+        head += f"\nagent socket: {a['socket'] or '-'} ({served})"
     rows = [("DOMAIN", "TOKEN", "NEXT REFRESH", "LAST SUCCESS", "FAILURES", "LAST ERROR")]
     for d in data["domains"]:
         exp = timestamp(d["expires_at"])
@@ -154,7 +177,7 @@ def table(data: dict[str, Any], now: float) -> str:
         if d.get("refreshing_for") is not None:
             lines.append(f"{d['label']}: {watchdog.describe(d['refreshing_for'], d['stuck'])}")
     for d in data["domains"]:
-        lines.append(f"{d['domain']} targets:")
+        lines.append(f"{d['domain']} targets:" + ("" if d["targets"] else " none (served through the agent socket)"))
         for t in d["targets"]:
             outcome = t.get("outcome", "not yet") + (f": {t['error']}" if t.get("error") else "")
             rest = t["id"].removeprefix(f"{t['writer']} ")  # the identity, its writer in a column
