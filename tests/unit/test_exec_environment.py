@@ -163,3 +163,16 @@ def test_the_environment_op_answers_from_the_live_token_and_refreshes_first_past
 @pytest.mark.parametrize(("returncode", "status"), [(0, 0), (3, 3), (-signal.SIGTERM, 143), (-signal.SIGKILL, 137)])
 def test_exit_status_is_the_childs_or_128_plus_its_signal(returncode, status):
     assert exit_status(returncode) == status
+
+
+def test_an_unreadable_config_is_skipped_only_when_domain_names_the_domain(tmp_path):
+    """A build user may not read the system service's config: with --domain the daemon still
+    answers; without it the config's error stands."""
+    from argparse import Namespace
+
+    from codeartifact_refresher.commands import exec_
+
+    missing = str(tmp_path / "missing.yaml")
+    assert exec_._config(Namespace(config=missing, domain="acme"))[0] is None
+    with pytest.raises(ConfigError):
+        exec_._config(Namespace(config=missing, domain=None))

@@ -84,8 +84,8 @@ def _source(args: argparse.Namespace, clock: Callable[[], float]) -> environment
 
 
 def _config(args: argparse.Namespace) -> tuple[Config | None, Registry]:
-    """The config, or None when none is given and none is at its default place (the daemon may
-    still answer)."""
+    """The config; None when it cannot be read but ``--domain`` names the domain, or when none is
+    given and none is at its default place."""
     from .. import config
     from ..errors import ConfigError
     from ..writers.registry import Registry
@@ -94,9 +94,11 @@ def _config(args: argparse.Namespace) -> tuple[Config | None, Registry]:
     try:
         return config.load(args.config, registry), registry
     except ConfigError:
-        if args.config is not None or _default_exists():
-            raise
-        return None, registry
+        # the daemon may still answer: for a build user who cannot read the system service's
+        # config (with --domain), or with no config at all
+        if args.domain or (args.config is None and not _default_exists()):
+            return None, registry
+        raise
 
 
 def _default_exists() -> bool:
