@@ -176,3 +176,43 @@ def test_an_unreadable_config_is_skipped_only_when_domain_names_the_domain(tmp_p
     assert exec_._config(Namespace(config=missing, domain="acme"))[0] is None
     with pytest.raises(ConfigError):
         exec_._config(Namespace(config=missing, domain=None))
+
+
+def test_the_session_pusher_pushes_its_domain_only_and_survives_a_failing_or_missing_systemctl(
+    tmp_path, standin, caplog
+):
+    import subprocess
+
+    from codeartifact_refresher.helpers.session import SessionPusher
+
+    config = load(tmp_path, "      - {writer: npm, repository: npm-store}\n", standin)
+    domain = config.domains[0]
+    seen: list[tuple[list[str], dict[str, str]]] = []
+
+    def runner(argv, env, **kwargs):
+        seen.append((argv, env))
+        return subprocess.CompletedProcess(argv, 1, b"", b"Failed to connect to bus: No medium found\n")
+
+    class Token:
+        value, expires_at = TOKEN, EXPIRES
+
+    class Lookup:
+        get = staticmethod(endpoint_of)
+
+    SessionPusher("beta", Registry(), runner, environ={"PATH": "/bin"})(domain, Token(), Lookup())
+    assert seen == []  # another domain's refresh
+    SessionPusher("acme", Registry(), runner, environ={"PATH": "/bin", "SECRET": "x"})(domain, Token(), Lookup())
+    [(argv, env)] = seen
+    assert argv == ["systemctl", "--user", "import-environment", "CODEARTIFACT_AUTH_TOKEN", "NPM_CONFIG_REGISTRY"]
+    assert env == {
+        "PATH": "/bin",
+        "CODEARTIFACT_AUTH_TOKEN": TOKEN,
+        "NPM_CONFIG_REGISTRY": f"https://{HOST}/npm/npm-store/",
+    }
+    assert "Failed to connect to bus" in caplog.text
+
+    def missing(argv, env, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "systemctl")
+
+    assert SessionPusher(None, Registry(), missing).push({"A": "b"}, "acme") is False
+    assert "FileNotFoundError" in caplog.text
