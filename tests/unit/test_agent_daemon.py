@@ -56,7 +56,15 @@ def test_a_live_token_is_served_by_url_with_no_aws_call(tmp_path, server, clock,
     try:
         daemon.scheduler.run_due(daemon)  # the first refresh
         before = server.calls[GET_TOKEN]
-        for url in (pip_url(server), f"sparse+{server.url}/acme-{server.account}/cargo/cargo-store/"):
+        aws_host = f"acme-{server.account}.d.codeartifact.us-east-1.amazonaws.com"
+        dualstack = f"acme-{server.account}.codeartifact.us-east-1.on.aws"
+        for url in (
+            pip_url(server),
+            f"sparse+{server.url}/acme-{server.account}/cargo/cargo-store/",
+            f"https://aws@{aws_host.upper()}:443/pypi/pypi-store/simple/pkg/",
+            f"sparse+https://{aws_host}/cargo/cargo-store/",
+            f"https://{dualstack}/pypi/pypi-store/simple/pkg/",
+        ):
             got = client.credentials(url=url, path=sock)
             assert got.domain == "acme"
             assert got.owner == server.account
@@ -192,3 +200,27 @@ def test_doctor_says_whether_the_socket_is_served(tmp_path, server, clock, sock_
         daemon.stop()
     cli.main(["doctor", "--config", config], clock=clock)
     assert f"note: agent socket {sock}: not served (no daemon is listening at {sock})" in capsys.readouterr().out
+
+
+def test_a_reload_drops_a_removed_domains_token_and_warns_that_the_socket_moves_at_restart(
+    tmp_path, server, clock, sock_dir, caplog
+):
+    sock = sock_dir / "agent.sock"
+    daemon = start(tmp_path, server, clock, sock)
+    try:
+        daemon.scheduler.run_due(daemon)
+        assert client.credentials(domain="acme", path=sock).domain == "acme"
+        acme = key_of(daemon)
+        assert daemon.live.live(acme, clock.wall()) is not None
+        config = tmp_path / "config.yaml"
+        moved = sock_dir / "moved.sock"
+        config.write_text(config.read_text().replace("domain: acme", "domain: beta").replace(str(sock), str(moved)))
+        daemon.reload()
+        assert "reload: agent changed; it takes effect when the daemon restarts" in caplog.text
+        with pytest.raises(
+            client.AgentError, match=r"domain acme is not in the daemon's config \(domains served: beta"
+        ):
+            client.credentials(domain="acme", path=sock)
+        assert daemon.live.live(acme, clock.wall()) is None  # forgotten with its domain
+    finally:
+        daemon.stop()

@@ -187,3 +187,23 @@ def test_the_client_imports_only_the_standard_library():
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(found.replace("'", '"')) == ["codeartifact_refresher"]
+
+
+def test_the_clients_copies_of_the_places_agree_with_the_config_and_the_install_layout(tmp_path):
+    from codeartifact_refresher.config import locations
+    from codeartifact_refresher.service.install import layout
+    from codeartifact_refresher.state import BASENAME, default_path
+
+    assert client.SYSTEM_CONFIG == locations.SYSTEM_PATH == layout.Layout().config
+    assert layout.Layout().state_dir == client.SYSTEM_STATE_DIR
+    assert BASENAME.parent.name == client.APP
+    home = tmp_path / "home"
+    mine = home / ".config" / "codeartifact-refresher" / "config.yaml"
+    for env in ({"HOME": str(home)}, {"HOME": str(home), locations.ENV_VAR: "~/elsewhere.yaml"}):
+        assert client._default_config(env) == locations.default_path(env)
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        mine.write_text("domains: []\n")
+        assert client._default_config(env) == locations.default_path(env)
+        mine.unlink()
+    for env in ({"HOME": str(home)}, {"HOME": str(home), "STATE_DIRECTORY": "/srv/st:/x"}):
+        assert client.socket_path(environ=env).parent == default_path(environ=env).parent

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import selectors
 import socket
-import socketserver
 import threading
 import time
 from collections.abc import Callable
@@ -111,52 +111,67 @@ def answer(line: bytes, context: Context) -> dict[str, Any]:
         return protocol.failure("internal error in the daemon (see its log)")
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    block_on_close = False
-
-
 class AgentServer:
-    """The socket at ``path``, served from its own thread once :meth:`start` ed."""
+    """The socket at ``path``, served from its own thread once :meth:`start` ed. The thread sleeps
+    in ``select`` until a client connects or :meth:`stop` wakes it: no periodic wake-ups (a laptop's
+    idle daemon stays idle)."""
 
     def __init__(self, path: Path, source: Source, group: str | None = None, euid: int | None = None) -> None:
         self.path, self.source, self.group = path, source, group
         self.euid = os.geteuid() if euid is None else euid
         self.gid = directory.group_id(group)
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
-        self._server: _Server | None = None
+        self._sock: socket.socket | None = None
+        self._wake: tuple[int, int] | None = None
         self._thread: threading.Thread | None = None
         self._bound: os.stat_result | None = None
 
     def start(self) -> AgentServer:
         """Bind (the directory checked, a stale socket replaced) and serve; :class:`directory.SocketError` when unsafe."""
-        outer = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                outer.handle(self.request)
-
-        server = _Server(str(self.path), Handler, bind_and_activate=False)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._bound = directory.bind(server.socket, self.path, self.gid)
-            server.server_activate()
+            self._bound = directory.bind(sock, self.path, self.gid)
+            sock.listen(MAX_CLIENTS)
         except BaseException:
-            server.server_close()
+            sock.close()
             raise
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.5,), name="agent", daemon=True)
+        self._sock, self._wake = sock, os.pipe()
+        self._thread = threading.Thread(target=self._serve, name="agent", daemon=True)
         self._thread.start()
         logger.info("agent: serving credentials on %s", self.path)
         return self
 
     def stop(self) -> None:
-        if self._server is None:
+        if self._sock is None or self._wake is None or self._thread is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
+        os.write(self._wake[1], b"x")
+        self._thread.join(5)
+        for fd in self._wake:
+            os.close(fd)
+        self._sock.close()
         if self._bound is not None:
             directory.remove(self.path, self._bound)
-        self._server = None
+        self._sock = self._wake = self._thread = None
+
+    def _serve(self) -> None:
+        """Accept until :meth:`stop`; each connection on a thread of its own."""
+        assert self._sock is not None and self._wake is not None  # noqa: S101 - started
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._sock, selectors.EVENT_READ)
+            selector.register(self._wake[0], selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj == self._wake[0]:
+                        return
+                    try:
+                        conn, _ = self._sock.accept()
+                    except OSError:
+                        continue  # the client left already
+                    threading.Thread(target=self._serve_one, args=(conn,), name="agent-client", daemon=True).start()
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        with conn:
+            self.handle(conn)
 
     def handle(self, conn: socket.socket) -> None:
         """One connection: check the peer, read one request, write one reply."""
@@ -180,7 +195,9 @@ class AgentServer:
                 logger.warning("agent: refused %s (pid %s): %s", _who(who), who.pid, self._who_may())
                 self._reply(conn, protocol.failure(f"refused: {self._who_may()}"))
             else:
-                self._reply(conn, answer(line, Context(self.source, who)))
+                reply = answer(line, Context(self.source, who))
+                logger.debug("agent: %s (pid %s): %s", _who(who), who.pid, reply.get("error") or "answered")
+                self._reply(conn, reply)
         finally:
             self._slots.release()
 
