@@ -187,6 +187,7 @@ def refresh_domain(
             if not dry_run:
                 hook_output.LIVE.remember(token.value, token.expires_at.timestamp())
                 _run_hooks(report, registry, pending or hooks.Pending(), gate.hooks)
+                _tell_listeners(domain, token, lookup)
         except Exception:  # a bug; logged while the token is still known, so it is redacted
             logger.exception("%s: internal error (please report this bug)", domain.label)
             return DomainReport(
@@ -196,6 +197,19 @@ def refresh_domain(
                 targets=[TargetResult(t, FAILED, "internal error") for t in domain.targets],
             )
     return report
+
+
+#: called after each refresh that got a token, with the domain, the token and its endpoints
+#: (``run --session-environment``'s pusher: :mod:`.helpers.session`); one that fails is logged
+LISTENERS: list[Callable[[Domain, Token, EndpointLookup], None]] = []
+
+
+def _tell_listeners(domain: Domain, token: Token, lookup: EndpointLookup) -> None:
+    for listener in LISTENERS:
+        try:
+            listener(domain, token, lookup)
+        except Exception:  # a bug in one listener: the refresh went well all the same
+            logger.exception("%s: internal error in %r (please report this bug)", domain.label, listener)
 
 
 def _error_text(e: Exception) -> str:

@@ -25,9 +25,11 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
 
 
 class DaemonProcess:
-    def __init__(self, config: Path, log: Path, *args: str, env: dict | None = None) -> None:
+    def __init__(
+        self, config: Path, log: Path, *args: str, env: dict | None = None, run_args: tuple[str, ...] = ()
+    ) -> None:
         self.log_path = log
-        cmd = [sys.executable, "-m", "codeartifact_refresher", "-v", *args, "run", "--config", str(config)]
+        cmd = [sys.executable, "-m", "codeartifact_refresher", "-v", *args, "run", "--config", str(config), *run_args]
         self._log = open(log, "wb")  # noqa: SIM115 - closed by close(), after the process ends
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
 

@@ -79,7 +79,7 @@ def test_a_refusal_and_protocol_errors_are_one_line_replies(serving):
     agent, _ = serving
     with pytest.raises(client.AgentError, match=r"^nope: no live token: AccessDenied$"):
         client.credentials(domain="nope", path=agent.path)
-    with pytest.raises(client.AgentError, match="unknown op 'steal'; expected one of: credentials, ping"):
+    with pytest.raises(client.AgentError, match="unknown op 'steal'; expected one of: credentials, environment, ping"):
         client.ask({"op": "steal"}, agent.path)
     assert raw(agent.path, b"garbage\n")["error"] == "the request is not one line of JSON"
     assert "longer than" in raw(agent.path, b"x" * (protocol.MAX_LINE + 10))["error"]

@@ -82,8 +82,14 @@ def _ping(request: dict[str, Any], context: Context) -> dict[str, Any]:
     return protocol.ok()
 
 
+def _environment(request: dict[str, Any], context: Context) -> dict[str, Any]:
+    from .environment import handle  # exec's op, in its own module
+
+    return handle(request, context)
+
+
 #: the ops, by name
-OPS: dict[str, Handler] = {"credentials": _credentials, "ping": _ping}
+OPS: dict[str, Handler] = {"credentials": _credentials, "ping": _ping, "environment": _environment}
 
 
 def answer(line: bytes, context: Context) -> dict[str, Any]:

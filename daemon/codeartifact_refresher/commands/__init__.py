@@ -28,6 +28,9 @@ COMMANDS: dict[str, CommandInfo] = {
         "status", "show each domain's token expiry, next refresh and last result; exit 1 when one is expired or failing"
     ),
     "run": CommandInfo("run", "the daemon: refresh every domain before its token expires, until stopped"),
+    "exec": CommandInfo(
+        "exec_", "run a command with a domain's fresh token and tool variables in its environment (-- CMD ...)"
+    ),
     "get-token": CommandInfo(
         "get_token", "print a domain's token: from the running daemon's cache, else fetched directly"
     ),
