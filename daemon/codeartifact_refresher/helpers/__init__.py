@@ -3,5 +3,6 @@ credentials of a repository URL over its local socket (:mod:`codeartifact_refres
 and hands them to one client's credential interface, so that no token is kept in a file.
 
 - :mod:`.keyring_backend`: a ``keyring`` backend, for pip, uv, poetry and twine;
-- :mod:`.cargo_provider`: cargo's credential-provider protocol (``cargo-credential``).
+- :mod:`.cargo_provider`: cargo's credential-provider protocol (``cargo-credential-codeartifact-refresher``);
+- :mod:`.variables`, :mod:`.environment`, :mod:`.supervisor`: ``exec``; :mod:`.session`: ``run --session-environment``.
 """
