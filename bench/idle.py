@@ -24,11 +24,14 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--health", action="store_true", help="also run the health listener")
     parser.add_argument("--domains", type=int, default=1, help="domains, each with the three targets")
+    parser.add_argument("--no-agent", action="store_true", help="agent: enabled: false (no credential socket)")
     args = parser.parse_args()
     from codeartifact_refresher.testing import StandIn
 
     with tempfile.TemporaryDirectory() as tmp, StandIn(token_lifetime=3600) as standin:
-        config, state = write_config(Path(tmp), standin, args.domains, "health: {port: 0}" if args.health else "")
+        extra = ["health: {port: 0}"] if args.health else []
+        extra += ["agent: {enabled: false}"] if args.no_agent else []
+        config, state = write_config(Path(tmp), standin, args.domains, "\n".join(extra))
         started = time.monotonic()
         proc = subprocess.Popen(command("-q", "run", "--config", str(config)), env=environment(Path(tmp)))
         wait_for_round(proc, state, args.domains, timeout=60)
