@@ -13,10 +13,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import log
 from .connection import KubernetesError
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 MANAGER = "codeartifact-refresher"
 APPLY = "application/apply-patch+yaml"
 TIMEOUT = 30.0  # seconds for one request: an unreachable API fails the target, it does not hang it
+SECRET_TEXT = 16  # characters a decoded value needs to be redacted from an error as itself
 _MANAGER_IN = re.compile(r'conflicts? with "([^"]+)"')
 
 
@@ -151,16 +153,26 @@ class ApiStore:
                 _request_timeout=TIMEOUT,
             )
         except Exception as e:
-            raise failure(e, "create" if creating else "apply", namespace, name) from None
+            raise failure(e, "create" if creating else "apply", namespace, name, sent(desired)) from None
 
 
-def failure(e: Exception, verb: str, namespace: str, name: str) -> KubernetesError:
-    """An API error as one line: a conflict names the other manager; a refusal what RBAC must allow."""
+def sent(desired: Desired) -> list[str]:
+    """What an error echoing our apply could hold of its values: each as the body has it (base64)
+    and, when long enough to be no common word (not ``aws``), decoded."""
+    found = [base64.b64encode(v).decode("ascii") for v in desired.data.values() if v]
+    found += [t for v in desired.data.values() if len(t := v.decode("utf-8", "replace")) >= SECRET_TEXT]
+    return found
+
+
+def failure(e: Exception, verb: str, namespace: str, name: str, values: Iterable[str] = ()) -> KubernetesError:
+    """An API error as one line: a conflict names the other manager; a refusal what RBAC must allow.
+    The server's message is shown with ``values`` (:func:`sent`) and the tokens in use redacted:
+    a webhook's message may quote the object we sent."""
     status = getattr(e, "status", None)
     what = f"secret {namespace}/{name}"
     if status is None:
         return KubernetesError(f"cannot {verb} {what}: the Kubernetes API is unreachable ({type(e).__name__})")
-    message = _status_message(getattr(e, "body", None))
+    message = _status_message(getattr(e, "body", None), values)
     if status == 409:
         managers = sorted(set(_MANAGER_IN.findall(message)))
         if managers:
@@ -178,10 +190,10 @@ def failure(e: Exception, verb: str, namespace: str, name: str) -> KubernetesErr
     return KubernetesError(f"cannot {verb} {what}: HTTP {status}: {message or getattr(e, 'reason', '')}")
 
 
-def _status_message(text: object) -> str:
-    """The ``message`` of a ``Status`` body, on one line."""
+def _status_message(text: object, values: Iterable[str] = ()) -> str:
+    """The ``message`` of a ``Status`` body, redacted (see :func:`failure`), on one line."""
     try:
         message = json.loads(text).get("message", "") if isinstance(text, (str, bytes)) else ""
     except (ValueError, AttributeError):
         message = ""
-    return " ".join(str(message).split())
+    return " ".join(log.redact(str(message), values).split())
