@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from codeartifact_refresher import log
-from codeartifact_refresher.kube import secrets
+from codeartifact_refresher.kube.connection import KubernetesError
 from codeartifact_refresher.kube.secrets import ApiStore, Desired
 
 TOKEN = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.c2VjcmV0LXRva2VuLWZvci1yZXZpZXc"
@@ -50,7 +50,7 @@ def test_an_api_error_echoing_the_secret_holds_no_value_we_applied(status, decod
     store = ApiStore(ApiClient())
     store.core = EchoingCore(status, decoded)  # type: ignore[assignment]
     desired = Desired({"authorizationToken": TOKEN.encode(), ".npmrc": NPMRC.encode()}, {}, {})
-    with log.secret(TOKEN), pytest.raises(secrets.KubernetesError) as e:  # as refresh_domain holds it
+    with log.secret(TOKEN), pytest.raises(KubernetesError) as e:  # as refresh_domain holds it
         store.apply("ci", "npm-credentials", desired)
     text = str(e.value)
     assert text.startswith(f"cannot apply secret ci/npm-credentials: HTTP {status}: admission webhook")
