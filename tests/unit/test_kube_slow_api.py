@@ -1,0 +1,84 @@
+"""A Kubernetes API (or a proxy before it) that drips its answer a byte at a time, or answers
+without end: a Secret request ends within its timeout, whole, and with a bounded body, so the
+domain's file targets after it are not held up."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from codeartifact_refresher.kube import secrets
+from codeartifact_refresher.kube.connection import KubernetesError
+
+pytest.importorskip("kubernetes")  # the [kubernetes] extra is in the test extra: never skipped in CI
+
+SECRET = b'{"kind":"Secret","metadata":{"name":"x"},"data":{}}' + b" " * 200
+
+
+def serve(listener: socket.socket, answer) -> None:
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+
+def dripping(conn: socket.socket) -> None:
+    """Headers at once, then the body one byte every 0.2 s: each read well within the client's timeout."""
+    with conn:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(SECRET))
+        for byte in SECRET:
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return
+            time.sleep(0.2)
+
+
+def endless(conn: socket.socket) -> None:
+    """A body of 64 MiB, as fast as it goes."""
+    with conn:
+        conn.recv(65536)
+        size = 64 * 1024 * 1024
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % size)
+        chunk = b" " * 65536
+        try:
+            for _ in range(size // len(chunk)):
+                conn.sendall(chunk)
+        except OSError:
+            return
+
+
+@pytest.fixture
+def api(request) -> Iterator[secrets.ApiStore]:
+    from kubernetes.client import ApiClient, Configuration
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    threading.Thread(target=serve, args=(listener, request.param), daemon=True).start()
+    configuration = Configuration()
+    configuration.host = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    yield secrets.ApiStore(ApiClient(configuration))
+    listener.close()
+
+
+@pytest.mark.parametrize("api", [dripping], indirect=True)
+def test_a_dripping_answer_ends_within_the_timeout(api, monkeypatch):
+    monkeypatch.setattr(secrets, "TIMEOUT", 1.0)
+    started = time.monotonic()
+    with pytest.raises(KubernetesError, match=r"^cannot read secret ci/x: .* no whole answer within 1 s$"):
+        api.read("ci", "x")
+    assert time.monotonic() - started < 5  # before the fix: the whole drip, 50 s
+
+
+@pytest.mark.parametrize("api", [endless], indirect=True)
+def test_an_endless_answer_is_refused_past_the_bound(api):
+    with pytest.raises(KubernetesError, match=r"answered more than \d+ bytes for one Secret"):
+        api.read("ci", "x")
