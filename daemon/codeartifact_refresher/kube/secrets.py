@@ -145,7 +145,13 @@ class ApiStore:
             if getattr(e, "status", None) == 404:
                 return Current()
             raise failure(e, "read", namespace, name) from None
-        return parse(json.loads(data))
+        try:
+            return parse(json.loads(data))
+        except (ValueError, TypeError, AttributeError, RecursionError) as e:  # binascii's and json's are ValueErrors
+            raise KubernetesError(
+                f"cannot read secret {namespace}/{name}: the Kubernetes API answered what is not a Secret "
+                f"({type(e).__name__})"
+            ) from None
 
     def apply(self, namespace: str, name: str, desired: Desired, creating: bool = False) -> None:
         """``creating``: the Secret did not exist when read (the API then also checks ``create``)."""
