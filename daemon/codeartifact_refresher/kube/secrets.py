@@ -13,13 +13,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import log
-from .connection import KubernetesError
+from .connection import KubernetesError, bounded, content
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
 MANAGER = "codeartifact-refresher"
 APPLY = "application/apply-patch+yaml"
 TIMEOUT = 30.0  # seconds for one request: an unreachable API fails the target, it does not hang it
-MAX_BODY = 4 * 1024 * 1024  # bytes of one Secret as the API answers it (data at most 1 MiB, base64, managedFields)
-T = TypeVar("T")
 SECRET_TEXT = 16  # characters a decoded value needs to be redacted from an error as itself
 _MANAGER_IN = re.compile(r'conflicts? with "([^"]+)"')
 
@@ -137,10 +134,10 @@ class ApiStore:
             response: Any = self.core.read_namespaced_secret(
                 name, namespace, _preload_content=False, _request_timeout=TIMEOUT
             )
-            return _content(response)
+            return content(response)
 
         try:
-            data = bounded(get)
+            data = bounded(get, TIMEOUT)
         except Exception as e:
             if getattr(e, "status", None) == 404:
                 return Current()
@@ -165,7 +162,8 @@ class ApiStore:
                     _content_type=APPLY,
                     _preload_content=False,
                     _request_timeout=TIMEOUT,
-                )
+                ),
+                TIMEOUT,
             )
         except Exception as e:
             raise failure(e, "create" if creating else "apply", namespace, name, sent(desired)) from None
@@ -179,50 +177,13 @@ def sent(desired: Desired) -> list[str]:
     return found
 
 
-def bounded(call: Callable[[], T]) -> T:
-    """``call`` (one API request) waited for at most :data:`TIMEOUT` seconds in all: the client's
-    own timeout bounds each read from the socket, so a server that drips its answer a byte at a
-    time would hold the domain's other targets for ever. Past it, :class:`TimeoutError`; the
-    request's thread ends when the server lets it go."""
-    outcome: list[tuple[bool, Any]] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            outcome.append((True, call()))
-        except Exception as e:  # noqa: BLE001 - handed to the caller as it is
-            outcome.append((False, e))
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="kube-request", daemon=True).start()
-    if not done.wait(TIMEOUT):
-        raise TimeoutError(f"the Kubernetes API gave no whole answer within {TIMEOUT:g} s")
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    found: T = value
-    return found
-
-
-def _content(response: Any) -> bytes:
-    """A response's body, refused past :data:`MAX_BODY` bytes (a Secret holds at most 1 MiB)."""
-    try:
-        data: bytes = response.read(MAX_BODY + 1)
-    finally:
-        response.release_conn()
-    if len(data) > MAX_BODY:
-        raise KubernetesError(f"the Kubernetes API answered more than {MAX_BODY} bytes for one Secret")
-    return data
-
-
 def failure(e: Exception, verb: str, namespace: str, name: str, values: Iterable[str] = ()) -> KubernetesError:
     """An API error as one line: a conflict names the other manager; a refusal what RBAC must allow.
     The server's message is shown with ``values`` (:func:`sent`) and the tokens in use redacted:
     a webhook's message may quote the object we sent."""
     status = getattr(e, "status", None)
     what = f"secret {namespace}/{name}"
-    if isinstance(e, (TimeoutError, KubernetesError)):  # ours: bounded() or _content()
+    if isinstance(e, (TimeoutError, KubernetesError)):  # ours: bounded() or content()
         return KubernetesError(f"cannot {verb} {what}: {e}")
     if status is None:
         return KubernetesError(f"cannot {verb} {what}: the Kubernetes API is unreachable ({type(e).__name__})")
