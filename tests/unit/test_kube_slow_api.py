@@ -87,3 +87,27 @@ def test_a_dripping_answer_ends_within_the_timeout(api, monkeypatch):
 def test_an_endless_answer_is_refused_past_the_bound(api):
     with pytest.raises(KubernetesError, match=r"answered more than \d+ bytes for one Secret"):
         api.read("ci", "x")
+
+
+@pytest.mark.parametrize("api", [dripping], indirect=True)
+def test_a_dripping_lease_answer_ends_the_round_within_its_timeout(api):
+    from codeartifact_refresher.kube.lease import LeaseError
+    from codeartifact_refresher.kube.lease_api import KubeLeaseApi
+
+    lease = KubeLeaseApi(api.core.api_client, "ci", "codeartifact-refresher")
+    started = time.monotonic()
+    with pytest.raises(LeaseError, match=r"^cannot read the Lease ci/codeartifact-refresher: TimeoutError$"):
+        lease.get(timeout=1.0)
+    assert time.monotonic() - started < 5  # before the fix: the whole drip, 50 s
+
+
+def test_a_lease_answered_without_a_spec_is_held_by_nobody():
+    """A Secret's JSON (or any object without ``spec``) where a Lease was asked for: before, an
+    AttributeError on the election's thread, which then stopped electing for good."""
+    from kubernetes.client import V1Lease, V1ObjectMeta
+
+    from codeartifact_refresher.kube.lease_api import _record
+
+    record = _record(V1Lease(metadata=V1ObjectMeta(name="x", resource_version="7")))
+    assert (record.holder, record.duration, record.transitions, record.version) == ("", 0, 0, "7")
+    assert _record(V1Lease()).version == ""
