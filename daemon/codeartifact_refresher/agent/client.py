@@ -1,5 +1,6 @@
 """The agent's client: find the daemon's socket, ask it, read the reply. Standard library only
-(with :mod:`.protocol`): a keyring backend loads this on every lookup.
+(with :mod:`.protocol` and :mod:`...redaction`): a keyring backend loads this on every lookup.
+A refusal's text is shown with its control characters escaped: whoever listens at the socket wrote it.
 
 :func:`socket_path` finds the socket the way ``status`` finds the daemon: ``$CODEARTIFACT_REFRESHER_SOCKET``;
 else the config's ``agent: socket:``; else, for a user's daemon, ``$XDG_RUNTIME_DIR/codeartifact-refresher/agent.sock``
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..redaction import escape_controls
 from . import protocol
 
 if TYPE_CHECKING:
@@ -148,8 +150,10 @@ def ask(request: dict[str, Any], path: Path | None = None, timeout: float = prot
         except OSError as e:
             raise AgentError(f"the daemon at {path}: {e.strerror or e}") from None
     if reply.get("ok") is not True:
-        error = reply.get("error")
-        raise AgentError(error if isinstance(error, str) and error else f"the daemon at {path} refused the request")
+        error = reply.get("error")  # shown by pip, cargo, a terminal: whoever answers, no control sequence
+        raise AgentError(
+            escape_controls(error) if isinstance(error, str) and error else f"the daemon at {path} refused the request"
+        )
     return reply
 
 

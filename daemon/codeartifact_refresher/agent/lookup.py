@@ -9,7 +9,11 @@ A URL (a pip index, cargo's ``sparse+https://`` index, any repository URL of
    ``DOMAIN-OWNER.codeartifact.REGION.on.aws`` (dualstack), a VPC endpoint's path
    ``/FORMAT/d/DOMAIN-OWNER/...``, the local stand-in's ``http://127.0.0.1:PORT/DOMAIN-OWNER/...``:
    a domain of that name whose owner and region, where the config gives them, agree;
-3. by a configured ``endpoint_url``'s host, when one domain alone has it (or the path names which).
+3. by a configured ``endpoint_url``'s host, when one domain alone has it (or the path names which);
+   a plain-http URL only when that ``endpoint_url`` is http too (never a token in clear).
+
+A URL holding a backslash, a blank or a control character is refused: parsers disagree on its host
+(``https://evil.example\\@HOST/``: urlsplit reads HOST, urllib3 and WHATWG evil.example).
 
 A request by domain matches the entries of that name whose owner, where both give one, agrees.
 Several entries left: those whose owner the request (or URL) names exactly; still several, the
@@ -28,6 +32,8 @@ from ..writers.formats import urls
 
 #: prefixes a client puts before a repository URL (cargo's sparse registries)
 PREFIXES = ("sparse+",)
+#: what parsers split in different places (a backslash, blanks, control characters): such a URL is refused
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 _SEGMENT = re.compile(r"(?P<domain>[a-z][a-z0-9-]{0,48}[a-z0-9])-(?P<owner>[0-9]{12})")
 
 
@@ -46,6 +52,8 @@ def bare(url: str) -> str:
 def by_url(url: str, domains: Sequence[Domain], known: Mapping[str, Iterable[str]]) -> Domain:
     """The domain ``url`` belongs to; ``known``: each domain key's known endpoint URLs."""
     url = bare(url.strip())
+    if _AMBIGUOUS.search(url):  # urllib3 and WHATWG parsers end the host at "\\", urlsplit does not
+        raise NoMatch("the url holds a backslash, a blank or a control character; clients read its host differently")
     try:
         scheme, host, path = urls.location(url)
     except ValueError:
@@ -57,7 +65,7 @@ def by_url(url: str, domains: Sequence[Domain], known: Mapping[str, Iterable[str
     if not found and location is not None:
         found = [d for d in domains if _shape_matches(d, location, host)]
     if not found:
-        found = _by_endpoint_url(host, path, domains)
+        found = _by_endpoint_url(scheme, host, path, domains)
     owner = location.owner if location is not None else None
     return _one(found, owner, f"no configured domain serves {scheme}://{host}/", domains)
 
@@ -91,8 +99,16 @@ def _shape_matches(d: Domain, location: discovery.Location, host: str) -> bool:
     return not (d.region and location.region and d.region != location.region)
 
 
-def _by_endpoint_url(host: str, path: str, domains: Sequence[Domain]) -> list[Domain]:
-    found = [d for d in domains if d.endpoint_url and urls.host(d.endpoint_url) == host]
+def _by_endpoint_url(scheme: str, host: str, path: str, domains: Sequence[Domain]) -> list[Domain]:
+    """The domains whose ``endpoint_url`` is at ``host``; a plain-http URL only for an http one
+    (a token for an https host never goes out in clear)."""
+    found = [
+        d
+        for d in domains
+        if d.endpoint_url
+        and urls.host(d.endpoint_url) == host
+        and (scheme == "https" or urls.location(d.endpoint_url)[0] == scheme)
+    ]
     if len(found) > 1:  # one host for several domains (a VPC endpoint, a proxy): the path says which
         named = {(m["domain"], m["owner"]) for s in path.split("/") if (m := _SEGMENT.fullmatch(s))}
         found = [d for d in found if any(d.domain == n and d.owner in (None, o) for n, o in named)]

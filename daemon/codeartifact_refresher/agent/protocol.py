@@ -50,7 +50,7 @@ def decode(line: bytes, what: str = "request") -> dict[str, Any]:
         raise ProtocolError(f"the {what} is longer than {MAX_LINE} bytes")
     try:
         message = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise ProtocolError(f"the {what} is not one line of JSON") from None
     if not isinstance(message, dict):
         raise ProtocolError(f"the {what} is not a JSON object")

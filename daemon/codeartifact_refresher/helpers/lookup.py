@@ -29,6 +29,8 @@ HOST_SHAPES = (
 )
 #: a bare host (``HOST`` or ``HOST:PORT``) with a dot, or localhost: not a keyring entry's name
 _HOST = re.compile(r"^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\d+\.\d+\.\d+\.\d+)(:\d+)?$")
+#: what parsers split in different places (a backslash, blanks, control characters): never asked about
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 #: the user a CodeArtifact token goes with (pip's and uv's index URLs carry it)
 USERNAME = "aws"
 #: seconds a helper waits for the daemon (which may refresh first, bounded by this)
@@ -50,8 +52,12 @@ class NotServed(Exception):
 
 def service_url(service: str) -> str | None:
     """The http(s) URL a service names (``sparse+`` dropped; a bare host becomes ``https://HOST/``),
-    or None when it names none (poetry's ``poetry-repository-NAME``, any other keyring entry)."""
+    or None when it names none (poetry's ``poetry-repository-NAME``, any other keyring entry) or
+    none that every parser reads alike (``https://evil.example\\@HOST/``: the client contacts
+    evil.example, yet ``urlsplit`` reads HOST)."""
     text = service.strip().removeprefix("sparse+")
+    if _AMBIGUOUS.search(text):  # urllib3 and WHATWG parsers end the host at "\\", urlsplit does not
+        return None
     if "://" not in text:
         if not _HOST.fullmatch(text):
             return None

@@ -11,7 +11,8 @@ install it.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import TargetError
 from .settings import Settings
@@ -19,6 +20,8 @@ from .settings import Settings
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
+MAX_BODY = 4 * 1024 * 1024  # bytes of one Secret as the API answers it (data at most 1 MiB, base64, managedFields)
+T = TypeVar("T")
 INSTALL = "pip install 'codeartifact-refresher[kubernetes]'"
 _CLIENTS: dict[Settings, ApiClient] = {}
 _LOCK = threading.Lock()
@@ -78,3 +81,40 @@ def _import() -> Any:
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
+
+
+def bounded(call: Callable[[], T], timeout: float) -> T:
+    """``call`` (one API request) waited for at most ``timeout`` seconds in all: the client's
+    own timeout bounds each read from the socket, so a server that drips its answer a byte at a
+    time would hold the domain's other targets for ever. Past it, :class:`TimeoutError`; the
+    request's thread ends when the server lets it go."""
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except Exception as e:  # noqa: BLE001 - handed to the caller as it is
+            outcome.append((False, e))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="kube-request", daemon=True).start()
+    if not done.wait(timeout):
+        raise TimeoutError(f"the Kubernetes API gave no whole answer within {timeout:g} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    found: T = value
+    return found
+
+
+def content(response: Any) -> bytes:
+    """A response's body, refused past :data:`MAX_BODY` bytes (a Secret holds at most 1 MiB of data)."""
+    try:
+        data: bytes = response.read(MAX_BODY + 1)
+    finally:
+        response.release_conn()
+    if len(data) > MAX_BODY:
+        raise KubernetesError(f"the Kubernetes API answered more than {MAX_BODY} bytes for one Secret")
+    return data

@@ -1,7 +1,8 @@
 """The :class:`~.lease.LeaseApi` of one Lease through the official client's ``CoordinationV1Api``
 (``read_namespaced_lease``, ``create_namespaced_lease``, ``replace_namespaced_lease`` with the
-``resourceVersion`` read). The ``kubernetes`` package is imported here, and this module only
-when a config elects a leader."""
+``resourceVersion`` read), each ended within its timeout in all (:func:`.connection.bounded`: a
+server dripping its answer would stall the election). The ``kubernetes`` package is imported here,
+and this module only when a config elects a leader."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from .connection import bounded
 from .lease import Conflict, LeaseError, Record
 
 
@@ -21,7 +23,9 @@ class KubeLeaseApi:
 
     def get(self, timeout: float) -> Record | None:
         try:
-            lease = self.api.read_namespaced_lease(self.name, self.namespace, _request_timeout=timeout)
+            lease = bounded(
+                lambda: self.api.read_namespaced_lease(self.name, self.namespace, _request_timeout=timeout), timeout
+            )
         except ApiException as e:
             if e.status == 404:
                 return None
@@ -49,9 +53,12 @@ class KubeLeaseApi:
         )
         try:
             if verb == "create":
-                lease = self.api.create_namespaced_lease(self.namespace, body, _request_timeout=timeout)
+                call = lambda: self.api.create_namespaced_lease(self.namespace, body, _request_timeout=timeout)  # noqa: E731
             else:
-                lease = self.api.replace_namespaced_lease(self.name, self.namespace, body, _request_timeout=timeout)
+                call = lambda: self.api.replace_namespaced_lease(  # noqa: E731
+                    self.name, self.namespace, body, _request_timeout=timeout
+                )
+            lease = bounded(call, timeout)
         except ApiException as e:
             raise self._error(verb, e) from None
         except Exception as e:  # the client's transport errors (urllib3's) have no common base worth naming
@@ -68,12 +75,14 @@ class KubeLeaseApi:
 
 
 def _record(lease: Any) -> Record:
-    spec = lease.spec
+    """The record of a Lease as read; one without a spec (a broken or hostile API: the real one
+    always answers ``spec: {}``) is held by nobody, rather than an error that ends the election."""
+    spec = lease.spec or client.V1LeaseSpec()
     return Record(
         holder=spec.holder_identity or "",
         duration=spec.lease_duration_seconds or 0,
         acquired=spec.acquire_time,
         renewed=spec.renew_time,
         transitions=spec.lease_transitions or 0,
-        version=lease.metadata.resource_version or "",
+        version=(lease.metadata.resource_version if lease.metadata else None) or "",
     )

@@ -13,11 +13,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .connection import KubernetesError
+from .. import log
+from .connection import KubernetesError, bounded, content
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 MANAGER = "codeartifact-refresher"
 APPLY = "application/apply-patch+yaml"
 TIMEOUT = 30.0  # seconds for one request: an unreachable API fails the target, it does not hang it
+SECRET_TEXT = 16  # characters a decoded value needs to be redacted from an error as itself
 _MANAGER_IN = re.compile(r'conflicts? with "([^"]+)"')
 
 
@@ -127,40 +129,65 @@ class ApiStore:
         self.core = CoreV1Api(api)
 
     def read(self, namespace: str, name: str) -> Current:
-        try:
+        def get() -> bytes:
             # the raw JSON: managedFields as the server wrote them, not the generated model's view
             response: Any = self.core.read_namespaced_secret(
                 name, namespace, _preload_content=False, _request_timeout=TIMEOUT
             )
+            return content(response)
+
+        try:
+            data = bounded(get, TIMEOUT)
         except Exception as e:
             if getattr(e, "status", None) == 404:
                 return Current()
             raise failure(e, "read", namespace, name) from None
-        return parse(json.loads(response.data))
+        try:
+            return parse(json.loads(data))
+        except (ValueError, TypeError, AttributeError, RecursionError) as e:  # binascii's and json's are ValueErrors
+            raise KubernetesError(
+                f"cannot read secret {namespace}/{name}: the Kubernetes API answered what is not a Secret "
+                f"({type(e).__name__})"
+            ) from None
 
     def apply(self, namespace: str, name: str, desired: Desired, creating: bool = False) -> None:
         """``creating``: the Secret did not exist when read (the API then also checks ``create``)."""
         try:
-            self.core.patch_namespaced_secret(
-                name,
-                namespace,
-                body(namespace, name, desired),
-                field_manager=MANAGER,
-                _content_type=APPLY,
-                _preload_content=False,
-                _request_timeout=TIMEOUT,
+            bounded(
+                lambda: self.core.patch_namespaced_secret(
+                    name,
+                    namespace,
+                    body(namespace, name, desired),
+                    field_manager=MANAGER,
+                    _content_type=APPLY,
+                    _preload_content=False,
+                    _request_timeout=TIMEOUT,
+                ),
+                TIMEOUT,
             )
         except Exception as e:
-            raise failure(e, "create" if creating else "apply", namespace, name) from None
+            raise failure(e, "create" if creating else "apply", namespace, name, sent(desired)) from None
 
 
-def failure(e: Exception, verb: str, namespace: str, name: str) -> KubernetesError:
-    """An API error as one line: a conflict names the other manager; a refusal what RBAC must allow."""
+def sent(desired: Desired) -> list[str]:
+    """What an error echoing our apply could hold of its values: each as the body has it (base64)
+    and, when long enough to be no common word (not ``aws``), decoded."""
+    found = [base64.b64encode(v).decode("ascii") for v in desired.data.values() if v]
+    found += [t for v in desired.data.values() if len(t := v.decode("utf-8", "replace")) >= SECRET_TEXT]
+    return found
+
+
+def failure(e: Exception, verb: str, namespace: str, name: str, values: Iterable[str] = ()) -> KubernetesError:
+    """An API error as one line: a conflict names the other manager; a refusal what RBAC must allow.
+    The server's message is shown with ``values`` (:func:`sent`) and the tokens in use redacted:
+    a webhook's message may quote the object we sent."""
     status = getattr(e, "status", None)
     what = f"secret {namespace}/{name}"
+    if isinstance(e, (TimeoutError, KubernetesError)):  # ours: bounded() or content()
+        return KubernetesError(f"cannot {verb} {what}: {e}")
     if status is None:
         return KubernetesError(f"cannot {verb} {what}: the Kubernetes API is unreachable ({type(e).__name__})")
-    message = _status_message(getattr(e, "body", None))
+    message = _status_message(getattr(e, "body", None), values)
     if status == 409:
         managers = sorted(set(_MANAGER_IN.findall(message)))
         if managers:
@@ -178,10 +205,10 @@ def failure(e: Exception, verb: str, namespace: str, name: str) -> KubernetesErr
     return KubernetesError(f"cannot {verb} {what}: HTTP {status}: {message or getattr(e, 'reason', '')}")
 
 
-def _status_message(text: object) -> str:
-    """The ``message`` of a ``Status`` body, on one line."""
+def _status_message(text: object, values: Iterable[str] = ()) -> str:
+    """The ``message`` of a ``Status`` body, redacted (see :func:`failure`), on one line."""
     try:
         message = json.loads(text).get("message", "") if isinstance(text, (str, bytes)) else ""
     except (ValueError, AttributeError):
         message = ""
-    return " ".join(str(message).split())
+    return " ".join(log.redact(str(message), values).split())

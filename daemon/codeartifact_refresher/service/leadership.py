@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..outcomes import NOT_LEADER, SKIPPED
+from ..redaction import escape_controls
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -140,10 +141,12 @@ def led(entries: Iterable[DomainState], daemon: dict[str, Any]) -> list[DomainSt
 
 
 def describe(found: dict[str, Any]) -> str:
-    """One line: whom we follow, or that we lead, and the term."""
+    """One line: whom we follow, or that we lead, and the term. The names are shown with their
+    control characters escaped: a Lease's holder is whatever a client of the API wrote there."""
     term = found.get("term")
     of_term = f" (term {term})" if isinstance(term, int) else ""
+    identity = escape_controls(str(found["identity"]))
     if found.get("leading"):
-        return f"leading as {found['identity']}{of_term}"
-    leader = found.get("leader") or "nobody yet"
-    return f"following {leader}{of_term} as {found['identity']}, ready to take over"
+        return f"leading as {identity}{of_term}"
+    leader = escape_controls(str(found.get("leader") or "nobody yet"))
+    return f"following {leader}{of_term} as {identity}, ready to take over"

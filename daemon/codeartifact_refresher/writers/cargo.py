@@ -19,8 +19,8 @@ With ``credentials: provider`` no token is written: the registry's ``credential-
 cargo passes a provider's configured arguments inside the request, so it is a program of its own
 rather than a subcommand), which answers
 cargo from the daemon's cache (:mod:`...helpers.cargo_provider`), and the credentials file is not
-touched (a token an earlier ``credentials: file`` left there lapses unread: cargo asks only the
-configured provider).
+written; the token an earlier ``credentials: file`` left there is removed when the switch retires
+that target (:meth:`Writer.retire_file`: no token at rest).
 
 Options: ``default: true`` also owns ``[registry] default`` (``cargo publish`` without
 ``--registry``); ``replace_crates_io: true`` owns ``[source.crates-io] replace-with`` (crates.io
@@ -178,6 +178,21 @@ class Writer(base.MultiFileWriter[Options]):
             doc.set(("registry",), "default", self.options.name)
         if self.options.replace_crates_io:
             doc.set(("source", "crates-io"), "replace-with", self.options.name)
+
+    def retire_file(self, role: str, current: str, creds: base.Credentials) -> str:
+        """The token leaves the credentials file (its table too, when that was all it held: a target
+        switched to ``credentials: provider`` keeps no token at rest); the config file's registry
+        table stays, as it did before (cargo then asks for a token it no longer has)."""
+        if role != CREDENTIALS:
+            return current
+        doc = TomlDocument(current)
+        table = ("registries", self.options.name)
+        doc.remove(table, "token")
+        if doc.get(*table) == {}:
+            doc.remove(("registries",), self.options.name)
+            if doc.get("registries") == {}:
+                doc.remove((), "registries")
+        return doc.text()
 
     def read_back(self, role: str, text: str, creds: base.Credentials) -> Iterable[tuple[str, str, str | None]]:
         table = ("registries", self.options.name)

@@ -93,5 +93,14 @@ class NetrcCredentials(base.Writer[base.OptionsT]):
         """The netrc entry read back; a subclass reads back its own file."""
         return read_back(text, creds) if role == ROLE else super().read_back(role, text, creds)
 
+    def retire_file(self, role: str, current: str, creds: base.Credentials) -> str:
+        """The netrc entry for the endpoint's host goes too: a target switched to a token-free mode
+        (``credentials: keyring``) or removed leaves no token at rest. Another target of the
+        domain that shares the entry writes it again at the domain's refresh, which follows a
+        retirement (a domain whose targets changed is refreshed at once)."""
+        if role == ROLE:
+            return netrc.remove_machine(current, netrc.machine_name(creds.endpoint))
+        return super().retire_file(role, current, creds)
+
     def netrc_claims(self) -> list[base.Claim]:
         return [claim(ROLE)] if self.uses_netrc() else []

@@ -171,8 +171,8 @@ class Writer(netrc_writer.NetrcCredentials[Options]):
         return False  # pip.conf: configparser reads "\ufeff[global]" as no section; the netrc: a bad token
 
     def retire(self, current: str, creds: base.Credentials) -> str:
-        """Our repository's index-url and extra-index-url values leave every section (a netrc
-        entry stays: other targets of the domain may share it)."""
+        """Our repository's index-url and extra-index-url values leave every section (the netrc
+        entry goes by :meth:`~.netrc.NetrcCredentials.retire_file`)."""
         doc = IniDocument(current, normalize=_pip_key)
         url = index_url(creds, with_token=False)
         for key in ("index-url", "extra-index-url"):

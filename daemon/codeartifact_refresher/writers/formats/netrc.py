@@ -292,6 +292,17 @@ def set_machine(text: str | None, host: str, token: str) -> str:
     return out
 
 
+def remove_machine(text: str, host: str) -> str:
+    """``text`` without our entries for ``host`` (given in lower case): those whose login is ours
+    (``aws``), with their lines when they have them to themselves; their comments stay."""
+    source, items = read(text)
+    ours = [i for i in items if i.kind == "machine" and i.name.lower() == host and i.values.get("login") == LOGIN]
+    out = source.physical
+    for start, end, new in sorted((_removal(source, i) for i in ours), reverse=True):
+        out = out[: source.physical_offset(start)] + new + out[source.physical_offset(end) :]
+    return out
+
+
 def _removal(source: _Text, item: Item) -> tuple[int, int, str]:
     """Remove an entry, with its lines when it has them to itself; its comments stay."""
     start, end = item.start, item.end
