@@ -1,6 +1,7 @@
 """The agent's socket as other users see it: real throw-away users and groups, and a forked child
 that becomes one of them and asks (the client is the standard library's sockets alone)."""
 
+import contextlib
 import grp
 import logging
 import os
@@ -94,5 +95,52 @@ def test_without_a_group_other_users_cannot_reach_the_socket(base, builders):
     try:
         for user in (member, outsider):
             in_child_as(user.uid, user.gid, asks(agent.path, "unreachable"))
+    finally:
+        agent.stop()
+
+
+def test_a_client_does_not_ask_a_socket_another_user_planted(base):
+    """Another user listens where the client looks (a socket path in a directory others can write):
+    the client asks nothing of it, and says who serves it; its own user's daemon is still asked."""
+    import socket as sockets
+
+    planted = base / "shared"
+    planted.mkdir()
+    os.chmod(planted, 0o1777)  # as /tmp: anyone may put a socket here
+    path = planted / "agent.sock"
+    with users(("agplant", ())) as (mallory,):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # mallory's fake daemon: one connection, a token of its own
+            code = 1
+            try:
+                os.setgroups([])
+                os.setgid(mallory.gid)
+                os.setuid(mallory.uid)
+                with sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM) as server:
+                    server.bind(str(path))
+                    server.listen(1)
+                    os.write(write, b"x")
+                    server.settimeout(10)
+                    with contextlib.suppress(OSError), server.accept()[0] as conn:
+                        conn.sendall(
+                            b'{"v": 1, "ok": true, "domain": "acme", "owner": "1", "region": "r",'
+                            b' "username": "aws", "token": "mallorys", "expires_at": 2000000000}\n'
+                        )
+                code = 0
+            finally:
+                os._exit(code)
+        try:
+            assert os.read(read, 1) == b"x"
+            with pytest.raises(client.AgentUnavailable, match=f"served by uid {mallory.uid}.*not asked"):
+                client.credentials(domain="acme", path=path, timeout=5)
+        finally:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.close(read), os.close(write)
+            path.unlink(missing_ok=True)
+    agent = AgentServer(base / "d" / "agent.sock", Source()).start()  # root's daemon: trusted
+    try:
+        assert client.credentials(domain="acme", path=agent.path, timeout=5).token == TOKEN
     finally:
         agent.stop()

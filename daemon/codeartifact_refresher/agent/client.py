@@ -140,6 +140,7 @@ def ask(request: dict[str, Any], path: Path | None = None, timeout: float = prot
             sock.connect(str(path))
         except OSError as e:
             raise AgentUnavailable(_unavailable(path, e)) from None
+        _trust(sock, path)
         try:
             # the daemon closed early (a refusal): its reply may still be there to read
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -155,6 +156,37 @@ def ask(request: dict[str, Any], path: Path | None = None, timeout: float = prot
             escape_controls(error) if isinstance(error, str) and error else f"the daemon at {path} refused the request"
         )
     return reply
+
+
+#: the system service's user (``install-service --system``): a build user's client trusts its daemon
+SERVICE_USER = APP
+
+
+def trusted_uids() -> set[int]:
+    """Whose socket a client asks: its own user's, root's, and the system service user's."""
+    import pwd
+
+    found = {os.geteuid(), 0}
+    with contextlib.suppress(KeyError):
+        found.add(pwd.getpwnam(SERVICE_USER).pw_uid)
+    return found
+
+
+def _trust(sock: socket.socket, path: Path) -> None:
+    """The daemon at the other end is one we trust (by the kernel's word, :mod:`.peer`), not a
+    socket another user planted where ours was looked for: such a one would learn the URLs we ask
+    about and could answer with a token of its own. AgentUnavailable otherwise."""
+    from . import peer
+
+    try:
+        uid = peer.of(sock).uid
+    except (OSError, ValueError) as e:
+        raise AgentUnavailable(f"cannot tell who serves the socket at {path}: {e}") from None
+    if uid not in trusted_uids():
+        raise AgentUnavailable(
+            f"the socket at {path} is served by uid {uid}, not by this user, root or the service user "
+            f"{SERVICE_USER}: not asked"
+        )
 
 
 def _unavailable(path: Path, e: OSError) -> str:
