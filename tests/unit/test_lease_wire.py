@@ -80,3 +80,20 @@ def test_a_role_without_the_lease_says_what_it_needs(kube, tmp_path):
     api = api_for(kube, tmp_path, "replica-a")
     with pytest.raises(LeaseError, match=r"HTTP 403.*needs get, create and update on this Lease"):
         api.get(5)
+
+
+def test_a_time_on_a_whole_second_is_still_sent_with_six_fraction_digits():
+    """The API server reads a Lease's MicroTime as RFC 3339 with exactly six fraction digits; the
+    client's ``isoformat()`` would leave them out on a whole second."""
+    import re
+    from datetime import datetime, timezone
+
+    from kubernetes.client import ApiClient, V1LeaseSpec
+
+    from codeartifact_refresher.kube.lease_api import micro
+
+    whole = datetime(2026, 12, 7, 23, 59, 1, tzinfo=timezone.utc)
+    sent = ApiClient().sanitize_for_serialization(V1LeaseSpec(renew_time=micro(whole)))["renewTime"]
+    assert re.fullmatch(r"2026-12-07T23:59:01\.\d{6}\+00:00", sent), sent
+    later = whole.replace(microsecond=250_000)
+    assert micro(later) == later and micro(None) is None

@@ -6,6 +6,7 @@ and this module only when a config elects a leader."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from kubernetes import client
@@ -46,8 +47,8 @@ class KubeLeaseApi:
             spec=client.V1LeaseSpec(
                 holder_identity=record.holder or None,
                 lease_duration_seconds=record.duration,
-                acquire_time=record.acquired,
-                renew_time=record.renewed,
+                acquire_time=micro(record.acquired),
+                renew_time=micro(record.renewed),
                 lease_transitions=record.transitions,
             ),
         )
@@ -86,3 +87,10 @@ def _record(lease: Any) -> Record:
         transitions=spec.lease_transitions or 0,
         version=(lease.metadata.resource_version if lease.metadata else None) or "",
     )
+
+
+def micro(when: datetime | None) -> datetime | None:
+    """``when`` as the client will send it: the client writes ``isoformat()``, which leaves out the
+    fraction when it is zero, and the API server parses a MicroTime with exactly six digits of it
+    (RFC 3339 with microseconds): one microsecond more than nothing keeps them there."""
+    return when if when is None or when.microsecond else when.replace(microsecond=1)
