@@ -7,7 +7,8 @@ import json
 import socket
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +61,15 @@ class FakeAgent:
         self.sock.close()
         self.path.unlink(missing_ok=True)
         self.dir.rmdir()
+
+
+@contextmanager
+def serving(monkeypatch: Any, answer: Answer) -> Iterator[FakeAgent]:
+    """A fake daemon answering ``answer``, where the client looks (``$CODEARTIFACT_REFRESHER_SOCKET``),
+    closed afterwards: the helpers' tests' ``agent`` fixture."""
+    fake = FakeAgent(answer)
+    monkeypatch.setenv("CODEARTIFACT_REFRESHER_SOCKET", str(fake.path))
+    try:
+        yield fake
+    finally:
+        fake.close()

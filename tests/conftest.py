@@ -147,5 +147,9 @@ ALL_TARGETS = """\
 def kube_standin() -> Iterator[KubeStandIn]:
     """The Kubernetes API stand-in (TLS): ``write_kubeconfig(path, user=...)`` gives each replica
     or client its own identity; ``writes``, ``secret()``, ``lease_history()`` tell what happened."""
+    from codeartifact_refresher.kube import connection
+
+    connection.forget()  # no API client made for another test's stand-in
     with KubeStandIn() as server:
         yield server
+    connection.forget()

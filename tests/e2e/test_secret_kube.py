@@ -32,11 +32,8 @@ PIP = "      - {writer: pip, repository: pypi-store, secret: creds, key: pip.con
 
 
 @pytest.fixture
-def kube():
-    connection.forget()
-    with KubeStandIn() as server:
-        yield server
-    connection.forget()
+def kube(kube_standin):
+    return kube_standin
 
 
 def write(tmp_path: Path, kube: KubeStandIn, standin: StandIn, targets: str) -> Path:

@@ -16,7 +16,7 @@ import pytest
 
 from codeartifact_refresher.helpers import cargo_provider
 
-from ..agent_fake import FakeAgent, live, refusing
+from ..agent_fake import live, refusing, serving
 
 INDEX = "sparse+https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/cargo/cargo-store/"
 
@@ -30,10 +30,8 @@ def request(kind="get", operation="read", index=INDEX, **extra):
 
 @pytest.fixture
 def agent(monkeypatch):
-    fake = FakeAgent(live("FAKE-TOKEN-1", 1765200000.5))
-    monkeypatch.setenv("CODEARTIFACT_REFRESHER_SOCKET", str(fake.path))
-    yield fake
-    fake.close()
+    with serving(monkeypatch, live("FAKE-TOKEN-1", 1765200000.5)) as fake:
+        yield fake
 
 
 def converse(*lines: str) -> tuple[int, list[dict]]:

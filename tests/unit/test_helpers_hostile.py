@@ -9,7 +9,7 @@ import pytest
 from codeartifact_refresher.agent import client
 from codeartifact_refresher.helpers import cargo_provider, keyring_backend
 
-from ..agent_fake import FakeAgent, live, refusing
+from ..agent_fake import FakeAgent, live, refusing, serving
 
 HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
 ESCAPES = "no token\x1b]0;pwned\x07\x1b[2J\nerror: fake line\u2028\x9b31m"
@@ -17,10 +17,8 @@ ESCAPES = "no token\x1b]0;pwned\x07\x1b[2J\nerror: fake line\u2028\x9b31m"
 
 @pytest.fixture
 def agent(monkeypatch):
-    fake = FakeAgent(live())
-    monkeypatch.setenv("CODEARTIFACT_REFRESHER_SOCKET", str(fake.path))
-    yield fake
-    fake.close()
+    with serving(monkeypatch, live()) as fake:
+        yield fake
 
 
 @pytest.mark.parametrize(

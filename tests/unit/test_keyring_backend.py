@@ -16,7 +16,7 @@ from keyring.errors import PasswordSetError
 
 from codeartifact_refresher.helpers import keyring_backend, lookup
 
-from ..agent_fake import FakeAgent, live, refusing
+from ..agent_fake import live, refusing, serving
 
 INDEX = "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/pypi-store/simple/"
 HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
@@ -24,10 +24,8 @@ HOST = "acme-111122223333.d.codeartifact.us-east-1.amazonaws.com"
 
 @pytest.fixture
 def agent(monkeypatch):
-    fake = FakeAgent(live())
-    monkeypatch.setenv("CODEARTIFACT_REFRESHER_SOCKET", str(fake.path))
-    yield fake
-    fake.close()
+    with serving(monkeypatch, live()) as fake:
+        yield fake
 
 
 @pytest.mark.parametrize(

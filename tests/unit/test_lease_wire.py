@@ -20,11 +20,8 @@ NAME = "codeartifact-refresher"
 
 
 @pytest.fixture
-def kube():
-    connection.forget()
-    with KubeStandIn() as server:
-        yield server
-    connection.forget()
+def kube(kube_standin):
+    return kube_standin
 
 
 def api_for(kube: KubeStandIn, tmp_path: Path, user: str) -> KubeLeaseApi:
